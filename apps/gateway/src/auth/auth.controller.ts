@@ -1,0 +1,81 @@
+import { Body, Controller, Get, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import { ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { Throttle, ThrottlerGuard } from '@nestjs/throttler';
+import {
+  type Credentials,
+  CredentialsSchema,
+  LoginSchema,
+  RefreshTokenBodySchema,
+  RegistrySubjects,
+  type SessionGrant,
+  type TokenPair,
+  type User,
+} from '@uptime/contracts';
+import type { z } from 'zod';
+import { openApiSchema, ZodPipe } from '../http/validation';
+import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
+import { AccessTokens } from './access-tokens';
+import { Authenticated, CurrentCaller } from './current-caller';
+import type { Caller } from './jwt.strategy';
+import { TOKEN_PAIR_SCHEMA, USER_SCHEMA } from './openapi-schemas';
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(
+    @Inject(REGISTRY_CLIENT) private readonly registry: RegistryClient,
+    private readonly tokens: AccessTokens,
+  ) {}
+
+  @Post('register')
+  @UseGuards(ThrottlerGuard)
+  @ApiOperation({ summary: 'Create an account' })
+  @ApiBody({ schema: openApiSchema(CredentialsSchema) })
+  @ApiCreatedResponse({ schema: USER_SCHEMA })
+  @ApiConflictResponse({ description: 'The email is taken.' })
+  @ApiTooManyRequestsResponse({ description: 'Too many attempts from this address.' })
+  register(@Body(new ZodPipe(CredentialsSchema)) body: Credentials): Promise<User> {
+    return this.registry.request<User>(RegistrySubjects.register, body, 15_000);
+  }
+
+  @Post('login')
+  @HttpCode(200)
+  @UseGuards(ThrottlerGuard)
+  @ApiOperation({ summary: 'Exchange email and password for an access and a refresh token' })
+  @ApiBody({ schema: openApiSchema(LoginSchema) })
+  @ApiOkResponse({ schema: TOKEN_PAIR_SCHEMA })
+  @ApiTooManyRequestsResponse({ description: 'Too many attempts from this address.' })
+  async login(@Body(new ZodPipe(LoginSchema)) body: z.output<typeof LoginSchema>): Promise<TokenPair> {
+    const grant = await this.registry.request<SessionGrant>(RegistrySubjects.login, body, 15_000);
+    return this.tokens.pairFor(grant);
+  }
+
+  @Post('refresh')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Rotate a refresh token',
+    description: 'Each refresh token works once. Using one again revokes every token of its family.',
+  })
+  @ApiBody({ schema: openApiSchema(RefreshTokenBodySchema) })
+  @ApiOkResponse({ schema: TOKEN_PAIR_SCHEMA })
+  async refresh(@Body(new ZodPipe(RefreshTokenBodySchema)) body: { refreshToken: string }): Promise<TokenPair> {
+    const grant = await this.registry.request<SessionGrant>(RegistrySubjects.refresh, body);
+    return this.tokens.pairFor(grant);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke the session of a refresh token' })
+  @ApiBody({ schema: openApiSchema(RefreshTokenBodySchema) })
+  async logout(@Body(new ZodPipe(RefreshTokenBodySchema)) body: { refreshToken: string }): Promise<void> {
+    await this.registry.request(RegistrySubjects.logout, body);
+  }
+
+  @Get('me')
+  @Authenticated()
+  @ApiOperation({ summary: 'The account of the access token' })
+  @ApiOkResponse({ schema: USER_SCHEMA })
+  me(@CurrentCaller() caller: Caller): Promise<User> {
+    return this.registry.request<User>(RegistrySubjects.getUser, { userId: caller.userId });
+  }
+}

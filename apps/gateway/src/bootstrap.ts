@@ -1,0 +1,51 @@
+import { type INestApplication, RequestMethod } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { nestLogLevels } from '@uptime/config';
+import { type RunningService, startService } from '@uptime/service-host';
+import type { GatewayConfig } from './config';
+import { type GatewayOptions, GatewayModule } from './gateway.module';
+import { ProblemDetailsFilter } from './http/problem-details.filter';
+
+export const API_PREFIX = 'api/v1';
+
+export function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningService> {
+  return startService({
+    module: GatewayModule.forRoot(config, options),
+    logLevels: nestLogLevels(config.logLevel),
+    port: config.port,
+    host: config.host,
+    configure: (app) => configureHttp(app as NestExpressApplication),
+  });
+}
+
+function configureHttp(app: NestExpressApplication): void {
+  app.useBodyParser('json', { limit: '256kb' });
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [
+      { path: 'health/live', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+    ],
+  });
+  setUpOpenApi(app);
+}
+
+/** OpenAPI generated from the controllers and the contract schemas, served at /docs. */
+function setUpOpenApi(app: INestApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Uptime platform API')
+      .setDescription(
+        'Monitors, checks, incidents and alerts. Errors are application/problem+json (RFC 9457); ' +
+          'lists take limit and cursor and return { items, nextCursor }.',
+      )
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+}

@@ -1,0 +1,38 @@
+import { type Env, envFields, parseEnv } from '@uptime/config';
+import { z } from 'zod';
+
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+
+const GatewayEnvSchema = z.object({
+  PORT: envFields.port(3000),
+  HOST: z.string().default('0.0.0.0'),
+  NATS_URL: envFields.natsUrl,
+  JWT_SECRET: envFields.secret,
+  ACCESS_TOKEN_TTL_SECONDS: envFields.positiveInt(900, 86_400),
+  AUTH_RATE_LIMIT_PER_MINUTE: envFields.positiveInt(10, 100_000),
+  LOG_LEVEL: envFields.logLevel,
+});
+
+export interface GatewayConfig {
+  port: number;
+  host: string;
+  natsUrl: string;
+  jwtSecret: string;
+  accessTokenTtlSeconds: number;
+  /** Register and login attempts per client address per minute. */
+  authRateLimitPerMinute: number;
+  logLevel: z.output<typeof envFields.logLevel>;
+}
+
+export function loadGatewayConfig(env: Env): GatewayConfig {
+  const e = parseEnv(GatewayEnvSchema, env);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    natsUrl: e.NATS_URL,
+    jwtSecret: e.JWT_SECRET,
+    accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+    authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,49 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { BusClient, BusModule, NATS_CONNECTION, natsRoundTrip } from '@uptime/bus';
+import { HealthModule, type ReadinessCheck, ReadinessChecks, readinessCheck } from '@uptime/health';
+import type { NatsConnection } from 'nats';
+import { AccessTokens } from './auth/access-tokens';
+import { AuthController } from './auth/auth.controller';
+import { JwtStrategy } from './auth/jwt.strategy';
+import { GATEWAY_CONFIG, type GatewayConfig } from './config';
+import { MonitorsController } from './monitors/monitors.controller';
+import { REGISTRY_CLIENT } from './registry-client';
+
+export interface GatewayOptions {
+  /** In single-process mode: the other apps' checks, so the gateway's ready covers the process. */
+  peerReadiness?: ReadinessCheck[];
+}
+
+@Module({})
+export class GatewayModule {
+  static forRoot(config: GatewayConfig, options: GatewayOptions = {}): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [
+        BusModule.forRoot({ natsUrl: config.natsUrl, name: 'gateway' }),
+        PassportModule,
+        JwtModule.register({}),
+        ThrottlerModule.forRoot([{ ttl: 60_000, limit: config.authRateLimitPerMinute }]),
+        HealthModule.forApp({
+          provide: ReadinessChecks,
+          inject: [NATS_CONNECTION],
+          useFactory: (nc: NatsConnection) =>
+            new ReadinessChecks([readinessCheck('nats', () => natsRoundTrip(nc)), ...(options.peerReadiness ?? [])]),
+        }),
+      ],
+      controllers: [AuthController, MonitorsController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        {
+          provide: REGISTRY_CLIENT,
+          useFactory: () => BusClient.connect(config.natsUrl, 'gateway-registry-client'),
+        },
+        AccessTokens,
+        JwtStrategy,
+      ],
+    };
+  }
+}

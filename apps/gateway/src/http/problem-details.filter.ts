@@ -1,0 +1,72 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ProblemError } from '@uptime/bus';
+import { type Problem, Problems } from '@uptime/contracts';
+import type { Request, Response } from 'express';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not found',
+  405: 'Method not allowed',
+  409: 'Conflict',
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+  429: 'Too many requests',
+};
+
+/** Every error leaves the gateway as RFC 9457 `application/problem+json`. */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    const problem = this.toProblem(exception);
+    if (problem.status >= 500) this.logger.error(`${req.method} ${req.path}: ${describe(exception)}`);
+    res.status(problem.status).type('application/problem+json').json({ ...problem, instance: req.originalUrl });
+  }
+
+  private toProblem(exception: unknown): Problem {
+    if (exception instanceof ProblemError) return exception.problem;
+    const bodyError = bodyParserProblem(exception);
+    if (bodyError) return bodyError;
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      return {
+        type: `/problems/http-${status}`,
+        title: TITLES[status] ?? 'Error',
+        status,
+        detail: detailOf(exception),
+      };
+    }
+    return { type: '/problems/internal', title: 'Internal error', status: 500, detail: 'Something went wrong on our side.' };
+  }
+}
+
+/** body-parser's errors carry a `type`; name them for the client instead of a generic 400/500. */
+function bodyParserProblem(exception: unknown): Problem | undefined {
+  const type = (exception as { type?: unknown } | null)?.type;
+  if (type === 'entity.parse.failed') return Problems.badRequest('The request body is not valid JSON.');
+  if (type === 'entity.too.large') {
+    return { type: '/problems/http-413', title: TITLES[413]!, status: 413, detail: 'The request body is too large.' };
+  }
+  if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
+    return { type: '/problems/http-415', title: TITLES[415]!, status: 415, detail: 'The request body encoding is not supported.' };
+  }
+  return undefined;
+}
+
+function detailOf(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : exception.message;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}

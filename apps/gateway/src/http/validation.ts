@@ -1,0 +1,42 @@
+import { type PipeTransform } from '@nestjs/common';
+import { ProblemError } from '@uptime/bus';
+import { type FieldError, Problems, type Validated, fieldErrorsOf } from '@uptime/contracts';
+import { z } from 'zod';
+
+export function invalid(errors: FieldError[]): ProblemError {
+  return new ProblemError(Problems.validation(errors));
+}
+
+/** Parses a body, query or parameter against a contract schema; failures name each field. */
+export class ZodPipe<T extends z.ZodType> implements PipeTransform<unknown, z.output<T>> {
+  constructor(
+    private readonly schema: T,
+    private readonly prefix: string[] = [],
+  ) {}
+
+  transform(value: unknown): z.output<T> {
+    const parsed = this.schema.safeParse(value ?? {}, { reportInput: true });
+    if (!parsed.success) throw invalid(fieldErrorsOf(parsed.error, this.prefix));
+    return parsed.data;
+  }
+}
+
+/** Runs one of the contract's validators (which also check fields the client may not set). */
+export class ValidatorPipe<T> implements PipeTransform<unknown, T> {
+  constructor(private readonly validate: (body: unknown) => Validated<T>) {}
+
+  transform(value: unknown): T {
+    const result = this.validate(value ?? {});
+    if (!result.ok) throw invalid(result.errors);
+    return result.value;
+  }
+}
+
+export const IdParam = new ZodPipe(z.uuid({ message: 'must be an id (UUID)' }), ['id']);
+
+/** A JSON Schema of a contract, for the OpenAPI document; generated, never written by hand. */
+export function openApiSchema(schema: z.ZodType): Record<string, unknown> {
+  const json = z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  delete json.$schema;
+  return json;
+}

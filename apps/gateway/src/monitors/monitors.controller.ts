@@ -1,0 +1,107 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  type Monitor,
+  MonitorCreateSchema,
+  type MonitorPatchInput,
+  MonitorPatchSchema,
+  type MonitorSpec,
+  type Page,
+  type PageQuery,
+  PageQuerySchema,
+  RegistrySubjects,
+  validateMonitorCreate,
+  validateMonitorPatch,
+} from '@uptime/contracts';
+import type { Response } from 'express';
+import { Authenticated, CurrentCaller } from '../auth/current-caller';
+import type { Caller } from '../auth/jwt.strategy';
+import { IdParam, openApiSchema, ValidatorPipe, ZodPipe } from '../http/validation';
+import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
+import { MONITOR_PAGE_SCHEMA, MONITOR_SCHEMA } from './openapi-schemas';
+
+@ApiTags('monitors')
+@Authenticated()
+@Controller('monitors')
+export class MonitorsController {
+  constructor(@Inject(REGISTRY_CLIENT) private readonly registry: RegistryClient) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a monitor' })
+  @ApiBody({ schema: openApiSchema(MonitorCreateSchema) })
+  @ApiCreatedResponse({ schema: MONITOR_SCHEMA })
+  @ApiConflictResponse({ description: 'You already monitor this method and URL.' })
+  async create(
+    @CurrentCaller() caller: Caller,
+    @Body(new ValidatorPipe(validateMonitorCreate)) spec: MonitorSpec,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Monitor> {
+    const monitor = await this.registry.request<Monitor>(RegistrySubjects.createMonitor, {
+      ownerId: caller.userId,
+      body: spec,
+    });
+    res.location(`/api/v1/monitors/${monitor.id}`);
+    return monitor;
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List your monitors, oldest first' })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } })
+  @ApiQuery({ name: 'cursor', required: false, description: 'The nextCursor of the previous page.' })
+  @ApiOkResponse({ schema: MONITOR_PAGE_SCHEMA })
+  list(@CurrentCaller() caller: Caller, @Query(new ZodPipe(PageQuerySchema)) page: PageQuery): Promise<Page<Monitor>> {
+    return this.registry.request(RegistrySubjects.listMonitors, { ownerId: caller.userId, ...page });
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ schema: MONITOR_SCHEMA })
+  @ApiNotFoundResponse({ description: 'No monitor of yours has this id.' })
+  get(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Monitor> {
+    return this.registry.request(RegistrySubjects.getMonitor, { ownerId: caller.userId, monitorId: id });
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change some fields of a monitor; alertPolicy merges field by field' })
+  @ApiBody({ schema: openApiSchema(MonitorPatchSchema) })
+  @ApiOkResponse({ schema: MONITOR_SCHEMA })
+  @ApiNotFoundResponse({ description: 'No monitor of yours has this id.' })
+  update(
+    @CurrentCaller() caller: Caller,
+    @Param('id', IdParam) id: string,
+    @Body(new ValidatorPipe(validateMonitorPatch)) patch: MonitorPatchInput,
+  ): Promise<Monitor> {
+    return this.registry.request(RegistrySubjects.updateMonitor, { ownerId: caller.userId, monitorId: id, body: patch });
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Deleted; its schedule stops.' })
+  @ApiNotFoundResponse({ description: 'No monitor of yours has this id.' })
+  async remove(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<void> {
+    await this.registry.request(RegistrySubjects.deleteMonitor, { ownerId: caller.userId, monitorId: id });
+  }
+
+  @Post(':id/pause')
+  @HttpCode(200)
+  @ApiOkResponse({ schema: MONITOR_SCHEMA })
+  pause(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Monitor> {
+    return this.registry.request(RegistrySubjects.pauseMonitor, { ownerId: caller.userId, monitorId: id });
+  }
+
+  @Post(':id/resume')
+  @HttpCode(200)
+  @ApiOkResponse({ schema: MONITOR_SCHEMA })
+  resume(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Monitor> {
+    return this.registry.request(RegistrySubjects.resumeMonitor, { ownerId: caller.userId, monitorId: id });
+  }
+}

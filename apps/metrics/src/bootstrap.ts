@@ -1,0 +1,12 @@
+import { nestLogLevels } from '@uptime/config';
+import { type RunningService, startService } from '@uptime/service-host';
+import type { MetricsConfig } from './config';
+import { MetricsModule } from './metrics.module';
+
+export function startMetrics(config: MetricsConfig, listen = true): Promise<RunningService> {
+  return startService({
+    module: MetricsModule.forRoot(config),
+    logLevels: nestLogLevels(config.logLevel),
+    port: listen ? config.port : undefined,
+  });
+}

@@ -1,0 +1,43 @@
+import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { type DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { createChdbConnection } from 'chdb/connection';
+import type { ClickHouseTarget } from '../config';
+
+export const CLICKHOUSE = Symbol('CLICKHOUSE');
+
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+
+/**
+ * The same `@clickhouse/client` API over either a server or embedded chDB, so the metrics
+ * code never knows which it talks to.
+ */
+export function connectClickHouse(target: ClickHouseTarget): ClickHouseClient {
+  if (target.kind === 'server') {
+    return createClient({ url: target.url, clickhouse_settings: { async_insert: 0 } });
+  }
+  // chdb types its connection against its own copy of @clickhouse/client-common; same shape.
+  const connection = createChdbConnection({ path: target.path }) as unknown as ClientConnection;
+  return createClient({ connection });
+}
+
+@Injectable()
+class ClickHouseCloser implements OnApplicationShutdown {
+  constructor(@Inject(CLICKHOUSE) private readonly client: ClickHouseClient) {}
+
+  onApplicationShutdown(): Promise<void> {
+    return this.client.close();
+  }
+}
+
+/** One ClickHouse client for the app, closed at shutdown. */
+@Global()
+@Module({})
+export class ClickHouseModule {
+  static forRoot(target: ClickHouseTarget): DynamicModule {
+    return {
+      module: ClickHouseModule,
+      providers: [{ provide: CLICKHOUSE, useFactory: () => connectClickHouse(target) }, ClickHouseCloser],
+      exports: [CLICKHOUSE],
+    };
+  }
+}

@@ -1,0 +1,32 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { BusModule, NATS_CONNECTION, natsRoundTrip } from '@uptime/bus';
+import { HealthModule, ReadinessChecks, readinessCheck } from '@uptime/health';
+import type { NatsConnection } from 'nats';
+import { CLICKHOUSE, ClickHouseModule } from './clickhouse/clickhouse.provider';
+import type { MetricsConfig } from './config';
+
+@Module({})
+export class MetricsModule {
+  static forRoot(config: MetricsConfig): DynamicModule {
+    return {
+      module: MetricsModule,
+      imports: [
+        BusModule.forRoot({ natsUrl: config.natsUrl, name: 'metrics' }),
+        ClickHouseModule.forRoot(config.clickhouse),
+        HealthModule.forApp({
+          provide: ReadinessChecks,
+          inject: [NATS_CONNECTION, CLICKHOUSE],
+          useFactory: (nc: NatsConnection, ch: ClickHouseClient) =>
+            new ReadinessChecks([
+              readinessCheck('nats', () => natsRoundTrip(nc)),
+              readinessCheck('clickhouse', async () => {
+                const ping = await ch.ping();
+                if (!ping.success) throw ping.error;
+              }),
+            ]),
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,31 @@
+import { type Env, envFields, parseEnv } from '@uptime/config';
+import { z } from 'zod';
+
+export const REGISTRY_CONFIG = Symbol('REGISTRY_CONFIG');
+
+const RegistryEnvSchema = z.object({
+  DATABASE_URL: envFields.databaseUrl,
+  NATS_URL: envFields.natsUrl,
+  PORT: envFields.port(3000),
+  LOG_LEVEL: envFields.logLevel,
+  REFRESH_TOKEN_TTL_DAYS: envFields.positiveInt(30, 365),
+});
+
+export interface RegistryConfig {
+  databaseUrl: string;
+  natsUrl: string;
+  port: number;
+  logLevel: z.output<typeof envFields.logLevel>;
+  refreshTokenTtlDays: number;
+}
+
+export function loadRegistryConfig(env: Env): RegistryConfig {
+  const e = parseEnv(RegistryEnvSchema, env);
+  return {
+    databaseUrl: e.DATABASE_URL,
+    natsUrl: e.NATS_URL,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
+  };
+}

@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261124000000Initial } from './20261124000000-initial';
+
+/** Listed explicitly so the build needs no file-system discovery; append, never edit. */
+export const REGISTRY_MIGRATIONS: MigrationObject[] = [
+  { name: 'Migration20261124000000Initial', class: Migration20261124000000Initial },
+];

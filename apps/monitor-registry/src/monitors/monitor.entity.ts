@@ -1,0 +1,83 @@
+import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import type { AlertPolicy, MonitorSpec, MonitorStatus, MonitorType } from '@uptime/contracts';
+import { randomUUID } from 'node:crypto';
+import { UserEntity } from '../users/user.entity';
+
+@Entity({ tableName: 'monitors' })
+@Unique({ name: 'monitors_owner_method_url_unique', properties: ['ownerId', 'method', 'url'] })
+@Index({ name: 'monitors_owner_created_index', properties: ['ownerId', 'createdAt', 'id'] })
+export class MonitorEntity {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne({ entity: () => UserEntity, deleteRule: 'cascade', fieldName: 'owner_id', mapToPk: true })
+  ownerId!: string;
+
+  @Property({ type: 'string', length: 200 })
+  name!: string;
+
+  @Property({ type: 'string', length: 16 })
+  type!: MonitorType;
+
+  @Property({ type: 'string', length: 2048 })
+  url!: string;
+
+  @Property({ type: 'string', length: 8 })
+  method!: MonitorSpec['method'];
+
+  @Property({ type: 'json' })
+  headers!: Record<string, string>;
+
+  @Property({ type: 'text', nullable: true })
+  body: string | null = null;
+
+  @Property({ type: 'integer' })
+  intervalSeconds!: number;
+
+  @Property({ type: 'integer' })
+  timeoutMs!: number;
+
+  @Property({ type: 'json' })
+  expectedStatus!: string[];
+
+  @Property({ type: 'boolean' })
+  followRedirects!: boolean;
+
+  @Property({ type: 'integer', nullable: true })
+  maxLatencyMs: number | null = null;
+
+  @Property({ type: 'json', nullable: true })
+  keyword: MonitorSpec['keyword'] = null;
+
+  @Property({ type: 'json' })
+  assertions!: MonitorSpec['assertions'];
+
+  @Property({ type: 'json' })
+  alertPolicy!: AlertPolicy;
+
+  @Property({ type: 'json' })
+  channelIds!: string[];
+
+  @Property({ type: 'json' })
+  regions!: string[];
+
+  @Property({ type: 'boolean' })
+  @Index({ name: 'monitors_paused_index' })
+  paused!: boolean;
+
+  @Property({ type: 'string', length: 16 })
+  status: MonitorStatus = 'pending';
+
+  @Property({ type: 'datetime', nullable: true })
+  lastCheckedAt: Date | null = null;
+
+  /** Grows by one with every change; events carry it so consumers can drop stale ones. */
+  @Property({ type: 'integer' })
+  version: number = 1;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime' })
+  updatedAt: Date = new Date();
+}

@@ -1,0 +1,124 @@
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { rpcProblem } from '@uptime/bus';
+import {
+  crossFieldErrors,
+  type Monitor,
+  type MonitorEventKind,
+  monitorSpecWithPatch,
+  type Page,
+  Problems,
+  validateMonitorCreate,
+  validateMonitorPatch,
+} from '@uptime/contracts';
+import { MonitorEventRelay, recordMonitorEvent } from '../events/monitor-event-relay';
+import { assignSpec, sameSpec, specOf, toMonitor } from './monitor-mapper';
+import { MonitorEntity } from './monitor.entity';
+import { MonitorRepository } from './monitor.repository';
+import { decodeCursor } from './page-cursor';
+
+const DUPLICATE = 'You already have a monitor for this method and URL.';
+
+/** The rules of a monitor's life: validation, ownership, uniqueness, and an event per change. */
+@Injectable()
+export class MonitorsService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly monitors: MonitorRepository,
+    private readonly relay: MonitorEventRelay,
+  ) {}
+
+  async create(ownerId: string, body: unknown): Promise<Monitor> {
+    const validated = validateMonitorCreate(body);
+    if (!validated.ok) throw rpcProblem(Problems.validation(validated.errors));
+    const spec = validated.value;
+    if (await this.monitors.findByTarget(ownerId, spec.method, spec.url)) {
+      throw rpcProblem(Problems.conflict(DUPLICATE));
+    }
+    const entity = new MonitorEntity();
+    entity.ownerId = ownerId;
+    assignSpec(entity, spec);
+    entity.status = spec.paused ? 'paused' : 'pending';
+    return this.commit(entity, 'created');
+  }
+
+  async list(ownerId: string, limit: number, cursor?: string): Promise<Page<Monitor>> {
+    const page = await this.monitors.pageByOwner(ownerId, limit, decodeCursor(cursor));
+    return { items: page.items.map(toMonitor), nextCursor: page.nextCursor };
+  }
+
+  async get(ownerId: string, monitorId: string): Promise<Monitor> {
+    return toMonitor(await this.owned(ownerId, monitorId));
+  }
+
+  async update(ownerId: string, monitorId: string, body: unknown): Promise<Monitor> {
+    const validated = validateMonitorPatch(body);
+    if (!validated.ok) throw rpcProblem(Problems.validation(validated.errors));
+    const entity = await this.owned(ownerId, monitorId);
+    const current = specOf(entity);
+    const next = monitorSpecWithPatch(current, validated.value);
+    const errors = crossFieldErrors(next);
+    if (errors.length) throw rpcProblem(Problems.validation(errors));
+    if (sameSpec(current, next)) return toMonitor(entity);
+    if (
+      (next.url !== current.url || next.method !== current.method) &&
+      (await this.monitors.findByTarget(ownerId, next.method, next.url, entity.id))
+    ) {
+      throw rpcProblem(Problems.conflict(DUPLICATE));
+    }
+    assignSpec(entity, next);
+    if (next.paused !== current.paused) entity.status = next.paused ? 'paused' : 'pending';
+    return this.commit(entity, 'updated');
+  }
+
+  /** Pausing a paused monitor (or resuming a running one) changes nothing and emits nothing. */
+  async setPaused(ownerId: string, monitorId: string, paused: boolean): Promise<Monitor> {
+    const entity = await this.owned(ownerId, monitorId);
+    if (entity.paused === paused) return toMonitor(entity);
+    entity.paused = paused;
+    entity.status = paused ? 'paused' : 'pending';
+    return this.commit(entity, paused ? 'paused' : 'resumed');
+  }
+
+  async remove(ownerId: string, monitorId: string): Promise<void> {
+    const entity = await this.owned(ownerId, monitorId);
+    await this.em.transactional(async (em) => {
+      const last = { ...toMonitor(entity), version: entity.version + 1 };
+      await em.nativeDelete(MonitorEntity, { id: entity.id });
+      recordMonitorEvent(em, 'deleted', ownerId, last);
+    });
+    this.relay.kick();
+  }
+
+  async pageActive(limit: number, cursor?: string): Promise<Page<Monitor>> {
+    const page = await this.monitors.pageActive(limit, decodeCursor(cursor));
+    return { items: page.items.map(toMonitor), nextCursor: page.nextCursor };
+  }
+
+  /** Another owner's monitor answers exactly like a missing one, so ids leak nothing. */
+  private async owned(ownerId: string, monitorId: string): Promise<MonitorEntity> {
+    const entity = await this.monitors.findOwned(ownerId, monitorId);
+    if (!entity) throw rpcProblem(Problems.notFound('The monitor'));
+    return entity;
+  }
+
+  /** Saves the change and its event in one transaction, then nudges the relay. */
+  private async commit(entity: MonitorEntity, kind: MonitorEventKind): Promise<Monitor> {
+    if (kind !== 'created') {
+      entity.version += 1;
+      entity.updatedAt = new Date();
+    }
+    try {
+      await this.em.transactional(async (em) => {
+        em.persist(entity);
+        await em.flush();
+        recordMonitorEvent(em, kind, entity.ownerId, toMonitor(entity));
+      });
+    } catch (err) {
+      if (err instanceof UniqueConstraintViolationException) throw rpcProblem(Problems.conflict(DUPLICATE));
+      throw err;
+    }
+    this.relay.kick();
+    return toMonitor(entity);
+  }
+}

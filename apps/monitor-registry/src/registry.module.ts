@@ -1,0 +1,50 @@
+import { MikroORM } from '@mikro-orm/core';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { BusModule, NATS_CONNECTION, natsRoundTrip } from '@uptime/bus';
+import { HealthModule, ReadinessChecks, readinessCheck } from '@uptime/health';
+import type { NatsConnection } from 'nats';
+import { REGISTRY_CONFIG, type RegistryConfig } from './config';
+import { registryOrmOptions } from './database/mikro-orm.config';
+import { SchemaMigrator } from './database/schema-migrator';
+import { MonitorEventRelay } from './events/monitor-event-relay';
+import { MonitorRepository } from './monitors/monitor.repository';
+import { MonitorsHandler } from './monitors/monitors.handler';
+import { MonitorsService } from './monitors/monitors.service';
+import { AuthHandler } from './sessions/auth.handler';
+import { SessionsService } from './sessions/sessions.service';
+import { PasswordHasher } from './users/password-hasher';
+import { UsersService } from './users/users.service';
+
+@Module({})
+export class RegistryModule {
+  static forRoot(config: RegistryConfig): DynamicModule {
+    return {
+      module: RegistryModule,
+      imports: [
+        BusModule.forRoot({ natsUrl: config.natsUrl, name: 'monitor-registry' }),
+        MikroOrmModule.forRoot({ ...registryOrmOptions(config.databaseUrl), registerRequestContext: false }),
+        HealthModule.forApp({
+          provide: ReadinessChecks,
+          inject: [NATS_CONNECTION, MikroORM],
+          useFactory: (nc: NatsConnection, orm: MikroORM) =>
+            new ReadinessChecks([
+              readinessCheck('nats', () => natsRoundTrip(nc)),
+              readinessCheck('postgres', () => orm.em.getConnection().execute('select 1')),
+            ]),
+        }),
+      ],
+      controllers: [AuthHandler, MonitorsHandler],
+      providers: [
+        { provide: REGISTRY_CONFIG, useValue: config },
+        SchemaMigrator,
+        MonitorEventRelay,
+        MonitorRepository,
+        MonitorsService,
+        PasswordHasher,
+        SessionsService,
+        UsersService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,46 @@
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { rpcProblem } from '@uptime/bus';
+import { type Credentials, Problems, type User } from '@uptime/contracts';
+import { PasswordHasher } from './password-hasher';
+import { UserEntity } from './user.entity';
+
+export function toUser(entity: UserEntity): User {
+  return { id: entity.id, email: entity.email, createdAt: entity.createdAt.toISOString() };
+}
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly hasher: PasswordHasher,
+  ) {}
+
+  async register(credentials: Credentials): Promise<User> {
+    const user = new UserEntity();
+    user.email = credentials.email;
+    user.passwordHash = await this.hasher.hash(credentials.password);
+    try {
+      await this.em.persistAndFlush(user);
+    } catch (err) {
+      if (err instanceof UniqueConstraintViolationException) {
+        throw rpcProblem(Problems.conflict('An account with this email already exists.'));
+      }
+      throw err;
+    }
+    return toUser(user);
+  }
+
+  /** The user whose password matches, or null; unknown email and wrong password look the same. */
+  async authenticate(email: string, password: string): Promise<UserEntity | null> {
+    const user = await this.em.findOne(UserEntity, { email });
+    const ok = await this.hasher.verify(user?.passwordHash ?? null, password);
+    return ok ? user : null;
+  }
+
+  async get(userId: string): Promise<User> {
+    const user = await this.em.findOne(UserEntity, { id: userId });
+    if (!user) throw rpcProblem(Problems.notFound('The user'));
+    return toUser(user);
+  }
+}

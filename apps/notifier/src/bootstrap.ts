@@ -1,0 +1,12 @@
+import { nestLogLevels } from '@uptime/config';
+import { type RunningService, startService } from '@uptime/service-host';
+import type { NotifierConfig } from './config';
+import { NotifierModule } from './notifier.module';
+
+export function startNotifier(config: NotifierConfig, listen = true): Promise<RunningService> {
+  return startService({
+    module: NotifierModule.forRoot(config),
+    logLevels: nestLogLevels(config.logLevel),
+    port: listen ? config.port : undefined,
+  });
+}

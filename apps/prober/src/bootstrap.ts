@@ -1,0 +1,12 @@
+import { nestLogLevels } from '@uptime/config';
+import { type RunningService, startService } from '@uptime/service-host';
+import type { ProberConfig } from './config';
+import { ProberModule } from './prober.module';
+
+export function startProber(config: ProberConfig, listen = true): Promise<RunningService> {
+  return startService({
+    module: ProberModule.forRoot(config),
+    logLevels: nestLogLevels(config.logLevel),
+    port: listen ? config.port : undefined,
+  });
+}

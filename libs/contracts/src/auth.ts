@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+export const EmailSchema = z
+  .string({ message: 'must be a string' })
+  .trim()
+  .max(254, 'must be at most 254 characters')
+  .pipe(z.email({ message: 'must be an email address' }))
+  .transform((e) => e.toLowerCase());
+
+export const PasswordSchema = z
+  .string({ message: 'must be a string' })
+  .min(8, 'must be at least 8 characters')
+  .max(128, 'must be at most 128 characters');
+
+export const CredentialsSchema = z.object({ email: EmailSchema, password: PasswordSchema }).strict();
+export type Credentials = z.output<typeof CredentialsSchema>;
+
+/** Login checks a password against a stored hash; the length rules of registration do not apply. */
+export const LoginSchema = z
+  .object({ email: EmailSchema, password: z.string({ message: 'must be a string' }).min(1, 'is required').max(1024) })
+  .strict();
+
+export const RefreshTokenBodySchema = z
+  .object({ refreshToken: z.string({ message: 'must be a string' }).min(1, 'is required').max(512, 'is not a refresh token') })
+  .strict();
+
+export const UserIdSchema = z.object({ userId: z.uuid() }).strict();
+
+export interface User {
+  id: string;
+  email: string;
+  createdAt: string;
+}
+
+/** What the registry answers to a login or a refresh; the gateway adds the access token. */
+export interface SessionGrant {
+  user: User;
+  refreshToken: string;
+  refreshExpiresAt: string;
+}
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+}

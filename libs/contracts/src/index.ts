@@ -1,0 +1,6 @@
+export * from './auth';
+export * from './monitor';
+export * from './monitor-events';
+export * from './monitor-requests';
+export * from './problem';
+export * from './subjects';

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/** Request payloads of the registry's monitor subjects; every one is scoped to its owner. */
+export const OwnedMonitorRequestSchema = z.object({ ownerId: z.uuid(), monitorId: z.uuid() }).strict();
+export type OwnedMonitorRequest = z.output<typeof OwnedMonitorRequestSchema>;
+
+export const CreateMonitorRequestSchema = z.object({ ownerId: z.uuid(), body: z.unknown() }).strict();
+export const UpdateMonitorRequestSchema = z
+  .object({ ownerId: z.uuid(), monitorId: z.uuid(), body: z.unknown() })
+  .strict();
+
+export const PageQuerySchema = z
+  .object({
+    limit: z.coerce
+      .number({ message: 'must be a number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(500, 'must be at most 500')
+      .default(50),
+    cursor: z.string().max(512, 'is not a valid cursor').optional(),
+  })
+  .strict();
+export type PageQuery = z.output<typeof PageQuerySchema>;
+
+export const ListMonitorsRequestSchema = PageQuerySchema.extend({ ownerId: z.uuid() }).strict();
+export const ListActiveMonitorsRequestSchema = PageQuerySchema.extend({
+  limit: z.number().int().min(1).max(5000).default(1000),
+}).strict();
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}

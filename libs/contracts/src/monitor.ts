@@ -1,0 +1,341 @@
+import { z } from 'zod';
+import { type FieldError, fieldErrorsOf } from './problem';
+
+export const MONITOR_TYPES = ['http', 'tcp', 'dns', 'heartbeat'] as const;
+/** Types the probe engine runs today; the others are reserved names with their own issue. */
+export const SUPPORTED_MONITOR_TYPES: readonly MonitorType[] = ['http'];
+export type MonitorType = (typeof MONITOR_TYPES)[number];
+
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+export const MONITOR_STATUSES = ['pending', 'up', 'degraded', 'down', 'paused'] as const;
+export type MonitorStatus = (typeof MONITOR_STATUSES)[number];
+
+export const MIN_INTERVAL_SECONDS = 10;
+export const MAX_INTERVAL_SECONDS = 24 * 60 * 60;
+export const MIN_TIMEOUT_MS = 100;
+export const MAX_TIMEOUT_MS = 120_000;
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Fields the server sets; a client that sends one is told so instead of being ignored. */
+export const READ_ONLY_MONITOR_FIELDS = [
+  'id',
+  'ownerId',
+  'createdAt',
+  'updatedAt',
+  'status',
+  'lastCheckedAt',
+  'version',
+] as const;
+
+const STATUS_PATTERN = /^([1-5])xx$|^(\d{3})$|^(\d{3})-(\d{3})$/;
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Accepts `200`, `2xx` or `200-299`, each code between 100 and 599. */
+export function parseStatusPattern(pattern: string): { min: number; max: number } | null {
+  const match = STATUS_PATTERN.exec(pattern.trim().toLowerCase());
+  if (!match) return null;
+  const [, klass, single, from, to] = match;
+  const range = klass
+    ? { min: Number(klass) * 100, max: Number(klass) * 100 + 99 }
+    : single
+      ? { min: Number(single), max: Number(single) }
+      : { min: Number(from), max: Number(to) };
+  if (range.min < 100 || range.max > 599 || range.min > range.max) return null;
+  return range;
+}
+
+export function statusMatches(patterns: readonly string[], status: number): boolean {
+  return patterns.some((p) => {
+    const range = parseStatusPattern(p);
+    return range !== null && status >= range.min && status <= range.max;
+  });
+}
+
+const httpUrl = z
+  .string({ message: 'must be a string' })
+  .trim()
+  .min(1, 'is required')
+  .max(2048, 'must be at most 2048 characters')
+  .superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be an absolute http(s) URL' });
+      return;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      ctx.addIssue({ code: 'custom', message: 'must use the http or https scheme' });
+    } else if (!url.hostname) {
+      ctx.addIssue({ code: 'custom', message: 'must name a host' });
+    }
+  })
+  .transform((value) => new URL(value).href);
+
+const headers = z
+  .record(
+    z.string().regex(HEADER_NAME, 'header names must be HTTP tokens').max(256),
+    z
+      .string({ message: 'header values must be strings' })
+      .max(8192, 'header values must be at most 8192 characters')
+      .refine((v) => !/[\r\n]/.test(v), 'header values must not contain line breaks'),
+  )
+  .refine((h) => Object.keys(h).length <= 64, 'must have at most 64 headers');
+
+export const KeywordSchema = z
+  .object({
+    value: z.string().min(1, 'must not be empty').max(1024, 'must be at most 1024 characters'),
+    mode: z.enum(['present', 'absent'], { message: 'must be present or absent' }).default('present'),
+  })
+  .strict();
+
+export const ASSERTION_OPERATORS = [
+  'equals',
+  'notEquals',
+  'contains',
+  'lessThan',
+  'greaterThan',
+  'exists',
+  'notExists',
+] as const;
+
+export const AssertionSchema = z
+  .object({
+    type: z.enum(['jsonPath'], { message: 'must be jsonPath' }),
+    path: z
+      .string()
+      .max(512, 'must be at most 512 characters')
+      .regex(/^\$(\.[A-Za-z_$][\w$-]*|\[\d+\]|\[['"][^'"]+['"]\])*$/, 'must be a JSON path such as $.data[0].status'),
+    operator: z.enum(ASSERTION_OPERATORS, { message: `must be one of ${ASSERTION_OPERATORS.join(', ')}` }),
+    value: z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]).optional(),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    const needsValue = a.operator !== 'exists' && a.operator !== 'notExists';
+    if (needsValue && a.value === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: `is required with operator ${a.operator}` });
+    }
+    if ((a.operator === 'lessThan' || a.operator === 'greaterThan') && typeof a.value !== 'number') {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: `must be a number with operator ${a.operator}` });
+    }
+  });
+
+const count = (max: number) =>
+  z.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
+
+const alertPolicyFields = {
+  failuresToOpen: count(20),
+  windowSize: count(20),
+  successesToResolve: count(20),
+  alertOnDegraded: z.boolean({ message: 'must be true or false' }),
+  renotifyMinutes: count(7 * 24 * 60).nullable(),
+};
+
+export const AlertPolicySchema = z.object(alertPolicyFields).strict();
+export const AlertPolicyPatchSchema = AlertPolicySchema.partial();
+export type AlertPolicy = z.output<typeof AlertPolicySchema>;
+
+export const DEFAULT_ALERT_POLICY: AlertPolicy = {
+  failuresToOpen: 1,
+  windowSize: 1,
+  successesToResolve: 1,
+  alertOnDegraded: false,
+  renotifyMinutes: null,
+};
+
+/** Every writable field, each with its own rule; which are required depends on the operation. */
+const monitorFields = {
+  name: z.string({ message: 'must be a string' }).trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
+  type: z.enum(MONITOR_TYPES, { message: `must be one of ${MONITOR_TYPES.join(', ')}` }),
+  url: httpUrl,
+  method: z.enum(HTTP_METHODS, { message: `must be one of ${HTTP_METHODS.join(', ')}` }),
+  headers,
+  body: z
+    .string({ message: 'must be a string' })
+    .refine((b) => Buffer.byteLength(b) <= MAX_BODY_BYTES, `must be at most ${MAX_BODY_BYTES} bytes`)
+    .nullable(),
+  intervalSeconds: z
+    .number({ message: 'must be a number' })
+    .int('must be a whole number of seconds')
+    .min(MIN_INTERVAL_SECONDS, `must be at least ${MIN_INTERVAL_SECONDS} seconds`)
+    .max(MAX_INTERVAL_SECONDS, `must be at most ${MAX_INTERVAL_SECONDS} seconds (24 h)`),
+  timeoutMs: z
+    .number({ message: 'must be a number' })
+    .int('must be a whole number of milliseconds')
+    .min(MIN_TIMEOUT_MS, `must be at least ${MIN_TIMEOUT_MS} ms`)
+    .max(MAX_TIMEOUT_MS, `must be at most ${MAX_TIMEOUT_MS} ms`),
+  expectedStatus: z
+    .array(
+      z.string({ message: 'must be a string such as "200", "2xx" or "200-299"' }).refine((p) => parseStatusPattern(p) !== null, {
+        message: 'must be a status code, class or range between 100 and 599, e.g. "200", "2xx", "200-299"',
+      }),
+    )
+    .min(1, 'must list at least one status pattern')
+    .max(20, 'must have at most 20 patterns'),
+  followRedirects: z.boolean({ message: 'must be true or false' }),
+  maxLatencyMs: z.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').nullable(),
+  keyword: z.union([z.string().min(1).max(1024).transform((value) => ({ value, mode: 'present' as const })), KeywordSchema]).nullable(),
+  assertions: z.array(AssertionSchema).max(20, 'must have at most 20 assertions'),
+  alertPolicy: AlertPolicyPatchSchema,
+  channelIds: z.array(z.uuid({ message: 'must be a channel id (UUID)' })).max(20, 'must have at most 20 channels'),
+  regions: z
+    .array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a region name such as eu-west'))
+    .max(20, 'must have at most 20 regions'),
+  paused: z.boolean({ message: 'must be true or false' }),
+};
+
+const optionalFields = Object.fromEntries(
+  Object.entries(monitorFields).map(([k, schema]) => [k, schema.optional()]),
+) as { [K in keyof typeof monitorFields]: z.ZodOptional<(typeof monitorFields)[K]> };
+
+/** Body of `POST /monitors`: name and url are required, the rest take defaults. */
+export const MonitorCreateSchema = z.object({ ...optionalFields, name: monitorFields.name, url: monitorFields.url }).strict();
+/** Body of `PATCH /monitors/{id}`: any writable field; nested alertPolicy merges. */
+export const MonitorPatchSchema = z.object(optionalFields).strict();
+
+export type MonitorCreateInput = z.output<typeof MonitorCreateSchema>;
+export type MonitorPatchInput = z.output<typeof MonitorPatchSchema>;
+
+/** A monitor's complete, validated check specification, as stored and as sent to probers. */
+export interface MonitorSpec {
+  name: string;
+  type: MonitorType;
+  url: string;
+  method: (typeof HTTP_METHODS)[number];
+  headers: Record<string, string>;
+  body: string | null;
+  intervalSeconds: number;
+  timeoutMs: number;
+  expectedStatus: string[];
+  followRedirects: boolean;
+  maxLatencyMs: number | null;
+  keyword: z.output<typeof KeywordSchema> | null;
+  assertions: z.output<typeof AssertionSchema>[];
+  alertPolicy: AlertPolicy;
+  channelIds: string[];
+  regions: string[];
+  paused: boolean;
+}
+
+/** A monitor as the API returns it. */
+export interface Monitor extends MonitorSpec {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+  status: MonitorStatus;
+  lastCheckedAt: string | null;
+  version: number;
+}
+
+/** Default timeout: 10 s, or 80 % of a shorter interval, so a check ends before the next is due. */
+export function defaultTimeoutMs(intervalSeconds: number): number {
+  return Math.min(10_000, Math.floor(intervalSeconds * 1000 * 0.8));
+}
+
+export function monitorSpecFromCreate(input: MonitorCreateInput): MonitorSpec {
+  const intervalSeconds = input.intervalSeconds ?? 60;
+  return {
+    name: input.name,
+    type: input.type ?? 'http',
+    url: input.url,
+    method: input.method ?? 'GET',
+    headers: input.headers ?? {},
+    body: input.body ?? null,
+    intervalSeconds,
+    timeoutMs: input.timeoutMs ?? defaultTimeoutMs(intervalSeconds),
+    expectedStatus: input.expectedStatus ?? ['200-299'],
+    followRedirects: input.followRedirects ?? true,
+    maxLatencyMs: input.maxLatencyMs ?? null,
+    keyword: input.keyword ?? null,
+    assertions: input.assertions ?? [],
+    alertPolicy: { ...DEFAULT_ALERT_POLICY, ...input.alertPolicy },
+    channelIds: dedupe(input.channelIds ?? []),
+    regions: dedupe(input.regions ?? []),
+    paused: input.paused ?? false,
+  };
+}
+
+export function monitorSpecWithPatch(current: MonitorSpec, patch: MonitorPatchInput): MonitorSpec {
+  const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+  return {
+    ...current,
+    ...defined,
+    alertPolicy: { ...current.alertPolicy, ...patch.alertPolicy },
+    channelIds: dedupe(patch.channelIds ?? current.channelIds),
+    regions: dedupe(patch.regions ?? current.regions),
+  };
+}
+
+/** Rules that span fields; checked on the whole spec, after defaults or a patch are applied. */
+export function crossFieldErrors(spec: MonitorSpec): FieldError[] {
+  const errors: FieldError[] = [];
+  if (!SUPPORTED_MONITOR_TYPES.includes(spec.type)) {
+    errors.push({
+      field: 'type',
+      message: `type "${spec.type}" is not available yet; supported: ${SUPPORTED_MONITOR_TYPES.join(', ')}`,
+    });
+  }
+  if (spec.timeoutMs >= spec.intervalSeconds * 1000) {
+    errors.push({
+      field: 'timeoutMs',
+      message: `must be below the interval (${spec.intervalSeconds * 1000} ms)`,
+    });
+  }
+  if (spec.maxLatencyMs !== null && spec.maxLatencyMs > spec.timeoutMs) {
+    errors.push({ field: 'maxLatencyMs', message: `must not exceed timeoutMs (${spec.timeoutMs} ms)` });
+  }
+  if (spec.alertPolicy.failuresToOpen > spec.alertPolicy.windowSize) {
+    errors.push({
+      field: 'alertPolicy.failuresToOpen',
+      message: `must not exceed alertPolicy.windowSize (${spec.alertPolicy.windowSize})`,
+    });
+  }
+  if (spec.body !== null && (spec.method === 'GET' || spec.method === 'HEAD')) {
+    errors.push({ field: 'body', message: `must be null with method ${spec.method}` });
+  }
+  return errors;
+}
+
+export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+
+/** Names fields the server owns before zod sees the body, so the client hears "read-only", not "unknown". */
+function readOnlyErrors(body: unknown): FieldError[] {
+  if (!isPlainObject(body)) return [];
+  return READ_ONLY_MONITOR_FIELDS.filter((f) => f in body).map((field) => ({ field, message: 'is read-only' }));
+}
+
+function withoutReadOnly(body: unknown): unknown {
+  if (!isPlainObject(body)) return body;
+  const copy: Record<string, unknown> = { ...body };
+  for (const f of READ_ONLY_MONITOR_FIELDS) delete copy[f];
+  return copy;
+}
+
+export function validateMonitorCreate(body: unknown): Validated<MonitorSpec> {
+  const readOnly = readOnlyErrors(body);
+  const parsed = MonitorCreateSchema.safeParse(withoutReadOnly(body), { reportInput: true });
+  if (!parsed.success || readOnly.length) {
+    return { ok: false, errors: [...readOnly, ...(parsed.success ? [] : fieldErrorsOf(parsed.error))] };
+  }
+  const spec = monitorSpecFromCreate(parsed.data);
+  const errors = crossFieldErrors(spec);
+  return errors.length ? { ok: false, errors } : { ok: true, value: spec };
+}
+
+/** Shape-checks a patch; the cross-field rules run once it is merged into the stored monitor. */
+export function validateMonitorPatch(body: unknown): Validated<MonitorPatchInput> {
+  const readOnly = readOnlyErrors(body);
+  const parsed = MonitorPatchSchema.safeParse(withoutReadOnly(body), { reportInput: true });
+  if (!parsed.success || readOnly.length) {
+    return { ok: false, errors: [...readOnly, ...(parsed.success ? [] : fieldErrorsOf(parsed.error))] };
+  }
+  return { ok: true, value: parsed.data };
+}
+
+function dedupe<T>(items: T[]): T[] {
+  return [...new Set(items)];
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/** One invalid field, named by its path in the request (`alertPolicy.windowSize`, `expectedStatus[0]`). */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/**
+ * An RFC 9457 problem, as services reply it over the bus and the gateway answers it over HTTP.
+ * `type` is a stable, relative URI that names the kind of problem.
+ */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  errors?: FieldError[];
+}
+
+export const ProblemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int().min(400).max(599),
+  detail: z.string().optional(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+
+export const Problems = {
+  validation: (errors: FieldError[], detail = 'The request has invalid fields.'): Problem => ({
+    type: '/problems/validation',
+    title: 'Invalid request',
+    status: 400,
+    detail,
+    errors,
+  }),
+  badRequest: (detail: string): Problem => ({
+    type: '/problems/bad-request',
+    title: 'Bad request',
+    status: 400,
+    detail,
+  }),
+  unauthorized: (detail: string): Problem => ({
+    type: '/problems/unauthorized',
+    title: 'Unauthorized',
+    status: 401,
+    detail,
+  }),
+  notFound: (what: string): Problem => ({
+    type: '/problems/not-found',
+    title: 'Not found',
+    status: 404,
+    detail: `${what} was not found.`,
+  }),
+  conflict: (detail: string): Problem => ({
+    type: '/problems/conflict',
+    title: 'Conflict',
+    status: 409,
+    detail,
+  }),
+  unavailable: (detail: string): Problem => ({
+    type: '/problems/service-unavailable',
+    title: 'Service unavailable',
+    status: 503,
+    detail,
+  }),
+};
+
+/** Turns zod issues into field errors named the way a client wrote the field. */
+export function fieldErrorsOf(error: z.ZodError, prefix: (string | number)[] = []): FieldError[] {
+  return error.issues.flatMap((issue) => {
+    const path = [...prefix, ...(issue.path as (string | number)[])];
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: fieldPath([...path, key]), message: 'is not a known field' }));
+    }
+    const missing = issue.code === 'invalid_type' && issue.input === undefined;
+    return [{ field: fieldPath(path) || '(body)', message: missing ? 'is required' : issue.message }];
+  });
+}
+
+export function fieldPath(path: (string | number)[]): string {
+  return path.reduce<string>((acc, key) => {
+    if (typeof key === 'number') return `${acc}[${key}]`;
+    return acc ? `${acc}.${key}` : key;
+  }, '');
+}
+
+export function isProblem(value: unknown): value is Problem {
+  return ProblemSchema.safeParse(value).success;
+}

@@ -1,0 +1,2 @@
+export { HealthModule } from './health.module';
+export { ReadinessChecks, readinessCheck, type ReadinessCheck } from './readiness';

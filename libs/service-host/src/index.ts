@@ -1,0 +1,1 @@
+export { runStandalone, startService, type RunningService, type ServiceOptions } from './start-service';

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { type Problem, Problems, isProblem } from '@uptime/contracts';
 import { firstValueFrom, timeout } from 'rxjs';
@@ -16,7 +16,7 @@ export class ProblemError extends Error {
  * asker waits for the answer and can retry. A reply that is a problem becomes a ProblemError;
  * silence becomes a 503 problem, never a hang.
  */
-export class BusClient {
+export class BusClient implements OnApplicationShutdown {
   private readonly logger = new Logger(BusClient.name);
 
   constructor(
@@ -44,6 +44,10 @@ export class BusClient {
 
   close(): Promise<void> {
     return this.proxy.close();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
   }
 }
 

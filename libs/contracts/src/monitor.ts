@@ -174,7 +174,10 @@ const monitorFields = {
     .max(20, 'must have at most 20 patterns'),
   followRedirects: z.boolean({ message: 'must be true or false' }),
   maxLatencyMs: z.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').nullable(),
-  keyword: z.union([z.string().min(1).max(1024).transform((value) => ({ value, mode: 'present' as const })), KeywordSchema]).nullable(),
+  /** `"ok"` is shorthand for `{ "value": "ok", "mode": "present" }`. */
+  keyword: z
+    .preprocess((v) => (typeof v === 'string' ? { value: v, mode: 'present' } : v), KeywordSchema)
+    .nullable(),
   assertions: z.array(AssertionSchema).max(20, 'must have at most 20 assertions'),
   alertPolicy: AlertPolicyPatchSchema,
   channelIds: z.array(z.uuid({ message: 'must be a channel id (UUID)' })).max(20, 'must have at most 20 channels'),

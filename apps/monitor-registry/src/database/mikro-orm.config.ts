@@ -23,6 +23,7 @@ export function registryOrmOptions(databaseUrl: string): Options {
       transactional: true,
       allOrNothing: true,
       snapshot: false,
+      silent: true,
     },
   };
 }

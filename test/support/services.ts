@@ -1,0 +1,47 @@
+import type { RunningService } from '@uptime/service-host';
+import { randomBytes } from 'node:crypto';
+import { startGateway } from '../../apps/gateway/src/bootstrap';
+import { type GatewayConfig } from '../../apps/gateway/src/config';
+import { startRegistry } from '../../apps/monitor-registry/src/bootstrap';
+import type { RegistryConfig } from '../../apps/monitor-registry/src/config';
+import { ApiClient } from './api-client';
+
+export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+export const JWT_SECRET = randomBytes(32).toString('hex');
+
+export function registryConfig(databaseUrl: string, overrides: Partial<RegistryConfig> = {}): RegistryConfig {
+  return { databaseUrl, natsUrl: NATS_URL, port: 0, logLevel: 'warn', refreshTokenTtlDays: 30, ...overrides };
+}
+
+export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    natsUrl: NATS_URL,
+    jwtSecret: JWT_SECRET,
+    accessTokenTtlSeconds: 900,
+    authRateLimitPerMinute: 10_000,
+    logLevel: 'warn',
+    ...overrides,
+  };
+}
+
+/** The registry and the gateway, as two apps in this process talking over the real NATS. */
+export class ApiStack {
+  private constructor(
+    readonly registry: RunningService,
+    readonly gateway: RunningService,
+    readonly api: ApiClient,
+  ) {}
+
+  static async start(databaseUrl: string, gateway: Partial<GatewayConfig> = {}): Promise<ApiStack> {
+    const registry = await startRegistry(registryConfig(databaseUrl), false);
+    const gw = await startGateway(gatewayConfig(gateway));
+    return new ApiStack(registry, gw, new ApiClient(gw.url!.replace('[::1]', '127.0.0.1')));
+  }
+
+  async stop(): Promise<void> {
+    await this.gateway.close();
+    await this.registry.close();
+  }
+}

@@ -1,3 +1,6 @@
+/** Thrown by a probe when waiting longer cannot help (the process under test has exited). */
+export class GiveUp extends Error {}
+
 /** Polls until `probe` returns a value (not undefined/false), or fails after the deadline. */
 export async function waitFor<T>(
   what: string,
@@ -12,6 +15,7 @@ export async function waitFor<T>(
       const value = await probe();
       if (value !== undefined && value !== false) return value;
     } catch (err) {
+      if (err instanceof GiveUp) throw err;
       lastError = err;
     }
     await new Promise((r) => setTimeout(r, intervalMs));

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from './free-port';
 import { readOrCreateSecret } from './secrets';
@@ -19,6 +19,8 @@ export const EMBEDDED_DATABASE = 'uptime';
 export async function startEmbeddedPostgres(dataDir: string, log: (line: string) => void): Promise<EmbeddedService> {
   const databaseDir = join(dataDir, 'postgres');
   await mkdir(dataDir, { recursive: true });
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) await letPostgresUserThrough(dataDir);
   const password = await readOrCreateSecret(join(dataDir, 'postgres-password'), () => randomBytes(24).toString('hex'));
   const port = await freePort();
   const EmbeddedPostgres = await loadEmbeddedPostgres();
@@ -30,7 +32,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
     authMethod: 'scram-sha-256',
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
     onLog: () => undefined,
     onError: (err: unknown) => log(`embedded PostgreSQL: ${String(err)}`),
@@ -60,4 +62,13 @@ async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
   const hook = require('async-exit-hook') as { unhookEvent(event: string): void };
   for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) hook.unhookEvent(event);
   return mod.default;
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, who must be able to pass through DATA_DIR to
+ * reach its own folder. Search permission only: nobody else can list DATA_DIR.
+ */
+async function letPostgresUserThrough(dataDir: string): Promise<void> {
+  const { mode } = await stat(dataDir);
+  if ((mode & 0o001) === 0) await chmod(dataDir, (mode & 0o7777) | 0o011);
 }

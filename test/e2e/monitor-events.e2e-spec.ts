@@ -1,0 +1,114 @@
+import { MonitorEventStream, type MonitorChangedEvent } from '@uptime/contracts';
+import { AckPolicy, DeliverPolicy, JSONCodec, connect, type NatsConnection } from 'nats';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ApiStack, NATS_URL } from '../support/services';
+import { createTestDatabase, query, type TestDatabase } from '../support/test-database';
+import { waitFor } from '../support/wait-for';
+
+const codec = JSONCodec<MonitorChangedEvent>();
+
+/** Reads the MONITOR_EVENTS stream from a point in time, as the scheduler and notifier will. */
+async function eventsSince(nc: NatsConnection, since: Date, monitorId: string): Promise<MonitorChangedEvent[]> {
+  const js = nc.jetstream();
+  const consumer = await js.consumers.get(MonitorEventStream.name, {
+    deliver_policy: DeliverPolicy.StartTime,
+    opt_start_time: since.toISOString(),
+  });
+  const found: MonitorChangedEvent[] = [];
+  const messages = await consumer.fetch({ max_messages: 1000, expires: 1000 });
+  for await (const m of messages) {
+    const event = codec.decode(m.data);
+    if (event.monitorId === monitorId) found.push(event);
+  }
+  return found;
+}
+
+describe('monitor-changed events', () => {
+  let db: TestDatabase;
+  let stack: ApiStack;
+  let nc: NatsConnection;
+
+  before(async () => {
+    db = await createTestDatabase();
+    stack = await ApiStack.start(db.url);
+    nc = await connect({ servers: NATS_URL });
+  });
+  after(async () => {
+    await nc?.close();
+    await stack?.stop();
+    await db?.drop();
+  });
+
+  it('should publish created, updated, paused, resumed and deleted, in order, each with the full monitor', async () => {
+    const since = new Date(Date.now() - 1000);
+    const user = await stack.api.newUser('events');
+    const created = await stack.api.post<{ id: string }>(
+      '/api/v1/monitors',
+      { name: 'Events', url: 'https://events.example.test/' },
+      user.accessToken,
+    );
+    const id = created.body.id;
+    await stack.api.patch(`/api/v1/monitors/${id}`, { intervalSeconds: 120 }, user.accessToken);
+    await stack.api.post(`/api/v1/monitors/${id}/pause`, undefined, user.accessToken);
+    await stack.api.post(`/api/v1/monitors/${id}/pause`, undefined, user.accessToken);
+    await stack.api.post(`/api/v1/monitors/${id}/resume`, undefined, user.accessToken);
+    await stack.api.delete(`/api/v1/monitors/${id}`, user.accessToken);
+
+    const events = await waitFor('five events on the stream', async () => {
+      const found = await eventsSince(nc, since, id);
+      return found.length >= 5 ? found : undefined;
+    });
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ['created', 'updated', 'paused', 'resumed', 'deleted'],
+    );
+    assert.deepEqual(
+      events.map((e) => e.version),
+      [1, 2, 3, 4, 5],
+    );
+    assert.equal(new Set(events.map((e) => e.eventId)).size, 5);
+    for (const e of events) {
+      assert.equal(e.ownerId, user.id);
+      assert.equal(e.monitor.id, id);
+      assert.equal(e.monitor.url, 'https://events.example.test/');
+    }
+    assert.equal(events[1]!.monitor.intervalSeconds, 120);
+    assert.equal(events[2]!.monitor.paused, true);
+    assert.equal(events[3]!.monitor.paused, false);
+  });
+
+  it('should relay events left in the outbox by a registry that stopped before publishing', async () => {
+    const user = await stack.api.newUser('outbox');
+    const m = await stack.api.post<{ id: string }>(
+      '/api/v1/monitors',
+      { name: 'Outbox', url: 'https://outbox.example.test/' },
+      user.accessToken,
+    );
+    await waitFor('the created event to be relayed', async () => {
+      const rows = await query<{ n: string }>(
+        db.url,
+        'select count(*) as n from registry.monitor_event_outbox where monitor_id = $1 and published_at is null',
+        [m.body.id],
+      );
+      return rows[0]!.n === '0';
+    });
+    await stack.stop();
+    // What a crash between commit and publish leaves: an event committed, never published.
+    const eventId = '0b7d3c36-5d3f-4c1e-9c54-6a0f5e0e6a01';
+    const since = new Date(Date.now() - 1000);
+    await query(
+      db.url,
+      `insert into registry.monitor_event_outbox (event_id, monitor_id, kind, payload, occurred_at)
+       select $1::uuid, monitor_id, 'updated', jsonb_set(payload, '{eventId}', to_jsonb($1::text)), now()
+       from registry.monitor_event_outbox where monitor_id = $2 limit 1`,
+      [eventId, m.body.id],
+    );
+    stack = await ApiStack.start(db.url);
+    const events = await waitFor('the stranded event after the restart', async () => {
+      const found = await eventsSince(nc, since, m.body.id);
+      return found.some((e) => e.eventId === eventId) ? found : undefined;
+    });
+    assert.equal(events.filter((e) => e.eventId === eventId).length, 1);
+  });
+});

@@ -1,0 +1,68 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { GiveUp, waitFor } from './wait-for';
+
+const DIST = join(__dirname, '..', '..');
+
+/** One app (or the whole platform) as its own OS process, the way an operator runs it. */
+export class AppProcess {
+  stdout = '';
+  stderr = '';
+  private exited: Promise<number | null>;
+
+  private constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+  ) {
+    child.stdout?.on('data', (c: Buffer) => (this.stdout += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (this.stderr += c.toString()));
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  /** `app` is `platform` or an app folder name; env is added to a minimal environment. */
+  static start(app: string, env: Record<string, string>): AppProcess {
+    const child = spawn(process.execPath, [join(DIST, 'apps', app, 'src', 'main.js')], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new AppProcess(app, child);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  async waitReady(baseUrl: string, timeoutMs = 60_000): Promise<void> {
+    await waitFor(
+      `${this.name} ready at ${baseUrl}`,
+      async () => {
+        if (this.child.exitCode !== null) throw new GiveUp(`${this.name} exited ${this.child.exitCode}: ${this.stderr}`);
+        const res = await fetch(`${baseUrl}/health/ready`);
+        return res.status === 200;
+      },
+      timeoutMs,
+      200,
+    );
+  }
+
+  /** Exit code after the process ends by itself. */
+  exitCode(timeoutMs = 30_000): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${this.name} did not exit within ${timeoutMs} ms`)), timeoutMs);
+    });
+    return Promise.race([this.exited, deadline]).finally(() => clearTimeout(timer));
+  }
+
+  /** Sends the signal to this process only (by its PID) and waits for its exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 30_000): Promise<number | null> {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    this.child.kill(signal);
+    try {
+      return await this.exitCode(timeoutMs);
+    } catch (err) {
+      this.child.kill('SIGKILL');
+      throw err;
+    }
+  }
+}

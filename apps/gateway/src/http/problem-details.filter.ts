@@ -25,7 +25,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
     const problem = this.toProblem(exception);
-    if (problem.status >= 500) this.logger.error(`${req.method} ${req.path}: ${describe(exception)}`);
+    if (problem.status >= 500) {
+      // A dependency that did not answer is an operational fact, not a bug: no stack trace.
+      if (exception instanceof ProblemError) this.logger.warn(`${req.method} ${req.path}: ${problem.detail}`);
+      else this.logger.error(`${req.method} ${req.path}: ${describe(exception)}`);
+    }
     res.status(problem.status).type('application/problem+json').json({ ...problem, instance: req.originalUrl });
   }
 

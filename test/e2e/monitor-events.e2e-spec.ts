@@ -1,5 +1,5 @@
 import { MonitorEventStream, type MonitorChangedEvent } from '@uptime/contracts';
-import { AckPolicy, DeliverPolicy, JSONCodec, connect, type NatsConnection } from 'nats';
+import { DeliverPolicy, JSONCodec, connect, type NatsConnection } from 'nats';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApiStack, NATS_URL } from '../support/services';
@@ -9,7 +9,11 @@ import { waitFor } from '../support/wait-for';
 const codec = JSONCodec<MonitorChangedEvent>();
 
 /** Reads the MONITOR_EVENTS stream from a point in time, as the scheduler and notifier will. */
-async function eventsSince(nc: NatsConnection, since: Date, monitorId: string): Promise<MonitorChangedEvent[]> {
+async function eventsSince(
+  nc: NatsConnection,
+  since: Date,
+  monitorId: string,
+): Promise<MonitorChangedEvent[]> {
   const js = nc.jetstream();
   const consumer = await js.consumers.get(MonitorEventStream.name, {
     deliver_policy: DeliverPolicy.StartTime,

@@ -66,7 +66,13 @@ describe('monitors', () => {
         maxLatencyMs: null,
         keyword: null,
         assertions: [],
-        alertPolicy: { failuresToOpen: 1, windowSize: 1, successesToResolve: 1, alertOnDegraded: false, renotifyMinutes: null },
+        alertPolicy: {
+          failuresToOpen: 1,
+          windowSize: 1,
+          successesToResolve: 1,
+          alertOnDegraded: false,
+          renotifyMinutes: null,
+        },
         channelIds: [],
         regions: [],
         paused: false,
@@ -89,8 +95,16 @@ describe('monitors', () => {
         followRedirects: false,
         maxLatencyMs: 800,
         keyword: { value: 'ok', mode: 'absent' },
-        assertions: [{ type: 'jsonPath', path: '$.data[0].status', operator: 'equals', value: 'up' }],
-        alertPolicy: { failuresToOpen: 4, windowSize: 5, successesToResolve: 2, alertOnDegraded: true, renotifyMinutes: 30 },
+        assertions: [
+          { type: 'jsonPath', path: '$.data[0].status', operator: 'equals', value: 'up' },
+        ],
+        alertPolicy: {
+          failuresToOpen: 4,
+          windowSize: 5,
+          successesToResolve: 2,
+          alertOnDegraded: true,
+          renotifyMinutes: 30,
+        },
         channelIds: ['6f1c3c3e-8a0e-4f55-9a7e-3b0f7c2d9e11'],
         regions: ['eu-west', 'us-east'],
         paused: true,
@@ -112,8 +126,16 @@ describe('monitors', () => {
       assert.equal((await create({ ...base, url: target })).status, 201);
       const dup = await create({ ...base, name: 'again', url: target });
       assert.equal(dup.status, 409);
-      assert.equal((await create({ ...base, url: target, method: 'HEAD' })).status, 201, 'another method is another monitor');
-      assert.equal((await create({ ...base, url: target }, stranger.accessToken)).status, 201, 'another owner may monitor it');
+      assert.equal(
+        (await create({ ...base, url: target, method: 'HEAD' })).status,
+        201,
+        'another method is another monitor',
+      );
+      assert.equal(
+        (await create({ ...base, url: target }, stranger.accessToken)).status,
+        201,
+        'another owner may monitor it',
+      );
     });
 
     const invalid: [string, Record<string, unknown>, string][] = [
@@ -126,8 +148,16 @@ describe('monitors', () => {
       ['an interval over 24 h', { ...base, intervalSeconds: 86_401 }, 'intervalSeconds'],
       ['a fractional interval', { ...base, intervalSeconds: 30.5 }, 'intervalSeconds'],
       ['an interval given as text', { ...base, intervalSeconds: '60' }, 'intervalSeconds'],
-      ['a timeout equal to the interval', { ...base, intervalSeconds: 10, timeoutMs: 10_000 }, 'timeoutMs'],
-      ['a timeout above the interval', { ...base, intervalSeconds: 20, timeoutMs: 25_000 }, 'timeoutMs'],
+      [
+        'a timeout equal to the interval',
+        { ...base, intervalSeconds: 10, timeoutMs: 10_000 },
+        'timeoutMs',
+      ],
+      [
+        'a timeout above the interval',
+        { ...base, intervalSeconds: 20, timeoutMs: 25_000 },
+        'timeoutMs',
+      ],
       ['an unknown type', { ...base, type: 'smtp' }, 'type'],
       ['a type not available yet', { ...base, type: 'tcp' }, 'type'],
       ['an unknown method', { ...base, method: 'BREW' }, 'method'],
@@ -136,28 +166,76 @@ describe('monitors', () => {
       ['the read-only status', { ...base, status: 'up' }, 'status'],
       ['the read-only createdAt', { ...base, createdAt: '2020-01-01T00:00:00Z' }, 'createdAt'],
       ['the read-only lastCheckedAt', { ...base, lastCheckedAt: null }, 'lastCheckedAt'],
-      ['a status pattern that is not one', { ...base, expectedStatus: ['abc'] }, 'expectedStatus[0]'],
-      ['a status code out of range', { ...base, expectedStatus: ['200', '700'] }, 'expectedStatus[1]'],
+      [
+        'a status pattern that is not one',
+        { ...base, expectedStatus: ['abc'] },
+        'expectedStatus[0]',
+      ],
+      [
+        'a status code out of range',
+        { ...base, expectedStatus: ['200', '700'] },
+        'expectedStatus[1]',
+      ],
       ['a reversed status range', { ...base, expectedStatus: ['299-200'] }, 'expectedStatus[0]'],
       ['an empty status list', { ...base, expectedStatus: [] }, 'expectedStatus'],
       ['an oversized name', { ...base, name: 'n'.repeat(201) }, 'name'],
       ['an oversized url', { ...base, url: `https://a.example.test/${'p'.repeat(2100)}` }, 'url'],
       ['an oversized body', { ...base, method: 'POST', body: 'b'.repeat(64 * 1024 + 1) }, 'body'],
-      ['an oversized header value', { ...base, headers: { 'X-Big': 'v'.repeat(8193) } }, 'headers.X-Big'],
-      ['a header name that is not a token', { ...base, headers: { 'Bad Header': 'v' } }, 'headers.Bad Header'],
-      ['a header value with a line break', { ...base, headers: { 'X-A': 'v\r\nInjected: 1' } }, 'headers.X-A'],
+      [
+        'an oversized header value',
+        { ...base, headers: { 'X-Big': 'v'.repeat(8193) } },
+        'headers.X-Big',
+      ],
+      [
+        'a header name that is not a token',
+        { ...base, headers: { 'Bad Header': 'v' } },
+        'headers.Bad Header',
+      ],
+      [
+        'a header value with a line break',
+        { ...base, headers: { 'X-A': 'v\r\nInjected: 1' } },
+        'headers.X-A',
+      ],
       ['a body with GET', { ...base, body: 'x' }, 'body'],
-      ['a latency limit above the timeout', { ...base, timeoutMs: 1000, maxLatencyMs: 2000 }, 'maxLatencyMs'],
-      ['more failures than the window', { ...base, alertPolicy: { failuresToOpen: 3, windowSize: 2 } }, 'alertPolicy.failuresToOpen'],
-      ['an unknown alert policy field', { ...base, alertPolicy: { retries: 3 } }, 'alertPolicy.retries'],
+      [
+        'a latency limit above the timeout',
+        { ...base, timeoutMs: 1000, maxLatencyMs: 2000 },
+        'maxLatencyMs',
+      ],
+      [
+        'more failures than the window',
+        { ...base, alertPolicy: { failuresToOpen: 3, windowSize: 2 } },
+        'alertPolicy.failuresToOpen',
+      ],
+      [
+        'an unknown alert policy field',
+        { ...base, alertPolicy: { retries: 3 } },
+        'alertPolicy.retries',
+      ],
       ['a channel id that is not a UUID', { ...base, channelIds: ['slack'] }, 'channelIds[0]'],
-      ['a JSON path without $', { ...base, assertions: [{ type: 'jsonPath', path: 'data.status', operator: 'exists' }] }, 'assertions[0].path'],
-      ['an assertion without its value', { ...base, assertions: [{ type: 'jsonPath', path: '$.a', operator: 'equals' }] }, 'assertions[0].value'],
-      ['a keyword mode that is not one', { ...base, keyword: { value: 'ok', mode: 'maybe' } }, 'keyword.mode'],
+      [
+        'a JSON path without $',
+        { ...base, assertions: [{ type: 'jsonPath', path: 'data.status', operator: 'exists' }] },
+        'assertions[0].path',
+      ],
+      [
+        'an assertion without its value',
+        { ...base, assertions: [{ type: 'jsonPath', path: '$.a', operator: 'equals' }] },
+        'assertions[0].value',
+      ],
+      [
+        'a keyword mode that is not one',
+        { ...base, keyword: { value: 'ok', mode: 'maybe' } },
+        'keyword.mode',
+      ],
     ];
     for (const [what, body, field] of invalid) {
       it(`should answer 400 naming ${field} for ${what}`, async () => {
-        const res = await stack.api.post<ProblemBody>('/api/v1/monitors', { ...body, ...(body.url ? {} : {}) }, owner.accessToken);
+        const res = await stack.api.post<ProblemBody>(
+          '/api/v1/monitors',
+          { ...body, ...(body.url ? {} : {}) },
+          owner.accessToken,
+        );
         assert.equal(res.status, 400, JSON.stringify(res.body));
         assert.equal(res.headers.get('content-type'), 'application/problem+json; charset=utf-8');
         assert.equal(res.body.type, '/problems/validation');
@@ -176,15 +254,29 @@ describe('monitors', () => {
     });
 
     it('should answer 400 to malformed JSON and to a JSON array', async () => {
-      const malformed = await stack.api.request('POST', '/api/v1/monitors', { rawBody: '{"name": "x",', token: owner.accessToken });
+      const malformed = await stack.api.request('POST', '/api/v1/monitors', {
+        rawBody: '{"name": "x",',
+        token: owner.accessToken,
+      });
       assert.equal(malformed.status, 400);
-      assert.equal(malformed.headers.get('content-type'), 'application/problem+json; charset=utf-8');
-      const array = await stack.api.request('POST', '/api/v1/monitors', { rawBody: '[1,2]', token: owner.accessToken });
+      assert.equal(
+        malformed.headers.get('content-type'),
+        'application/problem+json; charset=utf-8',
+      );
+      const array = await stack.api.request('POST', '/api/v1/monitors', {
+        rawBody: '[1,2]',
+        token: owner.accessToken,
+      });
       assert.equal(array.status, 400);
     });
 
     it('should answer 413 to a body over 256 kB', async () => {
-      const res = await create({ ...base, url: url(), method: 'POST', body: 'x'.repeat(300 * 1024) });
+      const res = await create({
+        ...base,
+        url: url(),
+        method: 'POST',
+        body: 'x'.repeat(300 * 1024),
+      });
       assert.equal(res.status, 413);
     });
 
@@ -197,7 +289,10 @@ describe('monitors', () => {
     it('should page through every monitor once, oldest first, with a cursor', async () => {
       const user = await stack.api.newUser('pager');
       const created: string[] = [];
-      for (let i = 0; i < 5; i++) created.push((await create({ ...base, name: `m${i}`, url: url() }, user.accessToken)).body.id);
+      for (let i = 0; i < 5; i++)
+        created.push(
+          (await create({ ...base, name: `m${i}`, url: url() }, user.accessToken)).body.id,
+        );
       const seen: string[] = [];
       let cursor: string | null = null;
       let pages = 0;
@@ -224,14 +319,20 @@ describe('monitors', () => {
       ]) {
         const res = await stack.api.get<ProblemBody>(`/api/v1/monitors${query}`, owner.accessToken);
         assert.equal(res.status, 400, query);
-        assert.deepEqual(res.body.errors?.map((e) => e.field), [field], query);
+        assert.deepEqual(
+          res.body.errors?.map((e) => e.field),
+          [field],
+          query,
+        );
       }
     });
   });
 
   describe('get, update, pause, resume, delete', () => {
     it('should update only the given fields and merge the alert policy', async () => {
-      const m = (await create({ ...base, url: url(), alertPolicy: { failuresToOpen: 2, windowSize: 3 } })).body;
+      const m = (
+        await create({ ...base, url: url(), alertPolicy: { failuresToOpen: 2, windowSize: 3 } })
+      ).body;
       const res = await stack.api.patch<Monitor>(
         `/api/v1/monitors/${m.id}`,
         { name: 'Renamed', alertPolicy: { successesToResolve: 3 } },
@@ -253,10 +354,18 @@ describe('monitors', () => {
     });
 
     it('should check cross-field rules against the stored monitor', async () => {
-      const m = (await create({ ...base, url: url(), intervalSeconds: 60, timeoutMs: 30_000 })).body;
-      const res = await stack.api.patch<ProblemBody>(`/api/v1/monitors/${m.id}`, { intervalSeconds: 20 }, owner.accessToken);
+      const m = (await create({ ...base, url: url(), intervalSeconds: 60, timeoutMs: 30_000 }))
+        .body;
+      const res = await stack.api.patch<ProblemBody>(
+        `/api/v1/monitors/${m.id}`,
+        { intervalSeconds: 20 },
+        owner.accessToken,
+      );
       assert.equal(res.status, 400);
-      assert.deepEqual(res.body.errors?.map((e) => e.field), ['timeoutMs']);
+      assert.deepEqual(
+        res.body.errors?.map((e) => e.field),
+        ['timeoutMs'],
+      );
       const unchanged = await stack.api.get<Monitor>(`/api/v1/monitors/${m.id}`, owner.accessToken);
       assert.equal(unchanged.body.intervalSeconds, 60);
     });
@@ -264,38 +373,70 @@ describe('monitors', () => {
     it('should refuse read-only and unknown fields in a patch, and a duplicate target', async () => {
       const taken = (await create({ ...base, url: url() })).body;
       const m = (await create({ ...base, url: url() })).body;
-      const readOnly = await stack.api.patch<ProblemBody>(`/api/v1/monitors/${m.id}`, { status: 'up', nope: 1 }, owner.accessToken);
+      const readOnly = await stack.api.patch<ProblemBody>(
+        `/api/v1/monitors/${m.id}`,
+        { status: 'up', nope: 1 },
+        owner.accessToken,
+      );
       assert.equal(readOnly.status, 400);
       assert.deepEqual(readOnly.body.errors?.map((e) => e.field).sort(), ['nope', 'status']);
-      const dup = await stack.api.patch(`/api/v1/monitors/${m.id}`, { url: taken.url }, owner.accessToken);
+      const dup = await stack.api.patch(
+        `/api/v1/monitors/${m.id}`,
+        { url: taken.url },
+        owner.accessToken,
+      );
       assert.equal(dup.status, 409);
     });
 
     it('should pause and resume, each idempotent', async () => {
       const m = (await create({ ...base, url: url() })).body;
-      const paused = await stack.api.post<Monitor>(`/api/v1/monitors/${m.id}/pause`, undefined, owner.accessToken);
+      const paused = await stack.api.post<Monitor>(
+        `/api/v1/monitors/${m.id}/pause`,
+        undefined,
+        owner.accessToken,
+      );
       assert.equal(paused.status, 200);
       assert.equal(paused.body.paused, true);
       assert.equal(paused.body.status, 'paused');
-      const again = await stack.api.post<Monitor>(`/api/v1/monitors/${m.id}/pause`, undefined, owner.accessToken);
+      const again = await stack.api.post<Monitor>(
+        `/api/v1/monitors/${m.id}/pause`,
+        undefined,
+        owner.accessToken,
+      );
       assert.equal(again.body.version, paused.body.version, 'a second pause changes nothing');
-      const resumed = await stack.api.post<Monitor>(`/api/v1/monitors/${m.id}/resume`, undefined, owner.accessToken);
+      const resumed = await stack.api.post<Monitor>(
+        `/api/v1/monitors/${m.id}/resume`,
+        undefined,
+        owner.accessToken,
+      );
       assert.equal(resumed.body.paused, false);
       assert.equal(resumed.body.status, 'pending');
     });
 
     it('should delete, after which the monitor is gone', async () => {
       const m = (await create({ ...base, url: url() })).body;
-      assert.equal((await stack.api.delete(`/api/v1/monitors/${m.id}`, owner.accessToken)).status, 204);
-      assert.equal((await stack.api.get(`/api/v1/monitors/${m.id}`, owner.accessToken)).status, 404);
-      assert.equal((await stack.api.delete(`/api/v1/monitors/${m.id}`, owner.accessToken)).status, 404);
+      assert.equal(
+        (await stack.api.delete(`/api/v1/monitors/${m.id}`, owner.accessToken)).status,
+        204,
+      );
+      assert.equal(
+        (await stack.api.get(`/api/v1/monitors/${m.id}`, owner.accessToken)).status,
+        404,
+      );
+      assert.equal(
+        (await stack.api.delete(`/api/v1/monitors/${m.id}`, owner.accessToken)).status,
+        404,
+      );
       assert.equal((await create({ ...base, url: m.url })).status, 201, 'its target is free again');
     });
 
     it('should answer 400 naming id for an id that is not a UUID', async () => {
       const res = await stack.api.get<ProblemBody>('/api/v1/monitors/42', owner.accessToken);
       assert.equal(res.status, 400);
-      assert.deepEqual(res.body.errors?.map((e) => e.field), ['id']);
+      assert.deepEqual(
+        res.body.errors?.map((e) => e.field),
+        ['id'],
+      );
     });
   });
 

@@ -25,7 +25,12 @@ describe('single-process platform', () => {
 
   const start = async () => {
     const started = Date.now();
-    platform = AppProcess.start('platform', { DATA_DIR: dataDir, PORT: String(port), NATS_URL, HOST: '127.0.0.1' });
+    platform = AppProcess.start('platform', {
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      NATS_URL,
+      HOST: '127.0.0.1',
+    });
     await platform.waitReady(`http://127.0.0.1:${port}`, 90_000);
     return Date.now() - started;
   };
@@ -35,7 +40,9 @@ describe('single-process platform', () => {
     process.stdout.write(`# platform start to ready: ${ms} ms\n`);
     assert.match(platform!.stdout, new RegExp(`API\\s+http://127\\.0\\.0\\.1:${port}/api/v1`));
     assert.match(platform!.stdout, /Docs\s+http:\/\/127\.0\.0\.1:\d+\/docs/);
-    const ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.json() as Promise<{ details: object }>);
+    const ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+      (r) => r.json() as Promise<{ details: object }>,
+    );
     for (const key of [
       'nats',
       'monitor-registry.postgres',
@@ -50,10 +57,16 @@ describe('single-process platform', () => {
     }
     assert.equal((await fetch(`http://127.0.0.1:${port}/health/live`)).status, 200);
     assert.equal((await fetch(`http://127.0.0.1:${port}/docs`)).status, 200);
-    const spec = (await fetch(`http://127.0.0.1:${port}/docs/openapi.json`).then((r) => r.json())) as {
+    const spec = (await fetch(`http://127.0.0.1:${port}/docs/openapi.json`).then((r) =>
+      r.json(),
+    )) as {
       paths: Record<string, unknown>;
     };
-    for (const path of ['/api/v1/auth/register', '/api/v1/monitors', '/api/v1/monitors/{id}/pause']) {
+    for (const path of [
+      '/api/v1/auth/register',
+      '/api/v1/monitors',
+      '/api/v1/monitors/{id}/pause',
+    ]) {
       assert.ok(path in spec.paths, `OpenAPI documents ${path}`);
     }
   });
@@ -75,15 +88,25 @@ describe('single-process platform', () => {
     assert.equal(created.status, 201);
 
     assert.equal(await platform!.stop('SIGTERM'), 0);
-    assert.doesNotMatch(platform!.stderr + platform!.stdout, /\n\s+at .+:\d+:\d+/, 'no stack trace');
+    assert.doesNotMatch(
+      platform!.stderr + platform!.stdout,
+      /\n\s+at .+:\d+:\d+/,
+      'no stack trace',
+    );
     assert.match(platform!.stdout, /SIGTERM received/);
 
     await start();
-    const login = await api.post<{ accessToken: string }>('/api/v1/auth/login', { email: user.email, password: user.password });
+    const login = await api.post<{ accessToken: string }>('/api/v1/auth/login', {
+      email: user.email,
+      password: user.password,
+    });
     assert.equal(login.status, 200);
     const me = await api.get('/api/v1/auth/me', user.accessToken);
     assert.equal(me.status, 200, 'an access token from before the restart still verifies');
-    const got = await api.get<{ name: string }>(`/api/v1/monitors/${created.body.id}`, login.body.accessToken);
+    const got = await api.get<{ name: string }>(
+      `/api/v1/monitors/${created.body.id}`,
+      login.body.accessToken,
+    );
     assert.equal(got.status, 200);
     assert.equal(got.body.name, 'Survives');
 
@@ -91,7 +114,12 @@ describe('single-process platform', () => {
   });
 
   it('should refuse to start in production without JWT_SECRET, saying so', async () => {
-    const p = AppProcess.start('platform', { DATA_DIR: dataDir, PORT: String(port), NATS_URL, NODE_ENV: 'production' });
+    const p = AppProcess.start('platform', {
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      NATS_URL,
+      NODE_ENV: 'production',
+    });
     assert.equal(await p.exitCode(), 1);
     assert.match(p.stderr, /JWT_SECRET is required when NODE_ENV=production/);
   });

@@ -48,20 +48,31 @@ describe('apps started alone', () => {
     for (const app of APPS) await start(app);
     for (const app of APPS) {
       assert.equal((await fetch(`${url(app)}/health/live`)).status, 200, `${app} live`);
-      const ready = (await fetch(`${url(app)}/health/ready`).then((r) => r.json())) as { status: string; details: object };
+      const ready = (await fetch(`${url(app)}/health/ready`).then((r) => r.json())) as {
+        status: string;
+        details: object;
+      };
       assert.equal(ready.status, 'ok', app);
       assert.ok('nats' in ready.details, `${app} checks NATS`);
     }
-    const registryReady = (await fetch(`${url('monitor-registry')}/health/ready`).then((r) => r.json())) as { details: object };
+    const registryReady = (await fetch(`${url('monitor-registry')}/health/ready`).then((r) =>
+      r.json(),
+    )) as { details: object };
     assert.ok('postgres' in registryReady.details);
-    const metricsReady = (await fetch(`${url('metrics')}/health/ready`).then((r) => r.json())) as { details: object };
+    const metricsReady = (await fetch(`${url('metrics')}/health/ready`).then((r) => r.json())) as {
+      details: object;
+    };
     assert.ok('clickhouse' in metricsReady.details);
   });
 
   it('should keep users and monitors across a registry restart, and answer 503 while it is down', async () => {
     const api = new ApiClient(url('gateway'));
     const user = await api.newUser('standalone');
-    const m = await api.post<{ id: string }>('/api/v1/monitors', { name: 'Kept', url: 'https://kept.example.test/' }, user.accessToken);
+    const m = await api.post<{ id: string }>(
+      '/api/v1/monitors',
+      { name: 'Kept', url: 'https://kept.example.test/' },
+      user.accessToken,
+    );
     assert.equal(m.status, 201);
 
     assert.equal(await running.get('monitor-registry')!.stop('SIGTERM'), 0);
@@ -73,7 +84,10 @@ describe('apps started alone', () => {
     const back = await api.get<{ name: string }>(`/api/v1/monitors/${m.body.id}`, user.accessToken);
     assert.equal(back.status, 200);
     assert.equal(back.body.name, 'Kept');
-    assert.equal((await api.post('/api/v1/auth/login', { email: user.email, password: user.password })).status, 200);
+    assert.equal(
+      (await api.post('/api/v1/auth/login', { email: user.email, password: user.password })).status,
+      200,
+    );
   });
 
   it('should exit 0 on SIGTERM, every app, with no stack trace', async () => {
@@ -91,10 +105,22 @@ describe('configuration checked at start', () => {
     ['gateway', {}, /JWT_SECRET: .*is missing/],
     ['gateway', { JWT_SECRET: 'x'.repeat(40), PORT: 'eighty' }, /PORT: must be a port number/],
     ['monitor-registry', {}, /DATABASE_URL: .*is missing/],
-    ['monitor-registry', { DATABASE_URL: 'mysql://u:secretpw@h/db' }, /DATABASE_URL: must be a postgres:\/\/ URL/],
-    ['metrics', { CLICKHOUSE_URL: 'tcp://ch:9000' }, /CLICKHOUSE_URL: must be an http\(s\):\/\/ URL/],
+    [
+      'monitor-registry',
+      { DATABASE_URL: 'mysql://u:secretpw@h/db' },
+      /DATABASE_URL: must be a postgres:\/\/ URL/,
+    ],
+    [
+      'metrics',
+      { CLICKHOUSE_URL: 'tcp://ch:9000' },
+      /CLICKHOUSE_URL: must be an http\(s\):\/\/ URL/,
+    ],
     ['prober', { NATS_URL: 'localhost:4222' }, /NATS_URL: must be a nats:\/\/ URL/],
-    ['scheduler', { LOG_LEVEL: 'loud' }, /LOG_LEVEL: must be one of error, warn, info, debug, verbose/],
+    [
+      'scheduler',
+      { LOG_LEVEL: 'loud' },
+      /LOG_LEVEL: must be one of error, warn, info, debug, verbose/,
+    ],
   ];
   for (const [app, env, message] of cases) {
     it(`should stop ${app} with a clear message for ${JSON.stringify(env)}`, async () => {

@@ -16,7 +16,11 @@ export interface RequestOptions {
 export class ApiClient {
   constructor(readonly baseUrl: string) {}
 
-  async request<T = Record<string, unknown>>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+  async request<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     let body: string | undefined;
@@ -26,7 +30,11 @@ export class ApiClient {
     }
     const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as T };
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: (text ? JSON.parse(text) : undefined) as T,
+    };
   }
 
   get<T = Record<string, unknown>>(path: string, token?: string) {
@@ -46,13 +54,27 @@ export class ApiClient {
   }
 
   /** Registers a fresh user and logs in; returns its tokens. */
-  async newUser(prefix = 'user'): Promise<{ email: string; password: string; accessToken: string; refreshToken: string; id: string }> {
+  async newUser(prefix = 'user'): Promise<{
+    email: string;
+    password: string;
+    accessToken: string;
+    refreshToken: string;
+    id: string;
+  }> {
     const email = `${prefix}-${Math.random().toString(36).slice(2, 10)}@example.test`;
     const password = 'correct horse battery';
-    const registered = await this.post<{ id: string }>('/api/v1/auth/register', { email, password });
-    if (registered.status !== 201) throw new Error(`register failed: ${registered.status} ${JSON.stringify(registered.body)}`);
-    const login = await this.post<{ accessToken: string; refreshToken: string }>('/api/v1/auth/login', { email, password });
-    if (login.status !== 200) throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`);
+    const registered = await this.post<{ id: string }>('/api/v1/auth/register', {
+      email,
+      password,
+    });
+    if (registered.status !== 201)
+      throw new Error(`register failed: ${registered.status} ${JSON.stringify(registered.body)}`);
+    const login = await this.post<{ accessToken: string; refreshToken: string }>(
+      '/api/v1/auth/login',
+      { email, password },
+    );
+    if (login.status !== 200)
+      throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`);
     return { email, password, id: registered.body.id, ...login.body };
   }
 }

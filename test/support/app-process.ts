@@ -22,7 +22,12 @@ export class AppProcess {
   /** `app` is `platform` or an app folder name; env is added to a minimal environment. */
   static start(app: string, env: Record<string, string>): AppProcess {
     const child = spawn(process.execPath, [join(DIST, 'apps', app, 'src', 'main.js')], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        LOG_LEVEL: 'info',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new AppProcess(app, child);
@@ -36,7 +41,8 @@ export class AppProcess {
     await waitFor(
       `${this.name} ready at ${baseUrl}`,
       async () => {
-        if (this.child.exitCode !== null) throw new GiveUp(`${this.name} exited ${this.child.exitCode}: ${this.stderr}`);
+        if (this.child.exitCode !== null)
+          throw new GiveUp(`${this.name} exited ${this.child.exitCode}: ${this.stderr}`);
         const res = await fetch(`${baseUrl}/health/ready`);
         return res.status === 200;
       },
@@ -49,7 +55,10 @@ export class AppProcess {
   exitCode(timeoutMs = 30_000): Promise<number | null> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${this.name} did not exit within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`${this.name} did not exit within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
     });
     return Promise.race([this.exited, deadline]).finally(() => clearTimeout(timer));
   }

@@ -9,8 +9,18 @@ import { ApiClient } from './api-client';
 export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 export const JWT_SECRET = randomBytes(32).toString('hex');
 
-export function registryConfig(databaseUrl: string, overrides: Partial<RegistryConfig> = {}): RegistryConfig {
-  return { databaseUrl, natsUrl: NATS_URL, port: 0, logLevel: 'warn', refreshTokenTtlDays: 30, ...overrides };
+export function registryConfig(
+  databaseUrl: string,
+  overrides: Partial<RegistryConfig> = {},
+): RegistryConfig {
+  return {
+    databaseUrl,
+    natsUrl: NATS_URL,
+    port: 0,
+    logLevel: 'warn',
+    refreshTokenTtlDays: 30,
+    ...overrides,
+  };
 }
 
 export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfig {

@@ -9,7 +9,10 @@ import { ProblemDetailsFilter } from './http/problem-details.filter';
 
 export const API_PREFIX = 'api/v1';
 
-export function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningService> {
+export function startGateway(
+  config: GatewayConfig,
+  options: GatewayOptions = {},
+): Promise<RunningService> {
   return startService({
     module: GatewayModule.forRoot(config, options),
     logLevels: nestLogLevels(config.logLevel),

@@ -31,7 +31,10 @@ export class GatewayModule {
           provide: ReadinessChecks,
           inject: [NATS_CONNECTION],
           useFactory: (nc: NatsConnection) =>
-            new ReadinessChecks([readinessCheck('nats', () => natsRoundTrip(nc)), ...(options.peerReadiness ?? [])]),
+            new ReadinessChecks([
+              readinessCheck('nats', () => natsRoundTrip(nc)),
+              ...(options.peerReadiness ?? []),
+            ]),
         }),
       ],
       controllers: [AuthController, MonitorsController],

@@ -23,7 +23,10 @@ export class RegistryModule {
       module: RegistryModule,
       imports: [
         BusModule.forRoot({ natsUrl: config.natsUrl, name: 'monitor-registry' }),
-        MikroOrmModule.forRoot({ ...registryOrmOptions(config.databaseUrl), registerRequestContext: false }),
+        MikroOrmModule.forRoot({
+          ...registryOrmOptions(config.databaseUrl),
+          registerRequestContext: false,
+        }),
         HealthModule.forApp({
           provide: ReadinessChecks,
           inject: [NATS_CONNECTION, MikroORM],

@@ -8,7 +8,10 @@ export class NotifierModule {
   static forRoot(config: NotifierConfig): DynamicModule {
     return {
       module: NotifierModule,
-      imports: [BusModule.forRoot({ natsUrl: config.natsUrl, name: 'notifier' }), HealthModule.forApp(natsReadiness())],
+      imports: [
+        BusModule.forRoot({ natsUrl: config.natsUrl, name: 'notifier' }),
+        HealthModule.forApp(natsReadiness()),
+      ],
     };
   }
 }

@@ -2,7 +2,14 @@ import { type Env, envFields, parseEnv } from '@uptime/config';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
-export const APP_NAMES = ['monitor-registry', 'scheduler', 'prober', 'metrics', 'notifier', 'gateway'] as const;
+export const APP_NAMES = [
+  'monitor-registry',
+  'scheduler',
+  'prober',
+  'metrics',
+  'notifier',
+  'gateway',
+] as const;
 export type AppName = (typeof APP_NAMES)[number];
 
 const PlatformEnvSchema = z.object({
@@ -13,8 +20,17 @@ const PlatformEnvSchema = z.object({
   JWT_SECRET: envFields.secret.optional(),
   APPS: z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(APP_NAMES, { message: `each app must be one of ${APP_NAMES.join(', ')}` })).min(1))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(z.enum(APP_NAMES, { message: `each app must be one of ${APP_NAMES.join(', ')}` }))
+        .min(1),
+    )
     .optional(),
 });
 
@@ -31,7 +47,9 @@ export function loadPlatformConfig(env: Env): PlatformConfig {
   const e = parseEnv(PlatformEnvSchema, env);
   const production = e.NODE_ENV === 'production';
   if (production && !e.JWT_SECRET) {
-    throw new Error('JWT_SECRET is required when NODE_ENV=production (at least 32 characters, e.g. `openssl rand -hex 32`).');
+    throw new Error(
+      'JWT_SECRET is required when NODE_ENV=production (at least 32 characters, e.g. `openssl rand -hex 32`).',
+    );
   }
   return {
     production,

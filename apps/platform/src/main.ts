@@ -10,7 +10,9 @@ async function main(): Promise<void> {
   try {
     platform = await startPlatform(loadPlatformConfig(process.env), process.env);
   } catch (err) {
-    process.stderr.write(`The platform could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(
+      `The platform could not start: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
     process.exit(1);
   }
   if (platform.url) {

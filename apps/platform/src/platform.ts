@@ -1,6 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { redact } from '@uptime/config';
-import { type EmbeddedService, ensureNats, readOrCreateSecret, startEmbeddedPostgres } from '@uptime/embedded';
+import {
+  type EmbeddedService,
+  ensureNats,
+  readOrCreateSecret,
+  startEmbeddedPostgres,
+} from '@uptime/embedded';
 import { type ReadinessCheck, ReadinessChecks } from '@uptime/health';
 import type { RunningService } from '@uptime/service-host';
 import { randomBytes } from 'node:crypto';
@@ -39,13 +44,18 @@ export interface RunningPlatform {
  * Single-process mode: the embedded infrastructure, then every app over the same NATS subjects
  * as a distributed deployment. Each app still reads and validates its own configuration.
  */
-export async function startPlatform(config: PlatformConfig, baseEnv: Env): Promise<RunningPlatform> {
+export async function startPlatform(
+  config: PlatformConfig,
+  baseEnv: Env,
+): Promise<RunningPlatform> {
   const logger = new Logger('platform');
   const infra: EmbeddedService[] = [];
   const apps: RunningService[] = [];
   const stop = async () => {
-    for (const app of apps.reverse()) await app.close().catch((err: unknown) => logger.warn(String(err)));
-    for (const service of infra.reverse()) await service.stop().catch((err: unknown) => logger.warn(String(err)));
+    for (const app of apps.reverse())
+      await app.close().catch((err: unknown) => logger.warn(String(err)));
+    for (const service of infra.reverse())
+      await service.stop().catch((err: unknown) => logger.warn(String(err)));
   };
   try {
     const nats = await ensureNats(config.natsUrl, config.dataDir, (l) => logger.log(l));
@@ -73,7 +83,11 @@ export async function startPlatform(config: PlatformConfig, baseEnv: Env): Promi
   }
 }
 
-async function embeddedPostgres(config: PlatformConfig, infra: EmbeddedService[], logger: Logger): Promise<string> {
+async function embeddedPostgres(
+  config: PlatformConfig,
+  infra: EmbeddedService[],
+  logger: Logger,
+): Promise<string> {
   const pg = await startEmbeddedPostgres(config.dataDir, (l) => logger.warn(l));
   infra.push(pg);
   logger.log(`embedded PostgreSQL at ${redact(pg.url)}`);
@@ -82,13 +96,17 @@ async function embeddedPostgres(config: PlatformConfig, infra: EmbeddedService[]
 
 /** Outside production a missing JWT_SECRET is generated once and kept, so tokens survive restarts. */
 function generatedJwtSecret(dataDir: string): Promise<string> {
-  return readOrCreateSecret(join(dataDir, 'jwt-secret'), () => randomBytes(48).toString('base64url'));
+  return readOrCreateSecret(join(dataDir, 'jwt-secret'), () =>
+    randomBytes(48).toString('base64url'),
+  );
 }
 
 /** Names each app's checks in the gateway's ready answer (`monitor-registry.postgres`). */
 function prefixed(app: string, checks: ReadinessCheck[]): ReadinessCheck[] {
   return checks.map((check) => async () => {
     const result = await check();
-    return Object.fromEntries(Object.entries(result).map(([key, value]) => [`${app}.${key}`, value]));
+    return Object.fromEntries(
+      Object.entries(result).map(([key, value]) => [`${app}.${key}`, value]),
+    );
   });
 }

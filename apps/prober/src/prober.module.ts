@@ -8,7 +8,10 @@ export class ProberModule {
   static forRoot(config: ProberConfig): DynamicModule {
     return {
       module: ProberModule,
-      imports: [BusModule.forRoot({ natsUrl: config.natsUrl, name: 'prober' }), HealthModule.forApp(natsReadiness())],
+      imports: [
+        BusModule.forRoot({ natsUrl: config.natsUrl, name: 'prober' }),
+        HealthModule.forApp(natsReadiness()),
+      ],
     };
   }
 }

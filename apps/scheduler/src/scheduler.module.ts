@@ -8,7 +8,10 @@ export class SchedulerModule {
   static forRoot(config: SchedulerConfig): DynamicModule {
     return {
       module: SchedulerModule,
-      imports: [BusModule.forRoot({ natsUrl: config.natsUrl, name: 'scheduler' }), HealthModule.forApp(natsReadiness())],
+      imports: [
+        BusModule.forRoot({ natsUrl: config.natsUrl, name: 'scheduler' }),
+        HealthModule.forApp(natsReadiness()),
+      ],
     };
   }
 }

@@ -32,13 +32,19 @@ export class BusClient implements OnApplicationShutdown {
     return new BusClient(proxy, defaultTimeoutMs);
   }
 
-  async request<T>(subject: string, payload: unknown, timeoutMs = this.defaultTimeoutMs): Promise<T> {
+  async request<T>(
+    subject: string,
+    payload: unknown,
+    timeoutMs = this.defaultTimeoutMs,
+  ): Promise<T> {
     try {
       return await firstValueFrom(this.proxy.send<T>(subject, payload).pipe(timeout(timeoutMs)));
     } catch (err) {
       if (isProblem(err)) throw new ProblemError(err);
       this.logger.warn(`${subject} failed: ${describe(err)}`);
-      throw new ProblemError(Problems.unavailable(`A backing service did not answer (${subject}).`));
+      throw new ProblemError(
+        Problems.unavailable(`A backing service did not answer (${subject}).`),
+      );
     }
   }
 

@@ -1,4 +1,12 @@
-import { type DynamicModule, Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { NatsConnection } from 'nats';
 import { type BusOptions, connectBus, NATS_CONNECTION } from './nats-connection';
 
@@ -22,7 +30,10 @@ export class BusModule {
   static forRoot(options: BusOptions): DynamicModule {
     return {
       module: BusModule,
-      providers: [{ provide: NATS_CONNECTION, useFactory: () => connectBus(options) }, BusConnectionCloser],
+      providers: [
+        { provide: NATS_CONNECTION, useFactory: () => connectBus(options) },
+        BusConnectionCloser,
+      ],
       exports: [NATS_CONNECTION],
     };
   }

@@ -1,7 +1,10 @@
 import { type JetStreamManager, type StreamConfig, RetentionPolicy, StorageType } from 'nats';
 
 /** Creates a stream, or brings an existing one to the wanted config (idempotent at every start). */
-export async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
+export async function ensureStream(
+  jsm: JetStreamManager,
+  config: Partial<StreamConfig> & { name: string },
+): Promise<void> {
   const wanted: Partial<StreamConfig> = {
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,

@@ -8,6 +8,7 @@ export function natsReadiness(): Provider {
   return {
     provide: ReadinessChecks,
     inject: [NATS_CONNECTION],
-    useFactory: (nc: NatsConnection) => new ReadinessChecks([readinessCheck('nats', () => natsRoundTrip(nc))]),
+    useFactory: (nc: NatsConnection) =>
+      new ReadinessChecks([readinessCheck('nats', () => natsRoundTrip(nc))]),
   };
 }

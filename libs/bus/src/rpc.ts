@@ -7,7 +7,13 @@ import type { z } from 'zod';
 export function natsResponderOptions(natsUrl: string, queue: string): MicroserviceOptions {
   return {
     transport: Transport.NATS,
-    options: { servers: [natsUrl], queue, name: `${queue}-responder`, maxReconnectAttempts: -1, reconnectTimeWait: 500 },
+    options: {
+      servers: [natsUrl],
+      queue,
+      name: `${queue}-responder`,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+    },
   };
 }
 

@@ -13,7 +13,11 @@ const schema = z.object({
 describe('parseEnv', () => {
   it('should apply defaults and coerce values', () => {
     const env = parseEnv(schema, { DATABASE_URL: 'postgres://h/db', PROBE_ALLOW_PRIVATE: 'true' });
-    assert.deepEqual(env, { PORT: 3000, DATABASE_URL: 'postgres://h/db', PROBE_ALLOW_PRIVATE: true });
+    assert.deepEqual(env, {
+      PORT: 3000,
+      DATABASE_URL: 'postgres://h/db',
+      PROBE_ALLOW_PRIVATE: true,
+    });
   });
 
   it('should treat an empty variable as unset', () => {
@@ -22,7 +26,12 @@ describe('parseEnv', () => {
 
   it('should report every problem at once, by variable, without printing passwords', () => {
     assert.throws(
-      () => parseEnv(schema, { PORT: '70000', DATABASE_URL: 'mysql://root:hunter2@h/db', PROBE_ALLOW_PRIVATE: 'maybe' }),
+      () =>
+        parseEnv(schema, {
+          PORT: '70000',
+          DATABASE_URL: 'mysql://root:hunter2@h/db',
+          PROBE_ALLOW_PRIVATE: 'maybe',
+        }),
       (err: unknown) => {
         assert.ok(err instanceof ConfigError);
         assert.equal(err.problems.length, 3);

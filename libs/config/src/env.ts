@@ -15,7 +15,9 @@ export type Env = Record<string, string | undefined>;
  * once, named by its variable, so that one failed start tells the operator everything.
  */
 export function parseEnv<T extends z.ZodType>(schema: T, env: Env): z.output<T> {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const result = schema.safeParse(present);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
@@ -58,8 +60,13 @@ export const envFields = {
     .default('nats://127.0.0.1:4222'),
   databaseUrl: z
     .string({ message: 'must be a postgres:// URL' })
-    .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL, e.g. postgres://user:pass@host:5432/db'),
-  clickhouseUrl: z.string().regex(/^https?:\/\/.+/, 'must be an http(s):// URL of a ClickHouse server'),
+    .regex(
+      /^postgres(ql)?:\/\/.+/,
+      'must be a postgres:// URL, e.g. postgres://user:pass@host:5432/db',
+    ),
+  clickhouseUrl: z
+    .string()
+    .regex(/^https?:\/\/.+/, 'must be an http(s):// URL of a ClickHouse server'),
   logLevel: z
     .enum(['error', 'warn', 'info', 'debug', 'verbose'], {
       message: 'must be one of error, warn, info, debug, verbose',

@@ -12,16 +12,26 @@ export const PasswordSchema = z
   .min(8, 'must be at least 8 characters')
   .max(128, 'must be at most 128 characters');
 
-export const CredentialsSchema = z.object({ email: EmailSchema, password: PasswordSchema }).strict();
+export const CredentialsSchema = z
+  .object({ email: EmailSchema, password: PasswordSchema })
+  .strict();
 export type Credentials = z.output<typeof CredentialsSchema>;
 
 /** Login checks a password against a stored hash; the length rules of registration do not apply. */
 export const LoginSchema = z
-  .object({ email: EmailSchema, password: z.string({ message: 'must be a string' }).min(1, 'is required').max(1024) })
+  .object({
+    email: EmailSchema,
+    password: z.string({ message: 'must be a string' }).min(1, 'is required').max(1024),
+  })
   .strict();
 
 export const RefreshTokenBodySchema = z
-  .object({ refreshToken: z.string({ message: 'must be a string' }).min(1, 'is required').max(512, 'is not a refresh token') })
+  .object({
+    refreshToken: z
+      .string({ message: 'must be a string' })
+      .min(1, 'is required')
+      .max(512, 'is not a refresh token'),
+  })
   .strict();
 
 export const UserIdSchema = z.object({ userId: z.uuid() }).strict();

@@ -1,10 +1,14 @@
 import { z } from 'zod';
 
 /** Request payloads of the registry's monitor subjects; every one is scoped to its owner. */
-export const OwnedMonitorRequestSchema = z.object({ ownerId: z.uuid(), monitorId: z.uuid() }).strict();
+export const OwnedMonitorRequestSchema = z
+  .object({ ownerId: z.uuid(), monitorId: z.uuid() })
+  .strict();
 export type OwnedMonitorRequest = z.output<typeof OwnedMonitorRequestSchema>;
 
-export const CreateMonitorRequestSchema = z.object({ ownerId: z.uuid(), body: z.unknown() }).strict();
+export const CreateMonitorRequestSchema = z
+  .object({ ownerId: z.uuid(), body: z.unknown() })
+  .strict();
 export const UpdateMonitorRequestSchema = z
   .object({ ownerId: z.uuid(), monitorId: z.uuid(), body: z.unknown() })
   .strict();

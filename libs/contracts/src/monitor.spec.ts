@@ -58,7 +58,12 @@ describe('validateMonitorCreate', () => {
 
   it('should drop repeated channel ids and regions', () => {
     const id = '6f1c3c3e-8a0e-4f55-9a7e-3b0f7c2d9e11';
-    const result = validateMonitorCreate({ name: 'a', url: 'http://a.test', channelIds: [id, id], regions: ['eu', 'eu'] });
+    const result = validateMonitorCreate({
+      name: 'a',
+      url: 'http://a.test',
+      channelIds: [id, id],
+      regions: ['eu', 'eu'],
+    });
     assert.ok(result.ok);
     assert.deepEqual(result.value.channelIds, [id]);
     assert.deepEqual(result.value.regions, ['eu']);
@@ -95,7 +100,10 @@ describe('crossFieldErrors', () => {
   });
 
   it('should check a merged patch against the stored spec', () => {
-    const merged = monitorSpecWithPatch(spec, { intervalSeconds: 10, alertPolicy: { failuresToOpen: 2 } });
+    const merged = monitorSpecWithPatch(spec, {
+      intervalSeconds: 10,
+      alertPolicy: { failuresToOpen: 2 },
+    });
     assert.deepEqual(
       crossFieldErrors(merged).map((e) => e.field),
       ['timeoutMs', 'alertPolicy.failuresToOpen'],

@@ -85,7 +85,9 @@ const headers = z
 export const KeywordSchema = z
   .object({
     value: z.string().min(1, 'must not be empty').max(1024, 'must be at most 1024 characters'),
-    mode: z.enum(['present', 'absent'], { message: 'must be present or absent' }).default('present'),
+    mode: z
+      .enum(['present', 'absent'], { message: 'must be present or absent' })
+      .default('present'),
   })
   .strict();
 
@@ -105,23 +107,43 @@ export const AssertionSchema = z
     path: z
       .string()
       .max(512, 'must be at most 512 characters')
-      .regex(/^\$(\.[A-Za-z_$][\w$-]*|\[\d+\]|\[['"][^'"]+['"]\])*$/, 'must be a JSON path such as $.data[0].status'),
-    operator: z.enum(ASSERTION_OPERATORS, { message: `must be one of ${ASSERTION_OPERATORS.join(', ')}` }),
+      .regex(
+        /^\$(\.[A-Za-z_$][\w$-]*|\[\d+\]|\[['"][^'"]+['"]\])*$/,
+        'must be a JSON path such as $.data[0].status',
+      ),
+    operator: z.enum(ASSERTION_OPERATORS, {
+      message: `must be one of ${ASSERTION_OPERATORS.join(', ')}`,
+    }),
     value: z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]).optional(),
   })
   .strict()
   .superRefine((a, ctx) => {
     const needsValue = a.operator !== 'exists' && a.operator !== 'notExists';
     if (needsValue && a.value === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: `is required with operator ${a.operator}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: `is required with operator ${a.operator}`,
+      });
     }
-    if ((a.operator === 'lessThan' || a.operator === 'greaterThan') && typeof a.value !== 'number') {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: `must be a number with operator ${a.operator}` });
+    if (
+      (a.operator === 'lessThan' || a.operator === 'greaterThan') &&
+      typeof a.value !== 'number'
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: `must be a number with operator ${a.operator}`,
+      });
     }
   });
 
 const count = (max: number) =>
-  z.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
+  z
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(max, `must be at most ${max}`);
 
 const alertPolicyFields = {
   failuresToOpen: count(20),
@@ -145,14 +167,21 @@ export const DEFAULT_ALERT_POLICY: AlertPolicy = {
 
 /** Every writable field, each with its own rule; which are required depends on the operation. */
 const monitorFields = {
-  name: z.string({ message: 'must be a string' }).trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
+  name: z
+    .string({ message: 'must be a string' })
+    .trim()
+    .min(1, 'is required')
+    .max(200, 'must be at most 200 characters'),
   type: z.enum(MONITOR_TYPES, { message: `must be one of ${MONITOR_TYPES.join(', ')}` }),
   url: httpUrl,
   method: z.enum(HTTP_METHODS, { message: `must be one of ${HTTP_METHODS.join(', ')}` }),
   headers,
   body: z
     .string({ message: 'must be a string' })
-    .refine((b) => Buffer.byteLength(b) <= MAX_BODY_BYTES, `must be at most ${MAX_BODY_BYTES} bytes`)
+    .refine(
+      (b) => Buffer.byteLength(b) <= MAX_BODY_BYTES,
+      `must be at most ${MAX_BODY_BYTES} bytes`,
+    )
     .nullable(),
   intervalSeconds: z
     .number({ message: 'must be a number' })
@@ -166,21 +195,30 @@ const monitorFields = {
     .max(MAX_TIMEOUT_MS, `must be at most ${MAX_TIMEOUT_MS} ms`),
   expectedStatus: z
     .array(
-      z.string({ message: 'must be a string such as "200", "2xx" or "200-299"' }).refine((p) => parseStatusPattern(p) !== null, {
-        message: 'must be a status code, class or range between 100 and 599, e.g. "200", "2xx", "200-299"',
-      }),
+      z
+        .string({ message: 'must be a string such as "200", "2xx" or "200-299"' })
+        .refine((p) => parseStatusPattern(p) !== null, {
+          message:
+            'must be a status code, class or range between 100 and 599, e.g. "200", "2xx", "200-299"',
+        }),
     )
     .min(1, 'must list at least one status pattern')
     .max(20, 'must have at most 20 patterns'),
   followRedirects: z.boolean({ message: 'must be true or false' }),
-  maxLatencyMs: z.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').nullable(),
+  maxLatencyMs: z
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .nullable(),
   /** `"ok"` is shorthand for `{ "value": "ok", "mode": "present" }`. */
   keyword: z
     .preprocess((v) => (typeof v === 'string' ? { value: v, mode: 'present' } : v), KeywordSchema)
     .nullable(),
   assertions: z.array(AssertionSchema).max(20, 'must have at most 20 assertions'),
   alertPolicy: AlertPolicyPatchSchema,
-  channelIds: z.array(z.uuid({ message: 'must be a channel id (UUID)' })).max(20, 'must have at most 20 channels'),
+  channelIds: z
+    .array(z.uuid({ message: 'must be a channel id (UUID)' }))
+    .max(20, 'must have at most 20 channels'),
   regions: z
     .array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a region name such as eu-west'))
     .max(20, 'must have at most 20 regions'),
@@ -192,7 +230,9 @@ const optionalFields = Object.fromEntries(
 ) as { [K in keyof typeof monitorFields]: z.ZodOptional<(typeof monitorFields)[K]> };
 
 /** Body of `POST /monitors`: name and url are required, the rest take defaults. */
-export const MonitorCreateSchema = z.object({ ...optionalFields, name: monitorFields.name, url: monitorFields.url }).strict();
+export const MonitorCreateSchema = z
+  .object({ ...optionalFields, name: monitorFields.name, url: monitorFields.url })
+  .strict();
 /** Body of `PATCH /monitors/{id}`: any writable field; nested alertPolicy merges. */
 export const MonitorPatchSchema = z.object(optionalFields).strict();
 
@@ -285,7 +325,10 @@ export function crossFieldErrors(spec: MonitorSpec): FieldError[] {
     });
   }
   if (spec.maxLatencyMs !== null && spec.maxLatencyMs > spec.timeoutMs) {
-    errors.push({ field: 'maxLatencyMs', message: `must not exceed timeoutMs (${spec.timeoutMs} ms)` });
+    errors.push({
+      field: 'maxLatencyMs',
+      message: `must not exceed timeoutMs (${spec.timeoutMs} ms)`,
+    });
   }
   if (spec.alertPolicy.failuresToOpen > spec.alertPolicy.windowSize) {
     errors.push({
@@ -304,7 +347,10 @@ export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldEr
 /** Names fields the server owns before zod sees the body, so the client hears "read-only", not "unknown". */
 function readOnlyErrors(body: unknown): FieldError[] {
   if (!isPlainObject(body)) return [];
-  return READ_ONLY_MONITOR_FIELDS.filter((f) => f in body).map((field) => ({ field, message: 'is read-only' }));
+  return READ_ONLY_MONITOR_FIELDS.filter((f) => f in body).map((field) => ({
+    field,
+    message: 'is read-only',
+  }));
 }
 
 function withoutReadOnly(body: unknown): unknown {
@@ -318,7 +364,10 @@ export function validateMonitorCreate(body: unknown): Validated<MonitorSpec> {
   const readOnly = readOnlyErrors(body);
   const parsed = MonitorCreateSchema.safeParse(withoutReadOnly(body), { reportInput: true });
   if (!parsed.success || readOnly.length) {
-    return { ok: false, errors: [...readOnly, ...(parsed.success ? [] : fieldErrorsOf(parsed.error))] };
+    return {
+      ok: false,
+      errors: [...readOnly, ...(parsed.success ? [] : fieldErrorsOf(parsed.error))],
+    };
   }
   const spec = monitorSpecFromCreate(parsed.data);
   const errors = crossFieldErrors(spec);
@@ -330,7 +379,10 @@ export function validateMonitorPatch(body: unknown): Validated<MonitorPatchInput
   const readOnly = readOnlyErrors(body);
   const parsed = MonitorPatchSchema.safeParse(withoutReadOnly(body), { reportInput: true });
   if (!parsed.success || readOnly.length) {
-    return { ok: false, errors: [...readOnly, ...(parsed.success ? [] : fieldErrorsOf(parsed.error))] };
+    return {
+      ok: false,
+      errors: [...readOnly, ...(parsed.success ? [] : fieldErrorsOf(parsed.error))],
+    };
   }
   return { ok: true, value: parsed.data };
 }

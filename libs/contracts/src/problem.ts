@@ -71,10 +71,15 @@ export function fieldErrorsOf(error: z.ZodError, prefix: (string | number)[] = [
   return error.issues.flatMap((issue) => {
     const path = [...prefix, ...(issue.path as (string | number)[])];
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ field: fieldPath([...path, key]), message: 'is not a known field' }));
+      return issue.keys.map((key) => ({
+        field: fieldPath([...path, key]),
+        message: 'is not a known field',
+      }));
     }
     const missing = issue.code === 'invalid_type' && issue.input === undefined;
-    return [{ field: fieldPath(path) || '(body)', message: missing ? 'is required' : issue.message }];
+    return [
+      { field: fieldPath(path) || '(body)', message: missing ? 'is required' : issue.message },
+    ];
   });
 }
 

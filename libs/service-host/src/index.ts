@@ -1,1 +1,6 @@
-export { runStandalone, startService, type RunningService, type ServiceOptions } from './start-service';
+export {
+  runStandalone,
+  startService,
+  type RunningService,
+  type ServiceOptions,
+} from './start-service';

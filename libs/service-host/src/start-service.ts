@@ -24,7 +24,9 @@ export interface RunningService {
 /** Boots one Nest app the same way alone or inside the single-process platform. */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   // Nest's start-up chatter (every module and route) only at debug; problems always.
-  const quiet = options.logLevels.includes('debug') ? options.logLevels : options.logLevels.filter((l) => l !== 'log');
+  const quiet = options.logLevels.includes('debug')
+    ? options.logLevels
+    : options.logLevels.filter((l) => l !== 'log');
   const app = await NestFactory.create(options.module, { logger: quiet });
   await options.configure?.(app);
   if (options.responder) app.connectMicroservice(options.responder, { inheritAppConfig: true });
@@ -48,13 +50,18 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
  * Runs an app as its own process: validated config first (a bad one prints one clear message
  * and exits 1), then the app, then a clean exit 0 on SIGINT or SIGTERM.
  */
-export async function runStandalone(name: string, start: () => Promise<RunningService>): Promise<void> {
+export async function runStandalone(
+  name: string,
+  start: () => Promise<RunningService>,
+): Promise<void> {
   const logger = new Logger(name);
   let service: RunningService;
   try {
     service = await start();
   } catch (err) {
-    process.stderr.write(`${name} could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(
+      `${name} could not start: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
     process.exit(1);
   }
   logger.log(service.url ? `listening on ${service.url}` : 'started');

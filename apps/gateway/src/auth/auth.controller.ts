@@ -1,6 +1,14 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
-import { Throttle, ThrottlerGuard } from '@nestjs/throttler';
+import {
+  ApiBody,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
+import { ThrottlerGuard } from '@nestjs/throttler';
 import {
   type Credentials,
   CredentialsSchema,
@@ -45,7 +53,9 @@ export class AuthController {
   @ApiBody({ schema: openApiSchema(LoginSchema) })
   @ApiOkResponse({ schema: TOKEN_PAIR_SCHEMA })
   @ApiTooManyRequestsResponse({ description: 'Too many attempts from this address.' })
-  async login(@Body(new ZodPipe(LoginSchema)) body: z.output<typeof LoginSchema>): Promise<TokenPair> {
+  async login(
+    @Body(new ZodPipe(LoginSchema)) body: z.output<typeof LoginSchema>,
+  ): Promise<TokenPair> {
     const grant = await this.registry.request<SessionGrant>(RegistrySubjects.login, body, 15_000);
     return this.tokens.pairFor(grant);
   }
@@ -54,11 +64,14 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Rotate a refresh token',
-    description: 'Each refresh token works once. Using one again revokes every token of its family.',
+    description:
+      'Each refresh token works once. Using one again revokes every token of its family.',
   })
   @ApiBody({ schema: openApiSchema(RefreshTokenBodySchema) })
   @ApiOkResponse({ schema: TOKEN_PAIR_SCHEMA })
-  async refresh(@Body(new ZodPipe(RefreshTokenBodySchema)) body: { refreshToken: string }): Promise<TokenPair> {
+  async refresh(
+    @Body(new ZodPipe(RefreshTokenBodySchema)) body: { refreshToken: string },
+  ): Promise<TokenPair> {
     const grant = await this.registry.request<SessionGrant>(RegistrySubjects.refresh, body);
     return this.tokens.pairFor(grant);
   }
@@ -67,7 +80,9 @@ export class AuthController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke the session of a refresh token' })
   @ApiBody({ schema: openApiSchema(RefreshTokenBodySchema) })
-  async logout(@Body(new ZodPipe(RefreshTokenBodySchema)) body: { refreshToken: string }): Promise<void> {
+  async logout(
+    @Body(new ZodPipe(RefreshTokenBodySchema)) body: { refreshToken: string },
+  ): Promise<void> {
     await this.registry.request(RegistrySubjects.logout, body);
   }
 

@@ -1,4 +1,10 @@
-import { createParamDecorator, type ExecutionContext, UnauthorizedException, UseGuards, applyDecorators } from '@nestjs/common';
+import {
+  createParamDecorator,
+  type ExecutionContext,
+  UnauthorizedException,
+  UseGuards,
+  applyDecorators,
+} from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { ApiBearerAuth, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
@@ -16,6 +22,8 @@ export function Authenticated() {
   return applyDecorators(
     UseGuards(AuthGuard('jwt')),
     ApiBearerAuth(),
-    ApiUnauthorizedResponse({ description: 'Missing, expired or invalid access token (problem+json).' }),
+    ApiUnauthorizedResponse({
+      description: 'Missing, expired or invalid access token (problem+json).',
+    }),
   );
 }

@@ -1,4 +1,10 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  Logger,
+} from '@nestjs/common';
 import { ProblemError } from '@uptime/bus';
 import { type Problem, Problems } from '@uptime/contracts';
 import type { Request, Response } from 'express';
@@ -27,10 +33,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = this.toProblem(exception);
     if (problem.status >= 500) {
       // A dependency that did not answer is an operational fact, not a bug: no stack trace.
-      if (exception instanceof ProblemError) this.logger.warn(`${req.method} ${req.path}: ${problem.detail}`);
+      if (exception instanceof ProblemError)
+        this.logger.warn(`${req.method} ${req.path}: ${problem.detail}`);
       else this.logger.error(`${req.method} ${req.path}: ${describe(exception)}`);
     }
-    res.status(problem.status).type('application/problem+json').json({ ...problem, instance: req.originalUrl });
+    res
+      .status(problem.status)
+      .type('application/problem+json')
+      .json({ ...problem, instance: req.originalUrl });
   }
 
   private toProblem(exception: unknown): Problem {
@@ -46,19 +56,35 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         detail: detailOf(exception),
       };
     }
-    return { type: '/problems/internal', title: 'Internal error', status: 500, detail: 'Something went wrong on our side.' };
+    return {
+      type: '/problems/internal',
+      title: 'Internal error',
+      status: 500,
+      detail: 'Something went wrong on our side.',
+    };
   }
 }
 
 /** body-parser's errors carry a `type`; name them for the client instead of a generic 400/500. */
 function bodyParserProblem(exception: unknown): Problem | undefined {
   const type = (exception as { type?: unknown } | null)?.type;
-  if (type === 'entity.parse.failed') return Problems.badRequest('The request body is not valid JSON.');
+  if (type === 'entity.parse.failed')
+    return Problems.badRequest('The request body is not valid JSON.');
   if (type === 'entity.too.large') {
-    return { type: '/problems/http-413', title: TITLES[413]!, status: 413, detail: 'The request body is too large.' };
+    return {
+      type: '/problems/http-413',
+      title: TITLES[413]!,
+      status: 413,
+      detail: 'The request body is too large.',
+    };
   }
   if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
-    return { type: '/problems/http-415', title: TITLES[415]!, status: 415, detail: 'The request body encoding is not supported.' };
+    return {
+      type: '/problems/http-415',
+      title: TITLES[415]!,
+      status: 415,
+      detail: 'The request body encoding is not supported.',
+    };
   }
   return undefined;
 }

@@ -1,4 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import {
   ApiBody,
   ApiConflictResponse,
@@ -56,18 +68,35 @@ export class MonitorsController {
 
   @Get()
   @ApiOperation({ summary: 'List your monitors, oldest first' })
-  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } })
-  @ApiQuery({ name: 'cursor', required: false, description: 'The nextCursor of the previous page.' })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+  })
+  @ApiQuery({
+    name: 'cursor',
+    required: false,
+    description: 'The nextCursor of the previous page.',
+  })
   @ApiOkResponse({ schema: MONITOR_PAGE_SCHEMA })
-  list(@CurrentCaller() caller: Caller, @Query(new ZodPipe(PageQuerySchema)) page: PageQuery): Promise<Page<Monitor>> {
-    return this.registry.request(RegistrySubjects.listMonitors, { ownerId: caller.userId, ...page });
+  list(
+    @CurrentCaller() caller: Caller,
+    @Query(new ZodPipe(PageQuerySchema)) page: PageQuery,
+  ): Promise<Page<Monitor>> {
+    return this.registry.request(RegistrySubjects.listMonitors, {
+      ownerId: caller.userId,
+      ...page,
+    });
   }
 
   @Get(':id')
   @ApiOkResponse({ schema: MONITOR_SCHEMA })
   @ApiNotFoundResponse({ description: 'No monitor of yours has this id.' })
   get(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Monitor> {
-    return this.registry.request(RegistrySubjects.getMonitor, { ownerId: caller.userId, monitorId: id });
+    return this.registry.request(RegistrySubjects.getMonitor, {
+      ownerId: caller.userId,
+      monitorId: id,
+    });
   }
 
   @Patch(':id')
@@ -80,7 +109,11 @@ export class MonitorsController {
     @Param('id', IdParam) id: string,
     @Body(new ValidatorPipe(validateMonitorPatch)) patch: MonitorPatchInput,
   ): Promise<Monitor> {
-    return this.registry.request(RegistrySubjects.updateMonitor, { ownerId: caller.userId, monitorId: id, body: patch });
+    return this.registry.request(RegistrySubjects.updateMonitor, {
+      ownerId: caller.userId,
+      monitorId: id,
+      body: patch,
+    });
   }
 
   @Delete(':id')
@@ -88,20 +121,29 @@ export class MonitorsController {
   @ApiNoContentResponse({ description: 'Deleted; its schedule stops.' })
   @ApiNotFoundResponse({ description: 'No monitor of yours has this id.' })
   async remove(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<void> {
-    await this.registry.request(RegistrySubjects.deleteMonitor, { ownerId: caller.userId, monitorId: id });
+    await this.registry.request(RegistrySubjects.deleteMonitor, {
+      ownerId: caller.userId,
+      monitorId: id,
+    });
   }
 
   @Post(':id/pause')
   @HttpCode(200)
   @ApiOkResponse({ schema: MONITOR_SCHEMA })
   pause(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Monitor> {
-    return this.registry.request(RegistrySubjects.pauseMonitor, { ownerId: caller.userId, monitorId: id });
+    return this.registry.request(RegistrySubjects.pauseMonitor, {
+      ownerId: caller.userId,
+      monitorId: id,
+    });
   }
 
   @Post(':id/resume')
   @HttpCode(200)
   @ApiOkResponse({ schema: MONITOR_SCHEMA })
   resume(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Monitor> {
-    return this.registry.request(RegistrySubjects.resumeMonitor, { ownerId: caller.userId, monitorId: id });
+    return this.registry.request(RegistrySubjects.resumeMonitor, {
+      ownerId: caller.userId,
+      monitorId: id,
+    });
   }
 }

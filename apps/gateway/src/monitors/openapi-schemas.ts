@@ -9,7 +9,11 @@ export const MONITOR_SCHEMA = {
       type: 'object',
       properties: {
         id: { type: 'string', format: 'uuid', readOnly: true },
-        status: { type: 'string', enum: ['pending', 'up', 'degraded', 'down', 'paused'], readOnly: true },
+        status: {
+          type: 'string',
+          enum: ['pending', 'up', 'degraded', 'down', 'paused'],
+          readOnly: true,
+        },
         lastCheckedAt: { type: 'string', format: 'date-time', nullable: true, readOnly: true },
         createdAt: { type: 'string', format: 'date-time', readOnly: true },
         updatedAt: { type: 'string', format: 'date-time', readOnly: true },

@@ -1,5 +1,12 @@
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
-import { type DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { createChdbConnection } from 'chdb/connection';
 import type { ClickHouseTarget } from '../config';
 
@@ -36,7 +43,10 @@ export class ClickHouseModule {
   static forRoot(target: ClickHouseTarget): DynamicModule {
     return {
       module: ClickHouseModule,
-      providers: [{ provide: CLICKHOUSE, useFactory: () => connectClickHouse(target) }, ClickHouseCloser],
+      providers: [
+        { provide: CLICKHOUSE, useFactory: () => connectClickHouse(target) },
+        ClickHouseCloser,
+      ],
       exports: [CLICKHOUSE],
     };
   }

@@ -10,6 +10,7 @@ export class SchemaMigrator implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     const applied = await this.orm.getMigrator().up();
-    if (applied.length) this.logger.log(`applied migrations: ${applied.map((m) => m.name).join(', ')}`);
+    if (applied.length)
+      this.logger.log(`applied migrations: ${applied.map((m) => m.name).join(', ')}`);
   }
 }

@@ -1,6 +1,12 @@
 import { LockMode } from '@mikro-orm/core';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { ensureStream, NATS_CONNECTION } from '@uptime/bus';
 import {
   type Monitor,
@@ -111,7 +117,9 @@ export class MonitorEventRelay implements OnApplicationBootstrap, OnApplicationS
         .setLockMode(LockMode.PESSIMISTIC_PARTIAL_WRITE)
         .getResultList();
       for (const event of events) {
-        await js.publish(monitorEventSubject(event.kind), codec.encode(event.payload), { msgID: event.eventId });
+        await js.publish(monitorEventSubject(event.kind), codec.encode(event.payload), {
+          msgID: event.eventId,
+        });
         event.publishedAt = new Date();
       }
       return events.length;

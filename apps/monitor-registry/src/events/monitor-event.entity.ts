@@ -6,7 +6,12 @@ import type { MonitorChangedEvent, MonitorEventKind } from '@uptime/contracts';
  * relayed to JetStream. A crash between commit and publish delays the event; it never loses it.
  */
 @Entity({ tableName: 'monitor_event_outbox' })
-@Index({ name: 'monitor_event_outbox_unpublished_index', properties: ['seq'], expression: 'create index "monitor_event_outbox_unpublished_index" on "registry"."monitor_event_outbox" ("seq") where "published_at" is null' })
+@Index({
+  name: 'monitor_event_outbox_unpublished_index',
+  properties: ['seq'],
+  expression:
+    'create index "monitor_event_outbox_unpublished_index" on "registry"."monitor_event_outbox" ("seq") where "published_at" is null',
+})
 export class MonitorEventEntity {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   seq!: string;

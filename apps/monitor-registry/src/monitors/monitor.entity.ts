@@ -10,7 +10,12 @@ export class MonitorEntity {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
-  @ManyToOne({ entity: () => UserEntity, deleteRule: 'cascade', fieldName: 'owner_id', mapToPk: true })
+  @ManyToOne({
+    entity: () => UserEntity,
+    deleteRule: 'cascade',
+    fieldName: 'owner_id',
+    mapToPk: true,
+  })
   ownerId!: string;
 
   @Property({ type: 'string', length: 200 })

@@ -13,12 +13,26 @@ export class MonitorRepository {
     return this.em.findOne(MonitorEntity, { id, ownerId });
   }
 
-  findByTarget(ownerId: string, method: MonitorSpec['method'], url: string, exceptId?: string): Promise<MonitorEntity | null> {
-    return this.em.findOne(MonitorEntity, { ownerId, method, url, ...(exceptId ? { id: { $ne: exceptId } } : {}) });
+  findByTarget(
+    ownerId: string,
+    method: MonitorSpec['method'],
+    url: string,
+    exceptId?: string,
+  ): Promise<MonitorEntity | null> {
+    return this.em.findOne(MonitorEntity, {
+      ownerId,
+      method,
+      url,
+      ...(exceptId ? { id: { $ne: exceptId } } : {}),
+    });
   }
 
   /** Oldest first, keyed by (createdAt, id) so concurrent inserts never shift a page. */
-  async pageByOwner(ownerId: string, limit: number, after?: CursorPosition): Promise<Page<MonitorEntity>> {
+  async pageByOwner(
+    ownerId: string,
+    limit: number,
+    after?: CursorPosition,
+  ): Promise<Page<MonitorEntity>> {
     const rows = await this.em.find(
       MonitorEntity,
       {
@@ -52,6 +66,8 @@ function pageOf(rows: MonitorEntity[], limit: number): Page<MonitorEntity> {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   const nextCursor =
-    rows.length > limit && last ? encodeCursor({ t: last.createdAt.toISOString(), id: last.id }) : null;
+    rows.length > limit && last
+      ? encodeCursor({ t: last.createdAt.toISOString(), id: last.id })
+      : null;
   return { items, nextCursor };
 }

@@ -26,50 +26,70 @@ export class MonitorsHandler {
 
   @MessagePattern(RegistrySubjects.createMonitor)
   @CreateRequestContext()
-  create(@Payload(new ContractPipe(CreateMonitorRequestSchema)) req: z.output<typeof CreateMonitorRequestSchema>): Promise<Monitor> {
+  create(
+    @Payload(new ContractPipe(CreateMonitorRequestSchema))
+    req: z.output<typeof CreateMonitorRequestSchema>,
+  ): Promise<Monitor> {
     return this.monitors.create(req.ownerId, req.body);
   }
 
   @MessagePattern(RegistrySubjects.listMonitors)
   @CreateRequestContext()
-  list(@Payload(new ContractPipe(ListMonitorsRequestSchema)) req: z.output<typeof ListMonitorsRequestSchema>): Promise<Page<Monitor>> {
+  list(
+    @Payload(new ContractPipe(ListMonitorsRequestSchema))
+    req: z.output<typeof ListMonitorsRequestSchema>,
+  ): Promise<Page<Monitor>> {
     return this.monitors.list(req.ownerId, req.limit, req.cursor);
   }
 
   @MessagePattern(RegistrySubjects.getMonitor)
   @CreateRequestContext()
-  get(@Payload(new ContractPipe(OwnedMonitorRequestSchema)) req: OwnedMonitorRequest): Promise<Monitor> {
+  get(
+    @Payload(new ContractPipe(OwnedMonitorRequestSchema)) req: OwnedMonitorRequest,
+  ): Promise<Monitor> {
     return this.monitors.get(req.ownerId, req.monitorId);
   }
 
   @MessagePattern(RegistrySubjects.updateMonitor)
   @CreateRequestContext()
-  update(@Payload(new ContractPipe(UpdateMonitorRequestSchema)) req: z.output<typeof UpdateMonitorRequestSchema>): Promise<Monitor> {
+  update(
+    @Payload(new ContractPipe(UpdateMonitorRequestSchema))
+    req: z.output<typeof UpdateMonitorRequestSchema>,
+  ): Promise<Monitor> {
     return this.monitors.update(req.ownerId, req.monitorId, req.body);
   }
 
   @MessagePattern(RegistrySubjects.pauseMonitor)
   @CreateRequestContext()
-  pause(@Payload(new ContractPipe(OwnedMonitorRequestSchema)) req: OwnedMonitorRequest): Promise<Monitor> {
+  pause(
+    @Payload(new ContractPipe(OwnedMonitorRequestSchema)) req: OwnedMonitorRequest,
+  ): Promise<Monitor> {
     return this.monitors.setPaused(req.ownerId, req.monitorId, true);
   }
 
   @MessagePattern(RegistrySubjects.resumeMonitor)
   @CreateRequestContext()
-  resume(@Payload(new ContractPipe(OwnedMonitorRequestSchema)) req: OwnedMonitorRequest): Promise<Monitor> {
+  resume(
+    @Payload(new ContractPipe(OwnedMonitorRequestSchema)) req: OwnedMonitorRequest,
+  ): Promise<Monitor> {
     return this.monitors.setPaused(req.ownerId, req.monitorId, false);
   }
 
   @MessagePattern(RegistrySubjects.deleteMonitor)
   @CreateRequestContext()
-  async remove(@Payload(new ContractPipe(OwnedMonitorRequestSchema)) req: OwnedMonitorRequest): Promise<{ ok: true }> {
+  async remove(
+    @Payload(new ContractPipe(OwnedMonitorRequestSchema)) req: OwnedMonitorRequest,
+  ): Promise<{ ok: true }> {
     await this.monitors.remove(req.ownerId, req.monitorId);
     return { ok: true };
   }
 
   @MessagePattern(RegistrySubjects.listActiveMonitors)
   @CreateRequestContext()
-  active(@Payload(new ContractPipe(ListActiveMonitorsRequestSchema)) req: z.output<typeof ListActiveMonitorsRequestSchema>): Promise<Page<Monitor>> {
+  active(
+    @Payload(new ContractPipe(ListActiveMonitorsRequestSchema))
+    req: z.output<typeof ListActiveMonitorsRequestSchema>,
+  ): Promise<Page<Monitor>> {
     return this.monitors.pageActive(req.limit, req.cursor);
   }
 }

@@ -115,7 +115,8 @@ export class MonitorsService {
         recordMonitorEvent(em, kind, entity.ownerId, toMonitor(entity));
       });
     } catch (err) {
-      if (err instanceof UniqueConstraintViolationException) throw rpcProblem(Problems.conflict(DUPLICATE));
+      if (err instanceof UniqueConstraintViolationException)
+        throw rpcProblem(Problems.conflict(DUPLICATE));
       throw err;
     }
     this.relay.kick();

@@ -15,6 +15,8 @@ export function decodeCursor(cursor: string | undefined): CursorPosition | undef
   try {
     return CursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
   } catch {
-    throw rpcProblem(Problems.validation([{ field: 'cursor', message: 'is not a cursor this list returned' }]));
+    throw rpcProblem(
+      Problems.validation([{ field: 'cursor', message: 'is not a cursor this list returned' }]),
+    );
   }
 }

@@ -34,7 +34,9 @@ export class AuthHandler {
 
   @MessagePattern(RegistrySubjects.login)
   @CreateRequestContext()
-  async login(@Payload(new ContractPipe(LoginSchema)) body: z.output<typeof LoginSchema>): Promise<SessionGrant> {
+  async login(
+    @Payload(new ContractPipe(LoginSchema)) body: z.output<typeof LoginSchema>,
+  ): Promise<SessionGrant> {
     const user = await this.users.authenticate(body.email, body.password);
     if (!user) throw rpcProblem(Problems.unauthorized('The email or password is wrong.'));
     return this.sessions.start(user);
@@ -42,13 +44,17 @@ export class AuthHandler {
 
   @MessagePattern(RegistrySubjects.refresh)
   @CreateRequestContext()
-  refresh(@Payload(new ContractPipe(RefreshTokenBodySchema)) body: { refreshToken: string }): Promise<SessionGrant> {
+  refresh(
+    @Payload(new ContractPipe(RefreshTokenBodySchema)) body: { refreshToken: string },
+  ): Promise<SessionGrant> {
     return this.sessions.rotate(body.refreshToken);
   }
 
   @MessagePattern(RegistrySubjects.logout)
   @CreateRequestContext()
-  async logout(@Payload(new ContractPipe(RefreshTokenBodySchema)) body: { refreshToken: string }): Promise<{ ok: true }> {
+  async logout(
+    @Payload(new ContractPipe(RefreshTokenBodySchema)) body: { refreshToken: string },
+  ): Promise<{ ok: true }> {
     await this.sessions.end(body.refreshToken);
     return { ok: true };
   }

@@ -11,7 +11,12 @@ export class RefreshTokenEntity {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
-  @ManyToOne({ entity: () => UserEntity, deleteRule: 'cascade', fieldName: 'user_id', mapToPk: true })
+  @ManyToOne({
+    entity: () => UserEntity,
+    deleteRule: 'cascade',
+    fieldName: 'user_id',
+    mapToPk: true,
+  })
   userId!: string;
 
   @Property({ type: 'uuid' })

@@ -32,7 +32,8 @@ export class SessionsService {
   async rotate(token: string): Promise<SessionGrant> {
     const stored = await this.em.findOne(RefreshTokenEntity, { tokenHash: hashToken(token) });
     if (!stored) throw rpcProblem(Problems.unauthorized('The refresh token is not valid.'));
-    if (stored.revokedAt) throw rpcProblem(Problems.unauthorized('The refresh token has been revoked.'));
+    if (stored.revokedAt)
+      throw rpcProblem(Problems.unauthorized('The refresh token has been revoked.'));
     if (stored.expiresAt.getTime() <= Date.now()) {
       throw rpcProblem(Problems.unauthorized('The refresh token has expired.'));
     }
@@ -44,7 +45,9 @@ export class SessionsService {
     if (won !== 1) {
       await this.revokeFamily(stored.familyId);
       throw rpcProblem(
-        Problems.unauthorized('The refresh token was already used; every session of its family has been revoked.'),
+        Problems.unauthorized(
+          'The refresh token was already used; every session of its family has been revoked.',
+        ),
       );
     }
     const user = await this.em.findOneOrFail(UserEntity, { id: stored.userId });
@@ -58,7 +61,11 @@ export class SessionsService {
   }
 
   private async revokeFamily(familyId: string): Promise<void> {
-    await this.em.nativeUpdate(RefreshTokenEntity, { familyId, revokedAt: null }, { revokedAt: new Date() });
+    await this.em.nativeUpdate(
+      RefreshTokenEntity,
+      { familyId, revokedAt: null },
+      { revokedAt: new Date() },
+    );
   }
 
   private async issue(user: UserEntity, familyId: string): Promise<SessionGrant> {
@@ -69,6 +76,10 @@ export class SessionsService {
     entity.tokenHash = hashToken(token);
     entity.expiresAt = new Date(Date.now() + this.config.refreshTokenTtlDays * 86_400_000);
     await this.em.persistAndFlush(entity);
-    return { user: toUser(user), refreshToken: token, refreshExpiresAt: entity.expiresAt.toISOString() };
+    return {
+      user: toUser(user),
+      refreshToken: token,
+      refreshExpiresAt: entity.expiresAt.toISOString(),
+    };
   }
 }

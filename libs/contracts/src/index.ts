@@ -1,3 +1,4 @@
+export * from './checks';
 export * from './auth';
 export * from './monitor';
 export * from './monitor-events';

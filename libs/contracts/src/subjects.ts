@@ -24,6 +24,7 @@ export type RegistrySubject = (typeof RegistrySubjects)[keyof typeof RegistrySub
 /** Queue groups: replicas of one service share a group so each request is answered once. */
 export const QueueGroups = {
   registry: 'monitor-registry',
+  metrics: 'metrics',
 } as const;
 
 export const MonitorEventStream = {
@@ -37,3 +38,48 @@ export const MonitorEventStream = {
 export function monitorEventSubject(kind: string): string {
   return `${MonitorEventStream.subjectPrefix}.${kind}`;
 }
+
+/** Probe jobs: a work queue, one subject per region; every prober of a region pulls from one consumer. */
+export const ProbeJobStream = {
+  name: 'PROBE_JOBS',
+  subjectPrefix: 'probe.job',
+  subjects: ['probe.job.*'],
+  duplicateWindowNanos: 2 * 60 * 1_000_000_000,
+} as const;
+
+export function probeJobSubject(region: string): string {
+  return `${ProbeJobStream.subjectPrefix}.${region}`;
+}
+
+export function proberConsumerName(region: string): string {
+  return `probers-${region}`;
+}
+
+/** Check results: kept for a day, each consumer (metrics, notifier) with its own durable cursor. */
+export const CheckResultStream = {
+  name: 'CHECK_RESULTS',
+  subjectPrefix: 'check.result',
+  subjects: ['check.result.*'],
+  duplicateWindowNanos: 2 * 60 * 1_000_000_000,
+  maxAgeNanos: 24 * 60 * 60 * 1_000_000_000,
+} as const;
+
+export function checkResultSubject(region: string): string {
+  return `${CheckResultStream.subjectPrefix}.${region}`;
+}
+
+export const MetricsSubjects = {
+  listChecks: 'metrics.checks.list',
+  deleteChecks: 'metrics.checks.delete',
+  stats: 'metrics.stats',
+  responseTimes: 'metrics.response-times',
+  latest: 'metrics.latest',
+} as const;
+
+export const DurableConsumers = {
+  metricsResults: 'metrics',
+  metricsMonitorEvents: 'metrics-monitor-events',
+} as const;
+
+/** The scheduler's leader lease, a NATS KV key that expires unless the leader renews it. */
+export const SchedulerLease = { bucket: 'scheduler_lease', key: 'leader' } as const;

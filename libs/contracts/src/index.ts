@@ -5,3 +5,4 @@ export * from './monitor-events';
 export * from './monitor-requests';
 export * from './problem';
 export * from './subjects';
+export * from './metrics-queries';

@@ -53,6 +53,7 @@ describe('monitors', () => {
       assert.match(id, /^[0-9a-f-]{36}$/);
       assert.ok(Date.parse(String(createdAt)) && createdAt === updatedAt);
       assert.deepEqual(rest, {
+        ownerId: owner.id,
         name: 'Checkout API',
         type: 'http',
         url: 'https://shop.example.test/',

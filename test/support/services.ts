@@ -32,6 +32,7 @@ export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayCo
     accessTokenTtlSeconds: 900,
     authRateLimitPerMinute: 10_000,
     logLevel: 'warn',
+    defaultRegions: ['local'],
     ...overrides,
   };
 }

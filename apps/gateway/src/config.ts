@@ -11,6 +11,24 @@ const GatewayEnvSchema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: envFields.positiveInt(900, 86_400),
   AUTH_RATE_LIMIT_PER_MINUTE: envFields.positiveInt(10, 100_000),
   LOG_LEVEL: envFields.logLevel,
+  REGIONS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(
+          z
+            .string()
+            .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'each region must be a name such as eu-west'),
+        )
+        .min(1),
+    )
+    .default(['local']),
 });
 
 export interface GatewayConfig {
@@ -22,6 +40,8 @@ export interface GatewayConfig {
   /** Register and login attempts per client address per minute. */
   authRateLimitPerMinute: number;
   logLevel: z.output<typeof envFields.logLevel>;
+  /** Where a monitor that names no region runs; an on-demand check goes to the first. */
+  defaultRegions: string[];
 }
 
 export function loadGatewayConfig(env: Env): GatewayConfig {
@@ -34,5 +54,6 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
+    defaultRegions: e.REGIONS,
   };
 }

@@ -9,6 +9,11 @@ import { AccessTokens } from './auth/access-tokens';
 import { AuthController } from './auth/auth.controller';
 import { JwtStrategy } from './auth/jwt.strategy';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
+import { ChecksController } from './checks/checks.controller';
+import { OnDemandCheck } from './checks/on-demand-check';
+import { DashboardController } from './dashboard/dashboard.controller';
+import { METRICS_CLIENT } from './metrics-client';
+import { MonitorStatus } from './monitors/monitor-status';
 import { MonitorsController } from './monitors/monitors.controller';
 import { REGISTRY_CLIENT } from './registry-client';
 
@@ -37,13 +42,19 @@ export class GatewayModule {
             ]),
         }),
       ],
-      controllers: [AuthController, MonitorsController],
+      controllers: [AuthController, MonitorsController, ChecksController, DashboardController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         {
           provide: REGISTRY_CLIENT,
           useFactory: () => BusClient.connect(config.natsUrl, 'gateway-registry-client'),
         },
+        {
+          provide: METRICS_CLIENT,
+          useFactory: () => BusClient.connect(config.natsUrl, 'gateway-metrics-client', 10_000),
+        },
+        OnDemandCheck,
+        MonitorStatus,
         AccessTokens,
         JwtStrategy,
       ],

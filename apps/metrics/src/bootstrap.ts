@@ -1,4 +1,6 @@
+import { natsResponderOptions } from '@uptime/bus';
 import { nestLogLevels } from '@uptime/config';
+import { QueueGroups } from '@uptime/contracts';
 import { type RunningService, startService } from '@uptime/service-host';
 import type { MetricsConfig } from './config';
 import { MetricsModule } from './metrics.module';
@@ -8,5 +10,6 @@ export function startMetrics(config: MetricsConfig, listen = true): Promise<Runn
     module: MetricsModule.forRoot(config),
     logLevels: nestLogLevels(config.logLevel),
     port: listen ? config.port : undefined,
+    responder: natsResponderOptions(config.natsUrl, QueueGroups.metrics),
   });
 }

@@ -8,6 +8,12 @@ const MetricsEnvSchema = z.object({
   LOG_LEVEL: envFields.logLevel,
   CLICKHOUSE_URL: envFields.clickhouseUrl.optional(),
   DATA_DIR: envFields.dataDir,
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a database name')
+    .default('uptime'),
+  CHECKS_RETENTION_DAYS: envFields.positiveInt(30, 3650),
+  METRICS_BATCH_SIZE: envFields.positiveInt(1000, 50_000),
 });
 
 /** A ClickHouse server, or the embedded engine (chDB) over a data directory of this process. */
@@ -18,6 +24,11 @@ export interface MetricsConfig {
   port: number;
   logLevel: z.output<typeof envFields.logLevel>;
   clickhouse: ClickHouseTarget;
+  database: string;
+  /** Raw checks are kept this long; rollups longer (1 year for 1-minute, 5 years for 1-hour). */
+  rawRetentionDays: number;
+  /** Results inserted in one ClickHouse insert at most; a batch also flushes after 1 s. */
+  batchSize: number;
 }
 
 export function loadMetricsConfig(env: Env): MetricsConfig {
@@ -29,5 +40,10 @@ export function loadMetricsConfig(env: Env): MetricsConfig {
     clickhouse: e.CLICKHOUSE_URL
       ? { kind: 'server', url: e.CLICKHOUSE_URL }
       : { kind: 'embedded', path: resolve(e.DATA_DIR, 'clickhouse') },
+    database: e.CLICKHOUSE_DATABASE,
+    rawRetentionDays: e.CHECKS_RETENTION_DAYS,
+    batchSize: e.METRICS_BATCH_SIZE,
   };
 }
+
+export const METRICS_CONFIG = Symbol('METRICS_CONFIG');

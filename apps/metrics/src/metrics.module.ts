@@ -3,8 +3,12 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { BusModule, NATS_CONNECTION, natsRoundTrip } from '@uptime/bus';
 import { HealthModule, ReadinessChecks, readinessCheck } from '@uptime/health';
 import type { NatsConnection } from 'nats';
+import { checkStoreProvider } from './checks/check-store.provider';
 import { CLICKHOUSE, ClickHouseModule } from './clickhouse/clickhouse.provider';
-import type { MetricsConfig } from './config';
+import { METRICS_CONFIG, type MetricsConfig } from './config';
+import { DeletedMonitorCleaner } from './ingest/deleted-monitor-cleaner';
+import { ResultIngestor } from './ingest/result-ingestor';
+import { MetricsHandler } from './queries/metrics.handler';
 
 @Module({})
 export class MetricsModule {
@@ -26,6 +30,13 @@ export class MetricsModule {
               }),
             ]),
         }),
+      ],
+      controllers: [MetricsHandler],
+      providers: [
+        { provide: METRICS_CONFIG, useValue: config },
+        checkStoreProvider,
+        ResultIngestor,
+        DeletedMonitorCleaner,
       ],
     };
   }

@@ -60,7 +60,13 @@ export async function startPlatform(
   try {
     const nats = await ensureNats(config.natsUrl, config.dataDir, (l) => logger.log(l));
     infra.push(nats);
-    const env: Env = { ...baseEnv, NATS_URL: nats.url, DATA_DIR: config.dataDir };
+    // One machine probing its own loopback services is the point of the embedded default.
+    const env: Env = {
+      PROBE_ALLOW_PRIVATE: 'true',
+      ...baseEnv,
+      NATS_URL: nats.url,
+      DATA_DIR: config.dataDir,
+    };
     if (config.apps.includes('monitor-registry') || config.apps.includes('notifier')) {
       env.DATABASE_URL = config.databaseUrl ?? (await embeddedPostgres(config, infra, logger));
     }

@@ -5,15 +5,38 @@ const ProberEnvSchema = z.object({
   NATS_URL: envFields.natsUrl,
   PORT: envFields.port(3000),
   LOG_LEVEL: envFields.logLevel,
+  REGION: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a region name such as eu-west')
+    .default('local'),
+  PROBE_ALLOW_PRIVATE: envFields.boolean(false),
+  PROBE_CONCURRENCY: envFields.positiveInt(200, 10_000),
+  PROBE_ACK_WAIT_SECONDS: envFields.positiveInt(30, 600),
 });
 
 export interface ProberConfig {
   natsUrl: string;
   port: number;
   logLevel: z.output<typeof envFields.logLevel>;
+  region: string;
+  allowPrivate: boolean;
+  /** Checks in flight at once in this replica. */
+  concurrency: number;
+  /** A job not acked this long after delivery goes to another prober. */
+  ackWaitSeconds: number;
 }
 
 export function loadProberConfig(env: Env): ProberConfig {
   const e = parseEnv(ProberEnvSchema, env);
-  return { natsUrl: e.NATS_URL, port: e.PORT, logLevel: e.LOG_LEVEL };
+  return {
+    natsUrl: e.NATS_URL,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    region: e.REGION,
+    allowPrivate: e.PROBE_ALLOW_PRIVATE,
+    concurrency: e.PROBE_CONCURRENCY,
+    ackWaitSeconds: e.PROBE_ACK_WAIT_SECONDS,
+  };
 }
+
+export const PROBER_CONFIG = Symbol('PROBER_CONFIG');

@@ -1,7 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { BusModule, natsReadiness } from '@uptime/bus';
 import { HealthModule } from '@uptime/health';
-import type { ProberConfig } from './config';
+import { PROBER_CONFIG, type ProberConfig } from './config';
+import { ProbeWorker } from './probes/probe-worker';
 
 @Module({})
 export class ProberModule {
@@ -9,9 +10,10 @@ export class ProberModule {
     return {
       module: ProberModule,
       imports: [
-        BusModule.forRoot({ natsUrl: config.natsUrl, name: 'prober' }),
+        BusModule.forRoot({ natsUrl: config.natsUrl, name: `prober-${config.region}` }),
         HealthModule.forApp(natsReadiness()),
       ],
+      providers: [{ provide: PROBER_CONFIG, useValue: config }, ProbeWorker],
     };
   }
 }

@@ -1,19 +1,55 @@
 import { type Env, envFields, parseEnv } from '@uptime/config';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 const SchedulerEnvSchema = z.object({
   NATS_URL: envFields.natsUrl,
   PORT: envFields.port(3000),
   LOG_LEVEL: envFields.logLevel,
+  REGIONS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(
+          z
+            .string()
+            .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'each region must be a name such as eu-west'),
+        )
+        .min(1),
+    )
+    .default(['local']),
+  SCHEDULER_LEASE_SECONDS: envFields.positiveInt(6, 60),
+  SCHEDULER_ID: z.string().min(1).max(128).optional(),
 });
 
 export interface SchedulerConfig {
   natsUrl: string;
   port: number;
   logLevel: z.output<typeof envFields.logLevel>;
+  /** Regions a monitor runs from when it names none. */
+  defaultRegions: string[];
+  /** A leader that stops renewing loses the lease after this long; the standby then takes over. */
+  leaseSeconds: number;
+  instanceId: string;
 }
 
 export function loadSchedulerConfig(env: Env): SchedulerConfig {
   const e = parseEnv(SchedulerEnvSchema, env);
-  return { natsUrl: e.NATS_URL, port: e.PORT, logLevel: e.LOG_LEVEL };
+  return {
+    natsUrl: e.NATS_URL,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    defaultRegions: e.REGIONS,
+    leaseSeconds: e.SCHEDULER_LEASE_SECONDS,
+    instanceId:
+      e.SCHEDULER_ID ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+  };
 }
+
+export const SCHEDULER_CONFIG = Symbol('SCHEDULER_CONFIG');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { MonitorSpec } from './monitor';
+import type { Monitor, MonitorSpec } from './monitor';
 
 export const CHECK_OUTCOMES = ['up', 'degraded', 'down'] as const;
 export type CheckOutcome = (typeof CHECK_OUTCOMES)[number];
@@ -111,5 +111,40 @@ export const ProbeJobSchema = z.looseObject({
   scheduledAt: z.iso.datetime(),
   monitorVersion: z.number().int(),
   onDemand: z.boolean(),
-  spec: z.looseObject({ type: z.string(), url: z.string(), timeoutMs: z.number(), intervalSeconds: z.number() }),
+  spec: z.looseObject({
+    type: z.string(),
+    url: z.string(),
+    timeoutMs: z.number(),
+    intervalSeconds: z.number(),
+  }),
 });
+
+/** The job for one check of a monitor, carrying the spec as it is now. */
+export function probeJobFor(
+  monitor: Monitor,
+  check: { checkId: string; region: string; scheduledAt: Date; onDemand: boolean },
+): ProbeJob {
+  return {
+    checkId: check.checkId,
+    monitorId: monitor.id,
+    ownerId: monitor.ownerId,
+    region: check.region,
+    scheduledAt: check.scheduledAt.toISOString(),
+    monitorVersion: monitor.version,
+    onDemand: check.onDemand,
+    spec: {
+      type: monitor.type,
+      url: monitor.url,
+      method: monitor.method,
+      headers: monitor.headers,
+      body: monitor.body,
+      timeoutMs: monitor.timeoutMs,
+      intervalSeconds: monitor.intervalSeconds,
+      expectedStatus: monitor.expectedStatus,
+      followRedirects: monitor.followRedirects,
+      maxLatencyMs: monitor.maxLatencyMs,
+      keyword: monitor.keyword,
+      assertions: monitor.assertions,
+    },
+  };
+}

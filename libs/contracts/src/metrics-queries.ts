@@ -26,7 +26,9 @@ export type ListChecksRequest = z.output<typeof ListChecksRequestSchema>;
 export const STATS_WINDOWS = ['1h', '24h', '7d', '30d'] as const;
 export type StatsWindow = (typeof STATS_WINDOWS)[number];
 export const StatsQuerySchema = z
-  .object({ window: z.enum(STATS_WINDOWS, { message: 'must be one of 1h, 24h, 7d, 30d' }).default('24h') })
+  .object({
+    window: z.enum(STATS_WINDOWS, { message: 'must be one of 1h, 24h, 7d, 30d' }).default('24h'),
+  })
   .strict();
 export const StatsRequestSchema = StatsQuerySchema.extend({ monitorId: z.uuid() }).strict();
 export type StatsRequest = z.output<typeof StatsRequestSchema>;
@@ -55,7 +57,9 @@ export const ResponseTimesQuerySchema = z
     bucket: z.enum(BUCKETS, { message: `must be one of ${BUCKETS.join(', ')}` }).optional(),
   })
   .strict();
-export const ResponseTimesRequestSchema = ResponseTimesQuerySchema.extend({ monitorId: z.uuid() }).strict();
+export const ResponseTimesRequestSchema = ResponseTimesQuerySchema.extend({
+  monitorId: z.uuid(),
+}).strict();
 export type ResponseTimesRequest = z.output<typeof ResponseTimesRequestSchema>;
 
 export interface ResponseTimePoint {

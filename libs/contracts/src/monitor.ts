@@ -263,6 +263,7 @@ export interface MonitorSpec {
 /** A monitor as the API returns it. */
 export interface Monitor extends MonitorSpec {
   id: string;
+  ownerId: string;
   createdAt: string;
   updatedAt: string;
   status: MonitorStatus;

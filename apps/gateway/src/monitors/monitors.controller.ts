@@ -40,13 +40,17 @@ import { Authenticated, CurrentCaller } from '../auth/current-caller';
 import type { Caller } from '../auth/jwt.strategy';
 import { IdParam, openApiSchema, ValidatorPipe, ZodPipe } from '../http/validation';
 import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
+import { MonitorStatus } from './monitor-status';
 import { MONITOR_PAGE_SCHEMA, MONITOR_SCHEMA } from './openapi-schemas';
 
 @ApiTags('monitors')
 @Authenticated()
 @Controller('monitors')
 export class MonitorsController {
-  constructor(@Inject(REGISTRY_CLIENT) private readonly registry: RegistryClient) {}
+  constructor(
+    @Inject(REGISTRY_CLIENT) private readonly registry: RegistryClient,
+    private readonly status: MonitorStatus,
+  ) {}
 
   @Post()
   @ApiOperation({ summary: 'Create a monitor' })

@@ -9,6 +9,7 @@ export const MONITOR_SCHEMA = {
       type: 'object',
       properties: {
         id: { type: 'string', format: 'uuid', readOnly: true },
+        ownerId: { type: 'string', format: 'uuid', readOnly: true },
         status: {
           type: 'string',
           enum: ['pending', 'up', 'degraded', 'down', 'paused'],

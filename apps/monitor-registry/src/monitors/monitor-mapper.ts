@@ -32,6 +32,7 @@ export function assignSpec(entity: MonitorEntity, spec: MonitorSpec): void {
 export function toMonitor(entity: MonitorEntity): Monitor {
   return {
     id: entity.id,
+    ownerId: entity.ownerId,
     ...specOf(entity),
     status: entity.status,
     lastCheckedAt: entity.lastCheckedAt?.toISOString() ?? null,

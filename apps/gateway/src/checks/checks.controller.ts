@@ -1,0 +1,125 @@
+import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  type CheckResult,
+  type ChecksQuery,
+  ChecksQuerySchema,
+  MetricsSubjects,
+  type Monitor,
+  type MonitorStats,
+  type Page,
+  RegistrySubjects,
+  type ResponseTimeSeries,
+  ResponseTimesQuerySchema,
+  StatsQuerySchema,
+} from '@uptime/contracts';
+import type { z } from 'zod';
+import { Authenticated, CurrentCaller } from '../auth/current-caller';
+import type { Caller } from '../auth/jwt.strategy';
+import { IdParam, ZodPipe } from '../http/validation';
+import { METRICS_CLIENT, type MetricsClient } from '../metrics-client';
+import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
+import {
+  CHECK_PAGE_SCHEMA,
+  CHECK_RESULT_SCHEMA,
+  RESPONSE_TIMES_SCHEMA,
+  STATS_SCHEMA,
+} from './openapi-schemas';
+import { OnDemandCheck } from './on-demand-check';
+
+@ApiTags('checks')
+@Authenticated()
+@ApiNotFoundResponse({ description: 'No monitor of yours has this id.' })
+@Controller('monitors/:id')
+export class ChecksController {
+  constructor(
+    @Inject(REGISTRY_CLIENT) private readonly registry: RegistryClient,
+    @Inject(METRICS_CLIENT) private readonly metrics: MetricsClient,
+    private readonly onDemand: OnDemandCheck,
+  ) {}
+
+  @Post('check')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Run one check now on a prober; answers within the monitor's timeout + 2 s",
+  })
+  @ApiOkResponse({ schema: CHECK_RESULT_SCHEMA })
+  async checkNow(
+    @CurrentCaller() caller: Caller,
+    @Param('id', IdParam) id: string,
+  ): Promise<CheckResult> {
+    return this.onDemand.run(await this.owned(caller, id));
+  }
+
+  @Get('checks')
+  @ApiOperation({ summary: 'Check history, newest first by default' })
+  @ApiQuery({ name: 'from', required: false, description: 'ISO 8601, inclusive' })
+  @ApiQuery({ name: 'to', required: false, description: 'ISO 8601, exclusive' })
+  @ApiQuery({ name: 'outcome', required: false, enum: ['up', 'degraded', 'down'] })
+  @ApiQuery({ name: 'sort', required: false, enum: ['asc', 'desc'] })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+  })
+  @ApiQuery({ name: 'cursor', required: false })
+  @ApiOkResponse({ schema: CHECK_PAGE_SCHEMA })
+  async list(
+    @CurrentCaller() caller: Caller,
+    @Param('id', IdParam) id: string,
+    @Query(new ZodPipe(ChecksQuerySchema)) query: ChecksQuery,
+  ): Promise<Page<CheckResult>> {
+    await this.owned(caller, id);
+    return this.metrics.request(MetricsSubjects.listChecks, { monitorId: id, ...query });
+  }
+
+  @Delete('checks')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete every stored check of the monitor (and its rollups)' })
+  @ApiNoContentResponse()
+  async clear(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<void> {
+    await this.owned(caller, id);
+    await this.metrics.request(MetricsSubjects.deleteChecks, { monitorId: id }, 30_000);
+  }
+
+  @Get('stats')
+  @ApiQuery({ name: 'window', required: false, enum: ['1h', '24h', '7d', '30d'] })
+  @ApiOkResponse({ schema: STATS_SCHEMA })
+  async stats(
+    @CurrentCaller() caller: Caller,
+    @Param('id', IdParam) id: string,
+    @Query(new ZodPipe(StatsQuerySchema)) query: z.output<typeof StatsQuerySchema>,
+  ): Promise<MonitorStats> {
+    await this.owned(caller, id);
+    return this.metrics.request(MetricsSubjects.stats, { monitorId: id, ...query });
+  }
+
+  @Get('response-times')
+  @ApiQuery({ name: 'from', required: false })
+  @ApiQuery({ name: 'to', required: false })
+  @ApiQuery({ name: 'bucket', required: false, enum: ['1m', '5m', '15m', '1h', '1d'] })
+  @ApiOkResponse({ schema: RESPONSE_TIMES_SCHEMA })
+  async responseTimes(
+    @CurrentCaller() caller: Caller,
+    @Param('id', IdParam) id: string,
+    @Query(new ZodPipe(ResponseTimesQuerySchema)) query: z.output<typeof ResponseTimesQuerySchema>,
+  ): Promise<ResponseTimeSeries> {
+    await this.owned(caller, id);
+    return this.metrics.request(MetricsSubjects.responseTimes, { monitorId: id, ...query });
+  }
+
+  /** Ownership first: another user's monitor answers 404 before metrics is asked anything. */
+  private owned(caller: Caller, id: string): Promise<Monitor> {
+    return this.registry.request<Monitor>(RegistrySubjects.getMonitor, {
+      ownerId: caller.userId,
+      monitorId: id,
+    });
+  }
+}

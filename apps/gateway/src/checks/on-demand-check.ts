@@ -1,0 +1,67 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { NATS_CONNECTION, ProblemError } from '@uptime/bus';
+import {
+  type CheckResult,
+  checkResultSubject,
+  type Monitor,
+  probeJobFor,
+  probeJobSubject,
+} from '@uptime/contracts';
+import { JSONCodec, type NatsConnection } from 'nats';
+import { randomUUID } from 'node:crypto';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+
+const resultCodec = JSONCodec<CheckResult>();
+const jobCodec = JSONCodec<unknown>();
+/** Time for the job to reach a prober and its result to come back, on top of the check's timeout. */
+const MARGIN_MS = 2000;
+
+/**
+ * Runs one check now: the job goes through the same work queue as scheduled ones (so a prober,
+ * never the gateway, makes the request, and the result is stored like any other), and the
+ * gateway waits for that result on the results subject.
+ */
+@Injectable()
+export class OnDemandCheck {
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  async run(monitor: Monitor): Promise<CheckResult> {
+    const region = monitor.regions[0] ?? this.config.defaultRegions[0]!;
+    const job = probeJobFor(monitor, {
+      checkId: randomUUID(),
+      region,
+      scheduledAt: new Date(),
+      onDemand: true,
+    });
+    const subscription = this.nc.subscribe(checkResultSubject(region), {
+      timeout: monitor.timeoutMs + MARGIN_MS,
+    });
+    try {
+      await this.nc
+        .jetstream()
+        .publish(probeJobSubject(region), jobCodec.encode(job), { msgID: job.checkId });
+      for await (const m of subscription) {
+        const result = resultCodec.decode(m.data);
+        if (result.id === job.checkId) return result;
+      }
+    } catch (err) {
+      if (err instanceof ProblemError) throw err;
+      throw timedOut(monitor);
+    } finally {
+      subscription.unsubscribe();
+    }
+    throw timedOut(monitor);
+  }
+}
+
+function timedOut(monitor: Monitor): ProblemError {
+  return new ProblemError({
+    type: '/problems/check-timeout',
+    title: 'Check did not complete',
+    status: 504,
+    detail: `No prober returned a result within ${monitor.timeoutMs + MARGIN_MS} ms. Is a prober running?`,
+  });
+}

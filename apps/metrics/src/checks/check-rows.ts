@@ -1,0 +1,118 @@
+import type { CheckOutcome, CheckResult, ErrorKind } from '@uptime/contracts';
+
+/** A `checks` row as JSONEachRow writes and reads it (UInt64 comes back as a string). */
+export interface CheckRow {
+  check_id: string;
+  monitor_id: string;
+  owner_id: string;
+  region: string;
+  scheduled_at: string;
+  started_at: string;
+  outcome: CheckOutcome;
+  /** '' when the check did not fail. */
+  error_kind: string;
+  http_status: number | null;
+  latency_ms: number;
+  dns_ms: number | null;
+  connect_ms: number | null;
+  tls_ms: number | null;
+  first_byte_ms: number | null;
+  transfer_ms: number | null;
+  size_bytes: number | string;
+  /** '' when the check had nothing to say. */
+  message: string;
+  certificate_expires_at: string | null;
+  on_demand: boolean;
+}
+
+/** The columns `CheckRow` names, for SELECTs that map back to a CheckResult. */
+export const CHECK_COLUMNS = [
+  'check_id',
+  'monitor_id',
+  'owner_id',
+  'region',
+  'scheduled_at',
+  'started_at',
+  'outcome',
+  'error_kind',
+  'http_status',
+  'latency_ms',
+  'dns_ms',
+  'connect_ms',
+  'tls_ms',
+  'first_byte_ms',
+  'transfer_ms',
+  'size_bytes',
+  'message',
+  'certificate_expires_at',
+  'on_demand',
+].join(', ');
+
+export function toCheckRow(result: CheckResult): CheckRow {
+  return {
+    check_id: result.id,
+    monitor_id: result.monitorId,
+    owner_id: result.ownerId,
+    region: result.region,
+    scheduled_at: toClickHouseTime(result.scheduledAt),
+    started_at: toClickHouseTime(result.startedAt),
+    outcome: result.outcome,
+    error_kind: result.errorKind ?? '',
+    http_status: result.httpStatus,
+    latency_ms: result.latencyMs,
+    dns_ms: result.timings.dnsMs,
+    connect_ms: result.timings.connectMs,
+    tls_ms: result.timings.tlsMs,
+    first_byte_ms: result.timings.firstByteMs,
+    transfer_ms: result.timings.transferMs,
+    size_bytes: result.sizeBytes,
+    message: result.message ?? '',
+    certificate_expires_at: nullableTime(result.certificateExpiresAt, toClickHouseTime),
+    on_demand: result.onDemand,
+  };
+}
+
+export function fromCheckRow(row: CheckRow): CheckResult {
+  return {
+    id: row.check_id,
+    monitorId: row.monitor_id,
+    ownerId: row.owner_id,
+    region: row.region,
+    scheduledAt: fromClickHouseTime(row.scheduled_at),
+    startedAt: fromClickHouseTime(row.started_at),
+    outcome: row.outcome,
+    errorKind: row.error_kind === '' ? null : (row.error_kind as ErrorKind),
+    httpStatus: row.http_status,
+    latencyMs: row.latency_ms,
+    timings: {
+      dnsMs: row.dns_ms,
+      connectMs: row.connect_ms,
+      tlsMs: row.tls_ms,
+      firstByteMs: row.first_byte_ms,
+      transferMs: row.transfer_ms,
+    },
+    sizeBytes: Number(row.size_bytes),
+    message: row.message === '' ? null : row.message,
+    certificateExpiresAt: nullableTime(row.certificate_expires_at, fromClickHouseTime),
+    onDemand: row.on_demand,
+  };
+}
+
+/**
+ * ISO 8601 (any offset) to the 'YYYY-MM-DD hh:mm:ss.SSS' UTC text a DateTime64(3, 'UTC')
+ * column or parameter takes without relying on best-effort parsing.
+ */
+export function toClickHouseTime(iso: string | Date): string {
+  const at = typeof iso === 'string' ? new Date(iso) : iso;
+  if (Number.isNaN(at.getTime())) throw new RangeError(`not a time: ${String(iso)}`);
+  return at.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** A UTC DateTime or DateTime64 as ClickHouse prints it, back to ISO 8601 with milliseconds. */
+export function fromClickHouseTime(text: string): string {
+  return new Date(`${text.replace(' ', 'T')}Z`).toISOString();
+}
+
+function nullableTime(value: string | null, convert: (t: string) => string): string | null {
+  return value === null ? null : convert(value);
+}

@@ -1,0 +1,463 @@
+import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import type { CheckResult, ChecksQuery } from '@uptime/contracts';
+import { createChdbConnection } from 'chdb/connection';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { bucketFor, CheckStore, InvalidCursorError } from './check-store';
+import { migrateClickHouse } from './clickhouse-schema';
+
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+
+const DATABASE = 'check_store_spec';
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** Yesterday noon UTC: in the past (no TTL surprise) and aligned to every bucket. */
+const NOW = new Date(Math.floor(Date.now() / DAY) * DAY - 12 * HOUR);
+
+function ago(ms: number): string {
+  return new Date(NOW.getTime() - ms).toISOString();
+}
+
+function check(monitorId: string, overrides: Partial<CheckResult> = {}): CheckResult {
+  const scheduledAt = overrides.scheduledAt ?? ago(MINUTE);
+  return {
+    id: randomUUID(),
+    monitorId,
+    ownerId: '5b0c1a52-7a0e-4f4b-9d55-0f3c3e2b8a11',
+    region: 'local',
+    scheduledAt,
+    startedAt: new Date(Date.parse(scheduledAt) + 1000).toISOString(),
+    outcome: 'up',
+    errorKind: null,
+    httpStatus: 200,
+    latencyMs: 100,
+    timings: { dnsMs: 1.5, connectMs: 2.25, tlsMs: null, firstByteMs: 40.5, transferMs: 3 },
+    sizeBytes: 512,
+    message: null,
+    certificateExpiresAt: null,
+    onDemand: false,
+    ...overrides,
+  };
+}
+
+/** A check that failed: outcome down with the given reason. */
+function down(monitorId: string, overrides: Partial<CheckResult> = {}): CheckResult {
+  return check(monitorId, {
+    outcome: 'down',
+    errorKind: 'timeout',
+    httpStatus: null,
+    ...overrides,
+  });
+}
+
+/** The prober could not check at all; such a result must count nowhere. */
+function proberError(monitorId: string, overrides: Partial<CheckResult> = {}): CheckResult {
+  return down(monitorId, { errorKind: 'prober_error', latencyMs: 5000, ...overrides });
+}
+
+function query(overrides: Partial<ChecksQuery> = {}): ChecksQuery {
+  return { sort: 'desc', limit: 50, ...overrides };
+}
+
+describe('CheckStore over embedded ClickHouse', () => {
+  let dataDir: string;
+  let client: ClickHouseClient;
+  let store: CheckStore;
+
+  async function rows<T>(sql: string, params: Record<string, unknown> = {}): Promise<T[]> {
+    const result = await client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+    return result.json<T>();
+  }
+
+  before(async () => {
+    // chDB holds one data directory per process: one client for the whole file.
+    dataDir = mkdtempSync(join(tmpdir(), 'check-store-spec-'));
+    const connection = createChdbConnection({ path: dataDir }) as unknown as ClientConnection;
+    client = createClient({ connection });
+    await migrateClickHouse(client, { database: DATABASE, rawRetentionDays: 3650 });
+    store = new CheckStore(client, DATABASE);
+  });
+
+  after(async () => {
+    await client?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  describe('schema', () => {
+    const schemaOf = () =>
+      rows<{ name: string; create_table_query: string }>(
+        `SELECT name, create_table_query FROM system.tables WHERE database = {db:String} ORDER BY name`,
+        { db: DATABASE },
+      );
+    const mutationsOf = () =>
+      rows<{ n: string }>(
+        `SELECT count() AS n FROM system.mutations WHERE database = {db:String}`,
+        {
+          db: DATABASE,
+        },
+      );
+
+    it('creates the raw table, both rollups and the views that feed them', async () => {
+      const names = (await schemaOf()).map((t) => t.name);
+      assert.deepEqual(names, ['checks', 'checks_1h', 'checks_1h_mv', 'checks_1m', 'checks_1m_mv']);
+    });
+
+    it('changes nothing when migrated a second time', async () => {
+      const schema = await schemaOf();
+      const mutations = await mutationsOf();
+      await migrateClickHouse(client, { database: DATABASE, rawRetentionDays: 3650 });
+      assert.deepEqual(await schemaOf(), schema);
+      assert.deepEqual(await mutationsOf(), mutations);
+    });
+
+    it('applies a changed raw retention to the existing table', async () => {
+      await migrateClickHouse(client, { database: DATABASE, rawRetentionDays: 3000 });
+      const changed = (await schemaOf()).find((t) => t.name === 'checks');
+      assert.match(changed?.create_table_query ?? '', /toIntervalDay\(3000\)/);
+      await migrateClickHouse(client, { database: DATABASE, rawRetentionDays: 3650 });
+      const restored = (await schemaOf()).find((t) => t.name === 'checks');
+      assert.match(restored?.create_table_query ?? '', /toIntervalDay\(3650\)/);
+    });
+  });
+
+  describe('insert', () => {
+    it('reads back exactly the CheckResult objects it stored', async () => {
+      const m = randomUUID();
+      const stored = [
+        check(m, { scheduledAt: ago(3 * MINUTE), latencyMs: 123.4, sizeBytes: 0 }),
+        check(m, {
+          scheduledAt: ago(2 * MINUTE),
+          outcome: 'degraded',
+          message: 'slower than 100 ms',
+          certificateExpiresAt: '2031-05-06T07:08:09.010Z',
+          onDemand: true,
+          region: 'eu-west',
+        }),
+        down(m, {
+          scheduledAt: ago(MINUTE),
+          errorKind: 'http_status',
+          httpStatus: 503,
+          message: 'expected 200-299, got 503',
+          timings: {
+            dnsMs: null,
+            connectMs: null,
+            tlsMs: null,
+            firstByteMs: null,
+            transferMs: null,
+          },
+          sizeBytes: 5_000_000_000,
+        }),
+      ];
+      assert.equal(await store.insert(stored), 3);
+      const page = await store.list(m, query({ sort: 'asc' }));
+      assert.deepEqual(page, { items: stored, nextCursor: null });
+    });
+
+    it('stores each check once when a batch is inserted twice or repeats a check', async () => {
+      const m = randomUUID();
+      const first = [0, 1, 2].map((i) => check(m, { scheduledAt: ago((10 + i) * MINUTE) }));
+      const [again, other] = [3, 4].map((i) => check(m, { scheduledAt: ago((10 + i) * MINUTE) }));
+      assert.equal(await store.insert(first), 3);
+      assert.equal(await store.insert(first), 0);
+      assert.equal(await store.insert([again, again, other, first[0]]), 2);
+      assert.equal(await store.insert([]), 0);
+
+      assert.equal((await store.list(m, query())).items.length, 5);
+      for (const window of ['24h', '7d', '30d'] as const) {
+        const stats = await store.stats(m, window, NOW);
+        assert.equal(stats.totalChecks, 5, `${window} counts each check once`);
+      }
+    });
+  });
+
+  describe('list', () => {
+    const m = randomUUID();
+    // Ten checks a minute apart, oldest first; the two last share a slot (two regions).
+    const seeded = Array.from({ length: 10 }, (_, i) =>
+      (i % 3 === 2 ? down : check)(m, {
+        scheduledAt: ago((10 - Math.min(i, 8)) * MINUTE),
+        region: `r${i}`,
+      }),
+    );
+    // ClickHouse orders UUIDs by their second half first.
+    const uuidKey = (id: string) => id.slice(19) + id.slice(0, 19);
+    const ascending = [...seeded].sort(
+      (a, b) =>
+        a.scheduledAt.localeCompare(b.scheduledAt) || uuidKey(a.id).localeCompare(uuidKey(b.id)),
+    );
+    const ids = (items: CheckResult[]) => items.map((c) => c.id);
+
+    before(async () => {
+      await store.insert(seeded);
+    });
+
+    it('returns checks newest first by default and oldest first when asked', async () => {
+      const desc = await store.list(m, query());
+      const asc = await store.list(m, query({ sort: 'asc' }));
+      assert.deepEqual(ids(asc.items), ids(ascending));
+      assert.deepEqual(ids(desc.items), ids(ascending).reverse());
+    });
+
+    it('keeps checks scheduled from `from` (inclusive) to `to` (exclusive)', async () => {
+      const page = await store.list(
+        m,
+        query({ sort: 'asc', from: ago(8 * MINUTE), to: ago(5 * MINUTE) }),
+      );
+      assert.deepEqual(
+        page.items.map((c) => c.scheduledAt),
+        [ago(8 * MINUTE), ago(7 * MINUTE), ago(6 * MINUTE)],
+      );
+    });
+
+    it('keeps only checks of the asked outcome', async () => {
+      const page = await store.list(m, query({ sort: 'asc', outcome: 'down' }));
+      assert.deepEqual(ids(page.items), ids(ascending.filter((c) => c.outcome === 'down')));
+    });
+
+    for (const sort of ['asc', 'desc'] as const) {
+      it(`pages through every check exactly once, ${sort}ending`, async () => {
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+          const page = await store.list(m, query({ sort, limit: 4, cursor }));
+          seen.push(...ids(page.items));
+          cursor = page.nextCursor ?? undefined;
+          pages += 1;
+        } while (cursor !== undefined);
+        const expected = sort === 'asc' ? ids(ascending) : ids(ascending).reverse();
+        assert.equal(pages, 3);
+        assert.deepEqual(seen, expected);
+      });
+    }
+
+    it('rejects a cursor it did not hand out', async () => {
+      const forged = [
+        'not-a-cursor',
+        Buffer.from('{"t":"yesterday","id":"x"}').toString('base64url'),
+        Buffer.from(JSON.stringify({ t: NOW.toISOString(), id: randomUUID(), x: 1 })).toString(
+          'base64url',
+        ),
+      ];
+      for (const cursor of forged) {
+        await assert.rejects(store.list(m, query({ cursor })), InvalidCursorError);
+      }
+    });
+  });
+
+  describe('stats', () => {
+    const m = randomUUID();
+    const latest = check(m, { scheduledAt: ago(10 * MINUTE), latencyMs: 100 });
+
+    before(async () => {
+      await store.insert([
+        proberError(m, { scheduledAt: ago(5 * MINUTE) }),
+        latest,
+        check(m, { scheduledAt: ago(20 * MINUTE), outcome: 'degraded', latencyMs: 200 }),
+        down(m, { scheduledAt: ago(30 * MINUTE), latencyMs: 300 }),
+        proberError(m, { scheduledAt: ago(40 * MINUTE) }),
+        check(m, { scheduledAt: ago(3 * HOUR), latencyMs: 400 }),
+        down(m, { scheduledAt: ago(5 * HOUR), latencyMs: 500 }),
+        check(m, { scheduledAt: ago(2 * DAY), latencyMs: 600 }),
+        check(m, { scheduledAt: ago(3 * DAY), outcome: 'degraded', latencyMs: 700 }),
+        proberError(m, { scheduledAt: ago(4 * DAY) }),
+        down(m, { scheduledAt: ago(10 * DAY), latencyMs: 800 }),
+        check(m, { scheduledAt: ago(20 * DAY), latencyMs: 900 }),
+        down(m, { scheduledAt: ago(40 * DAY), latencyMs: 1000 }),
+      ]);
+    });
+
+    // Quantiles interpolate linearly at level × (n − 1) over the sorted latencies.
+    const expected = {
+      '1h': {
+        totalChecks: 3,
+        failedChecks: 1,
+        uptimePercent: 66.667,
+        avgLatencyMs: 200,
+        p50: 200,
+        p95: 290,
+        p99: 298,
+      },
+      '24h': {
+        totalChecks: 5,
+        failedChecks: 2,
+        uptimePercent: 60,
+        avgLatencyMs: 300,
+        p50: 300,
+        p95: 480,
+        p99: 496,
+      },
+      '7d': {
+        totalChecks: 7,
+        failedChecks: 2,
+        uptimePercent: 71.429,
+        avgLatencyMs: 400,
+        p50: 400,
+        p95: 670,
+        p99: 694,
+      },
+      '30d': {
+        totalChecks: 9,
+        failedChecks: 3,
+        uptimePercent: 66.667,
+        avgLatencyMs: 500,
+        p50: 500,
+        p95: 860,
+        p99: 892,
+      },
+    } as const;
+
+    for (const window of ['1h', '24h', '7d', '30d'] as const) {
+      it(`summarises the ${window} window without prober errors, counting degraded as up`, async () => {
+        assert.deepEqual(await store.stats(m, window, NOW), {
+          window,
+          ...expected[window],
+          currentStatus: 'up',
+          lastCheckedAt: latest.startedAt,
+        });
+      });
+    }
+
+    it('reports a monitor without checks as pending with no numbers', async () => {
+      assert.deepEqual(await store.stats(randomUUID(), '24h', NOW), {
+        window: '24h',
+        totalChecks: 0,
+        failedChecks: 0,
+        uptimePercent: null,
+        avgLatencyMs: null,
+        p50: null,
+        p95: null,
+        p99: null,
+        currentStatus: 'pending',
+        lastCheckedAt: null,
+      });
+    });
+  });
+
+  describe('responseTimes', () => {
+    const m = randomUUID();
+
+    before(async () => {
+      await store.insert([
+        check(m, { scheduledAt: ago(50 * MINUTE), latencyMs: 100 }),
+        down(m, { scheduledAt: ago(49.5 * MINUTE), latencyMs: 300 }),
+        check(m, { scheduledAt: ago(20 * MINUTE), latencyMs: 200 }),
+        proberError(m, { scheduledAt: ago(19 * MINUTE) }),
+      ]);
+    });
+
+    it('picks the bucket from the length of the range', () => {
+      assert.equal(bucketFor(2 * HOUR), '1m');
+      assert.equal(bucketFor(2 * HOUR + 1), '5m');
+      assert.equal(bucketFor(12 * HOUR), '5m');
+      assert.equal(bucketFor(2 * DAY), '15m');
+      assert.equal(bucketFor(14 * DAY), '1h');
+      assert.equal(bucketFor(14 * DAY + 1), '1d');
+    });
+
+    it('gives one point per minute with checks over the last hour', async () => {
+      const series = await store.responseTimes(m, { from: ago(HOUR), to: NOW.toISOString() });
+      assert.deepEqual(series, {
+        bucket: '1m',
+        from: ago(HOUR),
+        to: NOW.toISOString(),
+        points: [
+          { at: ago(50 * MINUTE), checks: 2, failures: 1, avgLatencyMs: 200, p95LatencyMs: 290 },
+          { at: ago(20 * MINUTE), checks: 1, failures: 0, avgLatencyMs: 200, p95LatencyMs: 200 },
+        ],
+      });
+    });
+
+    it('covers the last 24 hours in 15-minute buckets by default', async () => {
+      const series = await store.responseTimes(m, {}, NOW);
+      assert.equal(series.bucket, '15m');
+      assert.equal(series.from, ago(DAY));
+      assert.equal(series.to, NOW.toISOString());
+      assert.deepEqual(series.points, [
+        { at: ago(60 * MINUTE), checks: 2, failures: 1, avgLatencyMs: 200, p95LatencyMs: 290 },
+        { at: ago(30 * MINUTE), checks: 1, failures: 0, avgLatencyMs: 200, p95LatencyMs: 200 },
+      ]);
+    });
+
+    it('merges the hourly rollup into hour and day buckets', async () => {
+      const range = { from: ago(DAY), to: NOW.toISOString() };
+      const hourly = await store.responseTimes(m, { ...range, bucket: '1h' });
+      const daily = await store.responseTimes(m, { ...range, bucket: '1d' });
+      const all = { checks: 3, failures: 1, avgLatencyMs: 200, p95LatencyMs: 290 };
+      assert.deepEqual(hourly.points, [{ at: ago(HOUR), ...all }]);
+      assert.deepEqual(daily.points, [{ at: ago(12 * HOUR), ...all }]);
+    });
+  });
+
+  describe('latest', () => {
+    it('gives each monitor its latest check and 24 h uptime, in the asked order', async () => {
+      const [a, b, none] = [randomUUID(), randomUUID(), randomUUID()];
+      const newest = down(a, { scheduledAt: ago(2 * MINUTE), latencyMs: 250.5 });
+      const stale = check(b, { scheduledAt: ago(30 * HOUR), latencyMs: 80 });
+      await store.insert([
+        check(a, { scheduledAt: ago(3 * MINUTE) }),
+        newest,
+        proberError(a, { scheduledAt: ago(MINUTE) }),
+        stale,
+      ]);
+
+      assert.deepEqual(await store.latest([a, none, b], NOW), [
+        {
+          monitorId: a,
+          lastCheckedAt: newest.startedAt,
+          outcome: 'down',
+          latencyMs: 250.5,
+          uptime24hPercent: 50,
+        },
+        {
+          monitorId: none,
+          lastCheckedAt: null,
+          outcome: null,
+          latencyMs: null,
+          uptime24hPercent: null,
+        },
+        {
+          monitorId: b,
+          lastCheckedAt: stale.startedAt,
+          outcome: 'up',
+          latencyMs: 80,
+          uptime24hPercent: null,
+        },
+      ]);
+      assert.deepEqual(await store.latest([]), []);
+    });
+  });
+
+  describe('deleteMonitor', () => {
+    it("removes the monitor's checks and rollups, and only its own", async () => {
+      const [gone, kept] = [randomUUID(), randomUUID()];
+      await store.insert([
+        check(gone, { scheduledAt: ago(HOUR / 2) }),
+        down(gone, { scheduledAt: ago(2 * DAY) }),
+        check(kept, { scheduledAt: ago(HOUR / 2) }),
+      ]);
+
+      await store.deleteMonitor(gone);
+
+      assert.deepEqual(await store.list(gone, query()), { items: [], nextCursor: null });
+      for (const window of ['1h', '24h', '7d', '30d'] as const) {
+        const stats = await store.stats(gone, window, NOW);
+        assert.equal(stats.totalChecks, 0, window);
+        assert.equal(stats.currentStatus, 'pending', window);
+      }
+      for (const table of ['checks_1m', 'checks_1h']) {
+        const [left] = await rows<{ n: string }>(
+          `SELECT count() AS n FROM ${DATABASE}.${table} WHERE monitor_id = {m:UUID}`,
+          { m: gone },
+        );
+        assert.equal(Number(left?.n), 0, table);
+      }
+      assert.equal((await store.stats(kept, '30d', NOW)).totalChecks, 1);
+    });
+  });
+});

@@ -1,0 +1,146 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { ensureStream, NATS_CONNECTION } from '@uptime/bus';
+import {
+  type CheckResult,
+  CheckResultStream,
+  checkResultSubject,
+  type ProbeJob,
+  ProbeJobSchema,
+  ProbeJobStream,
+  proberConsumerName,
+  probeJobSubject,
+} from '@uptime/contracts';
+import {
+  AckPolicy,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JsMsg,
+  JSONCodec,
+  type NatsConnection,
+  RetentionPolicy,
+} from 'nats';
+import { PROBER_CONFIG, type ProberConfig } from '../config';
+import { isStale, runProbeJob } from './run-probe-job';
+
+const jobCodec = JSONCodec<ProbeJob>();
+const resultCodec = JSONCodec<CheckResult>();
+
+export interface ProbeCounters {
+  checked: number;
+  stale: number;
+  malformed: number;
+  inFlight: number;
+}
+
+/**
+ * Pulls probe jobs of this prober's region from the one durable consumer every replica shares,
+ * runs up to `concurrency` at once, publishes each result and only then acks the job. A replica
+ * that dies before the ack leaves the job to be redelivered to another.
+ */
+@Injectable()
+export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ProbeWorker.name);
+  private messages?: ConsumerMessages;
+  private loop?: Promise<void>;
+  private readonly running = new Set<Promise<void>>();
+  readonly counters: ProbeCounters = { checked: 0, stale: 0, malformed: 0, inFlight: 0 };
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(PROBER_CONFIG) private readonly config: ProberConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const jsm = await this.nc.jetstreamManager();
+    await ensureStream(jsm, {
+      name: ProbeJobStream.name,
+      subjects: [...ProbeJobStream.subjects],
+      retention: RetentionPolicy.Workqueue,
+      duplicate_window: ProbeJobStream.duplicateWindowNanos,
+    });
+    await ensureStream(jsm, {
+      name: CheckResultStream.name,
+      subjects: [...CheckResultStream.subjects],
+      duplicate_window: CheckResultStream.duplicateWindowNanos,
+      max_age: CheckResultStream.maxAgeNanos,
+    });
+    const durable = proberConsumerName(this.config.region);
+    const settings = {
+      durable_name: durable,
+      filter_subject: probeJobSubject(this.config.region),
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: this.config.ackWaitSeconds * 1_000_000_000,
+      max_ack_pending: 100_000,
+      max_deliver: 5,
+    };
+    await jsm.consumers.add(ProbeJobStream.name, settings).catch(async () => {
+      await jsm.consumers.update(ProbeJobStream.name, durable, settings);
+    });
+    const consumer = await this.nc.jetstream().consumers.get(ProbeJobStream.name, durable);
+    this.messages = await consumer.consume({ max_messages: this.config.concurrency });
+    this.loop = this.pull(this.messages);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // Stop pulling, let the checks in flight finish and publish; unacked ones are redelivered.
+    await this.messages?.close();
+    await this.loop;
+    await Promise.allSettled([...this.running]);
+  }
+
+  private async pull(messages: ConsumerMessages): Promise<void> {
+    for await (const m of messages) {
+      while (this.running.size >= this.config.concurrency) await Promise.race(this.running);
+      const task = this.handle(m).finally(() => this.running.delete(task));
+      this.running.add(task);
+    }
+  }
+
+  private async handle(m: JsMsg): Promise<void> {
+    const parsed = ProbeJobSchema.safeParse(safeDecode(m));
+    if (!parsed.success) {
+      this.counters.malformed++;
+      this.logger.warn(`dropped a malformed probe job (seq ${m.seq})`);
+      m.term();
+      return;
+    }
+    const job = parsed.data as unknown as ProbeJob;
+    if (!job.onDemand && isStale(job, Date.now())) {
+      this.counters.stale++;
+      m.ack();
+      return;
+    }
+    this.counters.inFlight++;
+    // Long checks tell JetStream they are still being worked on, so they are not redelivered.
+    const heartbeat = setInterval(() => m.working(), (this.config.ackWaitSeconds * 1000) / 2);
+    try {
+      const result = await runProbeJob(job, { allowPrivate: this.config.allowPrivate });
+      await this.nc
+        .jetstream()
+        .publish(checkResultSubject(job.region), resultCodec.encode(result), { msgID: result.id });
+      m.ack();
+      this.counters.checked++;
+    } catch (err) {
+      this.logger.warn(`check ${job.checkId} not completed, left for redelivery: ${String(err)}`);
+      m.nak(1000);
+    } finally {
+      clearInterval(heartbeat);
+      this.counters.inFlight--;
+    }
+  }
+}
+
+function safeDecode(m: JsMsg): unknown {
+  try {
+    return jobCodec.decode(m.data);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,27 @@
+import type { CheckResult, ProbeJob } from '@uptime/contracts';
+import { runHttpCheck } from '@uptime/probe-engine';
+
+/** Runs one probe job's check and names the result after the job. */
+export async function runProbeJob(
+  job: ProbeJob,
+  options: { allowPrivate: boolean },
+): Promise<CheckResult> {
+  const outcome = await runHttpCheck(job.spec, { allowPrivate: options.allowPrivate });
+  return {
+    id: job.checkId,
+    monitorId: job.monitorId,
+    ownerId: job.ownerId,
+    region: job.region,
+    scheduledAt: job.scheduledAt,
+    onDemand: job.onDemand,
+    ...outcome,
+  };
+}
+
+/**
+ * A job older than its monitor's interval is dropped, not run late: its slot has passed and the
+ * next one is already scheduled; a late check would only skew the time series.
+ */
+export function isStale(job: ProbeJob, now: number): boolean {
+  return now - Date.parse(job.scheduledAt) > job.spec.intervalSeconds * 1000;
+}

@@ -1,0 +1,118 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { ensureStream, NATS_CONNECTION } from '@uptime/bus';
+import {
+  type Monitor,
+  type ProbeJob,
+  probeJobFor,
+  ProbeJobStream,
+  probeJobSubject,
+} from '@uptime/contracts';
+import { JSONCodec, type NatsConnection, RetentionPolicy } from 'nats';
+import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
+import { LeaderLease } from '../leadership/leader-lease';
+import { type DueCheck, Schedule } from '../schedule/schedule';
+import { checkIdOf } from '../schedule/slots';
+
+const codec = JSONCodec<ProbeJob>();
+/** Wake at least this often, so a new leader starts publishing within a second. */
+const MAX_SLEEP_MS = 1000;
+const PUBLISH_ATTEMPTS = 4;
+
+/**
+ * Sleeps until the next slot, takes what is due and, on the leader, publishes one probe job per
+ * region to the PROBE_JOBS work queue. The job's id is derived from its slot, so a job published
+ * twice (a retry, or two leaders during a hand-over) is dropped by JetStream as a duplicate.
+ */
+@Injectable()
+export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(JobDispatcher.name);
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private publishing = Promise.resolve();
+  published = 0;
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
+    private readonly schedule: Schedule,
+    private readonly lease: LeaderLease,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await ensureStream(await this.nc.jetstreamManager(), {
+      name: ProbeJobStream.name,
+      subjects: [...ProbeJobStream.subjects],
+      retention: RetentionPolicy.Workqueue,
+      duplicate_window: ProbeJobStream.duplicateWindowNanos,
+    });
+    this.wake();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.publishing;
+  }
+
+  /** Re-plans the next wake-up (a monitor was added or changed). */
+  wake(): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    const next = this.schedule.nextDueAt();
+    const sleep =
+      next === undefined ? MAX_SLEEP_MS : Math.min(MAX_SLEEP_MS, Math.max(0, next - Date.now()));
+    this.timer = setTimeout(() => this.dispatch(), sleep);
+  }
+
+  private dispatch(): void {
+    const due = this.schedule.takeDue(Date.now());
+    if (due.length > 0 && this.lease.isLeader) {
+      this.publishing = this.publishing.then(() => this.publish(due));
+    }
+    this.wake();
+  }
+
+  /** Publishes every job; a failed publish is retried while its slot is young, never dropped silently. */
+  private async publish(due: DueCheck[]): Promise<void> {
+    let jobs = due.flatMap(({ monitor, slotMs }) =>
+      this.regionsOf(monitor).map((region) =>
+        probeJobFor(monitor, {
+          checkId: checkIdOf(monitor.id, region, slotMs),
+          region,
+          scheduledAt: new Date(slotMs),
+          onDemand: false,
+        }),
+      ),
+    );
+    for (
+      let attempt = 1;
+      jobs.length > 0 && attempt <= PUBLISH_ATTEMPTS && !this.stopped;
+      attempt++
+    ) {
+      const js = this.nc.jetstream();
+      const results = await Promise.allSettled(
+        jobs.map((job) =>
+          js.publish(probeJobSubject(job.region), codec.encode(job), { msgID: job.checkId }),
+        ),
+      );
+      const failed = jobs.filter((_, i) => results[i]!.status === 'rejected');
+      this.published += jobs.length - failed.length;
+      jobs = failed;
+      if (failed.length) await new Promise((r) => setTimeout(r, 250 * attempt));
+    }
+    if (jobs.length)
+      this.logger.error(
+        `${jobs.length} probe jobs could not be published after ${PUBLISH_ATTEMPTS} attempts`,
+      );
+  }
+
+  private regionsOf(monitor: Monitor): string[] {
+    return monitor.regions.length > 0 ? monitor.regions : this.config.defaultRegions;
+  }
+}

@@ -1,0 +1,115 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { BusClient, ensureStream, NATS_CONNECTION } from '@uptime/bus';
+import {
+  type Monitor,
+  type MonitorChangedEvent,
+  MonitorChangedEventSchema,
+  MonitorEventStream,
+  type Page,
+  RegistrySubjects,
+} from '@uptime/contracts';
+import { type ConsumerMessages, DeliverPolicy, JSONCodec, type NatsConnection } from 'nats';
+import { Schedule } from '../schedule/schedule';
+import { JobDispatcher } from '../jobs/job-dispatcher';
+
+export const REGISTRY_CLIENT = Symbol('REGISTRY_CLIENT');
+const codec = JSONCodec<MonitorChangedEvent>();
+const PAGE = 1000;
+
+/**
+ * Keeps the schedule equal to the registry: follows MONITOR_EVENTS from the moment it starts,
+ * then loads the registry's snapshot page by page, then applies the events. Versions make the
+ * order of the two harmless: an event older than what the schedule holds is ignored.
+ */
+@Injectable()
+export class MonitorFeed implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(MonitorFeed.name);
+  private messages?: ConsumerMessages;
+  private loaded = false;
+  private stopped = false;
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(REGISTRY_CLIENT) private readonly registry: BusClient,
+    private readonly schedule: Schedule,
+    private readonly dispatcher: JobDispatcher,
+  ) {}
+
+  get isLoaded(): boolean {
+    return this.loaded;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await ensureStream(await this.nc.jetstreamManager(), {
+      name: MonitorEventStream.name,
+      subjects: [...MonitorEventStream.subjects],
+      duplicate_window: MonitorEventStream.duplicateWindowNanos,
+    });
+    const consumer = await this.nc.jetstream().consumers.get(MonitorEventStream.name, {
+      deliver_policy: DeliverPolicy.StartTime,
+      opt_start_time: new Date().toISOString(),
+    });
+    this.messages = await consumer.consume();
+    void this.loadSnapshot().then(() => this.follow());
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    await this.messages?.close();
+  }
+
+  /** Retries until the registry answers: a scheduler may start before it. */
+  private async loadSnapshot(): Promise<void> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        let cursor: string | undefined;
+        let count = 0;
+        do {
+          const page = await this.registry.request<Page<Monitor>>(
+            RegistrySubjects.listActiveMonitors,
+            { limit: PAGE, cursor },
+          );
+          for (const monitor of page.items) this.apply(monitor);
+          count += page.items.length;
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor && !this.stopped);
+        this.loaded = true;
+        this.logger.log(`schedule loaded: ${count} active monitors`);
+        this.dispatcher.wake();
+        return;
+      } catch (err) {
+        this.logger.warn(`registry snapshot failed (attempt ${attempt}), retrying: ${String(err)}`);
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
+      }
+    }
+  }
+
+  private async follow(): Promise<void> {
+    if (!this.messages) return;
+    for await (const m of this.messages) {
+      const parsed = MonitorChangedEventSchema.safeParse(codec.decode(m.data));
+      if (!parsed.success) {
+        this.logger.warn(`ignored a malformed monitor event (seq ${m.seq})`);
+        continue;
+      }
+      const event = parsed.data as unknown as MonitorChangedEvent;
+      const held = this.schedule.version(event.monitorId);
+      if (held !== undefined && held >= event.version) continue;
+      if (event.kind === 'deleted') this.schedule.remove(event.monitorId);
+      else this.apply(event.monitor);
+      this.dispatcher.wake();
+    }
+  }
+
+  private apply(monitor: Monitor): void {
+    const held = this.schedule.version(monitor.id);
+    if (held !== undefined && held >= monitor.version) return;
+    this.schedule.upsert(monitor, Date.now());
+  }
+}

@@ -1,0 +1,326 @@
+import {
+  type CheckResult,
+  CheckResultStream,
+  type MonitorStats,
+  SchedulerLease,
+} from '@uptime/contracts';
+import { freePort } from '@uptime/embedded';
+import { connect, DeliverPolicy, JSONCodec, type NatsConnection } from 'nats';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { LeaderLease } from '../../apps/scheduler/src/leadership/leader-lease';
+import { ProbeWorker } from '../../apps/prober/src/probes/probe-worker';
+import { AppProcess } from '../support/app-process';
+import { Pipeline } from '../support/pipeline';
+import { NATS_URL } from '../support/services';
+import { refusedPort, selfSignedCertificate, TargetServer } from '../support/target-server';
+import { waitFor } from '../support/wait-for';
+
+interface Page {
+  items: CheckResult[];
+  nextCursor: string | null;
+}
+
+const INTERVAL_S = 10;
+
+describe('the check pipeline', () => {
+  const pipeline = new Pipeline();
+  let target: TargetServer;
+  let tlsTarget: TargetServer;
+  let slowTarget: TargetServer;
+  let token: string;
+  let activeScheduler: AppProcess;
+  let nc: NatsConnection;
+  const monitors = new Map<string, string>();
+
+  const createMonitor = async (name: string, body: Record<string, unknown>) => {
+    const res = await pipeline.api.post<{ id: string }>(
+      '/api/v1/monitors',
+      { name, intervalSeconds: INTERVAL_S, timeoutMs: 3000, ...body },
+      token,
+    );
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    monitors.set(name, res.body.id);
+    return res.body.id;
+  };
+  const checksOf = async (id: string, query = '') =>
+    (await pipeline.api.get<Page>(`/api/v1/monitors/${id}/checks?limit=500${query}`, token)).body
+      .items;
+  const firstCheck = (id: string, timeoutMs = 2 * INTERVAL_S * 1000 + 8000) =>
+    waitFor(`a check of ${id}`, async () => (await checksOf(id))[0], timeoutMs, 100);
+
+  before(async () => {
+    target = await TargetServer.start();
+    tlsTarget = await TargetServer.start(selfSignedCertificate());
+    slowTarget = await TargetServer.start();
+    slowTarget.slowMs = 4000;
+    await pipeline.start({ probers: 1, schedulers: 0 });
+    // The active scheduler is its own process, so the failover test can kill it outright.
+    const port = await freePort();
+    activeScheduler = AppProcess.start('scheduler', {
+      NATS_URL,
+      PORT: String(port),
+      REGIONS: pipeline.region,
+      SCHEDULER_LEASE_SECONDS: '3',
+      SCHEDULER_ID: `active-${pipeline.region}`,
+    });
+    await activeScheduler.waitReady(`http://127.0.0.1:${port}`);
+    nc = await connect({ servers: NATS_URL });
+    const lease = await nc.jetstream().views.kv(SchedulerLease.bucket);
+    await waitFor(
+      'the first scheduler to lead',
+      async () => (await lease.get(SchedulerLease.key))?.string() === `active-${pipeline.region}`,
+      15_000,
+    );
+    await pipeline.startScheduler();
+    token = (await pipeline.api.newUser('pipeline')).accessToken;
+  });
+  after(async () => {
+    await activeScheduler?.stop('SIGKILL').catch(() => undefined);
+    await nc?.close();
+    await pipeline.stop();
+    await Promise.all([target?.close(), tlsTarget?.close(), slowTarget?.close()]);
+  });
+
+  it('should store a result with the right outcome and error kind within two intervals', async () => {
+    const refused = await refusedPort();
+    target.set('fail', 'fail');
+    target.set('slow', 'slow');
+    target.set('hang', 'hang');
+    target.set('wrong-keyword', 'wrong-keyword');
+    const cases: [string, Record<string, unknown>, string, string | null][] = [
+      ['ok', { url: target.url('ok'), keyword: 'healthy' }, 'up', null],
+      ['fail', { url: target.url('fail') }, 'down', 'http_status'],
+      ['slow', { url: target.url('slow'), maxLatencyMs: 1000 }, 'degraded', null],
+      ['hang', { url: target.url('hang'), timeoutMs: 2000 }, 'down', 'timeout'],
+      ['keyword', { url: target.url('wrong-keyword'), keyword: 'healthy' }, 'down', 'keyword'],
+      ['refused', { url: `http://127.0.0.1:${refused}/` }, 'down', 'connect'],
+      ['tls', { url: tlsTarget.url('ok') }, 'down', 'tls'],
+    ];
+    const created = Date.now();
+    for (const [name, body] of cases) await createMonitor(name, body);
+    const lags: number[] = [];
+    await Promise.all(
+      cases.map(async ([name, , outcome, errorKind]) => {
+        const check = await firstCheck(monitors.get(name)!);
+        lags.push(Date.now() - Date.parse(check.scheduledAt));
+        assert.equal(check.outcome, outcome, `${name}: ${check.message}`);
+        assert.equal(check.errorKind, errorKind, `${name}: ${check.message}`);
+        assert.equal(check.region, pipeline.region);
+        assert.ok(Date.parse(check.scheduledAt) >= created - 1000);
+      }),
+    );
+    process.stdout.write(
+      `# scheduledAt → queryable (upper bound, 100 ms polling): max ${Math.max(...lags)} ms\n`,
+    );
+    const ok = (await checksOf(monitors.get('ok')!))[0]!;
+    assert.equal(ok.httpStatus, 200);
+    assert.ok(ok.timings.connectMs !== null && ok.timings.firstByteMs !== null);
+    assert.ok(ok.sizeBytes > 0);
+  });
+
+  it('should keep stats that agree with the stored checks', async () => {
+    const ok = monitors.get('ok')!;
+    const fail = monitors.get('fail')!;
+    await waitFor(
+      'two checks of the ok monitor',
+      async () => (await checksOf(ok)).length >= 2,
+      2 * INTERVAL_S * 1000 + 5000,
+    );
+    for (const id of [ok, fail]) {
+      const checks = await checksOf(id);
+      const stats = (
+        await pipeline.api.get<MonitorStats>(`/api/v1/monitors/${id}/stats?window=1h`, token)
+      ).body;
+      const failed = checks.filter((c) => c.outcome === 'down').length;
+      assert.ok(stats.totalChecks >= checks.length, 'stats see at least what the list saw');
+      const again = await checksOf(id);
+      assert.equal(stats.totalChecks <= again.length, true, 'and no more than what is stored');
+      assert.equal(stats.failedChecks, id === fail ? stats.totalChecks : 0);
+      assert.equal(stats.uptimePercent, id === fail ? 0 : 100);
+      assert.equal(stats.currentStatus, id === fail ? 'down' : 'up');
+      assert.ok(failed <= stats.failedChecks);
+    }
+    const series = await pipeline.api.get<{ points: { checks: number }[] }>(
+      `/api/v1/monitors/${ok}/response-times`,
+      token,
+    );
+    assert.equal(series.status, 200);
+    assert.ok(series.body.points.reduce((n, p) => n + p.checks, 0) >= 2);
+  });
+
+  it('should run an on-demand check on a prober, answer its result and store it', async () => {
+    const id = monitors.get('ok')!;
+    const started = Date.now();
+    const res = await pipeline.api.post<CheckResult>(
+      `/api/v1/monitors/${id}/check`,
+      undefined,
+      token,
+    );
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.ok(Date.now() - started < 3000 + 2000);
+    assert.equal(res.body.outcome, 'up');
+    assert.equal(res.body.onDemand, true);
+    await waitFor('the on-demand result stored', async () =>
+      (await checksOf(id)).some((c) => c.id === res.body.id),
+    );
+  });
+
+  it('should show every monitor with its latest status and 24 h uptime on the dashboard', async () => {
+    const res = await pipeline.api.get<{
+      items: { id: string; status: string; uptime24hPercent: number | null }[];
+    }>('/api/v1/dashboard', token);
+    assert.equal(res.status, 200);
+    const byId = new Map(res.body.items.map((i) => [i.id, i]));
+    assert.equal(byId.get(monitors.get('ok')!)?.status, 'up');
+    assert.equal(byId.get(monitors.get('ok')!)?.uptime24hPercent, 100);
+    assert.equal(byId.get(monitors.get('fail')!)?.status, 'down');
+  });
+
+  it('should refuse bad queries and other users', async () => {
+    const id = monitors.get('ok')!;
+    assert.equal(
+      (await pipeline.api.get(`/api/v1/monitors/${id}/checks?outcome=sideways`, token)).status,
+      400,
+    );
+    assert.equal(
+      (await pipeline.api.get(`/api/v1/monitors/${id}/stats?window=2y`, token)).status,
+      400,
+    );
+    assert.equal(
+      (await pipeline.api.get(`/api/v1/monitors/${id}/checks?from=yesterday`, token)).status,
+      400,
+    );
+    const stranger = await pipeline.api.newUser('stranger');
+    assert.equal(
+      (await pipeline.api.get(`/api/v1/monitors/${id}/checks`, stranger.accessToken)).status,
+      404,
+    );
+    assert.equal(
+      (await pipeline.api.post(`/api/v1/monitors/${id}/check`, undefined, stranger.accessToken))
+        .status,
+      404,
+    );
+  });
+
+  it('should store every result exactly once when metrics was down while they flowed', async () => {
+    const id = monitors.get('fail')!;
+    const before = new Set((await checksOf(id)).map((c) => c.id));
+    const since = new Date();
+    await pipeline.metrics!.close();
+    await new Promise((r) => setTimeout(r, INTERVAL_S * 1000 + 2000));
+    await pipeline.startMetrics();
+    const published = await resultsOnStream(nc, since, id);
+    assert.ok(published.size >= 1, 'results flowed while metrics was down');
+    const stored = await waitFor('every published result stored', async () => {
+      const checks = await checksOf(id);
+      const ids = new Set(checks.map((c) => c.id));
+      return [...published].every((p) => ids.has(p)) ? checks : undefined;
+    });
+    assert.equal(new Set(stored.map((c) => c.id)).size, stored.length, 'no check stored twice');
+    assert.ok(stored.length >= before.size + published.size - 1);
+  });
+
+  it('should share the work between two probers', async () => {
+    const second = await pipeline.startProber();
+    const workers = pipeline.probers.map((p) => p.app.get(ProbeWorker, { strict: false }));
+    const start = workers.map((w) => w.counters.checked);
+    for (let i = 0; i < 12; i++)
+      await createMonitor(`share-${i}`, { url: `${target.url('ok')}?n=${i}` });
+    await waitFor(
+      'both probers to run checks',
+      () => workers.every((w, i) => w.counters.checked > start[i]! + 1),
+      2 * INTERVAL_S * 1000 + 5000,
+    );
+    assert.ok(second);
+  });
+
+  it('should redeliver a job whose prober died before acking it, and store the check once', async () => {
+    for (const p of pipeline.probers.splice(0)) await p.close();
+    const port = await freePort();
+    const doomed = AppProcess.start('prober', {
+      NATS_URL,
+      PORT: String(port),
+      REGION: pipeline.region,
+      PROBE_ALLOW_PRIVATE: 'true',
+      PROBE_ACK_WAIT_SECONDS: '5',
+    });
+    await doomed.waitReady(`http://127.0.0.1:${port}`);
+    const id = await createMonitor('redelivered', {
+      url: slowTarget.url('slow'),
+      intervalSeconds: 60,
+      timeoutMs: 8000,
+    });
+    slowTarget.set('slow', 'slow');
+    await waitFor(
+      'the doomed prober to start the check',
+      () => (slowTarget.hits.get('slow') ?? 0) >= 1,
+      70_000,
+      50,
+    );
+    assert.notEqual(await doomed.stop('SIGKILL'), 0);
+    await pipeline.startProber();
+    const checks = await waitFor(
+      'the redelivered check stored',
+      async () => {
+        const found = await checksOf(id);
+        return found.length > 0 ? found : undefined;
+      },
+      30_000,
+    );
+    assert.equal(checks.length, 1);
+    assert.equal(checks[0]!.outcome, 'up');
+    assert.ok((slowTarget.hits.get('slow') ?? 0) >= 2, 'the check ran again on another prober');
+  });
+
+  it('should let the standby scheduler take over within 10 s, skipping no slot', async () => {
+    const standby = pipeline.schedulers[0]!.app.get(LeaderLease, { strict: false });
+    assert.equal(standby.isLeader, false);
+    const id = monitors.get('ok')!;
+    const killedAt = Date.now();
+    await activeScheduler.stop('SIGKILL');
+    await waitFor('the standby to lead', () => standby.isLeader, 10_000, 50);
+    const gapMs = Date.now() - killedAt;
+    process.stdout.write(`# failover: standby leads ${gapMs} ms after the leader was killed\n`);
+    assert.ok(gapMs < 10_000);
+    await waitFor(
+      'two checks scheduled by the new leader',
+      async () => {
+        const after = (await checksOf(id, '&sort=asc')).filter(
+          (c) => !c.onDemand && Date.parse(c.scheduledAt) > killedAt,
+        );
+        return after.length >= 2;
+      },
+      3 * INTERVAL_S * 1000,
+    );
+    const slots = (await checksOf(id, '&sort=asc'))
+      .filter((c) => !c.onDemand)
+      .map((c) => Date.parse(c.scheduledAt));
+    for (let i = 1; i < slots.length; i++) {
+      assert.ok(
+        slots[i]! - slots[i - 1]! <= 2 * INTERVAL_S * 1000,
+        `no more than one slot skipped (${slots[i]! - slots[i - 1]!} ms)`,
+      );
+    }
+  });
+});
+
+/** The ids of a monitor's results on the CHECK_RESULTS stream since a time. */
+async function resultsOnStream(
+  nc: NatsConnection,
+  since: Date,
+  monitorId: string,
+): Promise<Set<string>> {
+  const codec = JSONCodec<CheckResult>();
+  const consumer = await nc.jetstream().consumers.get(CheckResultStream.name, {
+    deliver_policy: DeliverPolicy.StartTime,
+    opt_start_time: since.toISOString(),
+  });
+  const ids = new Set<string>();
+  const messages = await consumer.fetch({ max_messages: 10_000, expires: 2000 });
+  for await (const m of messages) {
+    const r = codec.decode(m.data);
+    if (r.monitorId === monitorId) ids.add(r.id);
+  }
+  return ids;
+}

@@ -246,7 +246,8 @@ describe('runHttpCheck over HTTP', () => {
   });
 
   it('should report an answer that is not HTTP as an invalid response', async () => {
-    const liar = createTcpServer((socket) => socket.end('SSH-2.0-OpenSSH_9.6\r\n\r\n'));
+    // Reading what the client sends lets the server see it hang up, so close() can finish.
+    const liar = createTcpServer((socket) => socket.resume().end('SSH-2.0-OpenSSH_9.6\r\n\r\n'));
     await new Promise<void>((resolve) => liar.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = liar.address() as AddressInfo;

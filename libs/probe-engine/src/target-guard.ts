@@ -90,9 +90,7 @@ function ipv4Value(ip: string): bigint {
 function ipv6Value(ip: string): bigint {
   const lastColon = ip.lastIndexOf(':');
   const tail = ip.slice(lastColon + 1);
-  const text = tail.includes('.')
-    ? `${ip.slice(0, lastColon + 1)}${(ipv4Value(tail) >> 16n).toString(16)}:${(ipv4Value(tail) & 0xffffn).toString(16)}`
-    : ip;
+  const text = tail.includes('.') ? ip.slice(0, lastColon + 1) + ipv4AsGroups(tail) : ip;
   const [head = '', rest] = text.split('::');
   const headGroups = head ? head.split(':') : [];
   const restGroups = rest ? rest.split(':') : [];
@@ -102,4 +100,9 @@ function ipv6Value(ip: string): bigint {
     (acc, group) => (acc << 16n) | BigInt(parseInt(group, 16)),
     0n,
   );
+}
+
+function ipv4AsGroups(ip: string): string {
+  const value = ipv4Value(ip);
+  return `${(value >> 16n).toString(16)}:${(value & 0xffffn).toString(16)}`;
 }

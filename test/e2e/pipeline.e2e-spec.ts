@@ -8,6 +8,7 @@ import { freePort } from '@uptime/embedded';
 import { connect, DeliverPolicy, JSONCodec, type NatsConnection } from 'nats';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { CheckStore } from '../../apps/metrics/src/checks/check-store';
 import { LeaderLease } from '../../apps/scheduler/src/leadership/leader-lease';
 import { ProbeWorker } from '../../apps/prober/src/probes/probe-worker';
 import { AppProcess } from '../support/app-process';
@@ -201,6 +202,32 @@ describe('the check pipeline', () => {
         .status,
       404,
     );
+  });
+
+  it('should delete stored checks on request, and all of a deleted monitor', async () => {
+    const cleared = monitors.get('keyword')!;
+    assert.ok((await checksOf(cleared)).length > 0);
+    const clearedAt = Date.now();
+    assert.equal(
+      (await pipeline.api.delete(`/api/v1/monitors/${cleared}/checks`, token)).status,
+      204,
+    );
+    // A check already in flight may land just after the clean-up; anything older must be gone.
+    const left = (await checksOf(cleared)).filter(
+      (c) => Date.parse(c.startedAt) < clearedAt - 2000,
+    );
+    assert.deepEqual(left, []);
+
+    const deleted = monitors.get('refused')!;
+    const store = pipeline.metrics!.app.get(CheckStore, { strict: false });
+    assert.ok((await store.list(deleted, { sort: 'desc', limit: 10 })).items.length > 0);
+    assert.equal((await pipeline.api.delete(`/api/v1/monitors/${deleted}`, token)).status, 204);
+    await waitFor(
+      "the deleted monitor's checks to go",
+      async () => (await store.list(deleted, { sort: 'desc', limit: 10 })).items.length === 0,
+    );
+    const stats = await store.stats(deleted, '30d');
+    assert.equal(stats.totalChecks, 0, 'rollups are gone too');
   });
 
   it('should store every result exactly once when metrics was down while they flowed', async () => {

@@ -11,24 +11,7 @@ const GatewayEnvSchema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: envFields.positiveInt(900, 86_400),
   AUTH_RATE_LIMIT_PER_MINUTE: envFields.positiveInt(10, 100_000),
   LOG_LEVEL: envFields.logLevel,
-  REGIONS: z
-    .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((r) => r.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z
-        .array(
-          z
-            .string()
-            .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'each region must be a name such as eu-west'),
-        )
-        .min(1),
-    )
-    .default(['local']),
+  REGIONS: envFields.regions,
 });
 
 export interface GatewayConfig {

@@ -18,19 +18,8 @@ const PlatformEnvSchema = z.object({
   NATS_URL: envFields.natsUrl,
   DATABASE_URL: envFields.databaseUrl.optional(),
   JWT_SECRET: envFields.secret.optional(),
-  APPS: z
-    .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z
-        .array(z.enum(APP_NAMES, { message: `each app must be one of ${APP_NAMES.join(', ')}` }))
-        .min(1),
-    )
+  APPS: envFields
+    .commaList(z.enum(APP_NAMES, { message: `each app must be one of ${APP_NAMES.join(', ')}` }))
     .optional(),
 });
 

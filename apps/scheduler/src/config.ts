@@ -6,24 +6,7 @@ const SchedulerEnvSchema = z.object({
   NATS_URL: envFields.natsUrl,
   PORT: envFields.port(3000),
   LOG_LEVEL: envFields.logLevel,
-  REGIONS: z
-    .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z
-        .array(
-          z
-            .string()
-            .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'each region must be a name such as eu-west'),
-        )
-        .min(1),
-    )
-    .default(['local']),
+  REGIONS: envFields.regions,
   SCHEDULER_LEASE_SECONDS: envFields.positiveInt(6, 60),
   SCHEDULER_ID: z.string().min(1).max(128).optional(),
 });

@@ -45,8 +45,28 @@ const booleanText = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+const REGION_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** `a, b,c` → ['a', 'b', 'c'], each checked by `item`. */
+function commaList<T extends z.ZodType<unknown, string>>(item: T) {
+  return z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item).min(1, 'must name at least one'));
+}
+
 /** Reusable environment fields; each app composes the ones it reads. */
 export const envFields = {
+  commaList,
+  region: z.string().regex(REGION_NAME, 'must be a region name such as eu-west').default('local'),
+  regions: commaList(
+    z.string().regex(REGION_NAME, 'each region must be a name such as eu-west'),
+  ).default(['local']),
   port: (fallback: number) =>
     z.coerce
       .number({ message: 'must be a port number' })

@@ -27,13 +27,28 @@ export const QueueGroups = {
   metrics: 'metrics',
 } as const;
 
+/** A JetStream stream as the services declare it; `ensureStream` in the bus lib creates it. */
+export interface StreamDefinition {
+  readonly name: string;
+  readonly subjectPrefix: string;
+  readonly subjects: readonly string[];
+  /** `workqueue`: a message is gone once acked; `limits`: kept for `maxAgeNanos`, each consumer has its own cursor. */
+  readonly retention: 'limits' | 'workqueue';
+  /** JetStream drops a re-published message with the same id inside this window. */
+  readonly duplicateWindowNanos: number;
+  readonly maxAgeNanos: number;
+}
+
+const MINUTE_NANOS = 60 * 1_000_000_000;
+
 export const MonitorEventStream = {
   name: 'MONITOR_EVENTS',
   subjectPrefix: 'monitor.changed',
   subjects: ['monitor.changed.*'],
-  /** JetStream drops a re-published event with the same id inside this window. */
-  duplicateWindowNanos: 2 * 60 * 1_000_000_000,
-} as const;
+  retention: 'limits',
+  duplicateWindowNanos: 2 * MINUTE_NANOS,
+  maxAgeNanos: 30 * 24 * 60 * MINUTE_NANOS,
+} as const satisfies StreamDefinition;
 
 export function monitorEventSubject(kind: string): string {
   return `${MonitorEventStream.subjectPrefix}.${kind}`;
@@ -44,8 +59,10 @@ export const ProbeJobStream = {
   name: 'PROBE_JOBS',
   subjectPrefix: 'probe.job',
   subjects: ['probe.job.*'],
-  duplicateWindowNanos: 2 * 60 * 1_000_000_000,
-} as const;
+  retention: 'workqueue',
+  duplicateWindowNanos: 2 * MINUTE_NANOS,
+  maxAgeNanos: 24 * 60 * MINUTE_NANOS,
+} as const satisfies StreamDefinition;
 
 export function probeJobSubject(region: string): string {
   return `${ProbeJobStream.subjectPrefix}.${region}`;
@@ -60,9 +77,10 @@ export const CheckResultStream = {
   name: 'CHECK_RESULTS',
   subjectPrefix: 'check.result',
   subjects: ['check.result.*'],
-  duplicateWindowNanos: 2 * 60 * 1_000_000_000,
-  maxAgeNanos: 24 * 60 * 60 * 1_000_000_000,
-} as const;
+  retention: 'limits',
+  duplicateWindowNanos: 2 * MINUTE_NANOS,
+  maxAgeNanos: 24 * 60 * MINUTE_NANOS,
+} as const satisfies StreamDefinition;
 
 export function checkResultSubject(region: string): string {
   return `${CheckResultStream.subjectPrefix}.${region}`;

@@ -1,3 +1,5 @@
+import { ERROR_KINDS } from '@uptime/contracts';
+
 const nullableNumber = { type: 'number', nullable: true };
 const time = { type: 'string', format: 'date-time' };
 
@@ -13,18 +15,7 @@ export const CHECK_RESULT_SCHEMA = {
     errorKind: {
       type: 'string',
       nullable: true,
-      enum: [
-        'timeout',
-        'dns',
-        'connect',
-        'tls',
-        'http_status',
-        'keyword',
-        'assertion',
-        'too_many_redirects',
-        'blocked_target',
-        'prober_error',
-      ],
+      enum: [...ERROR_KINDS],
     },
     httpStatus: { type: 'integer', nullable: true },
     latencyMs: { type: 'number' },

@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { ensureStream, NATS_CONNECTION } from '@uptime/bus';
+import { ensureDurableConsumer, ensureStream, NATS_CONNECTION } from '@uptime/bus';
 import {
   DurableConsumers,
   type MonitorChangedEvent,
@@ -37,18 +37,14 @@ export class DeletedMonitorCleaner implements OnApplicationBootstrap, OnApplicat
 
   async onApplicationBootstrap(): Promise<void> {
     const jsm = await this.nc.jetstreamManager();
-    await ensureStream(jsm, {
-      name: MonitorEventStream.name,
-      subjects: [...MonitorEventStream.subjects],
-      duplicate_window: MonitorEventStream.duplicateWindowNanos,
-    });
+    await ensureStream(jsm, MonitorEventStream);
     const settings = {
       durable_name: DurableConsumers.metricsMonitorEvents,
       filter_subject: monitorEventSubject('deleted'),
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.New,
     };
-    await jsm.consumers.add(MonitorEventStream.name, settings).catch(() => undefined);
+    await ensureDurableConsumer(jsm, MonitorEventStream.name, settings);
     const consumer = await this.nc
       .jetstream()
       .consumers.get(MonitorEventStream.name, DurableConsumers.metricsMonitorEvents);

@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { ensureStream, NATS_CONNECTION } from '@uptime/bus';
+import { ensureDurableConsumer, ensureStream, NATS_CONNECTION } from '@uptime/bus';
 import {
   type CheckResult,
   CheckResultSchema,
@@ -39,12 +39,7 @@ export class ResultIngestor implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationBootstrap(): Promise<void> {
     const jsm = await this.nc.jetstreamManager();
-    await ensureStream(jsm, {
-      name: CheckResultStream.name,
-      subjects: [...CheckResultStream.subjects],
-      duplicate_window: CheckResultStream.duplicateWindowNanos,
-      max_age: CheckResultStream.maxAgeNanos,
-    });
+    await ensureStream(jsm, CheckResultStream);
     const settings = {
       durable_name: DurableConsumers.metricsResults,
       ack_policy: AckPolicy.Explicit,
@@ -52,9 +47,7 @@ export class ResultIngestor implements OnApplicationBootstrap, OnApplicationShut
       ack_wait: 60 * 1_000_000_000,
       max_ack_pending: 200_000,
     };
-    await jsm.consumers.add(CheckResultStream.name, settings).catch(async () => {
-      await jsm.consumers.update(CheckResultStream.name, DurableConsumers.metricsResults, settings);
-    });
+    await ensureDurableConsumer(jsm, CheckResultStream.name, settings);
     this.loop = this.run();
   }
 

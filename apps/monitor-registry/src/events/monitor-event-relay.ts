@@ -67,12 +67,7 @@ export class MonitorEventRelay implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await ensureStream(await this.nc.jetstreamManager(), {
-      name: MonitorEventStream.name,
-      subjects: [...MonitorEventStream.subjects],
-      duplicate_window: MonitorEventStream.duplicateWindowNanos,
-      max_age: 30 * 24 * 60 * 60 * 1_000_000_000,
-    });
+    await ensureStream(await this.nc.jetstreamManager(), MonitorEventStream);
     this.timer = setInterval(() => this.kick(), SWEEP_MS);
     this.kick();
   }

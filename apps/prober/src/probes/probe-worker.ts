@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { ensureStream, NATS_CONNECTION } from '@uptime/bus';
+import { ensureDurableConsumer, ensureStream, NATS_CONNECTION } from '@uptime/bus';
 import {
   type CheckResult,
   CheckResultStream,
@@ -23,7 +23,6 @@ import {
   type JsMsg,
   JSONCodec,
   type NatsConnection,
-  RetentionPolicy,
 } from 'nats';
 import { PROBER_CONFIG, type ProberConfig } from '../config';
 import { isStale, runProbeJob } from './run-probe-job';
@@ -58,18 +57,8 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationBootstrap(): Promise<void> {
     const jsm = await this.nc.jetstreamManager();
-    await ensureStream(jsm, {
-      name: ProbeJobStream.name,
-      subjects: [...ProbeJobStream.subjects],
-      retention: RetentionPolicy.Workqueue,
-      duplicate_window: ProbeJobStream.duplicateWindowNanos,
-    });
-    await ensureStream(jsm, {
-      name: CheckResultStream.name,
-      subjects: [...CheckResultStream.subjects],
-      duplicate_window: CheckResultStream.duplicateWindowNanos,
-      max_age: CheckResultStream.maxAgeNanos,
-    });
+    await ensureStream(jsm, ProbeJobStream);
+    await ensureStream(jsm, CheckResultStream);
     const durable = proberConsumerName(this.config.region);
     const settings = {
       durable_name: durable,
@@ -80,9 +69,7 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
       max_ack_pending: 100_000,
       max_deliver: 5,
     };
-    await jsm.consumers.add(ProbeJobStream.name, settings).catch(async () => {
-      await jsm.consumers.update(ProbeJobStream.name, durable, settings);
-    });
+    await ensureDurableConsumer(jsm, ProbeJobStream.name, settings);
     const consumer = await this.nc.jetstream().consumers.get(ProbeJobStream.name, durable);
     this.messages = await consumer.consume({ max_messages: this.config.concurrency });
     this.loop = this.pull(this.messages);

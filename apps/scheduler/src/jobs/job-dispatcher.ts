@@ -13,7 +13,7 @@ import {
   ProbeJobStream,
   probeJobSubject,
 } from '@uptime/contracts';
-import { JSONCodec, type NatsConnection, RetentionPolicy } from 'nats';
+import { JSONCodec, type NatsConnection } from 'nats';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { LeaderLease } from '../leadership/leader-lease';
 import { type DueCheck, Schedule } from '../schedule/schedule';
@@ -45,12 +45,7 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await ensureStream(await this.nc.jetstreamManager(), {
-      name: ProbeJobStream.name,
-      subjects: [...ProbeJobStream.subjects],
-      retention: RetentionPolicy.Workqueue,
-      duplicate_window: ProbeJobStream.duplicateWindowNanos,
-    });
+    await ensureStream(await this.nc.jetstreamManager(), ProbeJobStream);
     this.wake();
   }
 

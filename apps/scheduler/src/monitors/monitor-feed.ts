@@ -46,11 +46,7 @@ export class MonitorFeed implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await ensureStream(await this.nc.jetstreamManager(), {
-      name: MonitorEventStream.name,
-      subjects: [...MonitorEventStream.subjects],
-      duplicate_window: MonitorEventStream.duplicateWindowNanos,
-    });
+    await ensureStream(await this.nc.jetstreamManager(), MonitorEventStream);
     const consumer = await this.nc.jetstream().consumers.get(MonitorEventStream.name, {
       deliver_policy: DeliverPolicy.StartTime,
       opt_start_time: new Date().toISOString(),

@@ -1,0 +1,11 @@
+import { AlertEntity } from '../alerts/alert.entity';
+import { ChannelEntity } from '../channels/channel.entity';
+import { IncidentEntity } from '../incidents/incident.entity';
+import { MonitorAlertStateEntity } from '../monitors/monitor-alert-state.entity';
+
+export const NOTIFIER_ENTITIES = [
+  ChannelEntity,
+  MonitorAlertStateEntity,
+  IncidentEntity,
+  AlertEntity,
+];

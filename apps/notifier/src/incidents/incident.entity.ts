@@ -1,0 +1,49 @@
+import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
+
+export type IncidentState = 'open' | 'resolved';
+
+/** One transition of an incident, in order: opened, reminded, resolved… */
+export interface TimelineEntry {
+  at: string;
+  event: 'opened' | 'reminded' | 'resolved';
+  checkId: string | null;
+  message: string;
+}
+
+@Entity({ tableName: 'incidents' })
+@Index({ name: 'incidents_monitor_started_index', properties: ['monitorId', 'startedAt'] })
+@Index({ name: 'incidents_owner_state_index', properties: ['ownerId', 'state', 'startedAt'] })
+export class IncidentEntity {
+  /** The id of the check that opened it: a redelivered result can never open a second incident. */
+  @PrimaryKey({ type: 'uuid' })
+  id!: string;
+
+  @Property({ type: 'uuid' })
+  monitorId!: string;
+
+  @Property({ type: 'uuid' })
+  ownerId!: string;
+
+  @Property({ type: 'string', length: 16 })
+  state: IncidentState = 'open';
+
+  /** `down`, or `degraded` when only slowness opened it. */
+  @Property({ type: 'string', length: 16 })
+  kind!: 'down' | 'degraded';
+
+  @Property({ type: 'datetime' })
+  startedAt!: Date;
+
+  @Property({ type: 'datetime', nullable: true })
+  resolvedAt: Date | null = null;
+
+  /** The first failing result. */
+  @Property({ type: 'json' })
+  cause!: Record<string, unknown>;
+
+  @Property({ type: 'json' })
+  timeline: TimelineEntry[] = [];
+
+  @Property({ type: 'datetime', nullable: true })
+  lastNotifiedAt: Date | null = null;
+}

@@ -223,11 +223,15 @@ describe('the check pipeline', () => {
     assert.ok((await store.list(deleted, { sort: 'desc', limit: 10 })).items.length > 0);
     assert.equal((await pipeline.api.delete(`/api/v1/monitors/${deleted}`, token)).status, 204);
     await waitFor(
-      "the deleted monitor's checks to go",
-      async () => (await store.list(deleted, { sort: 'desc', limit: 10 })).items.length === 0,
+      "the deleted monitor's checks and rollups to go",
+      async () =>
+        (await store.list(deleted, { sort: 'desc', limit: 10 })).items.length === 0 &&
+        (await store.stats(deleted, '30d')).totalChecks === 0,
     );
-    const stats = await store.stats(deleted, '30d');
-    assert.equal(stats.totalChecks, 0, 'rollups are gone too');
+    // A result still in flight when the monitor was deleted must not bring its rows back.
+    await new Promise((r) => setTimeout(r, INTERVAL_S * 1000));
+    assert.equal((await store.list(deleted, { sort: 'desc', limit: 10 })).items.length, 0);
+    assert.equal((await store.stats(deleted, '30d')).totalChecks, 0);
   });
 
   it('should store every result exactly once when metrics was down while they flowed', async () => {

@@ -102,9 +102,16 @@ describe('CheckStore over embedded ClickHouse', () => {
         },
       );
 
-    it('creates the raw table, both rollups and the views that feed them', async () => {
+    it('creates the raw table, both rollups, the views that feed them and the deleted-monitor list', async () => {
       const names = (await schemaOf()).map((t) => t.name);
-      assert.deepEqual(names, ['checks', 'checks_1h', 'checks_1h_mv', 'checks_1m', 'checks_1m_mv']);
+      assert.deepEqual(names, [
+        'checks',
+        'checks_1h',
+        'checks_1h_mv',
+        'checks_1m',
+        'checks_1m_mv',
+        'deleted_monitors',
+      ]);
     });
 
     it('changes nothing when migrated a second time', async () => {
@@ -458,6 +465,24 @@ describe('CheckStore over embedded ClickHouse', () => {
         assert.equal(Number(left?.n), 0, table);
       }
       assert.equal((await store.stats(kept, '30d', NOW)).totalChecks, 1);
+    });
+
+    it('keeps taking checks after a clean-up of a monitor that still exists', async () => {
+      const cleaned = randomUUID();
+      await store.insert([check(cleaned, { scheduledAt: ago(HOUR / 2) })]);
+      await store.deleteMonitor(cleaned);
+      assert.equal(await store.insert([check(cleaned, { scheduledAt: ago(HOUR / 4) })]), 1);
+    });
+  });
+
+  describe('forgetMonitor', () => {
+    it('refuses results of a deleted monitor that arrive after its deletion', async () => {
+      const deleted = randomUUID();
+      await store.insert([check(deleted, { scheduledAt: ago(HOUR / 2) })]);
+      await store.forgetMonitor(deleted);
+      assert.equal(await store.insert([check(deleted, { scheduledAt: ago(HOUR / 4) })]), 0);
+      assert.deepEqual(await store.list(deleted, query()), { items: [], nextCursor: null });
+      assert.equal((await store.stats(deleted, '30d', NOW)).totalChecks, 0);
     });
   });
 });

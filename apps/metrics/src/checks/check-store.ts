@@ -104,8 +104,13 @@ export class CheckStore {
   async insert(results: CheckResult[]): Promise<number> {
     const unique = uniqueById(results);
     if (unique.length === 0) return 0;
-    const stored = await this.storedIds(unique);
-    const fresh = unique.filter((r) => !stored.has(r.id.toLowerCase()));
+    const [stored, deleted] = await Promise.all([
+      this.storedIds(unique),
+      this.deletedMonitors(unique),
+    ]);
+    const fresh = unique.filter(
+      (r) => !stored.has(r.id.toLowerCase()) && !deleted.has(r.monitorId.toLowerCase()),
+    );
     if (fresh.length === 0) return 0;
     await this.client.insert({
       table: `${this.db}.checks`,
@@ -232,6 +237,25 @@ export class CheckStore {
   }
 
   /** Removes the monitor's checks and rollups; done when the promise resolves. */
+  /** A monitor deleted in the registry: its rows go, and results still in flight are refused. */
+  async forgetMonitor(monitorId: string): Promise<void> {
+    await this.client.insert({
+      table: `${this.db}.deleted_monitors`,
+      values: [{ monitor_id: monitorId }],
+      format: 'JSONEachRow',
+    });
+    await this.deleteMonitor(monitorId);
+  }
+
+  private async deletedMonitors(results: CheckResult[]): Promise<Set<string>> {
+    const monitorIds = [...new Set(results.map((r) => r.monitorId))];
+    const rows = await this.select<{ monitor_id: string }>(
+      `SELECT DISTINCT monitor_id FROM ${this.db}.deleted_monitors WHERE monitor_id IN {monitorIds:Array(UUID)}`,
+      { monitorIds },
+    );
+    return new Set(rows.map((r) => r.monitor_id.toLowerCase()));
+  }
+
   async deleteMonitor(monitorId: string): Promise<void> {
     for (const table of ['checks', 'checks_1m', 'checks_1h']) {
       await this.client.command({

@@ -28,7 +28,24 @@ export async function migrateClickHouse(
     await client.command({ query: rollupTable(db, rollup.table, rollup.keep) });
     await client.command({ query: rollupView(db, rollup.table, rollup.bucket) });
   }
+  await client.command({ query: deletedMonitorsTable(db) });
   await applyRetention(client, db, days);
+}
+
+/**
+ * Monitors deleted in the registry. A result of such a monitor can still arrive (a check in
+ * flight when it was deleted, a redelivery); the store drops it instead of bringing the monitor's
+ * rows back. Results live 24 h on the stream, so a week of memory is plenty.
+ */
+function deletedMonitorsTable(db: string): string {
+  return `
+    CREATE TABLE IF NOT EXISTS ${db}.deleted_monitors (
+      monitor_id UUID,
+      deleted_at DateTime('UTC') DEFAULT now()
+    )
+    ENGINE = ReplacingMergeTree
+    ORDER BY monitor_id
+    TTL deleted_at + INTERVAL 7 DAY`;
 }
 
 /** Database names end up in SQL text (identifiers cannot be query parameters), so only plain ones. */

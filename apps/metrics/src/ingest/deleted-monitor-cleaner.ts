@@ -60,7 +60,7 @@ export class DeletedMonitorCleaner implements OnApplicationBootstrap, OnApplicat
   private async follow(messages: ConsumerMessages): Promise<void> {
     for await (const m of messages) {
       try {
-        await this.store.deleteMonitor(codec.decode(m.data).monitorId);
+        await this.store.forgetMonitor(codec.decode(m.data).monitorId);
         m.ack();
       } catch (err) {
         this.logger.warn(`could not remove a deleted monitor's checks, retrying: ${String(err)}`);

@@ -1,0 +1,116 @@
+import type { AlertPolicy, CheckOutcome, CheckResult, ErrorKind } from '@uptime/contracts';
+
+/**
+ * How many applied check ids a state remembers. JetStream redelivers what was not acked, which
+ * is a handful of recent results; anything older that comes back again falls outside the window
+ * (at most 20 results) or before the last resolution, where it cannot change a decision either.
+ */
+export const APPLIED_IDS_KEPT = 200;
+
+/** What the notifier keeps of one check: enough to evaluate the window and to name a cause. */
+export interface CheckSummary {
+  checkId: string;
+  scheduledAt: string;
+  region: string;
+  outcome: CheckOutcome;
+  errorKind: ErrorKind | null;
+  httpStatus: number | null;
+  latencyMs: number;
+  message: string | null;
+}
+
+export type IncidentKind = 'down' | 'degraded';
+
+export interface OpenIncident {
+  /** The id of the check that caused it: a redelivered result can never open a second incident. */
+  id: string;
+  /** When the cause was scheduled: the outage began there, not when the rule was satisfied. */
+  startedAt: string;
+  cause: CheckSummary;
+  kind: IncidentKind;
+  lastNotifiedAt: string;
+}
+
+/** One monitor's alerting memory, stored as a single jsonb value: plain data only. */
+export interface MonitorAlertState {
+  version: 1;
+  /**
+   * Counted results (never `prober_error`), oldest first by scheduledAt then check id; the
+   * newest `max(windowSize, successesToResolve)` of them. The run of successes that resolves an
+   * incident is read from here too, so no separate counter can disagree with it.
+   */
+  window: CheckSummary[];
+  incident: OpenIncident | null;
+  /**
+   * The newest result of the window that resolved the last incident. Results scheduled at or
+   * before it belong to that incident's past: arriving late, they no longer count.
+   */
+  countsAfter: string | null;
+  /** Most recent last; bounded by APPLIED_IDS_KEPT. */
+  appliedCheckIds: string[];
+  /** The newest scheduledAt applied, counted or not. */
+  lastScheduledAt: string | null;
+}
+
+export function emptyAlertState(): MonitorAlertState {
+  return {
+    version: 1,
+    window: [],
+    incident: null,
+    countsAfter: null,
+    appliedCheckIds: [],
+    lastScheduledAt: null,
+  };
+}
+
+export function causeSummary(result: CheckResult): CheckSummary {
+  return {
+    checkId: result.id,
+    scheduledAt: result.scheduledAt,
+    region: result.region,
+    outcome: result.outcome,
+    errorKind: result.errorKind,
+    httpStatus: result.httpStatus,
+    latencyMs: result.latencyMs,
+    message: result.message,
+  };
+}
+
+/** Degraded is a failure only where the policy asks to be alerted about slowness. */
+export function isFailure(check: CheckSummary, policy: AlertPolicy): boolean {
+  return check.outcome === 'down' || (check.outcome === 'degraded' && policy.alertOnDegraded);
+}
+
+/** How many counted results the rules can look back on under this policy. */
+export function retainedResults(policy: AlertPolicy): number {
+  return Math.max(policy.windowSize, policy.successesToResolve);
+}
+
+/**
+ * Timestamps are compared as instants: `…:00Z` and `…:00.000Z` are the same time but do not
+ * sort as strings.
+ */
+export function msOf(timestamp: string): number {
+  return Date.parse(timestamp);
+}
+
+/** Inserts in time order, so a late result lands where it happened; ties (regions) by check id. */
+export function insertByTime(window: CheckSummary[], check: CheckSummary): CheckSummary[] {
+  const at = window.findIndex((c) => compareChecks(check, c) < 0);
+  if (at === -1) return [...window, check];
+  return [...window.slice(0, at), check, ...window.slice(at)];
+}
+
+function compareChecks(a: CheckSummary, b: CheckSummary): number {
+  return msOf(a.scheduledAt) - msOf(b.scheduledAt) || compareIds(a.checkId, b.checkId);
+}
+
+/** Code-unit order, not localeCompare: the same ids must sort the same on every host. */
+function compareIds(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
+}
+
+export function laterOf(a: string | null, b: string): string {
+  return a !== null && msOf(a) >= msOf(b) ? a : b;
+}

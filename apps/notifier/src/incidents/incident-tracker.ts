@@ -1,0 +1,174 @@
+import type { AlertPolicy, CheckResult } from '@uptime/contracts';
+import {
+  APPLIED_IDS_KEPT,
+  type CheckSummary,
+  type IncidentKind,
+  type MonitorAlertState,
+  type OpenIncident,
+  causeSummary,
+  insertByTime,
+  isFailure,
+  laterOf,
+  msOf,
+  retainedResults,
+} from './alert-state';
+
+export {
+  APPLIED_IDS_KEPT,
+  type CheckSummary,
+  type IncidentKind,
+  type MonitorAlertState,
+  type OpenIncident,
+  causeSummary,
+  emptyAlertState,
+} from './alert-state';
+
+export interface OpenDecision {
+  type: 'open';
+  incidentId: string;
+  kind: IncidentKind;
+  startedAt: string;
+  cause: CheckSummary;
+}
+
+export interface ResolveDecision {
+  type: 'resolve';
+  incidentId: string;
+  resolvedAt: string;
+  durationMs: number;
+}
+
+export interface RemindDecision {
+  type: 'remind';
+  incidentId: string;
+  kind: IncidentKind;
+}
+
+export type Decision = OpenDecision | ResolveDecision | RemindDecision;
+
+/** The state to store and what to do about it; storing the state is what makes a decision final. */
+export interface Evaluation {
+  state: MonitorAlertState;
+  decisions: Decision[];
+}
+
+/**
+ * Turns a monitor's check results into incident decisions under its alert policy. Pure: no
+ * clock, no ids, no I/O; the same state, result, policy and time always give the same answer,
+ * which is what lets the service replay redelivered results after a restart.
+ *
+ * Late results (scheduled before ones already applied) are treated like any other: they take
+ * their place in the window by scheduledAt and the rules are evaluated on the window as it then
+ * is. Thus a late result opens or resolves only when the window, in time order, says so, and a
+ * late result older than everything the window keeps changes nothing. Results at or before the
+ * point where the last incident resolved never count again, so neither a late failure nor a
+ * redelivered cause can reopen (or re-cause) a finished incident.
+ */
+export class IncidentTracker {
+  static apply(
+    state: MonitorAlertState,
+    result: CheckResult,
+    policy: AlertPolicy,
+    now: Date,
+  ): Evaluation {
+    if (wasApplied(state, result.id)) return unchanged(state);
+    const recorded = recordApplied(state, result);
+    if (!counts(recorded, result)) return unchanged(recorded);
+    // Trimming here is also how a changed window size takes effect: from the next result on.
+    const window = insertByTime(recorded.window, causeSummary(result)).slice(
+      -retainedResults(policy),
+    );
+    const next = { ...recorded, window };
+    return next.incident
+      ? resolveIfRecovered(next, next.incident, policy)
+      : openIfFailing(next, policy, now);
+  }
+
+  /** Call on a timer; reminds at most once per `renotifyMinutes` of an open incident. */
+  static remind(state: MonitorAlertState, policy: AlertPolicy, now: Date): Evaluation {
+    const incident = state.incident;
+    if (!incident || policy.renotifyMinutes === null) return unchanged(state);
+    const dueAt = msOf(incident.lastNotifiedAt) + policy.renotifyMinutes * 60_000;
+    if (now.getTime() < dueAt) return unchanged(state);
+    return {
+      state: { ...state, incident: { ...incident, lastNotifiedAt: now.toISOString() } },
+      decisions: [{ type: 'remind', incidentId: incident.id, kind: incident.kind }],
+    };
+  }
+}
+
+function unchanged(state: MonitorAlertState): Evaluation {
+  return { state, decisions: [] };
+}
+
+/** The window's ids too: they outlive the bounded id list when few results are applied often. */
+function wasApplied(state: MonitorAlertState, checkId: string): boolean {
+  return state.appliedCheckIds.includes(checkId) || state.window.some((c) => c.checkId === checkId);
+}
+
+function recordApplied(state: MonitorAlertState, result: CheckResult): MonitorAlertState {
+  return {
+    ...state,
+    appliedCheckIds: [...state.appliedCheckIds, result.id].slice(-APPLIED_IDS_KEPT),
+    lastScheduledAt: laterOf(state.lastScheduledAt, result.scheduledAt),
+  };
+}
+
+/** A prober that could not check says nothing about the monitor, for it or against it. */
+function counts(state: MonitorAlertState, result: CheckResult): boolean {
+  if (result.errorKind === 'prober_error') return false;
+  return state.countsAfter === null || msOf(result.scheduledAt) > msOf(state.countsAfter);
+}
+
+function openIfFailing(state: MonitorAlertState, policy: AlertPolicy, now: Date): Evaluation {
+  const failures = state.window.slice(-policy.windowSize).filter((c) => isFailure(c, policy));
+  const [cause] = failures;
+  if (!cause || failures.length < policy.failuresToOpen) return unchanged(state);
+  // Slowness alone is reported as such; one hard failure among them makes it an outage.
+  const kind = failures.every((c) => c.outcome === 'degraded') ? 'degraded' : 'down';
+  const incident: OpenIncident = {
+    id: cause.checkId,
+    startedAt: cause.scheduledAt,
+    cause,
+    kind,
+    lastNotifiedAt: now.toISOString(),
+  };
+  return {
+    state: { ...state, incident },
+    decisions: [
+      { type: 'open', incidentId: incident.id, kind, startedAt: incident.startedAt, cause },
+    ],
+  };
+}
+
+function resolveIfRecovered(
+  state: MonitorAlertState,
+  incident: OpenIncident,
+  policy: AlertPolicy,
+): Evaluation {
+  const recovery = trailingSuccesses(state.window, policy);
+  const [firstSuccess] = recovery;
+  if (!firstSuccess || recovery.length < policy.successesToResolve) return unchanged(state);
+  // The incident spans the observed outage: first failure to first success of the resolving run.
+  // The clamp only matters when a policy change let a result older than the cause into the run.
+  const resolvedAt = laterOf(incident.startedAt, firstSuccess.scheduledAt);
+  const confirmedAt = recovery[recovery.length - 1].scheduledAt;
+  return {
+    // Emptied so the resolved incident's failures cannot count towards the next one.
+    state: { ...state, incident: null, window: [], countsAfter: confirmedAt },
+    decisions: [
+      {
+        type: 'resolve',
+        incidentId: incident.id,
+        resolvedAt,
+        durationMs: msOf(resolvedAt) - msOf(incident.startedAt),
+      },
+    ],
+  };
+}
+
+/** The run of successes at the newest end of the window. */
+function trailingSuccesses(window: CheckSummary[], policy: AlertPolicy): CheckSummary[] {
+  const lastFailure = window.findLastIndex((c) => isFailure(c, policy));
+  return window.slice(lastFailure + 1);
+}

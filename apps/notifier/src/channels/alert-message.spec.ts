@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  type AlertCause,
+  type AlertMessage,
+  alertState,
+  describeCause,
+  formatDuration,
+  formatUtc,
+  subjectLine,
+} from './alert-message';
+import { sampleAlert } from './test-support';
+
+const degradedIncident: AlertMessage['incident'] = {
+  id: 'c2a7e8d4-1f3b-4c6a-8e9d-5b4a3c2d1e0f',
+  startedAt: '2025-03-01T12:00:00.000Z',
+  resolvedAt: null,
+  cause: { outcome: 'degraded', errorKind: null, httpStatus: 200, message: null, latencyMs: 1820 },
+};
+
+describe('subjectLine', () => {
+  const cases: [string, Partial<AlertMessage>, string][] = [
+    ['a down alert', { kind: 'down' }, '[DOWN] Checkout API is down'],
+    [
+      'a degraded alert',
+      { kind: 'degraded', incident: degradedIncident },
+      '[DEGRADED] Checkout API is degraded (slow responses)',
+    ],
+    [
+      'a recovery with its duration',
+      { kind: 'up', durationMs: 252_000 },
+      '[UP] Checkout API is back up after 4m 12s',
+    ],
+    ['a recovery without a duration', { kind: 'up' }, '[UP] Checkout API is back up'],
+    ['a channel test', { kind: 'test', incident: null }, '[TEST] Test alert for Checkout API'],
+    [
+      'a reminder of a down incident',
+      { kind: 'reminder', durationMs: 600_000 },
+      '[REMINDER] Checkout API is still down (since 10m)',
+    ],
+    [
+      'a reminder of a degraded incident',
+      { kind: 'reminder', durationMs: 3_900_000, incident: degradedIncident },
+      '[REMINDER] Checkout API is still degraded (since 1h 5m)',
+    ],
+    [
+      'a name with line breaks, kept on one line',
+      { monitor: { id: 'm', name: 'Checkout\r\nBcc: x@evil.test', url: 'https://a.test' } },
+      '[DOWN] Checkout Bcc: x@evil.test is down',
+    ],
+  ];
+  for (const [what, overrides, expected] of cases) {
+    it(`should write ${what} as ${JSON.stringify(expected)}`, () => {
+      assert.equal(subjectLine(sampleAlert(overrides)), expected);
+    });
+  }
+
+  it('should read a reminder as the state its incident opened with', () => {
+    assert.equal(alertState(sampleAlert({ kind: 'reminder' })), 'down');
+    assert.equal(
+      alertState(sampleAlert({ kind: 'reminder', incident: degradedIncident })),
+      'degraded',
+    );
+    assert.equal(alertState(sampleAlert({ kind: 'up' })), 'up');
+  });
+});
+
+describe('describeCause', () => {
+  const cause = (c: Partial<AlertCause>): AlertCause => ({
+    outcome: 'down',
+    errorKind: null,
+    httpStatus: null,
+    message: null,
+    latencyMs: 0,
+    ...c,
+  });
+  const cases: [string, AlertCause | null, string][] = [
+    ['no cause', null, 'no cause recorded'],
+    [
+      'a status mismatch with the expected range',
+      cause({
+        errorKind: 'http_status',
+        httpStatus: 503,
+        message: 'status 503 does not match expected 200-299',
+      }),
+      'HTTP status 503, expected 200-299',
+    ],
+    [
+      'a status without a message',
+      cause({ errorKind: 'http_status', httpStatus: 404 }),
+      'HTTP status 404',
+    ],
+    [
+      'an unparseable response',
+      cause({ errorKind: 'http_status', message: 'invalid HTTP response: bad header' }),
+      'invalid HTTP response: bad header',
+    ],
+    [
+      'a slow check',
+      cause({
+        outcome: 'degraded',
+        latencyMs: 1820.4,
+        message: 'latency 1820 ms above limit 1000 ms',
+      }),
+      'latency 1820 ms above the limit',
+    ],
+    [
+      'a timeout with its phase',
+      cause({
+        errorKind: 'timeout',
+        latencyMs: 10_003,
+        message: 'timed out after 10000 ms waiting for the response',
+      }),
+      'timeout: no answer within 10000 ms (waiting for the response)',
+    ],
+    [
+      'a timeout without a message',
+      cause({ errorKind: 'timeout', latencyMs: 5000 }),
+      'timeout: no answer within 5000 ms',
+    ],
+    [
+      'a missing keyword',
+      cause({ errorKind: 'keyword', message: 'keyword "ok" not found in the body' }),
+      "keyword 'ok' missing",
+    ],
+    [
+      'a keyword that must be absent',
+      cause({
+        errorKind: 'keyword',
+        message: 'keyword "error" found in the body but must be absent',
+      }),
+      "keyword 'error' present but must be absent",
+    ],
+    [
+      'a failed assertion',
+      cause({ errorKind: 'assertion', message: 'assertion $.status equals "ok" but got "fail"' }),
+      'assertion failed: $.status equals "ok" but got "fail"',
+    ],
+    [
+      'a DNS failure, in the prober’s words',
+      cause({
+        errorKind: 'dns',
+        message: 'DNS lookup of api.test failed: no such host (ENOTFOUND)',
+      }),
+      'DNS lookup of api.test failed: no such host (ENOTFOUND)',
+    ],
+    ['a refused connection without detail', cause({ errorKind: 'connect' }), 'connection failed'],
+    ['a TLS failure without detail', cause({ errorKind: 'tls' }), 'TLS handshake failed'],
+    [
+      'a redirect loop without detail',
+      cause({ errorKind: 'too_many_redirects' }),
+      'too many redirects',
+    ],
+  ];
+  for (const [what, input, expected] of cases) {
+    it(`should name ${what} as ${JSON.stringify(expected)}`, () => {
+      assert.equal(describeCause(input), expected);
+    });
+  }
+});
+
+describe('formatDuration', () => {
+  const cases: [number, string][] = [
+    [0, '0s'],
+    [400, '0s'],
+    [45_000, '45s'],
+    [252_000, '4m 12s'],
+    [600_000, '10m'],
+    [3_600_000, '1h'],
+    [3_725_000, '1h 2m'],
+    [90_061_000, '1d 1h'],
+  ];
+  for (const [ms, expected] of cases) {
+    it(`should show ${ms} ms as ${expected}`, () => {
+      assert.equal(formatDuration(ms), expected);
+    });
+  }
+
+  it('should show a time in UTC and leave a malformed one as it is', () => {
+    assert.equal(formatUtc('2025-03-01T13:00:00+01:00'), '2025-03-01 12:00:00 UTC');
+    assert.equal(formatUtc('yesterday'), 'yesterday');
+  });
+});

@@ -1,0 +1,59 @@
+/**
+ * Alert channels: what the rest of the notifier needs to validate a channel's config, show it
+ * without its secrets, and send an alert through it.
+ */
+import { type AnyChannelProvider, ChannelProviders } from './channel-provider';
+import { EmailProvider } from './email/email-provider';
+import { SlackProvider } from './slack/slack-provider';
+import { WebhookProvider } from './webhook/webhook-provider';
+
+export {
+  ALERT_KINDS,
+  type AlertCause,
+  type AlertIncident,
+  type AlertKind,
+  type AlertMessage,
+  describeCause,
+  formatDuration,
+  subjectLine,
+} from './alert-message';
+export {
+  type AnyChannelProvider,
+  CHANNEL_TYPES,
+  type ChannelConfig,
+  type ChannelProvider,
+  ChannelProviders,
+  type ChannelType,
+  DeliveryError,
+  isChannelType,
+  validateChannelConfig,
+} from './channel-provider';
+export { type EmailConfig, EmailProvider } from './email/email-provider';
+export { type SlackConfig, SlackProvider } from './slack/slack-provider';
+export {
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  WEBHOOK_PAYLOAD_EXAMPLE,
+  type WebhookConfig,
+  type WebhookPayload,
+  WebhookProvider,
+  signWebhook,
+  verifyWebhookSignature,
+} from './webhook/webhook-provider';
+
+export interface ChannelProvidersOptions {
+  /** `SMTP_URL`; without it email channels cannot be created or sent. */
+  smtpUrl?: string;
+  /** `MAIL_FROM`; required with `smtpUrl`. */
+  mailFrom?: string;
+}
+
+/** Every provider this deployment can use; email only when SMTP is configured. */
+export function createChannelProviders(options: ChannelProvidersOptions): ChannelProviders {
+  const providers: AnyChannelProvider[] = [new WebhookProvider(), new SlackProvider()];
+  if (options.smtpUrl) {
+    if (!options.mailFrom) throw new Error('MAIL_FROM is required when SMTP_URL is set');
+    providers.push(new EmailProvider({ smtpUrl: options.smtpUrl, from: options.mailFrom }));
+  }
+  return new ChannelProviders(providers);
+}

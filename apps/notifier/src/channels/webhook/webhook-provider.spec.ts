@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { DeliveryError, validateChannelConfig } from '../channel-provider';
+import { type Receiver, sampleAlert, startReceiver } from '../test-support';
+import {
+  WEBHOOK_PAYLOAD_EXAMPLE,
+  type WebhookConfig,
+  WebhookProvider,
+  signWebhook,
+  verifyWebhookSignature,
+  webhookPayload,
+} from './webhook-provider';
+
+const SECRET = 'whsec-0123456789abcdef';
+
+function configFor(receiver: Receiver, path = '/hooks/uptime'): WebhookConfig {
+  return { url: `${receiver.url}${path}`, secret: SECRET };
+}
+
+describe('WebhookProvider.send', () => {
+  let receiver: Receiver;
+  const provider = new WebhookProvider({ timeoutMs: 500 });
+
+  before(async () => {
+    receiver = await startReceiver((req) => {
+      if (req.path === '/fails') return { status: 500, body: 'database on fire' };
+      if (req.path === '/moved') return { status: 302, headers: { location: '/hooks/uptime' } };
+      if (req.path === '/slow') return 'hang';
+      return { status: 204 };
+    });
+  });
+  after(() => receiver.close());
+
+  it('should post a signed payload that the receiver can verify', async () => {
+    const message = sampleAlert({ kind: 'up', durationMs: 252_000 });
+    await provider.send(configFor(receiver), message);
+
+    const request = receiver.requests.at(-1);
+    assert.ok(request);
+    assert.equal(request.method, 'POST');
+    assert.equal(request.path, '/hooks/uptime');
+    assert.equal(request.headers['content-type'], 'application/json');
+    assert.equal(request.headers['user-agent'], 'uptime-platform-notifier/1.0');
+    assert.match(String(request.headers['x-signature-timestamp']), /^\d+$/);
+    assert.match(String(request.headers['x-signature-256']), /^sha256=[0-9a-f]{64}$/);
+    assert.equal(verifyWebhookSignature(SECRET, request.headers, request.body), true);
+
+    const payload: unknown = JSON.parse(request.body);
+    assert.deepEqual(payload, {
+      event: 'alert',
+      alert: { id: message.alertId, kind: 'up' },
+      monitor: message.monitor,
+      incident: message.incident,
+      occurredAt: message.occurredAt,
+      durationMs: 252_000,
+      link: message.monitorLink,
+    });
+  });
+
+  it('should report a 500 answer as a retryable delivery error naming the status', async () => {
+    const failure = await provider.send(configFor(receiver, '/fails'), sampleAlert()).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    assert.ok(failure instanceof DeliveryError);
+    assert.equal(failure.status, 500);
+    assert.equal(failure.retryable, true);
+    assert.match(failure.message, /HTTP 500/);
+    assert.match(failure.message, /database on fire/);
+    assert.ok(!failure.message.includes(SECRET));
+  });
+
+  it('should not follow a redirect', async () => {
+    const before = receiver.requests.length;
+    await assert.rejects(provider.send(configFor(receiver, '/moved'), sampleAlert()), (err) => {
+      assert.ok(err instanceof DeliveryError);
+      assert.equal(err.status, 302);
+      assert.equal(err.retryable, false);
+      assert.match(err.message, /redirects are not followed/);
+      return true;
+    });
+    assert.equal(receiver.requests.length, before + 1);
+  });
+
+  it('should give up on a receiver that does not answer in time', async () => {
+    await assert.rejects(
+      provider.send(configFor(receiver, '/slow'), sampleAlert()),
+      (err: unknown) =>
+        err instanceof DeliveryError && /did not answer within 500 ms/.test(err.message),
+    );
+  });
+
+  it('should report a receiver that cannot be reached', async () => {
+    const port = await closedPort();
+    await assert.rejects(
+      provider.send({ url: `http://127.0.0.1:${port}/`, secret: SECRET }, sampleAlert()),
+      (err: unknown) =>
+        err instanceof DeliveryError &&
+        /could not be reached.*ECONNREFUSED/.test(err.message) &&
+        err.retryable,
+    );
+  });
+});
+
+describe('verifyWebhookSignature', () => {
+  const body = JSON.stringify(webhookPayload(sampleAlert()));
+  // Read on each use: a value taken when the suite is declared goes stale while others run.
+  const unixNow = () => Math.floor(Date.now() / 1000);
+  const headersAt = (timestamp: number, signedBody = body, secret = SECRET) => ({
+    'x-signature-timestamp': String(timestamp),
+    'x-signature-256': signWebhook(secret, timestamp, signedBody),
+  });
+
+  it('should accept a fresh signature over the exact body', () => {
+    assert.equal(verifyWebhookSignature(SECRET, headersAt(unixNow()), body), true);
+    assert.equal(verifyWebhookSignature(SECRET, headersAt(unixNow()), Buffer.from(body)), true);
+  });
+
+  it('should read the headers from a fetch Headers object too', () => {
+    assert.equal(verifyWebhookSignature(SECRET, new Headers(headersAt(unixNow())), body), true);
+  });
+
+  it('should reject a tampered body', () => {
+    const tampered = body.replace('"down"', '"up"');
+    assert.notEqual(tampered, body);
+    assert.equal(verifyWebhookSignature(SECRET, headersAt(unixNow()), tampered), false);
+  });
+
+  it('should reject a stale or far-future timestamp', () => {
+    // Margins of a minute keep a second boundary between signing and checking harmless.
+    assert.equal(verifyWebhookSignature(SECRET, headersAt(unixNow() - 360), body), false);
+    assert.equal(verifyWebhookSignature(SECRET, headersAt(unixNow() + 360), body), false);
+    assert.equal(verifyWebhookSignature(SECRET, headersAt(unixNow() - 240), body), true);
+    assert.equal(verifyWebhookSignature(SECRET, headersAt(unixNow() - 90), body, 30), false);
+  });
+
+  it('should reject a timestamp changed after signing', () => {
+    const headers = { ...headersAt(unixNow() - 10), 'x-signature-timestamp': String(unixNow()) };
+    assert.equal(verifyWebhookSignature(SECRET, headers, body), false);
+  });
+
+  it('should reject another secret, a missing header or a malformed signature', () => {
+    assert.equal(
+      verifyWebhookSignature(SECRET, headersAt(unixNow(), body, `${SECRET}x`), body),
+      false,
+    );
+    assert.equal(verifyWebhookSignature(SECRET, { 'x-signature-256': 'sha256=00' }, body), false);
+    const short = { 'x-signature-timestamp': String(unixNow()), 'x-signature-256': 'sha256=abc' };
+    assert.equal(verifyWebhookSignature(SECRET, short, body), false);
+  });
+});
+
+describe('WebhookProvider config', () => {
+  const provider = new WebhookProvider();
+  const cases: [string, unknown, string[]][] = [
+    ['a good config', { url: 'https://example.com/hook', secret: SECRET }, []],
+    ['a malformed URL', { url: 'not a url', secret: SECRET }, ['config.url']],
+    ['a non-http URL', { url: 'ftp://example.com/hook', secret: SECRET }, ['config.url']],
+    ['a short secret', { url: 'https://example.com/hook', secret: 'short' }, ['config.secret']],
+    [
+      'a secret over 256 characters',
+      { url: 'https://example.com/hook', secret: 'x'.repeat(257) },
+      ['config.secret'],
+    ],
+    ['a missing secret', { url: 'https://example.com/hook' }, ['config.secret']],
+    [
+      'an unknown field',
+      { url: 'https://example.com/hook', secret: SECRET, method: 'PUT' },
+      ['config.method'],
+    ],
+  ];
+  for (const [what, config, fields] of cases) {
+    it(`should ${fields.length ? `reject ${what}, naming ${fields.join(', ')}` : `accept ${what}`}`, () => {
+      const result = validateChannelConfig(provider, config);
+      assert.deepEqual(result.ok ? [] : result.errors.map((e) => e.field), fields);
+    });
+  }
+
+  it('should say that a missing secret is required', () => {
+    const result = validateChannelConfig(provider, { url: 'https://example.com/hook' });
+    assert.ok(!result.ok);
+    assert.deepEqual(result.errors, [{ field: 'config.secret', message: 'is required' }]);
+  });
+
+  it('should drop the secret when redacted', () => {
+    assert.deepEqual(provider.redact({ url: 'https://example.com/hook', secret: SECRET }), {
+      url: 'https://example.com/hook',
+    });
+    assert.deepEqual(provider.secretFields, ['secret']);
+  });
+
+  it('should document the payload with an example of the same shape', () => {
+    const built = webhookPayload(sampleAlert({ kind: 'up', durationMs: 252_000 }));
+    assert.deepEqual(Object.keys(WEBHOOK_PAYLOAD_EXAMPLE), Object.keys(built));
+    assert.deepEqual(
+      Object.keys(WEBHOOK_PAYLOAD_EXAMPLE.incident ?? {}),
+      Object.keys(built.incident ?? {}),
+    );
+  });
+});
+
+/** A port nothing listens on: bound once by us, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -1,0 +1,184 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { AlertMessage } from '../alert-message';
+import { type ChannelProvider, withoutSecrets } from '../channel-provider';
+import { DEFAULT_POST_TIMEOUT_MS, postJson } from '../http-post';
+
+export const SIGNATURE_HEADER = 'X-Signature-256';
+export const TIMESTAMP_HEADER = 'X-Signature-Timestamp';
+/** How far a receiver lets a signed timestamp drift before it treats the request as a replay. */
+export const DEFAULT_SIGNATURE_TOLERANCE_SECONDS = 300;
+
+const MIN_SECRET_LENGTH = 16;
+const MAX_SECRET_LENGTH = 256;
+
+export const WebhookConfigSchema = z
+  .object({
+    url: z
+      .string({ message: 'must be a string' })
+      .trim()
+      .max(2048, 'must be at most 2048 characters')
+      .refine(isHttpUrl, 'must be an absolute http(s) URL'),
+    secret: z
+      .string({ message: 'must be a string' })
+      .min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`)
+      .max(MAX_SECRET_LENGTH, `must be at most ${MAX_SECRET_LENGTH} characters`),
+  })
+  .strict();
+export type WebhookConfig = z.output<typeof WebhookConfigSchema>;
+
+/**
+ * The JSON body of every webhook. Receivers rely on these names; add fields, never rename them.
+ *
+ * - `event`: always `"alert"`, so one endpoint can tell alerts from future event types.
+ * - `alert`: `{ id, kind }`, `kind` one of `down | degraded | up | test | reminder`. `id` is the
+ *   same on every retry of one alert: deduplicate on it.
+ * - `monitor`: `{ id, name, url }`.
+ * - `incident`: `{ id, startedAt, resolvedAt, cause }` or null (a channel test). `cause` is the
+ *   first failing check, `{ outcome, errorKind, httpStatus, message, latencyMs }`, or null.
+ * - `occurredAt`: ISO 8601 time of the event; `durationMs`: the incident's length for `up`,
+ *   its age for `reminder`, else null; `link`: the monitor's page.
+ *
+ * Headers: `X-Signature-Timestamp` (unix seconds) and `X-Signature-256: sha256=<hex>`, the
+ * HMAC-SHA256 with the channel's secret of `<timestamp>.<raw body>`; see `verifyWebhookSignature`.
+ */
+export interface WebhookPayload {
+  event: 'alert';
+  alert: { id: string; kind: AlertMessage['kind'] };
+  monitor: AlertMessage['monitor'];
+  incident: AlertMessage['incident'];
+  occurredAt: string;
+  durationMs: number | null;
+  link: string;
+}
+
+export const WEBHOOK_PAYLOAD_EXAMPLE: WebhookPayload = {
+  event: 'alert',
+  alert: { id: '0b9f4f0e-5d7a-4a43-9a55-3f1d2a6c8e10', kind: 'up' },
+  monitor: {
+    id: '6f1c3c3e-8a0e-4f55-9a7e-3b0f7c2d9e11',
+    name: 'Checkout API',
+    url: 'https://api.example.com/checkout/health',
+  },
+  incident: {
+    id: 'c2a7e8d4-1f3b-4c6a-8e9d-5b4a3c2d1e0f',
+    startedAt: '2025-03-01T12:00:00.000Z',
+    resolvedAt: '2025-03-01T12:04:12.000Z',
+    cause: {
+      outcome: 'down',
+      errorKind: 'http_status',
+      httpStatus: 503,
+      message: 'status 503 does not match expected 200-299',
+      latencyMs: 182,
+    },
+  },
+  occurredAt: '2025-03-01T12:04:12.000Z',
+  durationMs: 252_000,
+  link: 'https://uptime.example.com/monitors/6f1c3c3e-8a0e-4f55-9a7e-3b0f7c2d9e11',
+};
+
+export function webhookPayload(message: AlertMessage): WebhookPayload {
+  return {
+    event: 'alert',
+    alert: { id: message.alertId, kind: message.kind },
+    monitor: message.monitor,
+    incident: message.incident,
+    occurredAt: message.occurredAt,
+    durationMs: message.durationMs,
+    link: message.monitorLink,
+  };
+}
+
+/**
+ * The `X-Signature-256` value for a body sent at `timestamp` (unix seconds). The timestamp is
+ * signed with the body so that a captured request cannot be replayed later under a new one.
+ */
+export function signWebhook(secret: string, timestamp: number, body: string | Buffer): string {
+  const hmac = createHmac('sha256', secret);
+  hmac.update(`${timestamp}.`);
+  hmac.update(body);
+  return `sha256=${hmac.digest('hex')}`;
+}
+
+export type WebhookHeaders =
+  Headers | Record<string, string | readonly string[] | number | undefined>;
+
+/**
+ * True when the request was signed with `secret` over exactly this raw body, less than
+ * `toleranceSeconds` away from now. Pass the body as received: parsing and re-serialising
+ * JSON changes the bytes and breaks the signature.
+ */
+export function verifyWebhookSignature(
+  secret: string,
+  headers: WebhookHeaders,
+  body: string | Buffer,
+  toleranceSeconds = DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
+): boolean {
+  const timestampText = headerValue(headers, TIMESTAMP_HEADER);
+  const signature = headerValue(headers, SIGNATURE_HEADER);
+  if (!timestampText || !signature || !/^\d{1,12}$/.test(timestampText)) return false;
+  const timestamp = Number(timestampText);
+  if (Math.abs(unixSeconds() - timestamp) > toleranceSeconds) return false;
+  const expected = Buffer.from(signWebhook(secret, timestamp, body));
+  const given = Buffer.from(signature);
+  // timingSafeEqual needs equal lengths; a length mismatch reveals nothing about the secret.
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export interface WebhookProviderOptions {
+  timeoutMs?: number;
+}
+
+/** Posts each alert as signed JSON to the channel's URL. */
+export class WebhookProvider implements ChannelProvider<WebhookConfig> {
+  readonly type = 'webhook';
+  readonly configSchema = WebhookConfigSchema;
+  readonly secretFields: readonly (keyof WebhookConfig)[] = ['secret'];
+  private readonly timeoutMs: number;
+
+  constructor(options: WebhookProviderOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_POST_TIMEOUT_MS;
+  }
+
+  redact(config: WebhookConfig): Partial<WebhookConfig> {
+    return withoutSecrets(config, this.secretFields);
+  }
+
+  async send(config: WebhookConfig, message: AlertMessage): Promise<void> {
+    const body = JSON.stringify(webhookPayload(message));
+    const timestamp = unixSeconds();
+    await postJson(config.url, body, {
+      receiver: 'webhook',
+      timeoutMs: this.timeoutMs,
+      secrets: [config.secret],
+      headers: {
+        [TIMESTAMP_HEADER]: String(timestamp),
+        [SIGNATURE_HEADER]: signWebhook(config.secret, timestamp, body),
+      },
+    });
+  }
+}
+
+function headerValue(headers: WebhookHeaders, name: string): string | undefined {
+  if (headers instanceof Headers) return headers.get(name) ?? undefined;
+  const wanted = name.toLowerCase();
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === wanted);
+  const value = key === undefined ? undefined : headers[key];
+  if (value === undefined) return undefined;
+  // A repeated header is ambiguous; refusing it is safer than picking one.
+  if (Array.isArray(value)) return value.length === 1 ? String(value[0]) : undefined;
+  return String(value);
+}
+
+function unixSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}

@@ -55,6 +55,21 @@ describe('single-process platform', () => {
     ]) {
       assert.ok(key in ready.details, `ready covers ${key}`);
     }
+    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+    for (const name of [
+      'uptime_scheduler_leader',
+      'uptime_scheduler_monitors',
+      'uptime_probe_checks_total',
+      'uptime_probe_stale_jobs_total',
+      'uptime_metrics_checks_stored_total',
+    ]) {
+      assert.match(metrics, new RegExp(`^# TYPE ${name} `, 'm'), `/metrics exposes ${name}`);
+    }
+    assert.equal(
+      metrics.match(/^# TYPE process_cpu_user_seconds_total /gm)?.length,
+      1,
+      'process metrics once',
+    );
     assert.equal((await fetch(`http://127.0.0.1:${port}/health/live`)).status, 200);
     assert.equal((await fetch(`http://127.0.0.1:${port}/docs`)).status, 200);
     const spec = (await fetch(`http://127.0.0.1:${port}/docs/openapi.json`).then((r) =>

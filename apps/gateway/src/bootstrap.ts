@@ -31,6 +31,7 @@ function configureHttp(app: NestExpressApplication): void {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
     ],
   });
   setUpOpenApi(app);

@@ -3,7 +3,14 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { BusClient, BusModule, NATS_CONNECTION, natsRoundTrip } from '@uptime/bus';
-import { HealthModule, type ReadinessCheck, ReadinessChecks, readinessCheck } from '@uptime/health';
+import {
+  HealthModule,
+  type ReadinessCheck,
+  ReadinessChecks,
+  readinessCheck,
+  TelemetryModule,
+} from '@uptime/health';
+import type { Registry } from 'prom-client';
 import type { NatsConnection } from 'nats';
 import { AccessTokens } from './auth/access-tokens';
 import { AuthController } from './auth/auth.controller';
@@ -20,6 +27,8 @@ import { REGISTRY_CLIENT } from './registry-client';
 export interface GatewayOptions {
   /** In single-process mode: the other apps' checks, so the gateway's ready covers the process. */
   peerReadiness?: ReadinessCheck[];
+  /** In single-process mode: the other apps' Prometheus registries, merged into `/metrics`. */
+  peerTelemetry?: () => Registry[];
 }
 
 @Module({})
@@ -29,6 +38,7 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [
         BusModule.forRoot({ natsUrl: config.natsUrl, name: 'gateway' }),
+        TelemetryModule.forApp({ app: 'gateway', peers: options.peerTelemetry }),
         PassportModule,
         JwtModule.register({}),
         ThrottlerModule.forRoot([{ ttl: 60_000, limit: config.authRateLimitPerMinute }]),

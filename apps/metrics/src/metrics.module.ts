@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { BusModule, NATS_CONNECTION, natsRoundTrip } from '@uptime/bus';
-import { HealthModule, ReadinessChecks, readinessCheck } from '@uptime/health';
+import { TelemetryModule, HealthModule, ReadinessChecks, readinessCheck } from '@uptime/health';
 import type { NatsConnection } from 'nats';
 import { checkStoreProvider } from './checks/check-store.provider';
 import { CLICKHOUSE, ClickHouseModule } from './clickhouse/clickhouse.provider';
@@ -17,6 +17,7 @@ export class MetricsModule {
       module: MetricsModule,
       imports: [
         BusModule.forRoot({ natsUrl: config.natsUrl, name: 'metrics' }),
+        TelemetryModule.forApp({ app: 'metrics' }),
         ClickHouseModule.forRoot(config.clickhouse),
         HealthModule.forApp({
           provide: ReadinessChecks,

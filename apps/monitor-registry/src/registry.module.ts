@@ -2,7 +2,7 @@ import { MikroORM } from '@mikro-orm/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { BusModule, NATS_CONNECTION, natsRoundTrip } from '@uptime/bus';
-import { HealthModule, ReadinessChecks, readinessCheck } from '@uptime/health';
+import { TelemetryModule, HealthModule, ReadinessChecks, readinessCheck } from '@uptime/health';
 import type { NatsConnection } from 'nats';
 import { REGISTRY_CONFIG, type RegistryConfig } from './config';
 import { registryOrmOptions } from './database/mikro-orm.config';
@@ -23,6 +23,7 @@ export class RegistryModule {
       module: RegistryModule,
       imports: [
         BusModule.forRoot({ natsUrl: config.natsUrl, name: 'monitor-registry' }),
+        TelemetryModule.forApp({ app: 'monitor-registry' }),
         MikroOrmModule.forRoot({
           ...registryOrmOptions(config.databaseUrl),
           registerRequestContext: false,

@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { BusModule, natsReadiness } from '@uptime/bus';
-import { HealthModule } from '@uptime/health';
+import { TelemetryModule, HealthModule } from '@uptime/health';
 import type { NotifierConfig } from './config';
 
 @Module({})
@@ -10,6 +10,7 @@ export class NotifierModule {
       module: NotifierModule,
       imports: [
         BusModule.forRoot({ natsUrl: config.natsUrl, name: 'notifier' }),
+        TelemetryModule.forApp({ app: 'notifier' }),
         HealthModule.forApp(natsReadiness()),
       ],
     };

@@ -6,7 +6,8 @@ import {
   readOrCreateSecret,
   startEmbeddedPostgres,
 } from '@uptime/embedded';
-import { type ReadinessCheck, ReadinessChecks } from '@uptime/health';
+import { type ReadinessCheck, ReadinessChecks, TELEMETRY } from '@uptime/health';
+import type { Registry } from 'prom-client';
 import type { RunningService } from '@uptime/service-host';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -73,14 +74,19 @@ export async function startPlatform(
     env.JWT_SECRET = config.jwtSecret ?? (await generatedJwtSecret(config.dataDir));
 
     const peers: ReadinessCheck[] = [];
+    const registries: Registry[] = [];
     for (const name of config.apps) {
       if (name === 'gateway') continue;
       const app = await STARTERS[name](env);
       apps.push(app);
       peers.push(...prefixed(name, app.app.get(ReadinessChecks, { strict: false }).checks));
+      registries.push(app.app.get<Registry>(TELEMETRY, { strict: false }));
     }
     if (!config.apps.includes('gateway')) return { stop };
-    const gateway = await startGateway(loadGatewayConfig(env), { peerReadiness: peers });
+    const gateway = await startGateway(loadGatewayConfig(env), {
+      peerReadiness: peers,
+      peerTelemetry: () => registries,
+    });
     apps.push(gateway);
     return { url: gateway.url, stop };
   } catch (err) {

@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { BusModule, natsReadiness } from '@uptime/bus';
-import { HealthModule } from '@uptime/health';
+import { TelemetryModule, HealthModule } from '@uptime/health';
 import { PROBER_CONFIG, type ProberConfig } from './config';
 import { ProbeWorker } from './probes/probe-worker';
 
@@ -11,6 +11,7 @@ export class ProberModule {
       module: ProberModule,
       imports: [
         BusModule.forRoot({ natsUrl: config.natsUrl, name: `prober-${config.region}` }),
+        TelemetryModule.forApp({ app: 'prober' }),
         HealthModule.forApp(natsReadiness()),
       ],
       providers: [{ provide: PROBER_CONFIG, useValue: config }, ProbeWorker],

@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { BusModule, NATS_CONNECTION, natsRoundTrip } from '@uptime/bus';
-import { HealthModule, ReadinessChecks, readinessCheck } from '@uptime/health';
+import { TelemetryModule, HealthModule, ReadinessChecks, readinessCheck } from '@uptime/health';
 import type { NatsConnection } from 'nats';
 import type { SchedulerConfig } from './config';
 import { MonitorFeed } from './monitors/monitor-feed';
@@ -14,6 +14,7 @@ export class SchedulerModule {
       module: SchedulerModule,
       imports: [
         BusModule.forRoot({ natsUrl: config.natsUrl, name: 'scheduler' }),
+        TelemetryModule.forApp({ app: 'scheduler' }),
         scheduling,
         HealthModule.forApp(
           {

@@ -14,6 +14,8 @@ import {
 } from '@uptime/contracts';
 import { AckPolicy, DeliverPolicy, type JsMsg, JSONCodec, type NatsConnection } from 'nats';
 import { CheckStore } from '../checks/check-store';
+import { TELEMETRY } from '@uptime/health';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import { METRICS_CONFIG, type MetricsConfig } from '../config';
 
 const codec = JSONCodec<unknown>();
@@ -35,7 +37,23 @@ export class ResultIngestor implements OnApplicationBootstrap, OnApplicationShut
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(METRICS_CONFIG) private readonly config: MetricsConfig,
     private readonly store: CheckStore,
-  ) {}
+    @Inject(TELEMETRY) registry: Registry,
+  ) {
+    this.storedTotal = new Counter({
+      name: 'uptime_metrics_checks_stored_total',
+      help: 'Check results inserted into ClickHouse (duplicates excluded)',
+      registers: [registry],
+    });
+    this.insertSeconds = new Histogram({
+      name: 'uptime_metrics_insert_seconds',
+      help: 'Time of one batched insert',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    });
+  }
+
+  private readonly storedTotal: Counter;
+  private readonly insertSeconds: Histogram;
 
   async onApplicationBootstrap(): Promise<void> {
     const jsm = await this.nc.jetstreamManager();
@@ -88,7 +106,11 @@ export class ResultIngestor implements OnApplicationBootstrap, OnApplicationShut
       }
     }
     try {
-      this.stored += await this.store.insert(results);
+      const timer = this.insertSeconds.startTimer();
+      const inserted = await this.store.insert(results);
+      timer();
+      this.stored += inserted;
+      this.storedTotal.inc(inserted);
     } catch (err) {
       // Nothing acked: the whole batch comes back after a pause.
       for (const m of batch) m.nak(2000);

@@ -24,6 +24,8 @@ import {
   JSONCodec,
   type NatsConnection,
 } from 'nats';
+import { TELEMETRY } from '@uptime/health';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { PROBER_CONFIG, type ProberConfig } from '../config';
 import { isStale, runProbeJob } from './run-probe-job';
 
@@ -49,11 +51,35 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
   private loop?: Promise<void>;
   private readonly running = new Set<Promise<void>>();
   readonly counters: ProbeCounters = { checked: 0, stale: 0, malformed: 0, inFlight: 0 };
+  private readonly checksTotal: Counter<'outcome'>;
+  private readonly staleTotal: Counter;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(PROBER_CONFIG) private readonly config: ProberConfig,
-  ) {}
+    @Inject(TELEMETRY) registry: Registry,
+  ) {
+    this.checksTotal = new Counter({
+      name: 'uptime_probe_checks_total',
+      help: 'Checks run and published, by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+    this.staleTotal = new Counter({
+      name: 'uptime_probe_stale_jobs_total',
+      help: 'Jobs dropped because they were older than their interval',
+      registers: [registry],
+    });
+    const counters = this.counters;
+    new Gauge({
+      name: 'uptime_probe_in_flight',
+      help: 'Checks running now',
+      registers: [registry],
+      collect() {
+        this.set(counters.inFlight);
+      },
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const jsm = await this.nc.jetstreamManager();
@@ -101,6 +127,7 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
     const job = parsed.data as unknown as ProbeJob;
     if (!job.onDemand && isStale(job, Date.now())) {
       this.counters.stale++;
+      this.staleTotal.inc();
       m.ack();
       return;
     }
@@ -114,6 +141,7 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
         .publish(checkResultSubject(job.region), resultCodec.encode(result), { msgID: result.id });
       m.ack();
       this.counters.checked++;
+      this.checksTotal.inc({ outcome: result.outcome });
     } catch (err) {
       this.logger.warn(`check ${job.checkId} not completed, left for redelivery: ${String(err)}`);
       m.nak(1000);

@@ -14,6 +14,8 @@ import {
   probeJobSubject,
 } from '@uptime/contracts';
 import { JSONCodec, type NatsConnection } from 'nats';
+import { TELEMETRY } from '@uptime/health';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { LeaderLease } from '../leadership/leader-lease';
 import { type DueCheck, Schedule } from '../schedule/schedule';
@@ -42,7 +44,32 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly schedule: Schedule,
     private readonly lease: LeaderLease,
-  ) {}
+    @Inject(TELEMETRY) registry: Registry,
+  ) {
+    this.publishedTotal = new Counter({
+      name: 'uptime_scheduler_jobs_published_total',
+      help: 'Probe jobs published to the work queue',
+      registers: [registry],
+    });
+    new Gauge({
+      name: 'uptime_scheduler_leader',
+      help: '1 while this instance holds the lease and publishes',
+      registers: [registry],
+      collect() {
+        this.set(lease.isLeader ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'uptime_scheduler_monitors',
+      help: 'Active monitors in the schedule',
+      registers: [registry],
+      collect() {
+        this.set(schedule.size);
+      },
+    });
+  }
+
+  private readonly publishedTotal: Counter;
 
   async onApplicationBootstrap(): Promise<void> {
     await ensureStream(await this.nc.jetstreamManager(), ProbeJobStream);
@@ -98,6 +125,7 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
       );
       const failed = jobs.filter((_, i) => results[i]!.status === 'rejected');
       this.published += jobs.length - failed.length;
+      this.publishedTotal.inc(jobs.length - failed.length);
       jobs = failed;
       if (failed.length) await new Promise((r) => setTimeout(r, 250 * attempt));
     }

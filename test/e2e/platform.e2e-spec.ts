@@ -52,6 +52,7 @@ describe('single-process platform', () => {
       'metrics.clickhouse',
       'metrics.nats',
       'notifier.nats',
+      'notifier.postgres',
     ]) {
       assert.ok(key in ready.details, `ready covers ${key}`);
     }

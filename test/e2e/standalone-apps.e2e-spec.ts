@@ -59,6 +59,10 @@ describe('apps started alone', () => {
       r.json(),
     )) as { details: object };
     assert.ok('postgres' in registryReady.details);
+    const notifierReady = (await fetch(`${url('notifier')}/health/ready`).then((r) =>
+      r.json(),
+    )) as { details: object };
+    assert.ok('postgres' in notifierReady.details);
     const metricsReady = (await fetch(`${url('metrics')}/health/ready`).then((r) => r.json())) as {
       details: object;
     };
@@ -120,6 +124,12 @@ describe('configuration checked at start', () => {
       'scheduler',
       { LOG_LEVEL: 'loud' },
       /LOG_LEVEL: must be one of error, warn, info, debug, verbose/,
+    ],
+    ['notifier', {}, /DATABASE_URL: .*is missing/],
+    [
+      'notifier',
+      { DATABASE_URL: 'postgres://h/db', SMTP_URL: 'smtp://u:secretpw@mail:587' },
+      /MAIL_FROM: is required when SMTP_URL is set/,
     ],
   ];
   for (const [app, env, message] of cases) {

@@ -1,19 +1,49 @@
 import { type Env, envFields, parseEnv } from '@uptime/config';
 import { z } from 'zod';
 
-const NotifierEnvSchema = z.object({
-  NATS_URL: envFields.natsUrl,
-  PORT: envFields.port(3000),
-  LOG_LEVEL: envFields.logLevel,
-});
+const NotifierEnvSchema = z
+  .object({
+    NATS_URL: envFields.natsUrl,
+    PORT: envFields.port(3000),
+    LOG_LEVEL: envFields.logLevel,
+    DATABASE_URL: envFields.databaseUrl,
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\/.+/, 'must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@host:587')
+      .optional(),
+    MAIL_FROM: z.string().min(3).max(320).optional(),
+    PUBLIC_URL: z
+      .url({ message: 'must be the URL users open the platform at' })
+      .default('http://localhost:3000'),
+  })
+  .refine((e) => !e.SMTP_URL || e.MAIL_FROM, {
+    path: ['MAIL_FROM'],
+    message: 'is required when SMTP_URL is set',
+  });
 
 export interface NotifierConfig {
   natsUrl: string;
   port: number;
   logLevel: z.output<typeof envFields.logLevel>;
+  databaseUrl: string;
+  /** Email channels work only when an SMTP relay is configured. */
+  smtpUrl?: string;
+  mailFrom?: string;
+  /** Where links in alerts point. */
+  publicUrl: string;
 }
 
 export function loadNotifierConfig(env: Env): NotifierConfig {
   const e = parseEnv(NotifierEnvSchema, env);
-  return { natsUrl: e.NATS_URL, port: e.PORT, logLevel: e.LOG_LEVEL };
+  return {
+    natsUrl: e.NATS_URL,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    databaseUrl: e.DATABASE_URL,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    publicUrl: e.PUBLIC_URL,
+  };
 }
+
+export const NOTIFIER_CONFIG = Symbol('NOTIFIER_CONFIG');

@@ -1,8 +1,17 @@
+import { MikroORM } from '@mikro-orm/core';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { BusModule, natsReadiness } from '@uptime/bus';
-import { TelemetryModule, HealthModule } from '@uptime/health';
-import type { NotifierConfig } from './config';
+import { BusModule, NATS_CONNECTION, natsRoundTrip } from '@uptime/bus';
+import { HealthModule, ReadinessChecks, readinessCheck, TelemetryModule } from '@uptime/health';
+import { SchemaMigrator } from '@uptime/persistence';
+import type { NatsConnection } from 'nats';
+import { NOTIFIER_CONFIG, type NotifierConfig } from './config';
+import { notifierOrmOptions } from './database/mikro-orm.config';
 
+/**
+ * Owns channels, incidents, the delivery log and its projection of monitors in its own
+ * PostgreSQL schema. This session: its database and health; the consumers and delivery follow.
+ */
 @Module({})
 export class NotifierModule {
   static forRoot(config: NotifierConfig): DynamicModule {
@@ -11,8 +20,21 @@ export class NotifierModule {
       imports: [
         BusModule.forRoot({ natsUrl: config.natsUrl, name: 'notifier' }),
         TelemetryModule.forApp({ app: 'notifier' }),
-        HealthModule.forApp(natsReadiness()),
+        MikroOrmModule.forRoot({
+          ...notifierOrmOptions(config.databaseUrl),
+          registerRequestContext: false,
+        }),
+        HealthModule.forApp({
+          provide: ReadinessChecks,
+          inject: [NATS_CONNECTION, MikroORM],
+          useFactory: (nc: NatsConnection, orm: MikroORM) =>
+            new ReadinessChecks([
+              readinessCheck('nats', () => natsRoundTrip(nc)),
+              readinessCheck('postgres', () => orm.em.getConnection().execute('select 1')),
+            ]),
+        }),
       ],
+      providers: [{ provide: NOTIFIER_CONFIG, useValue: config }, SchemaMigrator],
     };
   }
 }

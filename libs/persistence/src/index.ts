@@ -1,0 +1,1 @@
+export { SchemaMigrator } from './schema-migrator';

@@ -150,6 +150,55 @@ describe('the check pipeline', () => {
     assert.ok(series.body.points.reduce((n, p) => n + p.checks, 0) >= 2);
   });
 
+  it('should open one incident when a target goes down and resolve it when it comes back', async () => {
+    target.set('flip', 'fail');
+    const id = await createMonitor('flip', { url: target.url('flip') });
+    type Incidents = {
+      items: {
+        id: string;
+        state: string;
+        cause: { errorKind: string; httpStatus: number };
+        resolvedAt: string | null;
+      }[];
+    };
+    const open = await waitFor(
+      'an open incident',
+      async () => {
+        const res = await pipeline.api.get<Incidents>(`/api/v1/monitors/${id}/incidents`, token);
+        return res.body.items.find((i) => i.state === 'open');
+      },
+      2 * INTERVAL_S * 1000 + 8000,
+    );
+    assert.equal(open.cause.errorKind, 'http_status');
+    assert.equal(open.cause.httpStatus, 503);
+    const stats = await pipeline.api.get<MonitorStats & { ongoingIncident: { id: string } | null }>(
+      `/api/v1/monitors/${id}/stats?window=1h`,
+      token,
+    );
+    assert.equal(stats.body.ongoingIncident?.id, open.id);
+    const openList = await pipeline.api.get<Incidents>('/api/v1/incidents?state=open', token);
+    assert.ok(openList.body.items.some((i) => i.id === open.id));
+
+    target.set('flip', 'ok');
+    const resolved = await waitFor(
+      'the incident resolved',
+      async () => {
+        const res = await pipeline.api.get<Incidents>(`/api/v1/monitors/${id}/incidents`, token);
+        return res.body.items.find((i) => i.id === open.id && i.state === 'resolved');
+      },
+      2 * INTERVAL_S * 1000 + 8000,
+    );
+    assert.ok(resolved.resolvedAt);
+    const all = await pipeline.api.get<Incidents>(`/api/v1/monitors/${id}/incidents`, token);
+    assert.equal(all.body.items.length, 1, 'one incident for one outage');
+    const stranger = await pipeline.api.newUser('incident-stranger');
+    assert.equal(
+      (await pipeline.api.get(`/api/v1/monitors/${id}/incidents`, stranger.accessToken)).status,
+      404,
+    );
+    assert.equal((await pipeline.api.get('/api/v1/incidents?state=sideways', token)).status, 400);
+  });
+
   it('should run an on-demand check on a prober, answer its result and store it', async () => {
     const id = monitors.get('ok')!;
     const started = Date.now();

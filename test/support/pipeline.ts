@@ -6,6 +6,7 @@ import { startGateway } from '../../apps/gateway/src/bootstrap';
 import { startMetrics } from '../../apps/metrics/src/bootstrap';
 import type { MetricsConfig } from '../../apps/metrics/src/config';
 import { startRegistry } from '../../apps/monitor-registry/src/bootstrap';
+import { startNotifier } from '../../apps/notifier/src/bootstrap';
 import { startProber } from '../../apps/prober/src/bootstrap';
 import type { ProberConfig } from '../../apps/prober/src/config';
 import { startScheduler } from '../../apps/scheduler/src/bootstrap';
@@ -24,6 +25,7 @@ export class Pipeline {
   readonly schedulers: RunningService[] = [];
   registry?: RunningService;
   metrics?: RunningService;
+  notifier?: RunningService;
   gateway?: RunningService;
   api!: ApiClient;
   db!: TestDatabase;
@@ -35,6 +37,16 @@ export class Pipeline {
     this.dataDir = await mkdtemp(join(tmpdir(), 'uptime-pipeline-'));
     this.registry = await startRegistry(registryConfig(this.db.url), false);
     await this.startMetrics();
+    this.notifier = await startNotifier(
+      {
+        natsUrl: NATS_URL,
+        port: 0,
+        logLevel: 'warn',
+        databaseUrl: this.db.url,
+        publicUrl: 'http://localhost:3000',
+      },
+      false,
+    );
     for (let i = 0; i < (options.probers ?? 1); i++) await this.startProber();
     for (let i = 0; i < (options.schedulers ?? 1); i++) await this.startScheduler();
     this.gateway = await startGateway(gatewayConfig({ defaultRegions: [this.region] }));
@@ -97,7 +109,14 @@ export class Pipeline {
   }
 
   async stop(): Promise<void> {
-    const all = [this.gateway, ...this.schedulers, ...this.probers, this.metrics, this.registry];
+    const all = [
+      this.gateway,
+      ...this.schedulers,
+      ...this.probers,
+      this.notifier,
+      this.metrics,
+      this.registry,
+    ];
     for (const app of all) await app?.close().catch(() => undefined);
     await this.db?.drop();
     if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true });

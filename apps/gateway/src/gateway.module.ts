@@ -20,7 +20,9 @@ import { ChecksController } from './checks/checks.controller';
 import { OnDemandCheck } from './checks/on-demand-check';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { METRICS_CLIENT } from './metrics-client';
+import { IncidentsController } from './incidents/incidents.controller';
 import { MonitorStatus } from './monitors/monitor-status';
+import { NOTIFIER_CLIENT } from './notifier-client';
 import { MonitorsController } from './monitors/monitors.controller';
 import { REGISTRY_CLIENT } from './registry-client';
 
@@ -52,7 +54,13 @@ export class GatewayModule {
             ]),
         }),
       ],
-      controllers: [AuthController, MonitorsController, ChecksController, DashboardController],
+      controllers: [
+        AuthController,
+        MonitorsController,
+        ChecksController,
+        DashboardController,
+        IncidentsController,
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         {
@@ -62,6 +70,10 @@ export class GatewayModule {
         {
           provide: METRICS_CLIENT,
           useFactory: () => BusClient.connect(config.natsUrl, 'gateway-metrics-client', 10_000),
+        },
+        {
+          provide: NOTIFIER_CLIENT,
+          useFactory: () => BusClient.connect(config.natsUrl, 'gateway-notifier-client', 10_000),
         },
         OnDemandCheck,
         MonitorStatus,

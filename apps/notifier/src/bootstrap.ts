@@ -1,4 +1,6 @@
+import { natsResponderOptions } from '@uptime/bus';
 import { nestLogLevels } from '@uptime/config';
+import { QueueGroups } from '@uptime/contracts';
 import { type RunningService, startService } from '@uptime/service-host';
 import type { NotifierConfig } from './config';
 import { NotifierModule } from './notifier.module';
@@ -8,5 +10,6 @@ export function startNotifier(config: NotifierConfig, listen = true): Promise<Ru
     module: NotifierModule.forRoot(config),
     logLevels: nestLogLevels(config.logLevel),
     port: listen ? config.port : undefined,
+    responder: natsResponderOptions(config.natsUrl, QueueGroups.notifier),
   });
 }

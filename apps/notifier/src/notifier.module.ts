@@ -1,16 +1,21 @@
 import { MikroORM } from '@mikro-orm/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { BusModule, NATS_CONNECTION, natsRoundTrip } from '@uptime/bus';
+import { BusClient, BusModule, NATS_CONNECTION, natsRoundTrip } from '@uptime/bus';
 import { HealthModule, ReadinessChecks, readinessCheck, TelemetryModule } from '@uptime/health';
 import { SchemaMigrator } from '@uptime/persistence';
 import type { NatsConnection } from 'nats';
 import { NOTIFIER_CONFIG, type NotifierConfig } from './config';
 import { notifierOrmOptions } from './database/mikro-orm.config';
+import { IncidentRecorder } from './incidents/incident-recorder';
+import { IncidentsHandler } from './incidents/incidents.handler';
+import { ResultConsumer } from './incidents/result-consumer';
+import { MonitorEventFollower } from './monitors/monitor-event-follower';
+import { MonitorProjection, REGISTRY_CLIENT } from './monitors/monitor-projection';
 
 /**
  * Owns channels, incidents, the delivery log and its projection of monitors in its own
- * PostgreSQL schema. This session: its database and health; the consumers and delivery follow.
+ * PostgreSQL schema. It turns check results into incidents; alert delivery follows.
  */
 @Module({})
 export class NotifierModule {
@@ -34,7 +39,19 @@ export class NotifierModule {
             ]),
         }),
       ],
-      providers: [{ provide: NOTIFIER_CONFIG, useValue: config }, SchemaMigrator],
+      controllers: [IncidentsHandler],
+      providers: [
+        { provide: NOTIFIER_CONFIG, useValue: config },
+        {
+          provide: REGISTRY_CLIENT,
+          useFactory: () => BusClient.connect(config.natsUrl, 'notifier-registry-client'),
+        },
+        SchemaMigrator,
+        MonitorProjection,
+        IncidentRecorder,
+        ResultConsumer,
+        MonitorEventFollower,
+      ],
     };
   }
 }

@@ -6,3 +6,4 @@ export * from './monitor-requests';
 export * from './problem';
 export * from './subjects';
 export * from './metrics-queries';
+export * from './incidents';

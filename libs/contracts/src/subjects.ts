@@ -25,6 +25,7 @@ export type RegistrySubject = (typeof RegistrySubjects)[keyof typeof RegistrySub
 export const QueueGroups = {
   registry: 'monitor-registry',
   metrics: 'metrics',
+  notifier: 'notifier',
 } as const;
 
 /** A JetStream stream as the services declare it; `ensureStream` in the bus lib creates it. */
@@ -97,6 +98,8 @@ export const MetricsSubjects = {
 export const DurableConsumers = {
   metricsResults: 'metrics',
   metricsMonitorEvents: 'metrics-monitor-events',
+  notifierResults: 'notifier',
+  notifierMonitorEvents: 'notifier-monitor-events',
 } as const;
 
 /** The scheduler's leader lease, a NATS KV key that expires unless the leader renews it. */

@@ -11,7 +11,9 @@ import {
   type CheckResult,
   type ChecksQuery,
   ChecksQuerySchema,
+  type Incident,
   MetricsSubjects,
+  NotifierSubjects,
   type Monitor,
   type MonitorStats,
   type Page,
@@ -25,6 +27,7 @@ import { Authenticated, CurrentCaller } from '../auth/current-caller';
 import type { Caller } from '../auth/jwt.strategy';
 import { IdParam, ZodPipe } from '../http/validation';
 import { METRICS_CLIENT, type MetricsClient } from '../metrics-client';
+import { NOTIFIER_CLIENT, type NotifierClient } from '../notifier-client';
 import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
 import {
   CHECK_PAGE_SCHEMA,
@@ -42,6 +45,7 @@ export class ChecksController {
   constructor(
     @Inject(REGISTRY_CLIENT) private readonly registry: RegistryClient,
     @Inject(METRICS_CLIENT) private readonly metrics: MetricsClient,
+    @Inject(NOTIFIER_CLIENT) private readonly notifier: NotifierClient,
     private readonly onDemand: OnDemandCheck,
   ) {}
 
@@ -98,7 +102,18 @@ export class ChecksController {
     @Query(new ZodPipe(StatsQuerySchema)) query: z.output<typeof StatsQuerySchema>,
   ): Promise<MonitorStats> {
     await this.owned(caller, id);
-    return this.metrics.request(MetricsSubjects.stats, { monitorId: id, ...query });
+    const [stats, open] = await Promise.all([
+      this.metrics.request<MonitorStats>(MetricsSubjects.stats, { monitorId: id, ...query }),
+      this.notifier
+        .request<Page<Incident>>(NotifierSubjects.listIncidents, {
+          ownerId: caller.userId,
+          monitorId: id,
+          state: 'open',
+          limit: 1,
+        })
+        .catch(() => ({ items: [] as Incident[] })),
+    ]);
+    return { ...stats, ongoingIncident: open.items[0] ?? null };
   }
 
   @Get('response-times')

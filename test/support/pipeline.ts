@@ -7,6 +7,7 @@ import { startMetrics } from '../../apps/metrics/src/bootstrap';
 import type { MetricsConfig } from '../../apps/metrics/src/config';
 import { startRegistry } from '../../apps/monitor-registry/src/bootstrap';
 import { startNotifier } from '../../apps/notifier/src/bootstrap';
+import type { NotifierConfig } from '../../apps/notifier/src/config';
 import { startProber } from '../../apps/prober/src/bootstrap';
 import type { ProberConfig } from '../../apps/prober/src/config';
 import { startScheduler } from '../../apps/scheduler/src/bootstrap';
@@ -30,6 +31,7 @@ export class Pipeline {
   api!: ApiClient;
   db!: TestDatabase;
   private dataDir!: string;
+  notifierOverrides: Partial<NotifierConfig> = {};
   private readonly database = `uptime_${Math.random().toString(36).slice(2, 8)}`;
 
   async start(options: { probers?: number; schedulers?: number } = {}): Promise<this> {
@@ -37,16 +39,7 @@ export class Pipeline {
     this.dataDir = await mkdtemp(join(tmpdir(), 'uptime-pipeline-'));
     this.registry = await startRegistry(registryConfig(this.db.url), false);
     await this.startMetrics();
-    this.notifier = await startNotifier(
-      {
-        natsUrl: NATS_URL,
-        port: 0,
-        logLevel: 'warn',
-        databaseUrl: this.db.url,
-        publicUrl: 'http://localhost:3000',
-      },
-      false,
-    );
+    await this.startNotifier();
     for (let i = 0; i < (options.probers ?? 1); i++) await this.startProber();
     for (let i = 0; i < (options.schedulers ?? 1); i++) await this.startScheduler();
     this.gateway = await startGateway(gatewayConfig({ defaultRegions: [this.region] }));
@@ -94,6 +87,23 @@ export class Pipeline {
   async startMetrics(): Promise<RunningService> {
     this.metrics = await startMetrics(this.metricsConfig(), false);
     return this.metrics;
+  }
+
+  async startNotifier(): Promise<RunningService> {
+    this.notifier = await startNotifier(
+      {
+        natsUrl: NATS_URL,
+        port: 0,
+        logLevel: 'warn',
+        databaseUrl: this.db.url,
+        publicUrl: 'http://localhost:3000',
+        alertMaxAttempts: 5,
+        alertRetryBaseMs: 200,
+        ...this.notifierOverrides,
+      },
+      false,
+    );
+    return this.notifier;
   }
 
   async startProber(): Promise<RunningService> {

@@ -20,6 +20,7 @@ import { ChecksController } from './checks/checks.controller';
 import { OnDemandCheck } from './checks/on-demand-check';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { METRICS_CLIENT } from './metrics-client';
+import { ChannelsController } from './channels/channels.controller';
 import { IncidentsController } from './incidents/incidents.controller';
 import { MonitorStatus } from './monitors/monitor-status';
 import { NOTIFIER_CLIENT } from './notifier-client';
@@ -60,6 +61,7 @@ export class GatewayModule {
         ChecksController,
         DashboardController,
         IncidentsController,
+        ChannelsController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },

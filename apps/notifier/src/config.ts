@@ -15,6 +15,8 @@ const NotifierEnvSchema = z
     PUBLIC_URL: z
       .url({ message: 'must be the URL users open the platform at' })
       .default('http://localhost:3000'),
+    ALERT_MAX_ATTEMPTS: envFields.positiveInt(5, 20),
+    ALERT_RETRY_BASE_MS: envFields.positiveInt(1000, 3_600_000),
   })
   .refine((e) => !e.SMTP_URL || e.MAIL_FROM, {
     path: ['MAIL_FROM'],
@@ -31,6 +33,9 @@ export interface NotifierConfig {
   mailFrom?: string;
   /** Where links in alerts point. */
   publicUrl: string;
+  /** Failed deliveries retry after base, 2 × base, 4 × base… until this many attempts. */
+  alertMaxAttempts: number;
+  alertRetryBaseMs: number;
 }
 
 export function loadNotifierConfig(env: Env): NotifierConfig {
@@ -43,6 +48,8 @@ export function loadNotifierConfig(env: Env): NotifierConfig {
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     publicUrl: e.PUBLIC_URL,
+    alertMaxAttempts: e.ALERT_MAX_ATTEMPTS,
+    alertRetryBaseMs: e.ALERT_RETRY_BASE_MS,
   };
 }
 

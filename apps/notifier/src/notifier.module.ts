@@ -7,6 +7,11 @@ import { SchemaMigrator } from '@uptime/persistence';
 import type { NatsConnection } from 'nats';
 import { NOTIFIER_CONFIG, type NotifierConfig } from './config';
 import { notifierOrmOptions } from './database/mikro-orm.config';
+import { ALERT_RETRY_POLICY, AlertDeliverer } from './alerts/alert-deliverer';
+import { AlertOutbox } from './alerts/alert-outbox';
+import { ChannelsHandler } from './channels/channels.handler';
+import { CHANNEL_PROVIDERS, ChannelsService } from './channels/channels.service';
+import { createChannelProviders } from './channels/index';
 import { IncidentRecorder } from './incidents/incident-recorder';
 import { IncidentsHandler } from './incidents/incidents.handler';
 import { ResultConsumer } from './incidents/result-consumer';
@@ -15,7 +20,7 @@ import { MonitorProjection, REGISTRY_CLIENT } from './monitors/monitor-projectio
 
 /**
  * Owns channels, incidents, the delivery log and its projection of monitors in its own
- * PostgreSQL schema. It turns check results into incidents; alert delivery follows.
+ * PostgreSQL schema. It turns check results into incidents and sends their alerts.
  */
 @Module({})
 export class NotifierModule {
@@ -39,14 +44,26 @@ export class NotifierModule {
             ]),
         }),
       ],
-      controllers: [IncidentsHandler],
+      controllers: [IncidentsHandler, ChannelsHandler],
       providers: [
         { provide: NOTIFIER_CONFIG, useValue: config },
         {
           provide: REGISTRY_CLIENT,
           useFactory: () => BusClient.connect(config.natsUrl, 'notifier-registry-client'),
         },
+        {
+          provide: CHANNEL_PROVIDERS,
+          useFactory: () =>
+            createChannelProviders({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom }),
+        },
+        {
+          provide: ALERT_RETRY_POLICY,
+          useValue: { maxAttempts: config.alertMaxAttempts, baseDelayMs: config.alertRetryBaseMs },
+        },
         SchemaMigrator,
+        ChannelsService,
+        AlertOutbox,
+        AlertDeliverer,
         MonitorProjection,
         IncidentRecorder,
         ResultConsumer,

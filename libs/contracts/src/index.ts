@@ -7,3 +7,4 @@ export * from './problem';
 export * from './subjects';
 export * from './metrics-queries';
 export * from './incidents';
+export * from './channels';

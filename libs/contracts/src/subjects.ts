@@ -17,6 +17,8 @@ export const RegistrySubjects = {
   resumeMonitor: 'registry.monitors.resume',
   /** Paged snapshot of every active monitor, for consumers that rebuild state at start. */
   listActiveMonitors: 'registry.monitors.active',
+  /** A channel was deleted: drop it from every monitor of its owner. */
+  removeChannel: 'registry.monitors.remove-channel',
 } as const;
 
 export type RegistrySubject = (typeof RegistrySubjects)[keyof typeof RegistrySubjects];

@@ -27,6 +27,10 @@ export class MonitorRepository {
     });
   }
 
+  findUsingChannel(ownerId: string, channelId: string): Promise<MonitorEntity[]> {
+    return this.em.find(MonitorEntity, { ownerId, channelIds: { $contains: [channelId] } });
+  }
+
   /** Oldest first, keyed by (createdAt, id) so concurrent inserts never shift a page. */
   async pageByOwner(
     ownerId: string,

@@ -11,6 +11,7 @@ import {
   OwnedMonitorRequestSchema,
   type Page,
   RegistrySubjects,
+  RemoveChannelRequestSchema,
   UpdateMonitorRequestSchema,
 } from '@uptime/contracts';
 import type { z } from 'zod';
@@ -82,6 +83,15 @@ export class MonitorsHandler {
   ): Promise<{ ok: true }> {
     await this.monitors.remove(req.ownerId, req.monitorId);
     return { ok: true };
+  }
+
+  @MessagePattern(RegistrySubjects.removeChannel)
+  @CreateRequestContext()
+  async removeChannel(
+    @Payload(new ContractPipe(RemoveChannelRequestSchema))
+    req: z.output<typeof RemoveChannelRequestSchema>,
+  ): Promise<{ updated: number }> {
+    return { updated: await this.monitors.removeChannel(req.ownerId, req.channelId) };
   }
 
   @MessagePattern(RegistrySubjects.listActiveMonitors)

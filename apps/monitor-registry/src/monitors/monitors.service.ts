@@ -90,6 +90,16 @@ export class MonitorsService {
     this.relay.kick();
   }
 
+  /** Drops a deleted channel from every monitor of its owner; each change is an `updated` event. */
+  async removeChannel(ownerId: string, channelId: string): Promise<number> {
+    const affected = await this.monitors.findUsingChannel(ownerId, channelId);
+    for (const entity of affected) {
+      entity.channelIds = entity.channelIds.filter((id) => id !== channelId);
+      await this.commit(entity, 'updated');
+    }
+    return affected.length;
+  }
+
   async pageActive(limit: number, cursor?: string): Promise<Page<Monitor>> {
     const page = await this.monitors.pageActive(limit, decodeCursor(cursor));
     return { items: page.items.map(toMonitor), nextCursor: page.nextCursor };

@@ -1,6 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import type { CheckResult } from '@uptime/contracts';
+import { AlertDeliverer } from '../alerts/alert-deliverer';
+import { AlertOutbox } from '../alerts/alert-outbox';
+import type { MonitorAlertStateEntity } from '../monitors/monitor-alert-state.entity';
 import { MonitorProjection } from '../monitors/monitor-projection';
 import { IncidentEntity } from './incident.entity';
 import { type Decision, IncidentTracker, type MonitorAlertState } from './incident-tracker';
@@ -15,10 +18,12 @@ export class IncidentRecorder {
   constructor(
     private readonly em: EntityManager,
     private readonly monitors: MonitorProjection,
+    private readonly outbox: AlertOutbox,
+    private readonly deliverer: AlertDeliverer,
   ) {}
 
   async record(result: CheckResult, now = new Date()): Promise<Decision[]> {
-    return this.em.fork().transactional(async (em) => {
+    const decisions = await this.em.fork().transactional(async (em) => {
       const row = await this.monitors.lockOrFetch(em, result.monitorId, result.ownerId);
       if (!row || row.paused) return [];
       const state = row.state as unknown as MonitorAlertState;
@@ -26,23 +31,23 @@ export class IncidentRecorder {
       if (evaluation.state === state) return [];
       row.state = evaluation.state as unknown as Record<string, unknown>;
       row.updatedAt = now;
-      for (const decision of evaluation.decisions)
-        await this.applyDecision(em, row.monitorId, row.ownerId, decision);
+      for (const decision of evaluation.decisions) await this.applyDecision(em, row, decision);
       return evaluation.decisions;
     });
+    if (decisions.length > 0) this.deliverer.kick();
+    return decisions;
   }
 
   private async applyDecision(
     em: EntityManager,
-    monitorId: string,
-    ownerId: string,
+    monitor: MonitorAlertStateEntity,
     decision: Decision,
   ): Promise<void> {
     if (decision.type === 'open') {
       const incident = new IncidentEntity();
       incident.id = decision.incidentId;
-      incident.monitorId = monitorId;
-      incident.ownerId = ownerId;
+      incident.monitorId = monitor.monitorId;
+      incident.ownerId = monitor.ownerId;
       incident.kind = decision.kind;
       incident.startedAt = new Date(decision.startedAt);
       incident.cause = decision.cause as unknown as Record<string, unknown>;
@@ -56,6 +61,7 @@ export class IncidentRecorder {
       ];
       incident.lastNotifiedAt = new Date();
       em.persist(incident);
+      await this.outbox.queueForIncident(em, monitor, incident, decision.kind);
       return;
     }
     if (decision.type === 'resolve') {
@@ -63,15 +69,17 @@ export class IncidentRecorder {
       if (!incident) return;
       incident.state = 'resolved';
       incident.resolvedAt = new Date(decision.resolvedAt);
+      const seconds = Math.round(decision.durationMs / 1000);
       incident.timeline = [
         ...incident.timeline,
         {
           at: decision.resolvedAt,
           event: 'resolved',
           checkId: null,
-          message: `recovered after ${Math.round(decision.durationMs / 1000)} s`,
+          message: `recovered after ${seconds} s`,
         },
       ];
+      await this.outbox.queueForIncident(em, monitor, incident, 'up');
     }
   }
 }

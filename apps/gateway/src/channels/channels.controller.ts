@@ -1,0 +1,136 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiBody,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  type Alert,
+  type Channel,
+  ChannelCreateSchema,
+  type ChannelCreateInput,
+  type ChannelPatchInput,
+  ChannelPatchSchema,
+  NotifierChannelSubjects,
+  RegistrySubjects,
+} from '@uptime/contracts';
+import type { Response } from 'express';
+import { Authenticated, CurrentCaller } from '../auth/current-caller';
+import type { Caller } from '../auth/jwt.strategy';
+import { IdParam, openApiSchema, ZodPipe } from '../http/validation';
+import { NOTIFIER_CLIENT, type NotifierClient } from '../notifier-client';
+import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
+
+const CHANNEL_DOC = {
+  description:
+    '{ id, name, type, config, createdAt, updatedAt }. `config` never contains secrets (webhook `secret`, Slack `webhookUrl`).',
+};
+
+@ApiTags('channels')
+@Authenticated()
+@Controller('channels')
+export class ChannelsController {
+  constructor(
+    @Inject(NOTIFIER_CLIENT) private readonly notifier: NotifierClient,
+    @Inject(REGISTRY_CLIENT) private readonly registry: RegistryClient,
+  ) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Create a channel',
+    description:
+      'config: email `{ to: ["ops@example.com"] }`, webhook `{ url, secret }` (signed with X-Signature-256 = sha256=HMAC(secret, `<timestamp>.<body>`) and X-Signature-Timestamp), slack `{ webhookUrl }`.',
+  })
+  @ApiBody({ schema: openApiSchema(ChannelCreateSchema) })
+  @ApiOkResponse(CHANNEL_DOC)
+  async create(
+    @CurrentCaller() caller: Caller,
+    @Body(new ZodPipe(ChannelCreateSchema)) body: ChannelCreateInput,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Channel> {
+    const channel = await this.notifier.request<Channel>(NotifierChannelSubjects.create, {
+      ownerId: caller.userId,
+      body,
+    });
+    res.status(201).location(`/api/v1/channels/${channel.id}`);
+    return channel;
+  }
+
+  @Get()
+  @ApiOkResponse({ description: '{ items: Channel[] }' })
+  list(@CurrentCaller() caller: Caller): Promise<{ items: Channel[] }> {
+    return this.notifier.request(NotifierChannelSubjects.list, { ownerId: caller.userId });
+  }
+
+  @Get(':id')
+  @ApiOkResponse(CHANNEL_DOC)
+  @ApiNotFoundResponse({ description: 'No channel of yours has this id.' })
+  get(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Channel> {
+    return this.notifier.request(NotifierChannelSubjects.get, {
+      ownerId: caller.userId,
+      channelId: id,
+    });
+  }
+
+  @Patch(':id')
+  @ApiOperation({
+    summary:
+      'Rename a channel or change its config; config merges, so secrets need not be repeated',
+  })
+  @ApiBody({ schema: openApiSchema(ChannelPatchSchema) })
+  @ApiOkResponse(CHANNEL_DOC)
+  update(
+    @CurrentCaller() caller: Caller,
+    @Param('id', IdParam) id: string,
+    @Body(new ZodPipe(ChannelPatchSchema)) body: ChannelPatchInput,
+  ): Promise<Channel> {
+    return this.notifier.request(NotifierChannelSubjects.update, {
+      ownerId: caller.userId,
+      channelId: id,
+      body,
+    });
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a channel; it is removed from every monitor that listed it' })
+  @ApiNoContentResponse()
+  async remove(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<void> {
+    await this.notifier.request(NotifierChannelSubjects.delete, {
+      ownerId: caller.userId,
+      channelId: id,
+    });
+    await this.registry.request(RegistrySubjects.removeChannel, {
+      ownerId: caller.userId,
+      channelId: id,
+    });
+  }
+
+  @Post(':id/test')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Send a test message now; answers the alert with the attempt recorded' })
+  @ApiOkResponse({
+    description: 'The test alert: { id, kind: "test", status, attempts, lastError, ... }',
+  })
+  test(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Alert> {
+    return this.notifier.request(
+      NotifierChannelSubjects.test,
+      { ownerId: caller.userId, channelId: id },
+      30_000,
+    );
+  }
+}

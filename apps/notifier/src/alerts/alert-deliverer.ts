@@ -1,0 +1,137 @@
+import { LockMode } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { ChannelEntity } from '../channels/channel.entity';
+import { CHANNEL_PROVIDERS } from '../channels/channels.service';
+import { type AlertMessage, ChannelProviders, DeliveryError } from '../channels/index';
+import { AlertEntity } from './alert.entity';
+
+export const ALERT_RETRY_POLICY = Symbol('ALERT_RETRY_POLICY');
+export interface AlertRetryPolicy {
+  /** Attempts before an alert is given up as failed. */
+  maxAttempts: number;
+  /** Wait before the second attempt; doubled for each further one. */
+  baseDelayMs: number;
+}
+
+/** How long a claimed alert is left alone by other deliverers before it counts as abandoned. */
+const CLAIM_MS = 60_000;
+const SWEEP_MS = 500;
+
+/**
+ * Sends pending alerts. An alert is claimed (its next attempt pushed past the claim time) in a
+ * short transaction, sent outside it, and its attempt recorded after; a notifier that dies
+ * mid-send leaves the claim to expire and the alert is sent again (at least once). Failures
+ * retry with exponential backoff up to `maxAttempts`; a receiver's permanent refusal stops at once.
+ */
+@Injectable()
+export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AlertDeliverer.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    private readonly em: EntityManager,
+    @Inject(CHANNEL_PROVIDERS) private readonly providers: ChannelProviders,
+    @Inject(ALERT_RETRY_POLICY) private readonly retry: AlertRetryPolicy,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.kick(), SWEEP_MS);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+    await this.providers.close();
+  }
+
+  kick(): void {
+    if (this.running || this.stopped) return;
+    this.running = this.deliverDue()
+      .catch((err: unknown) => this.logger.warn(`delivery pass failed: ${String(err)}`))
+      .finally(() => (this.running = undefined));
+  }
+
+  /** Delivers one alert now (a channel test), returning it with the outcome recorded. */
+  async deliverNow(alertId: string): Promise<AlertEntity> {
+    await this.attempt(alertId);
+    return this.em.fork().findOneOrFail(AlertEntity, { id: alertId });
+  }
+
+  private async deliverDue(): Promise<void> {
+    for (;;) {
+      const ids = await this.claimDue();
+      if (ids.length === 0 || this.stopped) return;
+      await Promise.all(ids.map((id) => this.attempt(id)));
+    }
+  }
+
+  private async claimDue(): Promise<string[]> {
+    return this.em.fork().transactional(async (em) => {
+      const now = new Date();
+      const due = await em
+        .createQueryBuilder(AlertEntity)
+        .where({ status: 'pending', nextAttemptAt: { $lte: now } })
+        .orderBy({ nextAttemptAt: 'asc' })
+        .limit(20)
+        // Skip rows another deliverer holds.
+        .setLockMode(LockMode.PESSIMISTIC_PARTIAL_WRITE)
+        .getResultList();
+      for (const alert of due) alert.nextAttemptAt = new Date(now.getTime() + CLAIM_MS);
+      return due.map((a) => a.id);
+    });
+  }
+
+  private async attempt(alertId: string): Promise<void> {
+    const em = this.em.fork();
+    const alert = await em.findOneOrFail(AlertEntity, { id: alertId });
+    if (alert.status !== 'pending') return;
+    const channel = await em.findOne(ChannelEntity, { id: alert.channelId });
+    const error = channel
+      ? await this.send(channel, alert)
+      : new DeliveryError('the channel was deleted', { retryable: false });
+    const now = new Date();
+    alert.attempts += 1;
+    alert.attemptLog = [
+      ...alert.attemptLog,
+      { at: now.toISOString(), ok: !error, error: error?.message ?? null },
+    ];
+    if (!error) {
+      alert.status = 'sent';
+      alert.sentAt = now;
+      alert.lastError = null;
+      alert.nextAttemptAt = null;
+    } else {
+      alert.lastError = error.message;
+      const giveUp = !error.retryable || alert.attempts >= this.retry.maxAttempts;
+      alert.status = giveUp ? 'failed' : 'pending';
+      alert.nextAttemptAt = giveUp
+        ? null
+        : new Date(now.getTime() + this.retry.baseDelayMs * 2 ** (alert.attempts - 1));
+    }
+    await em.flush();
+  }
+
+  private async send(channel: ChannelEntity, alert: AlertEntity): Promise<DeliveryError | null> {
+    const provider = this.providers.get(channel.type);
+    if (!provider)
+      return new DeliveryError(`no ${channel.type} provider is configured`, { retryable: false });
+    try {
+      await provider.send(channel.config, alert.message as unknown as AlertMessage);
+      return null;
+    } catch (err) {
+      return err instanceof DeliveryError
+        ? err
+        : new DeliveryError(`unexpected failure: ${String(err)}`);
+    }
+  }
+}

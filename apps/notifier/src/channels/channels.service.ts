@@ -1,0 +1,119 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Inject, Injectable } from '@nestjs/common';
+import { rpcProblem } from '@uptime/bus';
+import {
+  type Channel,
+  type ChannelCreateInput,
+  type ChannelPatchInput,
+  type FieldError,
+  Problems,
+} from '@uptime/contracts';
+import { randomUUID } from 'node:crypto';
+import { ChannelEntity } from './channel.entity';
+import { type AnyChannelProvider, ChannelProviders, validateChannelConfig } from './index';
+
+export const CHANNEL_PROVIDERS = Symbol('CHANNEL_PROVIDERS');
+const MAX_CHANNELS_PER_OWNER = 100;
+
+/** Channel CRUD; secrets are validated and stored, never returned. */
+@Injectable()
+export class ChannelsService {
+  constructor(
+    private readonly em: EntityManager,
+    @Inject(CHANNEL_PROVIDERS) private readonly providers: ChannelProviders,
+  ) {}
+
+  async create(ownerId: string, input: ChannelCreateInput): Promise<Channel> {
+    const em = this.em.fork();
+    const provider = this.providerOf(input.type);
+    const config = this.validConfig(provider, input.config);
+    if ((await em.count(ChannelEntity, { ownerId })) >= MAX_CHANNELS_PER_OWNER) {
+      throw rpcProblem(
+        Problems.conflict(`An account may have at most ${MAX_CHANNELS_PER_OWNER} channels.`),
+      );
+    }
+    const channel = new ChannelEntity();
+    channel.id = randomUUID();
+    channel.ownerId = ownerId;
+    channel.name = input.name;
+    channel.type = input.type;
+    channel.config = config;
+    await em.persistAndFlush(channel);
+    return this.toChannel(channel);
+  }
+
+  async list(ownerId: string): Promise<{ items: Channel[] }> {
+    const rows = await this.em
+      .fork()
+      .find(ChannelEntity, { ownerId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+    return { items: rows.map((r) => this.toChannel(r)) };
+  }
+
+  async get(ownerId: string, channelId: string): Promise<Channel> {
+    return this.toChannel(await this.owned(this.em.fork(), ownerId, channelId));
+  }
+
+  async update(ownerId: string, channelId: string, patch: ChannelPatchInput): Promise<Channel> {
+    const em = this.em.fork();
+    const channel = await this.owned(em, ownerId, channelId);
+    if (patch.config) {
+      const merged = { ...channel.config, ...patch.config };
+      channel.config = this.validConfig(this.providerOf(channel.type), merged);
+    }
+    if (patch.name !== undefined) channel.name = patch.name;
+    channel.updatedAt = new Date();
+    await em.flush();
+    return this.toChannel(channel);
+  }
+
+  async remove(ownerId: string, channelId: string): Promise<void> {
+    const em = this.em.fork();
+    await em.remove(await this.owned(em, ownerId, channelId)).flush();
+  }
+
+  /** Runs `fn` on the caller's channel in a transaction (e.g. to queue a test alert). */
+  async withChannel<T>(
+    ownerId: string,
+    channelId: string,
+    fn: (em: EntityManager, channel: ChannelEntity) => T,
+  ): Promise<T> {
+    return this.em
+      .fork()
+      .transactional(async (em) => fn(em, await this.owned(em, ownerId, channelId)));
+  }
+
+  /** The stored channel with its secrets, for delivery only. */
+  async owned(em: EntityManager, ownerId: string, channelId: string): Promise<ChannelEntity> {
+    const channel = await em.findOne(ChannelEntity, { id: channelId, ownerId });
+    if (!channel) throw rpcProblem(Problems.notFound('The channel'));
+    return channel;
+  }
+
+  private providerOf(type: string): AnyChannelProvider {
+    const provider = this.providers.get(type);
+    if (provider) return provider;
+    const why =
+      type === 'email'
+        ? 'email is not configured here (set SMTP_URL and MAIL_FROM)'
+        : `unknown type ${type}`;
+    throw rpcProblem(Problems.validation([{ field: 'type', message: why }]));
+  }
+
+  private validConfig(provider: AnyChannelProvider, config: unknown): Record<string, unknown> {
+    const validated = validateChannelConfig(provider, config);
+    if (!validated.ok) throw rpcProblem(Problems.validation(validated.errors as FieldError[]));
+    return validated.value;
+  }
+
+  private toChannel(row: ChannelEntity): Channel {
+    const provider = this.providers.get(row.type);
+    return {
+      id: row.id,
+      name: row.name,
+      type: row.type,
+      config: provider ? (provider.redact(row.config) as Record<string, unknown>) : {},
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
+    };
+  }
+}

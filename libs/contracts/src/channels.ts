@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+export const CHANNEL_TYPE_NAMES = ['email', 'webhook', 'slack'] as const;
+
+/** A channel as the API returns it: `config` without its write-only secrets. */
+export interface Channel {
+  id: string;
+  name: string;
+  type: (typeof CHANNEL_TYPE_NAMES)[number];
+  config: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One notification: what was sent where, and how delivery went. */
+export interface Alert {
+  id: string;
+  incidentId: string | null;
+  monitorId: string | null;
+  channelId: string;
+  kind: 'down' | 'degraded' | 'up' | 'test' | 'reminder';
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  sentAt: string | null;
+}
+
+export const ChannelCreateSchema = z
+  .object({
+    name: z
+      .string({ message: 'must be a string' })
+      .trim()
+      .min(1, 'is required')
+      .max(200, 'must be at most 200 characters'),
+    type: z.enum(CHANNEL_TYPE_NAMES, {
+      message: `must be one of ${CHANNEL_TYPE_NAMES.join(', ')}`,
+    }),
+    config: z.record(z.string(), z.unknown(), { message: 'must be an object' }),
+  })
+  .strict();
+export type ChannelCreateInput = z.output<typeof ChannelCreateSchema>;
+
+/** `config` merges field by field, so a patch need not repeat a secret it does not change. */
+export const ChannelPatchSchema = ChannelCreateSchema.omit({ type: true }).partial().strict();
+export type ChannelPatchInput = z.output<typeof ChannelPatchSchema>;
+
+export const NotifierChannelSubjects = {
+  create: 'notifier.channels.create',
+  list: 'notifier.channels.list',
+  get: 'notifier.channels.get',
+  update: 'notifier.channels.update',
+  delete: 'notifier.channels.delete',
+  test: 'notifier.channels.test',
+} as const;
+
+export const OwnedChannelRequestSchema = z
+  .object({ ownerId: z.uuid(), channelId: z.uuid() })
+  .strict();
+export const CreateChannelRequestSchema = z
+  .object({ ownerId: z.uuid(), body: ChannelCreateSchema })
+  .strict();
+export const UpdateChannelRequestSchema = z
+  .object({ ownerId: z.uuid(), channelId: z.uuid(), body: ChannelPatchSchema })
+  .strict();
+export const ListChannelsRequestSchema = z.object({ ownerId: z.uuid() }).strict();

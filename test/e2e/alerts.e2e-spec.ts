@@ -1,0 +1,357 @@
+import { type CheckResult, checkResultSubject, type Monitor } from '@uptime/contracts';
+import { simpleParser } from 'mailparser';
+import { connect, JSONCodec, type NatsConnection } from 'nats';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { SMTPServer } from 'smtp-server';
+import { verifyWebhookSignature } from '../../apps/notifier/src/channels/index';
+import { Pipeline } from '../support/pipeline';
+import { NATS_URL } from '../support/services';
+import { query } from '../support/test-database';
+import { waitFor } from '../support/wait-for';
+
+interface Delivery {
+  headers: IncomingMessage['headers'];
+  body: string;
+  payload: {
+    alert: { id: string; kind: string };
+    monitor: { id: string; name: string };
+    incident: { id: string } | null;
+  };
+}
+
+/** A webhook receiver on loopback that can be told to fail its next requests. */
+class WebhookReceiver {
+  readonly deliveries: Delivery[] = [];
+  failNext = 0;
+  requests = 0;
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
+
+  static async start(): Promise<WebhookReceiver> {
+    const holder: { r?: WebhookReceiver } = {};
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const r = holder.r!;
+        r.requests++;
+        if (r.failNext > 0) {
+          r.failNext--;
+          res.writeHead(503).end();
+          return;
+        }
+        r.deliveries.push({
+          headers: req.headers,
+          body,
+          payload: JSON.parse(body) as Delivery['payload'],
+        });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    holder.r = new WebhookReceiver(
+      server,
+      `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    );
+    return holder.r;
+  }
+
+  of(monitorId: string, kind?: string): Delivery[] {
+    return this.deliveries.filter(
+      (d) => d.payload.monitor.id === monitorId && (!kind || d.payload.alert.kind === kind),
+    );
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+describe('incidents and alerts', () => {
+  const pipeline = new Pipeline();
+  const secret = 'a-webhook-secret-of-some-length';
+  const mails: string[] = [];
+  let smtp: SMTPServer;
+  let receiver: WebhookReceiver;
+  let nc: NatsConnection;
+  let token: string;
+  let webhookId: string;
+
+  /** Results are published as a prober would, so the test controls every outcome and time. */
+  const publish = async (
+    monitor: Monitor,
+    outcome: 'up' | 'down',
+    minute: number,
+    id = randomUUID(),
+  ) => {
+    const at = new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
+    const result: CheckResult = {
+      id,
+      monitorId: monitor.id,
+      ownerId: monitor.ownerId,
+      region: 'nowhere',
+      scheduledAt: at,
+      startedAt: at,
+      outcome,
+      errorKind: outcome === 'down' ? 'http_status' : null,
+      httpStatus: outcome === 'down' ? 503 : 200,
+      latencyMs: 12,
+      timings: { dnsMs: 0, connectMs: 1, tlsMs: null, firstByteMs: 10, transferMs: 1 },
+      sizeBytes: 20,
+      message: outcome === 'down' ? 'HTTP status 503, expected 200-299' : null,
+      certificateExpiresAt: null,
+      onDemand: false,
+    };
+    await nc
+      .jetstream()
+      .publish(checkResultSubject('nowhere'), JSONCodec().encode(result), { msgID: id });
+    return id;
+  };
+
+  /** A monitor no prober runs (its region has none), so only the test's results reach it. */
+  const monitorWith = async (name: string, body: Record<string, unknown> = {}) => {
+    const res = await pipeline.api.post<Monitor>(
+      '/api/v1/monitors',
+      {
+        name,
+        url: `https://${name}.example.test/`,
+        regions: ['nowhere'],
+        channelIds: [webhookId],
+        ...body,
+      },
+      token,
+    );
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return res.body;
+  };
+
+  before(async () => {
+    smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData(stream, _session, done) {
+        let raw = '';
+        stream.on('data', (c: Buffer) => (raw += c.toString()));
+        stream.on('end', () => {
+          mails.push(raw);
+          done();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    const smtpPort = (smtp.server.address() as AddressInfo).port;
+    pipeline.notifierOverrides = {
+      smtpUrl: `smtp://127.0.0.1:${smtpPort}`,
+      mailFrom: 'alerts@uptime.test',
+    };
+    await pipeline.start({ probers: 0, schedulers: 0 });
+    receiver = await WebhookReceiver.start();
+    nc = await connect({ servers: NATS_URL });
+    token = (await pipeline.api.newUser('alerts')).accessToken;
+    const channel = await pipeline.api.post<{ id: string }>(
+      '/api/v1/channels',
+      { name: 'ops hook', type: 'webhook', config: { url: receiver.url, secret } },
+      token,
+    );
+    assert.equal(channel.status, 201, JSON.stringify(channel.body));
+    webhookId = channel.body.id;
+  });
+  after(async () => {
+    await nc?.close();
+    await pipeline.stop();
+    await receiver?.close();
+    await new Promise<void>((resolve) => smtp?.close(() => resolve()));
+  });
+
+  it('should keep channel secrets write-only and validate configs by field', async () => {
+    const got = await pipeline.api.get<{ config: Record<string, unknown> }>(
+      `/api/v1/channels/${webhookId}`,
+      token,
+    );
+    assert.equal(got.status, 200);
+    assert.deepEqual(got.body.config, { url: receiver.url });
+    const bad = await pipeline.api.post<{ errors: { field: string }[] }>(
+      '/api/v1/channels',
+      { name: 'x', type: 'webhook', config: { url: 'ftp://x', secret: 'short' } },
+      token,
+    );
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body.errors.map((e) => e.field).sort(), ['config.secret', 'config.url']);
+    const unknown = await pipeline.api.post(
+      '/api/v1/channels',
+      { name: 'x', type: 'pager', config: {} },
+      token,
+    );
+    assert.equal(unknown.status, 400);
+    const renamed = await pipeline.api.patch<{ name: string; config: object }>(
+      `/api/v1/channels/${webhookId}`,
+      { name: 'ops webhook' },
+      token,
+    );
+    assert.equal(renamed.body.name, 'ops webhook');
+    const stranger = await pipeline.api.newUser('channel-stranger');
+    assert.equal(
+      (await pipeline.api.get(`/api/v1/channels/${webhookId}`, stranger.accessToken)).status,
+      404,
+    );
+  });
+
+  it('should send a signed test message on request', async () => {
+    const res = await pipeline.api.post<{ status: string; attempts: number; kind: string }>(
+      `/api/v1/channels/${webhookId}/test`,
+      undefined,
+      token,
+    );
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.kind, 'test');
+    assert.equal(res.body.status, 'sent');
+    const test = receiver.deliveries.find((d) => d.payload.alert.kind === 'test')!;
+    assert.ok(verifyWebhookSignature(secret, test.headers, test.body));
+  });
+
+  it('should alert once when a monitor goes down and once when it recovers, each signed', async () => {
+    const monitor = await monitorWith('checkout');
+    await publish(monitor, 'down', 0);
+    const down = await waitFor('the down alert', () => receiver.of(monitor.id, 'down')[0]);
+    assert.ok(verifyWebhookSignature(secret, down.headers, down.body), 'valid X-Signature-256');
+    assert.ok(
+      !verifyWebhookSignature('another secret value!', down.headers, down.body),
+      'and not with another secret',
+    );
+    assert.equal(down.payload.monitor.name, 'checkout');
+    await publish(monitor, 'up', 1);
+    await waitFor('the up alert', () => receiver.of(monitor.id, 'up')[0]);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(receiver.of(monitor.id).length, 2, 'one down and one up, nothing else');
+  });
+
+  it('should open once and resolve once for a flapping target under the 4-of-5 rule', async () => {
+    const monitor = await monitorWith('flapping', {
+      alertPolicy: { failuresToOpen: 4, windowSize: 5, successesToResolve: 3 },
+    });
+    const outcomes = [
+      'up',
+      'down',
+      'up',
+      'down',
+      'down',
+      'down',
+      'up',
+      'down',
+      'up',
+      'up',
+      'up',
+      'down',
+      'up',
+    ] as const;
+    for (const [minute, outcome] of outcomes.entries()) await publish(monitor, outcome, minute);
+    await waitFor('the up alert', () => receiver.of(monitor.id, 'up')[0]);
+    await new Promise((r) => setTimeout(r, 1000));
+    const incidents = await pipeline.api.get<{ items: { state: string }[] }>(
+      `/api/v1/monitors/${monitor.id}/incidents`,
+      token,
+    );
+    assert.deepEqual(
+      incidents.body.items.map((i) => i.state),
+      ['resolved'],
+    );
+    assert.deepEqual(
+      receiver.of(monitor.id).map((d) => d.payload.alert.kind),
+      ['down', 'up'],
+    );
+  });
+
+  it('should retry a failing receiver with backoff and record every attempt', async () => {
+    const monitor = await monitorWith('retried');
+    receiver.failNext = 2;
+    await publish(monitor, 'down', 0);
+    await waitFor(
+      'the delivery after two failures',
+      () => receiver.of(monitor.id, 'down')[0],
+      15_000,
+    );
+    const [alert] = await query<{
+      attempts: number;
+      status: string;
+      attempt_log: { ok: boolean }[];
+      last_error: string | null;
+    }>(
+      pipeline.db.url,
+      `select attempts, status, attempt_log, last_error from notifier.alerts where monitor_id = $1 and kind = 'down'`,
+      [monitor.id],
+    );
+    assert.equal(alert!.attempts, 3);
+    assert.equal(alert!.status, 'sent');
+    assert.deepEqual(
+      alert!.attempt_log.map((a) => a.ok),
+      [false, false, true],
+    );
+    assert.equal(receiver.of(monitor.id, 'down').length, 1);
+  });
+
+  it('should send nothing twice when the notifier restarts mid-incident and results are redelivered', async () => {
+    const monitor = await monitorWith('restarted');
+    const downId = await publish(monitor, 'down', 0);
+    await waitFor('the down alert', () => receiver.of(monitor.id, 'down')[0]);
+    await pipeline.notifier!.close();
+    await pipeline.startNotifier();
+    await publish(monitor, 'down', 0, downId);
+    await publish(monitor, 'down', 1);
+    await publish(monitor, 'up', 2);
+    await waitFor('the up alert', () => receiver.of(monitor.id, 'up')[0]);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(
+      receiver.of(monitor.id).map((d) => d.payload.alert.kind),
+      ['down', 'up'],
+    );
+  });
+
+  it('should email a styled HTML and a plain-text message naming the monitor and the cause', async () => {
+    const email = await pipeline.api.post<{ id: string }>(
+      '/api/v1/channels',
+      { name: 'ops mail', type: 'email', config: { to: ['ops@example.test'] } },
+      token,
+    );
+    assert.equal(email.status, 201, JSON.stringify(email.body));
+    const monitor = await monitorWith('billing', { channelIds: [email.body.id] });
+    await publish(monitor, 'down', 0);
+    const raw = await waitFor('the email', () => mails.find((m) => m.includes('billing')));
+    const mail = await simpleParser(raw);
+    assert.match(mail.subject ?? '', /billing/);
+    assert.match(mail.subject ?? '', /down/i);
+    assert.ok(mail.html && mail.text, 'both parts');
+    assert.match(mail.text ?? '', /503/);
+    assert.match(String(mail.html), /billing/);
+  });
+
+  it('should drop a deleted channel from the monitors that listed it', async () => {
+    const monitor = await monitorWith('unhooked');
+    const channel = await pipeline.api.post<{ id: string }>(
+      '/api/v1/channels',
+      { name: 'temporary', type: 'webhook', config: { url: receiver.url, secret } },
+      token,
+    );
+    await pipeline.api.patch(
+      `/api/v1/monitors/${monitor.id}`,
+      { channelIds: [webhookId, channel.body.id] },
+      token,
+    );
+    assert.equal(
+      (await pipeline.api.delete(`/api/v1/channels/${channel.body.id}`, token)).status,
+      204,
+    );
+    const after = await pipeline.api.get<Monitor>(`/api/v1/monitors/${monitor.id}`, token);
+    assert.deepEqual(after.body.channelIds, [webhookId]);
+    assert.equal(
+      (await pipeline.api.get(`/api/v1/channels/${channel.body.id}`, token)).status,
+      404,
+    );
+  });
+});

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import { verifyWebhookSignature } from '../../apps/notifier/src/channels/index';
+import { ReminderClock } from '../../apps/notifier/src/incidents/reminder-clock';
 import { Pipeline } from '../support/pipeline';
 import { NATS_URL } from '../support/services';
 import { query } from '../support/test-database';
@@ -311,6 +312,70 @@ describe('incidents and alerts', () => {
       receiver.of(monitor.id).map((d) => d.payload.alert.kind),
       ['down', 'up'],
     );
+  });
+
+  it('should remind every renotifyMinutes while the incident stays open', async () => {
+    const monitor = await monitorWith('reminded', { alertPolicy: { renotifyMinutes: 5 } });
+    await publish(monitor, 'down', 0);
+    await waitFor('the down alert', () => receiver.of(monitor.id, 'down')[0]);
+    const clock = pipeline.notifier!.app.get(ReminderClock, { strict: false });
+    const later = (minutes: number) => new Date(Date.now() + minutes * 60_000);
+    assert.equal(await clock.tick(later(4)), 0, 'not before five minutes');
+    assert.ok((await clock.tick(later(6))) >= 1);
+    assert.equal(await clock.tick(later(7)), 0, 'not again within the next five minutes');
+    await waitFor('the reminder', () => receiver.of(monitor.id, 'reminder')[0]);
+    assert.equal(receiver.of(monitor.id, 'reminder').length, 1);
+  });
+
+  it('should list alerts by monitor and channel, and delete them by id, monitor and channel', async () => {
+    const monitor = await monitorWith('history');
+    await publish(monitor, 'down', 0);
+    await publish(monitor, 'up', 1);
+    await waitFor('two alerts', () => receiver.of(monitor.id).length === 2);
+    type Alerts = {
+      items: { id: string; kind: string; status: string; attempts: number; channelId: string }[];
+    };
+    const byMonitor = await pipeline.api.get<Alerts>(
+      `/api/v1/alerts?monitorId=${monitor.id}`,
+      token,
+    );
+    assert.deepEqual(byMonitor.body.items.map((a) => a.kind).sort(), ['down', 'up']);
+    assert.ok(
+      byMonitor.body.items.every(
+        (a) => a.status === 'sent' && a.attempts === 1 && a.channelId === webhookId,
+      ),
+    );
+    const byChannel = await pipeline.api.get<Alerts>(
+      `/api/v1/alerts?channelId=${webhookId}&limit=500`,
+      token,
+    );
+    assert.ok(byChannel.body.items.length >= 2);
+    assert.equal((await pipeline.api.get(`/api/v1/alerts?monitorId=nope`, token)).status, 400);
+    assert.equal(
+      (await pipeline.api.delete(`/api/v1/alerts/${byMonitor.body.items[0]!.id}`, token)).status,
+      204,
+    );
+    assert.equal(
+      (await pipeline.api.delete(`/api/v1/alerts/${byMonitor.body.items[0]!.id}`, token)).status,
+      404,
+    );
+    assert.equal(
+      (await pipeline.api.delete(`/api/v1/alerts?monitorId=${monitor.id}`, token)).status,
+      204,
+    );
+    assert.deepEqual(
+      (await pipeline.api.get<Alerts>(`/api/v1/alerts?monitorId=${monitor.id}`, token)).body.items,
+      [],
+    );
+    assert.equal(
+      (await pipeline.api.delete(`/api/v1/alerts?channelId=${webhookId}`, token)).status,
+      204,
+    );
+    assert.deepEqual(
+      (await pipeline.api.get<Alerts>(`/api/v1/alerts?channelId=${webhookId}`, token)).body.items,
+      [],
+    );
+    assert.equal((await pipeline.api.delete('/api/v1/alerts', token)).status, 400);
   });
 
   it('should email a styled HTML and a plain-text message naming the monitor and the cause', async () => {

@@ -20,6 +20,7 @@ import { ChecksController } from './checks/checks.controller';
 import { OnDemandCheck } from './checks/on-demand-check';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { METRICS_CLIENT } from './metrics-client';
+import { AlertsController } from './alerts/alerts.controller';
 import { ChannelsController } from './channels/channels.controller';
 import { IncidentsController } from './incidents/incidents.controller';
 import { MonitorStatus } from './monitors/monitor-status';
@@ -62,6 +63,7 @@ export class GatewayModule {
         DashboardController,
         IncidentsController,
         ChannelsController,
+        AlertsController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },

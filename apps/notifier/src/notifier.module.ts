@@ -9,11 +9,13 @@ import { NOTIFIER_CONFIG, type NotifierConfig } from './config';
 import { notifierOrmOptions } from './database/mikro-orm.config';
 import { ALERT_RETRY_POLICY, AlertDeliverer } from './alerts/alert-deliverer';
 import { AlertOutbox } from './alerts/alert-outbox';
+import { AlertsHandler } from './alerts/alerts.handler';
 import { ChannelsHandler } from './channels/channels.handler';
 import { CHANNEL_PROVIDERS, ChannelsService } from './channels/channels.service';
 import { createChannelProviders } from './channels/index';
 import { IncidentRecorder } from './incidents/incident-recorder';
 import { IncidentsHandler } from './incidents/incidents.handler';
+import { ReminderClock } from './incidents/reminder-clock';
 import { ResultConsumer } from './incidents/result-consumer';
 import { MonitorEventFollower } from './monitors/monitor-event-follower';
 import { MonitorProjection, REGISTRY_CLIENT } from './monitors/monitor-projection';
@@ -44,7 +46,7 @@ export class NotifierModule {
             ]),
         }),
       ],
-      controllers: [IncidentsHandler, ChannelsHandler],
+      controllers: [IncidentsHandler, ChannelsHandler, AlertsHandler],
       providers: [
         { provide: NOTIFIER_CONFIG, useValue: config },
         {
@@ -67,6 +69,7 @@ export class NotifierModule {
         MonitorProjection,
         IncidentRecorder,
         ResultConsumer,
+        ReminderClock,
         MonitorEventFollower,
       ],
     };

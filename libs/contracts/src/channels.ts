@@ -64,3 +64,41 @@ export const UpdateChannelRequestSchema = z
   .object({ ownerId: z.uuid(), channelId: z.uuid(), body: ChannelPatchSchema })
   .strict();
 export const ListChannelsRequestSchema = z.object({ ownerId: z.uuid() }).strict();
+
+export const NotifierAlertSubjects = {
+  list: 'notifier.alerts.list',
+  delete: 'notifier.alerts.delete',
+} as const;
+
+const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' });
+
+/** `GET /alerts` query. */
+export const AlertQuerySchema = z
+  .object({
+    monitorId: z.uuid({ message: 'must be a monitor id (UUID)' }).optional(),
+    channelId: z.uuid({ message: 'must be a channel id (UUID)' }).optional(),
+    from: isoTime.optional(),
+    to: isoTime.optional(),
+    limit: z.coerce
+      .number({ message: 'must be a number' })
+      .int()
+      .min(1, 'must be at least 1')
+      .max(500, 'must be at most 500')
+      .default(50),
+    cursor: z.string().max(512).optional(),
+  })
+  .strict();
+export type AlertQuery = z.output<typeof AlertQuerySchema>;
+export const ListAlertsRequestSchema = AlertQuerySchema.extend({ ownerId: z.uuid() }).strict();
+
+/** `DELETE /alerts/{id}`, or every alert of a monitor or of a channel. */
+export const DeleteAlertsQuerySchema = z
+  .object({
+    monitorId: z.uuid({ message: 'must be a monitor id (UUID)' }).optional(),
+    channelId: z.uuid({ message: 'must be a channel id (UUID)' }).optional(),
+  })
+  .strict();
+export const DeleteAlertsRequestSchema = DeleteAlertsQuerySchema.extend({
+  ownerId: z.uuid(),
+  alertId: z.uuid().optional(),
+}).strict();

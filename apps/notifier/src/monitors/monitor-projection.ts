@@ -11,7 +11,9 @@ export const REGISTRY_CLIENT = Symbol('REGISTRY_CLIENT');
 /**
  * The notifier's copy of what it needs of each monitor (name, URL, policy, channels), kept by
  * monitor events and filled from the registry the first time a monitor's result arrives (its
- * events may predate the stream's retention). It never reads the registry's tables.
+ * events may predate the stream's retention). It never reads the registry's tables. The event
+ * follower and the result consumer may both meet a new monitor at once: rows are created with
+ * "insert, or leave the existing one", then locked, so neither fails on the other's insert.
  */
 @Injectable()
 export class MonitorProjection {
@@ -19,13 +21,17 @@ export class MonitorProjection {
 
   /** Applies an event; an event older than the stored version changes nothing. */
   async applyEvent(em: EntityManager, event: MonitorChangedEvent): Promise<void> {
-    const row = await em.findOne(MonitorAlertStateEntity, { monitorId: event.monitorId });
-    if (row && row.version >= event.version) return;
     if (event.kind === 'deleted') {
-      if (row) em.remove(row);
+      await em.nativeDelete(MonitorAlertStateEntity, {
+        monitorId: event.monitorId,
+        version: { $lt: event.version },
+      });
       return;
     }
-    this.assign(em, row, event.monitor);
+    await this.insertIfMissing(em, event.monitor);
+    const row = await this.lock(em, event.monitorId);
+    if (!row || row.version >= event.version) return;
+    assign(row, event.monitor);
   }
 
   /** The monitor's row, locked for this transaction; fetched from the registry when unknown. */
@@ -34,40 +40,51 @@ export class MonitorProjection {
     monitorId: string,
     ownerId: string,
   ): Promise<MonitorAlertStateEntity | null> {
-    const row = await em.findOne(
-      MonitorAlertStateEntity,
-      { monitorId },
-      { lockMode: LockMode.PESSIMISTIC_WRITE },
-    );
+    const row = await this.lock(em, monitorId);
     if (row) return row;
     const monitor = await this.registry
       .request<Monitor>(RegistrySubjects.getMonitor, { ownerId, monitorId })
       .catch(() => undefined);
     if (!monitor) return null;
-    const created = this.assign(em, null, monitor);
-    await em.flush();
-    return created;
+    await this.insertIfMissing(em, monitor);
+    return this.lock(em, monitorId);
   }
 
-  private assign(
-    em: EntityManager,
-    row: MonitorAlertStateEntity | null,
-    monitor: Monitor,
-  ): MonitorAlertStateEntity {
-    const target = row ?? new MonitorAlertStateEntity();
-    target.monitorId = monitor.id;
-    target.ownerId = monitor.ownerId;
-    target.name = monitor.name;
-    target.url = monitor.url;
-    target.policy = monitor.alertPolicy;
-    target.channelIds = monitor.channelIds;
-    target.paused = monitor.paused;
-    target.version = monitor.version;
-    target.updatedAt = new Date();
-    if (!row) {
-      target.state = emptyAlertState() as unknown as Record<string, unknown>;
-      em.persist(target);
-    }
-    return target;
+  private lock(em: EntityManager, monitorId: string): Promise<MonitorAlertStateEntity | null> {
+    return em.findOne(
+      MonitorAlertStateEntity,
+      { monitorId },
+      { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+    );
   }
+
+  private async insertIfMissing(em: EntityManager, monitor: Monitor): Promise<void> {
+    await em.upsert(
+      MonitorAlertStateEntity,
+      {
+        monitorId: monitor.id,
+        ownerId: monitor.ownerId,
+        name: monitor.name,
+        url: monitor.url,
+        policy: monitor.alertPolicy,
+        channelIds: monitor.channelIds,
+        paused: monitor.paused,
+        version: monitor.version,
+        state: emptyAlertState() as unknown as Record<string, unknown>,
+        updatedAt: new Date(),
+      },
+      { onConflictFields: ['monitorId'], onConflictAction: 'ignore' },
+    );
+  }
+}
+
+function assign(row: MonitorAlertStateEntity, monitor: Monitor): void {
+  row.ownerId = monitor.ownerId;
+  row.name = monitor.name;
+  row.url = monitor.url;
+  row.policy = monitor.alertPolicy;
+  row.channelIds = monitor.channelIds;
+  row.paused = monitor.paused;
+  row.version = monitor.version;
+  row.updatedAt = new Date();
 }

@@ -1,0 +1,72 @@
+import { Controller, Delete, Get, HttpCode, Inject, Param, Query } from '@nestjs/common';
+import {
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  type Alert,
+  type AlertQuery,
+  AlertQuerySchema,
+  DeleteAlertsQuerySchema,
+  NotifierAlertSubjects,
+  type Page,
+} from '@uptime/contracts';
+import type { z } from 'zod';
+import { Authenticated, CurrentCaller } from '../auth/current-caller';
+import type { Caller } from '../auth/jwt.strategy';
+import { IdParam, ZodPipe } from '../http/validation';
+import { NOTIFIER_CLIENT, type NotifierClient } from '../notifier-client';
+
+@ApiTags('alerts')
+@Authenticated()
+@Controller('alerts')
+export class AlertsController {
+  constructor(@Inject(NOTIFIER_CLIENT) private readonly notifier: NotifierClient) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Your alerts (one per notification), newest first, with delivery status and attempts',
+  })
+  @ApiQuery({ name: 'monitorId', required: false })
+  @ApiQuery({ name: 'channelId', required: false })
+  @ApiQuery({ name: 'from', required: false })
+  @ApiQuery({ name: 'to', required: false })
+  @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'cursor', required: false })
+  @ApiOkResponse({
+    description:
+      '{ items: [{ id, incidentId, monitorId, channelId, kind, status, attempts, lastError, createdAt, sentAt }], nextCursor }',
+  })
+  list(
+    @CurrentCaller() caller: Caller,
+    @Query(new ZodPipe(AlertQuerySchema)) query: AlertQuery,
+  ): Promise<Page<Alert>> {
+    return this.notifier.request(NotifierAlertSubjects.list, { ownerId: caller.userId, ...query });
+  }
+
+  @Delete()
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Delete every alert of a monitor (?monitorId=) or of a channel (?channelId=)',
+  })
+  @ApiNoContentResponse()
+  async removeMany(
+    @CurrentCaller() caller: Caller,
+    @Query(new ZodPipe(DeleteAlertsQuerySchema)) query: z.output<typeof DeleteAlertsQuerySchema>,
+  ): Promise<void> {
+    await this.notifier.request(NotifierAlertSubjects.delete, { ownerId: caller.userId, ...query });
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiNoContentResponse()
+  async remove(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<void> {
+    await this.notifier.request(NotifierAlertSubjects.delete, {
+      ownerId: caller.userId,
+      alertId: id,
+    });
+  }
+}

@@ -1,0 +1,99 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { ContractPipe, rpcProblem } from '@uptime/bus';
+import {
+  type Alert,
+  DeleteAlertsRequestSchema,
+  ListAlertsRequestSchema,
+  NotifierAlertSubjects,
+  type Page,
+  Problems,
+} from '@uptime/contracts';
+import type { z } from 'zod';
+import { AlertEntity } from './alert.entity';
+import { toAlert } from './alert-view';
+
+/** The alert history: every notification with its delivery outcome, newest first. */
+@Controller()
+export class AlertsHandler {
+  constructor(private readonly em: EntityManager) {}
+
+  @MessagePattern(NotifierAlertSubjects.list)
+  async list(
+    @Payload(new ContractPipe(ListAlertsRequestSchema))
+    req: z.output<typeof ListAlertsRequestSchema>,
+  ): Promise<Page<Alert>> {
+    const after = decodeCursor(req.cursor);
+    const createdAt = {
+      ...(req.from ? { $gte: new Date(req.from) } : {}),
+      ...(req.to ? { $lt: new Date(req.to) } : {}),
+    };
+    const rows = await this.em.fork().find(
+      AlertEntity,
+      {
+        ownerId: req.ownerId,
+        ...(req.monitorId ? { monitorId: req.monitorId } : {}),
+        ...(req.channelId ? { channelId: req.channelId } : {}),
+        ...(Object.keys(createdAt).length ? { createdAt } : {}),
+        ...(after
+          ? {
+              $or: [{ createdAt: { $lt: after.t } }, { createdAt: after.t, id: { $lt: after.id } }],
+            }
+          : {}),
+      },
+      { orderBy: { createdAt: 'desc', id: 'desc' }, limit: req.limit + 1 },
+    );
+    const items = rows.slice(0, req.limit);
+    const last = items[items.length - 1];
+    const nextCursor =
+      rows.length > req.limit && last
+        ? Buffer.from(JSON.stringify({ t: last.createdAt.toISOString(), id: last.id })).toString(
+            'base64url',
+          )
+        : null;
+    return { items: items.map(toAlert), nextCursor };
+  }
+
+  /** Deletes one alert by id, or all of a monitor's or a channel's; answers how many went. */
+  @MessagePattern(NotifierAlertSubjects.delete)
+  async remove(
+    @Payload(new ContractPipe(DeleteAlertsRequestSchema))
+    req: z.output<typeof DeleteAlertsRequestSchema>,
+  ): Promise<{ deleted: number }> {
+    const by = req.alertId
+      ? { id: req.alertId }
+      : req.monitorId
+        ? { monitorId: req.monitorId }
+        : req.channelId
+          ? { channelId: req.channelId }
+          : null;
+    if (!by) {
+      throw rpcProblem(
+        Problems.validation([
+          { field: 'monitorId', message: 'name a monitorId or a channelId to delete their alerts' },
+        ]),
+      );
+    }
+    const deleted = await this.em.fork().nativeDelete(AlertEntity, { ownerId: req.ownerId, ...by });
+    if (req.alertId && deleted === 0) throw rpcProblem(Problems.notFound('The alert'));
+    return { deleted };
+  }
+}
+
+function decodeCursor(cursor: string | undefined): { t: Date; id: string } | undefined {
+  if (!cursor) return undefined;
+  try {
+    const { t, id } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      t: string;
+      id: string;
+    };
+    const at = new Date(t);
+    if (Number.isNaN(at.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error('bad cursor');
+    return { t: at, id };
+  } catch {
+    throw rpcProblem(
+      Problems.validation([{ field: 'cursor', message: 'is not a cursor this list returned' }]),
+    );
+  }
+}

@@ -396,6 +396,20 @@ describe('incidents and alerts', () => {
     assert.match(String(mail.html), /billing/);
   });
 
+  it("should refuse a monitor naming a channel that is not the caller's", async () => {
+    const stranger = await pipeline.api.newUser('channel-thief');
+    const res = await pipeline.api.post<{ errors: { field: string }[] }>(
+      '/api/v1/monitors',
+      { name: 'thief', url: 'https://thief.example.test/', channelIds: [webhookId] },
+      stranger.accessToken,
+    );
+    assert.equal(res.status, 400);
+    assert.deepEqual(
+      res.body.errors.map((e) => e.field),
+      ['channelIds[0]'],
+    );
+  });
+
   it('should drop a deleted channel from the monitors that listed it', async () => {
     const monitor = await monitorWith('unhooked');
     const channel = await pipeline.api.post<{ id: string }>(

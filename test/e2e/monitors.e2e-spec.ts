@@ -106,7 +106,7 @@ describe('monitors', () => {
           alertOnDegraded: true,
           renotifyMinutes: 30,
         },
-        channelIds: ['6f1c3c3e-8a0e-4f55-9a7e-3b0f7c2d9e11'],
+        channelIds: [],
         regions: ['eu-west', 'us-east'],
         paused: true,
       };

@@ -23,6 +23,7 @@ import { METRICS_CLIENT } from './metrics-client';
 import { AlertsController } from './alerts/alerts.controller';
 import { ChannelsController } from './channels/channels.controller';
 import { IncidentsController } from './incidents/incidents.controller';
+import { ChannelCheck } from './monitors/channel-check';
 import { MonitorStatus } from './monitors/monitor-status';
 import { NOTIFIER_CLIENT } from './notifier-client';
 import { MonitorsController } from './monitors/monitors.controller';
@@ -81,6 +82,7 @@ export class GatewayModule {
         },
         OnDemandCheck,
         MonitorStatus,
+        ChannelCheck,
         AccessTokens,
         JwtStrategy,
       ],

@@ -40,6 +40,7 @@ import { Authenticated, CurrentCaller } from '../auth/current-caller';
 import type { Caller } from '../auth/jwt.strategy';
 import { IdParam, openApiSchema, ValidatorPipe, ZodPipe } from '../http/validation';
 import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
+import { ChannelCheck } from './channel-check';
 import { MonitorStatus } from './monitor-status';
 import { MONITOR_PAGE_SCHEMA, MONITOR_SCHEMA } from './openapi-schemas';
 
@@ -50,6 +51,7 @@ export class MonitorsController {
   constructor(
     @Inject(REGISTRY_CLIENT) private readonly registry: RegistryClient,
     private readonly status: MonitorStatus,
+    private readonly channels: ChannelCheck,
   ) {}
 
   @Post()
@@ -62,6 +64,7 @@ export class MonitorsController {
     @Body(new ValidatorPipe(validateMonitorCreate)) spec: MonitorSpec,
     @Res({ passthrough: true }) res: Response,
   ): Promise<Monitor> {
+    await this.channels.assertOwned(caller.userId, spec.channelIds);
     const monitor = await this.registry.request<Monitor>(RegistrySubjects.createMonitor, {
       ownerId: caller.userId,
       body: spec,
@@ -108,11 +111,12 @@ export class MonitorsController {
   @ApiBody({ schema: openApiSchema(MonitorPatchSchema) })
   @ApiOkResponse({ schema: MONITOR_SCHEMA })
   @ApiNotFoundResponse({ description: 'No monitor of yours has this id.' })
-  update(
+  async update(
     @CurrentCaller() caller: Caller,
     @Param('id', IdParam) id: string,
     @Body(new ValidatorPipe(validateMonitorPatch)) patch: MonitorPatchInput,
   ): Promise<Monitor> {
+    await this.channels.assertOwned(caller.userId, patch.channelIds);
     return this.registry.request(RegistrySubjects.updateMonitor, {
       ownerId: caller.userId,
       monitorId: id,

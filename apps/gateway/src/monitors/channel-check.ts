@@ -1,0 +1,24 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type Channel, NotifierChannelSubjects } from '@uptime/contracts';
+import { invalid } from '../http/validation';
+import { NOTIFIER_CLIENT, type NotifierClient } from '../notifier-client';
+
+/** A monitor may only name channels its owner has: an unknown id is a 400, not a silent no-op. */
+@Injectable()
+export class ChannelCheck {
+  constructor(@Inject(NOTIFIER_CLIENT) private readonly notifier: NotifierClient) {}
+
+  async assertOwned(ownerId: string, channelIds: readonly string[] | undefined): Promise<void> {
+    if (!channelIds?.length) return;
+    const { items } = await this.notifier.request<{ items: Channel[] }>(
+      NotifierChannelSubjects.list,
+      { ownerId },
+    );
+    const owned = new Set(items.map((c) => c.id));
+    const errors = channelIds
+      .map((id, i) => ({ id, i }))
+      .filter(({ id }) => !owned.has(id))
+      .map(({ i }) => ({ field: `channelIds[${i}]`, message: 'is not one of your channels' }));
+    if (errors.length) throw invalid(errors);
+  }
+}

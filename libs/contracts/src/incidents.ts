@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageFields } from './monitor-requests';
 
 /** An incident as the API returns it. */
 export interface Incident {
@@ -20,13 +21,7 @@ export const NotifierSubjects = {
 export const IncidentQuerySchema = z
   .object({
     state: z.enum(['open', 'resolved'], { message: 'must be open or resolved' }).optional(),
-    limit: z.coerce
-      .number({ message: 'must be a number' })
-      .int('must be a whole number')
-      .min(1, 'must be at least 1')
-      .max(500, 'must be at most 500')
-      .default(50),
-    cursor: z.string().max(512, 'is not a valid cursor').optional(),
+    ...pageFields,
   })
   .strict();
 export type IncidentQuery = z.output<typeof IncidentQuerySchema>;

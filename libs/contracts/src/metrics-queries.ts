@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageFields } from './monitor-requests';
 import { CHECK_OUTCOMES, type CheckOutcome } from './checks';
 
 const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' });
@@ -10,13 +11,7 @@ export const ChecksQuerySchema = z
     to: isoTime.optional(),
     outcome: z.enum(CHECK_OUTCOMES, { message: 'must be up, degraded or down' }).optional(),
     sort: z.enum(['asc', 'desc'], { message: 'must be asc or desc' }).default('desc'),
-    limit: z.coerce
-      .number({ message: 'must be a number' })
-      .int('must be a whole number')
-      .min(1, 'must be at least 1')
-      .max(500, 'must be at most 500')
-      .default(50),
-    cursor: z.string().max(512, 'is not a valid cursor').optional(),
+    ...pageFields,
   })
   .strict();
 export type ChecksQuery = z.output<typeof ChecksQuerySchema>;

@@ -13,17 +13,18 @@ export const UpdateMonitorRequestSchema = z
   .object({ ownerId: z.uuid(), monitorId: z.uuid(), body: z.unknown() })
   .strict();
 
-export const PageQuerySchema = z
-  .object({
-    limit: z.coerce
-      .number({ message: 'must be a number' })
-      .int('must be a whole number')
-      .min(1, 'must be at least 1')
-      .max(500, 'must be at most 500')
-      .default(50),
-    cursor: z.string().max(512, 'is not a valid cursor').optional(),
-  })
-  .strict();
+/** `limit` and `cursor` of every list; each list adds its own filters. */
+export const pageFields = {
+  limit: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(500, 'must be at most 500')
+    .default(50),
+  cursor: z.string().max(512, 'is not a valid cursor').optional(),
+};
+
+export const PageQuerySchema = z.object(pageFields).strict();
 export type PageQuery = z.output<typeof PageQuerySchema>;
 
 export const ListMonitorsRequestSchema = PageQuerySchema.extend({ ownerId: z.uuid() }).strict();

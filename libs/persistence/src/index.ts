@@ -1,1 +1,2 @@
+export { type SchemaOwner, schemaOwnerOptions } from './orm-options';
 export { SchemaMigrator } from './schema-migrator';

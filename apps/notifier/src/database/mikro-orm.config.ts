@@ -1,5 +1,5 @@
-import { Migrator } from '@mikro-orm/migrations';
-import { type Options, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import type { Options } from '@mikro-orm/postgresql';
+import { schemaOwnerOptions } from '@uptime/persistence';
 import { NOTIFIER_ENTITIES } from './entities';
 import { NOTIFIER_MIGRATIONS } from './migrations';
 
@@ -7,23 +7,9 @@ import { NOTIFIER_MIGRATIONS } from './migrations';
 export const NOTIFIER_SCHEMA = 'notifier';
 
 export function notifierOrmOptions(databaseUrl: string): Options {
-  return {
-    driver: PostgreSqlDriver,
-    clientUrl: databaseUrl,
+  return schemaOwnerOptions(databaseUrl, {
     schema: NOTIFIER_SCHEMA,
     entities: NOTIFIER_ENTITIES,
-    extensions: [Migrator],
-    discovery: { requireEntitiesArray: true },
-    allowGlobalContext: false,
-    forceUtcTimezone: true,
-    pool: { min: 0, max: 10 },
-    migrations: {
-      tableName: 'mikro_orm_migrations',
-      migrationsList: NOTIFIER_MIGRATIONS,
-      transactional: true,
-      allOrNothing: true,
-      snapshot: false,
-      silent: true,
-    },
-  };
+    migrations: NOTIFIER_MIGRATIONS,
+  });
 }

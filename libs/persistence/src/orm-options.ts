@@ -1,0 +1,34 @@
+import type { EntityClass, MigrationObject } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { type Options, PostgreSqlDriver } from '@mikro-orm/postgresql';
+
+export interface SchemaOwner {
+  /** The PostgreSQL schema the app owns; no other app reads it. */
+  schema: string;
+  entities: EntityClass<unknown>[];
+  /** Listed explicitly so the build needs no file-system discovery; append, never edit. */
+  migrations: MigrationObject[];
+}
+
+/** MikroORM options of an app that owns one PostgreSQL schema. */
+export function schemaOwnerOptions(databaseUrl: string, owner: SchemaOwner): Options {
+  return {
+    driver: PostgreSqlDriver,
+    clientUrl: databaseUrl,
+    schema: owner.schema,
+    entities: owner.entities,
+    extensions: [Migrator],
+    discovery: { requireEntitiesArray: true },
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    pool: { min: 0, max: 10 },
+    migrations: {
+      tableName: 'mikro_orm_migrations',
+      migrationsList: owner.migrations,
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      silent: true,
+    },
+  };
+}

@@ -4,3 +4,4 @@ export { ensureDurableConsumer, ensureStream } from './jetstream';
 export { NATS_CONNECTION, connectBus, natsRoundTrip, type BusOptions } from './nats-connection';
 export { ContractPipe, natsResponderOptions, rpcProblem } from './rpc';
 export { natsReadiness } from './readiness';
+export { DurableFollower, type DurableFollowerOptions } from './durable-follower';

@@ -1,34 +1,25 @@
 import {
   Inject,
   Injectable,
-  Logger,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { ensureDurableConsumer, ensureStream, NATS_CONNECTION } from '@uptime/bus';
+import { DurableFollower, NATS_CONNECTION } from '@uptime/bus';
 import {
   DurableConsumers,
   type MonitorChangedEvent,
+  MonitorChangedEventSchema,
   MonitorEventStream,
   monitorEventSubject,
 } from '@uptime/contracts';
-import {
-  AckPolicy,
-  type ConsumerMessages,
-  DeliverPolicy,
-  JSONCodec,
-  type NatsConnection,
-} from 'nats';
+import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
+import type { ZodType } from 'zod';
 import { CheckStore } from '../checks/check-store';
-
-const codec = JSONCodec<MonitorChangedEvent>();
 
 /** Removes a deleted monitor's checks and rollups; durable, so a deletion during downtime is not missed. */
 @Injectable()
 export class DeletedMonitorCleaner implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(DeletedMonitorCleaner.name);
-  private messages?: ConsumerMessages;
-  private loop?: Promise<void>;
+  private follower?: DurableFollower;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -36,36 +27,22 @@ export class DeletedMonitorCleaner implements OnApplicationBootstrap, OnApplicat
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const jsm = await this.nc.jetstreamManager();
-    await ensureStream(jsm, MonitorEventStream);
-    const settings = {
-      durable_name: DurableConsumers.metricsMonitorEvents,
-      filter_subject: monitorEventSubject('deleted'),
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.New,
-    };
-    await ensureDurableConsumer(jsm, MonitorEventStream.name, settings);
-    const consumer = await this.nc
-      .jetstream()
-      .consumers.get(MonitorEventStream.name, DurableConsumers.metricsMonitorEvents);
-    this.messages = await consumer.consume();
-    this.loop = this.follow(this.messages);
+    this.follower = await DurableFollower.start(this.nc, {
+      name: DeletedMonitorCleaner.name,
+      stream: MonitorEventStream,
+      consumer: {
+        durable_name: DurableConsumers.metricsMonitorEvents,
+        filter_subject: monitorEventSubject('deleted'),
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.New,
+      },
+      schema: MonitorChangedEventSchema as unknown as ZodType<MonitorChangedEvent>,
+      handle: (event) => this.store.forgetMonitor(event.monitorId),
+      retryDelayMs: 5000,
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.messages?.close();
-    await this.loop;
-  }
-
-  private async follow(messages: ConsumerMessages): Promise<void> {
-    for await (const m of messages) {
-      try {
-        await this.store.forgetMonitor(codec.decode(m.data).monitorId);
-        m.ack();
-      } catch (err) {
-        this.logger.warn(`could not remove a deleted monitor's checks, retrying: ${String(err)}`);
-        m.nak(5000);
-      }
-    }
+    await this.follower?.close();
   }
 }

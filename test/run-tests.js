@@ -25,16 +25,19 @@ if (files.length === 0) {
   console.error('no test files found under dist/: run `npm run build` first');
   process.exit(1);
 }
+// No --test-force-exit: on Node 20 it can end a file before its later suites run, silently.
+// A file that leaves a handle open must fail instead, so a watchdog bounds the whole run.
+const WATCHDOG_MS = 30 * 60 * 1000;
 const result = spawnSync(
   process.execPath,
-  [
-    '--test',
-    '--test-concurrency=1',
-    '--test-timeout=180000',
-    '--test-force-exit',
-    '--test-reporter=spec',
-    ...files,
-  ],
-  { stdio: 'inherit', env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' } },
+  ['--test', '--test-concurrency=1', '--test-timeout=180000', '--test-reporter=spec', ...files],
+  {
+    stdio: 'inherit',
+    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+    timeout: WATCHDOG_MS,
+    killSignal: 'SIGKILL',
+  },
 );
+if (result.error)
+  console.error(`test run stopped: ${result.error.message} (watchdog ${WATCHDOG_MS / 60000} min)`);
 process.exit(result.status ?? 1);

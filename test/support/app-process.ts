@@ -19,17 +19,24 @@ export class AppProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  /** `app` is `platform` or an app folder name; env is added to a minimal environment. */
-  static start(app: string, env: Record<string, string>): AppProcess {
-    const child = spawn(process.execPath, [join(DIST, 'apps', app, 'src', 'main.js')], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        LOG_LEVEL: 'info',
-        ...env,
+  /**
+   * `app` is `platform` or an app folder name; env is added to a minimal environment; nodeArgs
+   * go to node itself (`--cpu-prof`).
+   */
+  static start(app: string, env: Record<string, string>, nodeArgs: string[] = []): AppProcess {
+    const child = spawn(
+      process.execPath,
+      [...nodeArgs, join(DIST, 'apps', app, 'src', 'main.js')],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '/tmp',
+          LOG_LEVEL: 'info',
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     return new AppProcess(app, child);
   }
 

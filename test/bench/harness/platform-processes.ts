@@ -1,0 +1,74 @@
+import { freePort } from '@uptime/embedded';
+import { randomBytes } from 'node:crypto';
+import { AppProcess } from '../../support/app-process';
+import type { BenchInfra } from './infra';
+
+export type PlatformMode = 'single' | 'per-app';
+
+const APPS = ['monitor-registry', 'metrics', 'notifier', 'prober', 'scheduler', 'gateway'] as const;
+
+/**
+ * The platform as an operator runs it: `npm start`'s single process, or one OS process per
+ * app, on the bench's own NATS, PostgreSQL database and data folder.
+ */
+export class PlatformProcesses {
+  private constructor(
+    readonly mode: PlatformMode,
+    readonly gatewayUrl: string,
+    private readonly processes: Map<string, AppProcess>,
+  ) {}
+
+  static async start(
+    mode: PlatformMode,
+    infra: BenchInfra,
+    env: Record<string, string> = {},
+  ): Promise<PlatformProcesses> {
+    const common = {
+      NATS_URL: infra.natsUrl,
+      DATABASE_URL: infra.db.url,
+      DATA_DIR: infra.dataDir,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      PROBE_ALLOW_PRIVATE: 'true',
+      AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+      LOG_LEVEL: 'warn',
+      ...env,
+    };
+    const processes = new Map<string, AppProcess>();
+    try {
+      if (mode === 'single') {
+        const port = await freePort();
+        const p = AppProcess.start('platform', { ...common, PORT: String(port) });
+        processes.set('platform', p);
+        await p.waitReady(`http://127.0.0.1:${port}`, 120_000);
+        return new PlatformProcesses(mode, `http://127.0.0.1:${port}`, processes);
+      }
+      let gatewayUrl = '';
+      for (const app of APPS) {
+        const port = await freePort();
+        const p = AppProcess.start(app, { ...common, PORT: String(port) });
+        processes.set(app, p);
+        await p.waitReady(`http://127.0.0.1:${port}`, 120_000);
+        if (app === 'gateway') gatewayUrl = `http://127.0.0.1:${port}`;
+      }
+      return new PlatformProcesses(mode, gatewayUrl, processes);
+    } catch (err) {
+      for (const p of processes.values()) await p.stop('SIGKILL').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** App name (or `platform`) to PID. */
+  get pids(): Map<string, number> {
+    return new Map([...this.processes].map(([name, p]) => [name, p.pid!]));
+  }
+
+  process(name: string): AppProcess | undefined {
+    return this.processes.get(name);
+  }
+
+  /** Stops in reverse start order with SIGTERM (drains), SIGKILL if one hangs. */
+  async stop(): Promise<void> {
+    for (const p of [...this.processes.values()].reverse())
+      await p.stop('SIGTERM', 60_000).catch(() => p.stop('SIGKILL').catch(() => undefined));
+  }
+}

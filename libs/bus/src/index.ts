@@ -5,3 +5,4 @@ export { NATS_CONNECTION, connectBus, natsRoundTrip, type BusOptions } from './n
 export { ContractPipe, natsResponderOptions, rpcProblem } from './rpc';
 export { natsReadiness } from './readiness';
 export { DurableFollower, type DurableFollowerOptions } from './durable-follower';
+export { JetStreamPublisher, PublishNotAcknowledged } from './jetstream-publisher';

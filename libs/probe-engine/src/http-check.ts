@@ -141,8 +141,7 @@ class CheckRun {
   /** Undefined keeps Node's default trust store; an extra CA must not replace the public roots. */
   readonly ca: (string | Buffer)[] | undefined;
   readonly signal: AbortSignal;
-  /** Rejects on abort, to race waits that cannot be cancelled themselves (DNS lookups). */
-  readonly aborted: Promise<never>;
+  private abortedPromise?: Promise<never>;
   phase: Phase = 'dns';
   timedOut = false;
   timings: CheckTimings = noTimings();
@@ -167,10 +166,6 @@ class CheckRun {
     this.allowPrivate = options.allowPrivate;
     this.ca = options.ca === undefined ? undefined : [...rootCertificates, options.ca];
     this.signal = this.controller.signal;
-    this.aborted = new Promise<never>((_, reject) => {
-      this.signal.addEventListener('abort', () => reject(new Error('check aborted')));
-    });
-    this.aborted.catch(() => undefined);
     this.signal.addEventListener('abort', () => this.destroySockets(new Error('check aborted')));
     this.timer = setTimeout(() => {
       this.timedOut = true;
@@ -179,6 +174,21 @@ class CheckRun {
     this.outer = options.signal;
     this.outer?.addEventListener('abort', this.cancel);
     if (this.outer?.aborted) this.cancel();
+  }
+
+  /**
+   * Rejects on abort, to race waits that cannot be cancelled themselves (DNS lookups). Made on
+   * first use: most checks dial an address and never need it.
+   */
+  get aborted(): Promise<never> {
+    if (!this.abortedPromise) {
+      this.abortedPromise = new Promise<never>((_, reject) => {
+        if (this.signal.aborted) reject(new Error('check aborted'));
+        this.signal.addEventListener('abort', () => reject(new Error('check aborted')));
+      });
+      this.abortedPromise.catch(() => undefined);
+    }
+    return this.abortedPromise;
   }
 
   get cancelled(): boolean {

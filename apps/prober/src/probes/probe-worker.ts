@@ -5,7 +5,12 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { ensureDurableConsumer, ensureStream, NATS_CONNECTION } from '@uptime/bus';
+import {
+  ensureDurableConsumer,
+  ensureStream,
+  JetStreamPublisher,
+  NATS_CONNECTION,
+} from '@uptime/bus';
 import {
   type CheckResult,
   CheckResultStream,
@@ -50,6 +55,10 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
   private readonly running = new Set<Promise<void>>();
+  private publisher?: JetStreamPublisher;
+  /** Jobs being checked now; one timer tells JetStream about all of them, not one per check. */
+  private readonly checking = new Set<JsMsg>();
+  private heartbeat?: NodeJS.Timeout;
   readonly counters: ProbeCounters = { checked: 0, stale: 0, malformed: 0, inFlight: 0 };
   private readonly checksTotal: Counter<'outcome'>;
   private readonly staleTotal: Counter;
@@ -96,6 +105,12 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
       max_deliver: 5,
     };
     await ensureDurableConsumer(jsm, ProbeJobStream.name, settings);
+    this.publisher = new JetStreamPublisher(this.nc);
+    // Long checks tell JetStream they are still being worked on, so they are not redelivered.
+    this.heartbeat = setInterval(
+      () => this.checking.forEach((m) => m.working()),
+      (this.config.ackWaitSeconds * 1000) / 2,
+    );
     const consumer = await this.nc.jetstream().consumers.get(ProbeJobStream.name, durable);
     this.messages = await consumer.consume({ max_messages: this.config.concurrency });
     this.loop = this.pull(this.messages);
@@ -106,6 +121,8 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
     await this.messages?.close();
     await this.loop;
     await Promise.allSettled([...this.running]);
+    clearInterval(this.heartbeat);
+    this.publisher?.close();
   }
 
   private async pull(messages: ConsumerMessages): Promise<void> {
@@ -132,13 +149,14 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
       return;
     }
     this.counters.inFlight++;
-    // Long checks tell JetStream they are still being worked on, so they are not redelivered.
-    const heartbeat = setInterval(() => m.working(), (this.config.ackWaitSeconds * 1000) / 2);
+    this.checking.add(m);
     try {
       const result = await runProbeJob(job, { allowPrivate: this.config.allowPrivate });
-      await this.nc
-        .jetstream()
-        .publish(checkResultSubject(job.region), resultCodec.encode(result), { msgID: result.id });
+      await this.publisher!.publish(
+        checkResultSubject(job.region),
+        resultCodec.encode(result),
+        result.id,
+      );
       m.ack();
       this.counters.checked++;
       this.checksTotal.inc({ outcome: result.outcome });
@@ -146,7 +164,7 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
       this.logger.warn(`check ${job.checkId} not completed, left for redelivery: ${String(err)}`);
       m.nak(1000);
     } finally {
-      clearInterval(heartbeat);
+      this.checking.delete(m);
       this.counters.inFlight--;
     }
   }

@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { ensureStream, NATS_CONNECTION } from '@uptime/bus';
+import { ensureStream, JetStreamPublisher, NATS_CONNECTION } from '@uptime/bus';
 import {
   type Monitor,
   type ProbeJob,
@@ -37,6 +37,7 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private publishing = Promise.resolve();
+  private publisher?: JetStreamPublisher;
   published = 0;
 
   constructor(
@@ -73,6 +74,7 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationBootstrap(): Promise<void> {
     await ensureStream(await this.nc.jetstreamManager(), ProbeJobStream);
+    this.publisher = new JetStreamPublisher(this.nc);
     this.wake();
   }
 
@@ -80,6 +82,7 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
     this.stopped = true;
     clearTimeout(this.timer);
     await this.publishing;
+    this.publisher?.close();
   }
 
   /** Re-plans the next wake-up (a monitor was added or changed). */
@@ -117,10 +120,10 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
       jobs.length > 0 && attempt <= PUBLISH_ATTEMPTS && !this.stopped;
       attempt++
     ) {
-      const js = this.nc.jetstream();
+      const publisher = this.publisher!;
       const results = await Promise.allSettled(
         jobs.map((job) =>
-          js.publish(probeJobSubject(job.region), codec.encode(job), { msgID: job.checkId }),
+          publisher.publish(probeJobSubject(job.region), codec.encode(job), job.checkId),
         ),
       );
       const failed = jobs.filter((_, i) => results[i]!.status === 'rejected');

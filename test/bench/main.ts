@@ -1,9 +1,12 @@
 import 'reflect-metadata';
 import { printTable, RESULTS_DIR, writeReport } from './harness/report';
 import { BenchOptions, type Scenario } from './scenarios/scenario';
+import { pipelineScenario } from './scenarios/pipeline';
 import { proberScenario } from './scenarios/prober';
+import { queriesScenario } from './scenarios/queries';
+import { alertScenario } from './scenarios/alert';
 
-const SCENARIOS: Scenario[] = [proberScenario];
+const SCENARIOS: Scenario[] = [proberScenario, pipelineScenario, queriesScenario, alertScenario];
 
 function usage(): string {
   return [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApiStack } from '../support/services';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { createTestDatabase, query, type TestDatabase } from '../support/test-database';
 
 interface Monitor extends Record<string, unknown> {
   id: string;
@@ -271,12 +271,12 @@ describe('monitors', () => {
       assert.equal(array.status, 400);
     });
 
-    it('should answer 413 to a body over 256 kB', async () => {
+    it('should answer 413 to a body over 1 MB', async () => {
       const res = await create({
         ...base,
         url: url(),
         method: 'POST',
-        body: 'x'.repeat(300 * 1024),
+        body: 'x'.repeat(1100 * 1024),
       });
       assert.equal(res.status, 413);
     });
@@ -456,6 +456,120 @@ describe('monitors', () => {
       const mine = await stack.api.get<Monitor>(path, owner.accessToken);
       assert.equal(mine.status, 200);
       assert.deepEqual(mine.body, m);
+    });
+  });
+  describe('bulk create', () => {
+    const bulk = (monitors: unknown, token = owner.accessToken) =>
+      stack.api.post<{ items: Monitor[] } & ProblemBody>(
+        '/api/v1/monitors/bulk',
+        { monitors },
+        token,
+      );
+    const countOwned = async (token: string) => {
+      let total = 0;
+      let cursor: string | null = null;
+      do {
+        const page: { body: Page } = await stack.api.get<Page>(
+          `/api/v1/monitors?limit=500${cursor ? `&cursor=${cursor}` : ''}`,
+          token,
+        );
+        total += page.body.items.length;
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      return total;
+    };
+
+    it('should create every monitor of the request, each with its own id and event', async () => {
+      const user = await stack.api.newUser('bulk');
+      const monitors = Array.from({ length: 300 }, (_, i) => ({
+        name: `Bulk ${i}`,
+        url: `https://bulk-${i}.example.test/health`,
+        intervalSeconds: 30,
+      }));
+      const res = await bulk(monitors, user.accessToken);
+      assert.equal(res.status, 201);
+      assert.equal(res.body.items.length, 300);
+      assert.equal(new Set(res.body.items.map((m) => m.id)).size, 300);
+      assert.deepEqual(
+        res.body.items.map((m) => m.url),
+        monitors.map((m) => m.url),
+      );
+      assert.ok(res.body.items.every((m) => m.intervalSeconds === 30 && m.status === 'pending'));
+      assert.equal(await countOwned(user.accessToken), 300);
+      const [events] = await query<{ n: string }>(
+        db.url,
+        `select count(*) as n from registry.monitor_event_outbox where kind = 'created' and monitor_id = any($1::uuid[])`,
+        [res.body.items.map((m) => m.id)],
+      );
+      assert.equal(Number(events!.n), 300);
+    });
+
+    it('should create nothing when one monitor is invalid, and name its field', async () => {
+      const user = await stack.api.newUser('bulk-invalid');
+      const res = await bulk(
+        [
+          { name: 'Fine', url: 'https://fine.example.test/' },
+          { name: 'Broken', url: 'ftp://broken.example.test/' },
+          { name: 'Slow', url: 'https://slow.example.test/', intervalSeconds: 1 },
+        ],
+        user.accessToken,
+      );
+      assert.equal(res.status, 400);
+      assert.equal(res.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+      const fields = res.body.errors!.map((e) => e.field);
+      assert.ok(fields.includes('monitors[1].url'), fields.join());
+      assert.ok(fields.includes('monitors[2].intervalSeconds'), fields.join());
+      assert.ok(!fields.some((f) => f.startsWith('monitors[0]')));
+      assert.equal(await countOwned(user.accessToken), 0);
+    });
+
+    it('should refuse two entries with the same method and URL', async () => {
+      const res = await bulk([
+        { name: 'A', url: 'https://twice.example.test/' },
+        { name: 'B', url: 'https://twice.example.test/' },
+      ]);
+      assert.equal(res.status, 400);
+      assert.deepEqual(
+        res.body.errors!.map((e) => e.field),
+        ['monitors[1].url'],
+      );
+    });
+
+    it('should answer 409 and create nothing when one target is already monitored', async () => {
+      const user = await stack.api.newUser('bulk-dup');
+      const first = await create(
+        { name: 'Old', url: 'https://old.example.test/' },
+        user.accessToken,
+      );
+      assert.equal(first.status, 201);
+      const res = await bulk(
+        [
+          { name: 'New', url: 'https://new.example.test/' },
+          { name: 'Old again', url: 'https://old.example.test/' },
+        ],
+        user.accessToken,
+      );
+      assert.equal(res.status, 409);
+      assert.match(JSON.stringify(res.body), /monitors\[1\]/);
+      assert.equal(await countOwned(user.accessToken), 1);
+    });
+
+    it('should refuse a missing, empty or oversized list with the field named', async () => {
+      for (const monitors of [undefined, [], 'nope', Array.from({ length: 1001 }, () => ({}))]) {
+        const res = await bulk(monitors);
+        assert.equal(res.status, 400, JSON.stringify(monitors)?.slice(0, 40));
+        assert.deepEqual(
+          res.body.errors!.map((e) => e.field),
+          ['monitors'],
+        );
+      }
+    });
+
+    it('should need a token', async () => {
+      const res = await stack.api.post('/api/v1/monitors/bulk', {
+        monitors: [{ name: 'A', url: 'https://a.example.test/' }],
+      });
+      assert.equal(res.status, 401);
     });
   });
 });

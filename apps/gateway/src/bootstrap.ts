@@ -23,7 +23,8 @@ export function startGateway(
 }
 
 function configureHttp(app: NestExpressApplication): void {
-  app.useBodyParser('json', { limit: '256kb' });
+  // 1 MB: a bulk create of up to 1,000 monitors; one monitor is far smaller.
+  app.useBodyParser('json', { limit: '1mb' });
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');

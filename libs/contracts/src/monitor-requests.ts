@@ -9,6 +9,9 @@ export type OwnedMonitorRequest = z.output<typeof OwnedMonitorRequestSchema>;
 export const CreateMonitorRequestSchema = z
   .object({ ownerId: z.uuid(), body: z.unknown() })
   .strict();
+export const CreateMonitorsRequestSchema = z
+  .object({ ownerId: z.uuid(), bodies: z.array(z.unknown()).min(1).max(1000) })
+  .strict();
 export const UpdateMonitorRequestSchema = z
   .object({ ownerId: z.uuid(), monitorId: z.uuid(), body: z.unknown() })
   .strict();
@@ -31,6 +34,17 @@ export const ListMonitorsRequestSchema = PageQuerySchema.extend({ ownerId: z.uui
 export const ListActiveMonitorsRequestSchema = PageQuerySchema.extend({
   limit: z.number().int().min(1).max(5000).default(1000),
 }).strict();
+export const ListMonitorSummariesRequestSchema = ListMonitorsRequestSchema.extend({
+  limit: z.number().int().min(1).max(5000).default(1000),
+}).strict();
+
+/** What an overview shows of a monitor; a page of 1,000 is ~100 kB where full monitors are ~700 kB. */
+export interface MonitorSummary {
+  id: string;
+  name: string;
+  url: string;
+  paused: boolean;
+}
 
 export interface Page<T> {
   items: T[];

@@ -375,6 +375,43 @@ export function validateMonitorCreate(body: unknown): Validated<MonitorSpec> {
   return errors.length ? { ok: false, errors } : { ok: true, value: spec };
 }
 
+/** At most this many monitors per bulk create: one transaction, one request a few hundred KB. */
+export const MAX_MONITORS_PER_BULK = 1000;
+
+/**
+ * Validates `{ monitors: [...] }` for a bulk create: every monitor as `validateMonitorCreate`
+ * does, errors named `monitors[i].field`, and two entries with the same method and URL refused.
+ */
+export function validateMonitorCreateMany(body: unknown): Validated<MonitorSpec[]> {
+  const list = isPlainObject(body) ? body.monitors : undefined;
+  if (!Array.isArray(list)) {
+    return { ok: false, errors: [{ field: 'monitors', message: 'must be an array of monitors' }] };
+  }
+  if (list.length === 0 || list.length > MAX_MONITORS_PER_BULK) {
+    const message = `must hold 1 to ${MAX_MONITORS_PER_BULK} monitors, got ${list.length}`;
+    return { ok: false, errors: [{ field: 'monitors', message }] };
+  }
+  const extra = Object.keys(body as object).filter((k) => k !== 'monitors');
+  const errors: FieldError[] = extra.map((field) => ({ field, message: 'is not a known field' }));
+  const specs: MonitorSpec[] = [];
+  const seen = new Map<string, number>();
+  list.forEach((item, i) => {
+    const validated = validateMonitorCreate(item);
+    if (!validated.ok) {
+      errors.push(...validated.errors.map((e) => ({ ...e, field: `monitors[${i}].${e.field}` })));
+      return;
+    }
+    const key = `${validated.value.method} ${validated.value.url}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      const message = `has the same method and URL as monitors[${first}]`;
+      errors.push({ field: `monitors[${i}].url`, message });
+    } else seen.set(key, i);
+    specs.push(validated.value);
+  });
+  return errors.length ? { ok: false, errors } : { ok: true, value: specs };
+}
+
 /** Shape-checks a patch; the cross-field rules run once it is merged into the stored monitor. */
 export function validateMonitorPatch(body: unknown): Validated<MonitorPatchInput> {
   const readOnly = readOnlyErrors(body);

@@ -9,7 +9,10 @@ export const RegistrySubjects = {
   logout: 'registry.auth.logout',
   getUser: 'registry.users.get',
   createMonitor: 'registry.monitors.create',
+  createMonitors: 'registry.monitors.create-many',
   listMonitors: 'registry.monitors.list',
+  /** Id, name, URL and paused of an owner's monitors, in big pages: overviews such as the dashboard. */
+  listMonitorSummaries: 'registry.monitors.summaries',
   getMonitor: 'registry.monitors.get',
   updateMonitor: 'registry.monitors.update',
   deleteMonitor: 'registry.monitors.delete',

@@ -16,6 +16,8 @@ export class PlatformProcesses {
     readonly mode: PlatformMode,
     readonly gatewayUrl: string,
     private readonly processes: Map<string, AppProcess>,
+    /** App name (or `platform`) to its base URL (health, /metrics). */
+    readonly urls: Map<string, string>,
   ) {}
 
   static async start(
@@ -34,13 +36,15 @@ export class PlatformProcesses {
       ...env,
     };
     const processes = new Map<string, AppProcess>();
+    const urls = new Map<string, string>();
     try {
       if (mode === 'single') {
         const port = await freePort();
         const p = AppProcess.start('platform', { ...common, PORT: String(port) });
         processes.set('platform', p);
         await p.waitReady(`http://127.0.0.1:${port}`, 120_000);
-        return new PlatformProcesses(mode, `http://127.0.0.1:${port}`, processes);
+        urls.set('platform', `http://127.0.0.1:${port}`);
+        return new PlatformProcesses(mode, `http://127.0.0.1:${port}`, processes, urls);
       }
       let gatewayUrl = '';
       for (const app of APPS) {
@@ -48,13 +52,19 @@ export class PlatformProcesses {
         const p = AppProcess.start(app, { ...common, PORT: String(port) });
         processes.set(app, p);
         await p.waitReady(`http://127.0.0.1:${port}`, 120_000);
+        urls.set(app, `http://127.0.0.1:${port}`);
         if (app === 'gateway') gatewayUrl = `http://127.0.0.1:${port}`;
       }
-      return new PlatformProcesses(mode, gatewayUrl, processes);
+      return new PlatformProcesses(mode, gatewayUrl, processes, urls);
     } catch (err) {
       for (const p of processes.values()) await p.stop('SIGKILL').catch(() => undefined);
       throw err;
     }
+  }
+
+  /** Where an app's Prometheus metrics are: its own port, or the single process's. */
+  metricsUrl(app: string): string {
+    return `${this.urls.get(app) ?? this.urls.get('platform')}/metrics`;
   }
 
   /** App name (or `platform`) to PID. */

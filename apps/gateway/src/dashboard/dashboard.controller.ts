@@ -2,8 +2,8 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   MetricsSubjects,
-  type Monitor,
   type MonitorLatest,
+  type MonitorSummary,
   type Page,
   RegistrySubjects,
 } from '@uptime/contracts';
@@ -64,15 +64,15 @@ export class DashboardController {
     };
   }
 
-  private async allMonitors(ownerId: string): Promise<Monitor[]> {
-    const monitors: Monitor[] = [];
+  /** Summaries, not full monitors: the dashboard shows four fields, in pages of up to 5,000. */
+  private async allMonitors(ownerId: string): Promise<MonitorSummary[]> {
+    const monitors: MonitorSummary[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.registry.request<Page<Monitor>>(RegistrySubjects.listMonitors, {
-        ownerId,
-        limit: 500,
-        cursor,
-      });
+      const page = await this.registry.request<Page<MonitorSummary>>(
+        RegistrySubjects.listMonitorSummaries,
+        { ownerId, limit: 5000, cursor },
+      );
       monitors.push(...page.items);
       cursor = page.nextCursor ?? undefined;
     } while (cursor);

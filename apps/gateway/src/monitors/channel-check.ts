@@ -9,16 +9,30 @@ export class ChannelCheck {
   constructor(@Inject(NOTIFIER_CLIENT) private readonly notifier: NotifierClient) {}
 
   async assertOwned(ownerId: string, channelIds: readonly string[] | undefined): Promise<void> {
-    if (!channelIds?.length) return;
+    await this.assertOwnedByEach(ownerId, [channelIds ?? []], () => '');
+  }
+
+  /** For several monitors at once (a bulk create): one lookup, errors named `monitors[i].…`. */
+  async assertOwnedByEach(
+    ownerId: string,
+    lists: readonly (readonly string[])[],
+    prefix: (i: number) => string = (i) => `monitors[${i}].`,
+  ): Promise<void> {
+    if (!lists.some((l) => l.length)) return;
     const { items } = await this.notifier.request<{ items: Channel[] }>(
       NotifierChannelSubjects.list,
       { ownerId },
     );
     const owned = new Set(items.map((c) => c.id));
-    const errors = channelIds
-      .map((id, i) => ({ id, i }))
-      .filter(({ id }) => !owned.has(id))
-      .map(({ i }) => ({ field: `channelIds[${i}]`, message: 'is not one of your channels' }));
+    const errors = lists.flatMap((channelIds, m) =>
+      channelIds
+        .map((id, i) => ({ id, i }))
+        .filter(({ id }) => !owned.has(id))
+        .map(({ i }) => ({
+          field: `${prefix(m)}channelIds[${i}]`,
+          message: 'is not one of your channels',
+        })),
+    );
     if (errors.length) throw invalid(errors);
   }
 }

@@ -32,17 +32,21 @@ import {
   type PageQuery,
   PageQuerySchema,
   RegistrySubjects,
+  MAX_MONITORS_PER_BULK,
   validateMonitorCreate,
+  validateMonitorCreateMany,
   validateMonitorPatch,
 } from '@uptime/contracts';
 import type { Response } from 'express';
 import { Authenticated, CurrentCaller } from '../auth/current-caller';
 import type { Caller } from '../auth/jwt.strategy';
-import { IdParam, openApiSchema, ValidatorPipe, ZodPipe } from '../http/validation';
+import { IdParam, invalid, openApiSchema, ValidatorPipe, ZodPipe } from '../http/validation';
 import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
 import { ChannelCheck } from './channel-check';
 import { MonitorStatus } from './monitor-status';
 import { MONITOR_PAGE_SCHEMA, MONITOR_SCHEMA } from './openapi-schemas';
+
+const MAX_BULK_BYTES = 900_000;
 
 @ApiTags('monitors')
 @Authenticated()
@@ -71,6 +75,48 @@ export class MonitorsController {
     });
     res.location(`/api/v1/monitors/${monitor.id}`);
     return monitor;
+  }
+
+  @Post('bulk')
+  @ApiOperation({
+    summary: 'Create up to 1,000 monitors at once, all or none (imports, monitors as code)',
+  })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['monitors'],
+      properties: {
+        monitors: {
+          type: 'array',
+          minItems: 1,
+          maxItems: MAX_MONITORS_PER_BULK,
+          items: openApiSchema(MonitorCreateSchema),
+        },
+      },
+    },
+  })
+  @ApiCreatedResponse({
+    schema: { type: 'object', properties: { items: { type: 'array', items: MONITOR_SCHEMA } } },
+  })
+  @ApiConflictResponse({ description: 'You already monitor one of these methods and URLs.' })
+  async createMany(
+    @CurrentCaller() caller: Caller,
+    @Body(new ValidatorPipe(validateMonitorCreateMany)) specs: MonitorSpec[],
+  ): Promise<{ items: Monitor[] }> {
+    // NATS carries at most 1 MB per message; monitors with large bodies must come in fewer.
+    const bytes = Buffer.byteLength(JSON.stringify(specs));
+    if (bytes > MAX_BULK_BYTES) {
+      const message = `are ${bytes} bytes together, above ${MAX_BULK_BYTES}: send fewer per request`;
+      throw invalid([{ field: 'monitors', message }]);
+    }
+    await this.channels.assertOwnedByEach(
+      caller.userId,
+      specs.map((s) => s.channelIds),
+    );
+    return this.registry.request<{ items: Monitor[] }>(RegistrySubjects.createMonitors, {
+      ownerId: caller.userId,
+      bodies: specs,
+    });
   }
 
   @Get()

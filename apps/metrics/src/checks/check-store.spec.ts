@@ -102,7 +102,7 @@ describe('CheckStore over embedded ClickHouse', () => {
         },
       );
 
-    it('creates the raw table, both rollups, the views that feed them and the deleted-monitor list', async () => {
+    it('creates the raw table, both rollups, the latest checks, the views that feed them and the deleted-monitor list', async () => {
       const names = (await schemaOf()).map((t) => t.name);
       assert.deepEqual(names, [
         'checks',
@@ -110,6 +110,8 @@ describe('CheckStore over embedded ClickHouse', () => {
         'checks_1h_mv',
         'checks_1m',
         'checks_1m_mv',
+        'checks_latest',
+        'checks_latest_mv',
         'deleted_monitors',
       ]);
     });
@@ -437,6 +439,21 @@ describe('CheckStore over embedded ClickHouse', () => {
         },
       ]);
       assert.deepEqual(await store.latest([]), []);
+    });
+
+    it('fills the latest checks from the raw table in a database that predates them', async () => {
+      const m = randomUUID();
+      const newest = down(m, { scheduledAt: ago(2 * MINUTE), latencyMs: 42 });
+      await store.insert([check(m, { scheduledAt: ago(3 * MINUTE) }), newest]);
+      const before = await store.latest([m], NOW);
+      await client.command({ query: `DROP TABLE ${DATABASE}.checks_latest_mv` });
+      await client.command({ query: `DROP TABLE ${DATABASE}.checks_latest` });
+
+      await migrateClickHouse(client, { database: DATABASE, rawRetentionDays: 3650 });
+
+      assert.deepEqual(await store.latest([m], NOW), before);
+      assert.equal(before[0]?.lastCheckedAt, newest.startedAt);
+      assert.equal((await store.stats(m, '1h', NOW)).currentStatus, 'down');
     });
   });
 

@@ -4,9 +4,12 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { ContractPipe } from '@uptime/bus';
 import {
   CreateMonitorRequestSchema,
+  CreateMonitorsRequestSchema,
   ListActiveMonitorsRequestSchema,
   ListMonitorsRequestSchema,
+  ListMonitorSummariesRequestSchema,
   type Monitor,
+  type MonitorSummary,
   type OwnedMonitorRequest,
   OwnedMonitorRequestSchema,
   type Page,
@@ -34,6 +37,15 @@ export class MonitorsHandler {
     return this.monitors.create(req.ownerId, req.body);
   }
 
+  @MessagePattern(RegistrySubjects.createMonitors)
+  @CreateRequestContext()
+  async createMany(
+    @Payload(new ContractPipe(CreateMonitorsRequestSchema))
+    req: z.output<typeof CreateMonitorsRequestSchema>,
+  ): Promise<{ items: Monitor[] }> {
+    return { items: await this.monitors.createMany(req.ownerId, req.bodies) };
+  }
+
   @MessagePattern(RegistrySubjects.listMonitors)
   @CreateRequestContext()
   list(
@@ -41,6 +53,15 @@ export class MonitorsHandler {
     req: z.output<typeof ListMonitorsRequestSchema>,
   ): Promise<Page<Monitor>> {
     return this.monitors.list(req.ownerId, req.limit, req.cursor);
+  }
+
+  @MessagePattern(RegistrySubjects.listMonitorSummaries)
+  @CreateRequestContext()
+  summaries(
+    @Payload(new ContractPipe(ListMonitorSummariesRequestSchema))
+    req: z.output<typeof ListMonitorSummariesRequestSchema>,
+  ): Promise<Page<MonitorSummary>> {
+    return this.monitors.summaries(req.ownerId, req.limit, req.cursor);
   }
 
   @MessagePattern(RegistrySubjects.getMonitor)

@@ -12,14 +12,16 @@ import {
   CheckResultStream,
   DurableConsumers,
 } from '@uptime/contracts';
-import { AckPolicy, DeliverPolicy, JSONCodec, type NatsConnection } from 'nats';
+import { AckPolicy, DeliverPolicy, type JsMsg, JSONCodec, type NatsConnection } from 'nats';
 import { IncidentRecorder } from './incident-recorder';
 
 const codec = JSONCodec<unknown>();
+/** Results applied per transaction. */
+const BATCH = 500;
 
 /**
- * The notifier's durable cursor on CHECK_RESULTS. Results are applied one at a time in stream
- * order (a monitor's results arrive in scheduled order), each acked only after its transaction
+ * The notifier's durable cursor on CHECK_RESULTS. Results are applied a batch at a time in stream
+ * order (a monitor's results arrive in scheduled order), acked only after their transaction
  * committed; a failure leaves the result to be redelivered.
  */
 @Injectable()
@@ -51,29 +53,45 @@ export class ResultConsumer implements OnApplicationBootstrap, OnApplicationShut
     await this.loop;
   }
 
+  /**
+   * The batch in one transaction; if that fails (one bad result, a lost connection), each result
+   * on its own, so one result never holds the others back.
+   */
+  private async apply(batch: { m: JsMsg; result: CheckResult }[]): Promise<void> {
+    try {
+      await this.recorder.recordMany(batch.map((b) => b.result));
+      for (const { m } of batch) m.ack();
+      return;
+    } catch (err) {
+      this.logger.warn(
+        `a batch of ${batch.length} results failed, applying one by one: ${String(err)}`,
+      );
+    }
+    for (const { m, result } of batch) {
+      try {
+        await this.recorder.record(result);
+        m.ack();
+      } catch (err) {
+        this.logger.warn(`result ${result.id} not applied, will be redelivered: ${String(err)}`);
+        m.nak(2000);
+      }
+    }
+  }
+
   private async run(): Promise<void> {
     const consumer = await this.nc
       .jetstream()
       .consumers.get(CheckResultStream.name, DurableConsumers.notifierResults);
     while (!this.stopped) {
       try {
-        const messages = await consumer.fetch({ max_messages: 200, expires: 1000 });
+        const messages = await consumer.fetch({ max_messages: BATCH, expires: 1000 });
+        const batch: { m: JsMsg; result: CheckResult }[] = [];
         for await (const m of messages) {
           const parsed = CheckResultSchema.safeParse(safeDecode(m.data));
-          if (!parsed.success) {
-            m.term();
-            continue;
-          }
-          try {
-            await this.recorder.record(parsed.data as CheckResult);
-            m.ack();
-          } catch (err) {
-            this.logger.warn(
-              `result ${parsed.data.id} not applied, will be redelivered: ${String(err)}`,
-            );
-            m.nak(2000);
-          }
+          if (parsed.success) batch.push({ m, result: parsed.data as CheckResult });
+          else m.term();
         }
+        if (batch.length > 0) await this.apply(batch);
       } catch (err) {
         if (this.stopped) return;
         this.logger.warn(`result pass failed, retrying: ${String(err)}`);

@@ -50,6 +50,51 @@ export class MonitorProjection {
     return this.lock(em, monitorId);
   }
 
+  /**
+   * The rows of several monitors, locked in monitor id order (so two batches never wait on each
+   * other in a cycle); monitors not seen before are fetched from the registry, all at once.
+   */
+  async lockOrFetchMany(
+    em: EntityManager,
+    owners: Map<string, string>,
+  ): Promise<Map<string, MonitorAlertStateEntity>> {
+    const rows = new Map(
+      (await this.lockMany(em, [...owners.keys()])).map((r) => [r.monitorId, r]),
+    );
+    const missing = [...owners.keys()].filter((id) => !rows.has(id));
+    if (missing.length === 0) return rows;
+    const fetched = await Promise.all(
+      missing.map((monitorId) =>
+        this.registry
+          .request<Monitor>(RegistrySubjects.getMonitor, {
+            ownerId: owners.get(monitorId),
+            monitorId,
+          })
+          .catch(() => undefined),
+      ),
+    );
+    const known = fetched.filter((m): m is Monitor => m !== undefined);
+    if (known.length === 0) return rows;
+    await em.upsertMany(MonitorAlertStateEntity, known.map(newRow), {
+      onConflictFields: ['monitorId'],
+      onConflictAction: 'ignore',
+    });
+    for (const row of await this.lockMany(
+      em,
+      known.map((m) => m.id),
+    ))
+      rows.set(row.monitorId, row);
+    return rows;
+  }
+
+  private lockMany(em: EntityManager, monitorIds: string[]): Promise<MonitorAlertStateEntity[]> {
+    return em.find(
+      MonitorAlertStateEntity,
+      { monitorId: { $in: monitorIds } },
+      { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true, orderBy: { monitorId: 'asc' } },
+    );
+  }
+
   private lock(em: EntityManager, monitorId: string): Promise<MonitorAlertStateEntity | null> {
     return em.findOne(
       MonitorAlertStateEntity,
@@ -59,23 +104,26 @@ export class MonitorProjection {
   }
 
   private async insertIfMissing(em: EntityManager, monitor: Monitor): Promise<void> {
-    await em.upsert(
-      MonitorAlertStateEntity,
-      {
-        monitorId: monitor.id,
-        ownerId: monitor.ownerId,
-        name: monitor.name,
-        url: monitor.url,
-        policy: monitor.alertPolicy,
-        channelIds: monitor.channelIds,
-        paused: monitor.paused,
-        version: monitor.version,
-        state: emptyAlertState() as unknown as Record<string, unknown>,
-        updatedAt: new Date(),
-      },
-      { onConflictFields: ['monitorId'], onConflictAction: 'ignore' },
-    );
+    await em.upsert(MonitorAlertStateEntity, newRow(monitor), {
+      onConflictFields: ['monitorId'],
+      onConflictAction: 'ignore',
+    });
   }
+}
+
+function newRow(monitor: Monitor) {
+  return {
+    monitorId: monitor.id,
+    ownerId: monitor.ownerId,
+    name: monitor.name,
+    url: monitor.url,
+    policy: monitor.alertPolicy,
+    channelIds: monitor.channelIds,
+    paused: monitor.paused,
+    version: monitor.version,
+    state: emptyAlertState() as unknown as Record<string, unknown>,
+    updatedAt: new Date(),
+  };
 }
 
 function assign(row: MonitorAlertStateEntity, monitor: Monitor): void {

@@ -269,6 +269,36 @@ describe('incidents and alerts', () => {
     );
   });
 
+  it('should decide per monitor when a burst of results for several monitors lands in one batch', async () => {
+    const monitors = await Promise.all(
+      ['burst-a', 'burst-b', 'burst-c'].map((n) => monitorWith(n)),
+    );
+    // Published without waiting in between: the notifier fetches them together, interleaved.
+    const sent: Promise<string>[] = [];
+    for (const [minute, outcome] of (['up', 'down', 'down', 'up', 'up'] as const).entries())
+      for (const monitor of monitors) sent.push(publish(monitor, outcome, minute));
+    await Promise.all(sent);
+    for (const monitor of monitors)
+      await waitFor(`the up alert of ${monitor.name}`, () => receiver.of(monitor.id, 'up')[0]);
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const monitor of monitors) {
+      const incidents = await pipeline.api.get<{ items: { state: string }[] }>(
+        `/api/v1/monitors/${monitor.id}/incidents`,
+        token,
+      );
+      assert.deepEqual(
+        incidents.body.items.map((i) => i.state),
+        ['resolved'],
+        monitor.name,
+      );
+      assert.deepEqual(
+        receiver.of(monitor.id).map((d) => d.payload.alert.kind),
+        ['down', 'up'],
+        monitor.name,
+      );
+    }
+  });
+
   it('should retry a failing receiver with backoff and record every attempt', async () => {
     const monitor = await monitorWith('retried');
     receiver.failNext = 2;

@@ -67,15 +67,29 @@ export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShut
     return this.em.fork().findOneOrFail(AlertEntity, { id: alertId });
   }
 
+  /**
+   * Alerts of one monitor to one channel go out one after the other, in the order their events
+   * happened (a burst of results can queue a monitor's down and up together); others in parallel.
+   */
   private async deliverDue(): Promise<void> {
     for (;;) {
-      const ids = await this.claimDue();
-      if (ids.length === 0 || this.stopped) return;
-      await Promise.all(ids.map((id) => this.attempt(id)));
+      const claimed = await this.claimDue();
+      if (claimed.length === 0 || this.stopped) return;
+      const lanes = new Map<string, AlertEntity[]>();
+      for (const alert of claimed) {
+        const lane = `${alert.monitorId}|${alert.channelId}`;
+        lanes.set(lane, [...(lanes.get(lane) ?? []), alert]);
+      }
+      await Promise.all(
+        [...lanes.values()].map(async (lane) => {
+          lane.sort((a, b) => eventTime(a) - eventTime(b));
+          for (const alert of lane) await this.attempt(alert.id);
+        }),
+      );
     }
   }
 
-  private async claimDue(): Promise<string[]> {
+  private async claimDue(): Promise<AlertEntity[]> {
     return this.em.fork().transactional(async (em) => {
       const now = new Date();
       const due = await em
@@ -87,7 +101,7 @@ export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShut
         .setLockMode(LockMode.PESSIMISTIC_PARTIAL_WRITE)
         .getResultList();
       for (const alert of due) alert.nextAttemptAt = new Date(now.getTime() + CLAIM_MS);
-      return due.map((a) => a.id);
+      return due;
     });
   }
 
@@ -134,4 +148,19 @@ export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShut
         : new DeliveryError(`unexpected failure: ${String(err)}`);
     }
   }
+}
+
+/** When the alert's event happened: an incident's start, a reminder's time, a recovery's end. */
+function eventTime(alert: AlertEntity): number {
+  const message = alert.message as {
+    occurredAt?: string;
+    incident?: { startedAt: string; resolvedAt: string | null } | null;
+  };
+  const at =
+    alert.kind === 'up'
+      ? message.incident?.resolvedAt
+      : alert.kind === 'reminder'
+        ? message.occurredAt
+        : message.incident?.startedAt;
+  return at ? Date.parse(at) : alert.createdAt.getTime();
 }

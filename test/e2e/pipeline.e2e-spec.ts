@@ -227,6 +227,15 @@ describe('the check pipeline', () => {
     assert.equal(byId.get(monitors.get('fail')!)?.status, 'down');
   });
 
+  it('should show the latest status on the monitor itself and in the list', async () => {
+    type Shown = { id: string; status: string; lastCheckedAt: string | null };
+    const one = await pipeline.api.get<Shown>(`/api/v1/monitors/${monitors.get('fail')}`, token);
+    assert.equal(one.body.status, 'down');
+    assert.ok(one.body.lastCheckedAt && Date.parse(one.body.lastCheckedAt) > 0);
+    const list = await pipeline.api.get<{ items: Shown[] }>('/api/v1/monitors?limit=500', token);
+    assert.equal(list.body.items.find((m) => m.id === monitors.get('ok'))?.status, 'up');
+  });
+
   it('should refuse bad queries and other users', async () => {
     const id = monitors.get('ok')!;
     assert.equal(

@@ -132,24 +132,27 @@ export class MonitorsController {
     description: 'The nextCursor of the previous page.',
   })
   @ApiOkResponse({ schema: MONITOR_PAGE_SCHEMA })
-  list(
+  async list(
     @CurrentCaller() caller: Caller,
     @Query(new ZodPipe(PageQuerySchema)) page: PageQuery,
   ): Promise<Page<Monitor>> {
-    return this.registry.request(RegistrySubjects.listMonitors, {
+    const found = await this.registry.request<Page<Monitor>>(RegistrySubjects.listMonitors, {
       ownerId: caller.userId,
       ...page,
     });
+    return { ...found, items: await this.status.withStatus(found.items) };
   }
 
   @Get(':id')
   @ApiOkResponse({ schema: MONITOR_SCHEMA })
   @ApiNotFoundResponse({ description: 'No monitor of yours has this id.' })
-  get(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Monitor> {
-    return this.registry.request(RegistrySubjects.getMonitor, {
+  async get(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Monitor> {
+    const monitor = await this.registry.request<Monitor>(RegistrySubjects.getMonitor, {
       ownerId: caller.userId,
       monitorId: id,
     });
+    const [withStatus] = await this.status.withStatus([monitor]);
+    return withStatus!;
   }
 
   @Patch(':id')

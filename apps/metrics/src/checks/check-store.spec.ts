@@ -132,6 +132,26 @@ describe('CheckStore over embedded ClickHouse', () => {
       const restored = (await schemaOf()).find((t) => t.name === 'checks');
       assert.match(restored?.create_table_query ?? '', /toIntervalDay\(3650\)/);
     });
+    it('upgrades a second-precision inserted_at to milliseconds, and fills it on insert', async () => {
+      const legacy = `${DATABASE}_legacy`;
+      await migrateClickHouse(client, { database: legacy, rawRetentionDays: 3650 });
+      await client.command({
+        query: `ALTER TABLE ${legacy}.checks MODIFY COLUMN inserted_at DateTime('UTC') DEFAULT now()`,
+      });
+      await migrateClickHouse(client, { database: legacy, rawRetentionDays: 3650 });
+      const [column] = await rows<{ type: string }>(
+        `SELECT type FROM system.columns WHERE database = {db:String} AND table = 'checks' AND name = 'inserted_at'`,
+        { db: legacy },
+      );
+      assert.equal(column?.type, "DateTime64(3, 'UTC')");
+      const before = Date.now();
+      await new CheckStore(client, legacy).insert([check(randomUUID())]);
+      const [row] = await rows<{ ms: string }>(
+        `SELECT toUnixTimestamp64Milli(inserted_at) AS ms FROM ${legacy}.checks`,
+      );
+      assert.ok(Math.abs(Number(row?.ms) - before) < 5000, `inserted_at ${row?.ms} vs ${before}`);
+      await client.command({ query: `DROP DATABASE ${legacy}` });
+    });
   });
 
   describe('insert', () => {

@@ -4,8 +4,10 @@ import type { AlertPolicy, CheckOutcome, CheckResult, ErrorKind } from '@uptime/
  * How many applied check ids a state remembers. JetStream redelivers what was not acked, which
  * is a handful of recent results; anything older that comes back again falls outside the window
  * (at most 20 results) or before the last resolution, where it cannot change a decision either.
+ * Three times the largest window is margin enough; every result rewrites this jsonb value, so
+ * its size is paid thousands of times a second (200 ids were 8 KB a row: docs/performance.md).
  */
-export const APPLIED_IDS_KEPT = 200;
+export const APPLIED_IDS_KEPT = 64;
 
 /** What the notifier keeps of one check: enough to evaluate the window and to name a cause. */
 export interface CheckSummary {

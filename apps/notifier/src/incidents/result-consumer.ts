@@ -12,10 +12,22 @@ import {
   CheckResultStream,
   DurableConsumers,
 } from '@uptime/contracts';
-import { AckPolicy, DeliverPolicy, type JsMsg, JSONCodec, type NatsConnection } from 'nats';
+import {
+  AckPolicy,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JsMsg,
+  JSONCodec,
+  type NatsConnection,
+} from 'nats';
 import { IncidentRecorder } from './incident-recorder';
 
 const codec = JSONCodec<unknown>();
+interface Parsed {
+  m: JsMsg;
+  result: CheckResult;
+}
+
 /** Results applied per transaction. */
 const BATCH = 500;
 
@@ -29,6 +41,7 @@ export class ResultConsumer implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger(ResultConsumer.name);
   private stopped = false;
   private loop?: Promise<void>;
+  private messages?: ConsumerMessages;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -50,6 +63,8 @@ export class ResultConsumer implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    // Ends the pull; the batch in hand is applied before the loop returns.
+    await this.messages?.close();
     await this.loop;
   }
 
@@ -57,7 +72,7 @@ export class ResultConsumer implements OnApplicationBootstrap, OnApplicationShut
    * The batch in one transaction; if that fails (one bad result, a lost connection), each result
    * on its own, so one result never holds the others back.
    */
-  private async apply(batch: { m: JsMsg; result: CheckResult }[]): Promise<void> {
+  private async apply(batch: Parsed[]): Promise<void> {
     try {
       await this.recorder.recordMany(batch.map((b) => b.result));
       for (const { m } of batch) m.ack();
@@ -78,18 +93,28 @@ export class ResultConsumer implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
+  /**
+   * A continuous pull; a batch is applied when it is full or nothing more is waiting in the
+   * client's buffer. Under load batches fill up (one commit per 500 results); when quiet each
+   * result is applied as soon as it arrives, so an alert never waits for a batch to fill.
+   */
   private async run(): Promise<void> {
     const consumer = await this.nc
       .jetstream()
       .consumers.get(CheckResultStream.name, DurableConsumers.notifierResults);
     while (!this.stopped) {
       try {
-        const messages = await consumer.fetch({ max_messages: BATCH, expires: 1000 });
-        const batch: { m: JsMsg; result: CheckResult }[] = [];
-        for await (const m of messages) {
+        this.messages = await consumer.consume({ max_messages: BATCH * 2 });
+        let batch: Parsed[] = [];
+        for await (const m of this.messages) {
           const parsed = CheckResultSchema.safeParse(safeDecode(m.data));
           if (parsed.success) batch.push({ m, result: parsed.data as CheckResult });
           else m.term();
+          // getPending() counts the message in hand too: 1 means nothing else is buffered.
+          if (batch.length >= BATCH || this.messages.getPending() <= 1) {
+            if (batch.length > 0) await this.apply(batch);
+            batch = [];
+          }
         }
         if (batch.length > 0) await this.apply(batch);
       } catch (err) {

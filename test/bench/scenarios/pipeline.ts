@@ -190,8 +190,9 @@ async function waitForSchedule(platform: PlatformProcesses, monitors: number): P
 
 async function gauge(url: string, name: string): Promise<number | undefined> {
   const text = await fetch(url).then((r) => r.text());
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.split(' ')[1]) : undefined;
+  // Labelled when the app runs alone (`name{app="scheduler"} 5`), bare in one process.
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : undefined;
 }
 
 interface LiveResults {

@@ -116,6 +116,19 @@ describe('CheckStore over embedded ClickHouse', () => {
       ]);
     });
 
+    it('keeps small granules where reads are one monitor range, so a read decodes few other monitors', async () => {
+      const granules = Object.fromEntries(
+        (await schemaOf()).map((t) => [
+          t.name,
+          /index_granularity = (\d+)/.exec(t.create_table_query)?.[1],
+        ]),
+      );
+      assert.equal(granules.checks, '1024');
+      assert.equal(granules.checks_1m, '1024');
+      assert.equal(granules.checks_1h, '256');
+      assert.equal(granules.checks_latest, '128');
+    });
+
     it('changes nothing when migrated a second time', async () => {
       const schema = await schemaOf();
       const mutations = await mutationsOf();

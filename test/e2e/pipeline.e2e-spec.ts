@@ -1,7 +1,9 @@
+import { BusClient } from '@uptime/bus';
 import {
   type CheckResult,
   CheckResultStream,
   type MonitorStats,
+  RegistrySubjects,
   SchedulerLease,
 } from '@uptime/contracts';
 import { freePort } from '@uptime/embedded';
@@ -280,6 +282,7 @@ describe('the check pipeline', () => {
     const store = pipeline.metrics!.app.get(CheckStore, { strict: false });
     assert.ok((await store.list(deleted, { sort: 'desc', limit: 10 })).items.length > 0);
     assert.equal((await pipeline.api.delete(`/api/v1/monitors/${deleted}`, token)).status, 204);
+    assert.equal((await pipeline.api.get(`/api/v1/monitors/${deleted}/stats`, token)).status, 404);
     await waitFor(
       "the deleted monitor's checks and rollups to go",
       async () =>
@@ -290,6 +293,39 @@ describe('the check pipeline', () => {
     await new Promise((r) => setTimeout(r, INTERVAL_S * 1000));
     assert.equal((await store.list(deleted, { sort: 'desc', limit: 10 })).items.length, 0);
     assert.equal((await store.stats(deleted, '30d')).totalChecks, 0);
+  });
+
+  it("should stop answering reads of a monitor deleted through another gateway, and never another user's", async () => {
+    const owner = await pipeline.api.newUser('ownership');
+    const created = await pipeline.api.post<{ id: string }>(
+      '/api/v1/monitors',
+      { name: 'deleted elsewhere', url: target.url('gone'), intervalSeconds: 60, paused: true },
+      owner.accessToken,
+    );
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = created.body.id;
+    const read = (path: string, who = owner.accessToken) =>
+      pipeline.api.get(`/api/v1/monitors/${id}/${path}`, who);
+    // Read twice: the second answer may come from the gateway's memory of the owner.
+    for (const path of ['stats?window=30d', 'stats', 'checks', 'response-times', 'incidents'])
+      assert.equal((await read(path)).status, 200, path);
+    const stranger = await pipeline.api.newUser('ownership-stranger');
+    assert.equal((await read('stats', stranger.accessToken)).status, 404);
+    assert.equal((await read('incidents', stranger.accessToken)).status, 404);
+
+    // Another gateway replica deletes it: this one hears the registry's event.
+    const registry = BusClient.connect(NATS_URL, 'pipeline-test-registry');
+    try {
+      await registry.request(RegistrySubjects.deleteMonitor, { ownerId: owner.id, monitorId: id });
+    } finally {
+      await registry.close();
+    }
+    await waitFor(
+      'reads of the deleted monitor to answer 404',
+      async () => (await read('stats')).status === 404 && (await read('incidents')).status === 404,
+      3000,
+      50,
+    );
   });
 
   it('should store every result exactly once when metrics was down while they flowed', async () => {

@@ -24,6 +24,7 @@ import { AlertsController } from './alerts/alerts.controller';
 import { ChannelsController } from './channels/channels.controller';
 import { IncidentsController } from './incidents/incidents.controller';
 import { ChannelCheck } from './monitors/channel-check';
+import { MonitorOwnership } from './monitors/monitor-ownership';
 import { MonitorStatus } from './monitors/monitor-status';
 import { NOTIFIER_CLIENT } from './notifier-client';
 import { MonitorsController } from './monitors/monitors.controller';
@@ -82,6 +83,7 @@ export class GatewayModule {
         },
         OnDemandCheck,
         MonitorStatus,
+        MonitorOwnership,
         ChannelCheck,
         AccessTokens,
         JwtStrategy,

@@ -36,6 +36,7 @@ import {
   STATS_SCHEMA,
 } from './openapi-schemas';
 import { OnDemandCheck } from './on-demand-check';
+import { MonitorOwnership } from '../monitors/monitor-ownership';
 
 @ApiTags('checks')
 @Authenticated()
@@ -47,6 +48,7 @@ export class ChecksController {
     @Inject(METRICS_CLIENT) private readonly metrics: MetricsClient,
     @Inject(NOTIFIER_CLIENT) private readonly notifier: NotifierClient,
     private readonly onDemand: OnDemandCheck,
+    private readonly ownership: MonitorOwnership,
   ) {}
 
   @Post('check')
@@ -141,19 +143,23 @@ export class ChecksController {
 
   /**
    * A read asked together with the ownership check instead of after it: one round trip less on
-   * every chart and stats request. Ownership still decides: another user's monitor answers 404
-   * (never the read's answer or error), and the read's answer is dropped unseen.
+   * every chart and stats request (none at all once the owner is remembered). Ownership still
+   * decides: another user's monitor answers 404 (never the read's answer or error), and the
+   * read's answer is dropped unseen.
    */
   private async ownedThen<T>(caller: Caller, id: string, read: () => Promise<T>): Promise<T> {
     const answer = read();
     // Settled here so that a read failing while ownership is pending is not an unhandled
     // rejection; it is rethrown below once ownership holds.
     answer.catch(() => undefined);
-    await this.owned(caller, id);
+    await this.ownership.assertOwned(caller, id);
     return answer;
   }
 
-  /** Ownership first: another user's monitor answers 404 before metrics is asked anything. */
+  /**
+   * Ownership first, from the registry itself (it also gives the monitor): another user's
+   * monitor answers 404 before anything is done to it.
+   */
   private owned(caller: Caller, id: string): Promise<Monitor> {
     return this.registry.request<Monitor>(RegistrySubjects.getMonitor, {
       ownerId: caller.userId,

@@ -12,13 +12,12 @@ import {
   IncidentQuerySchema,
   NotifierSubjects,
   type Page,
-  RegistrySubjects,
 } from '@uptime/contracts';
 import { Authenticated, CurrentCaller } from '../auth/current-caller';
 import type { Caller } from '../auth/jwt.strategy';
 import { IdParam, ZodPipe } from '../http/validation';
 import { NOTIFIER_CLIENT, type NotifierClient } from '../notifier-client';
-import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
+import { MonitorOwnership } from '../monitors/monitor-ownership';
 
 const INCIDENT_PAGE_DOC = {
   description:
@@ -30,8 +29,8 @@ const INCIDENT_PAGE_DOC = {
 @Controller()
 export class IncidentsController {
   constructor(
-    @Inject(REGISTRY_CLIENT) private readonly registry: RegistryClient,
     @Inject(NOTIFIER_CLIENT) private readonly notifier: NotifierClient,
+    private readonly ownership: MonitorOwnership,
   ) {}
 
   @Get('incidents')
@@ -64,10 +63,7 @@ export class IncidentsController {
     @Param('id', IdParam) id: string,
     @Query(new ZodPipe(IncidentQuerySchema)) query: IncidentQuery,
   ): Promise<Page<Incident>> {
-    await this.registry.request(RegistrySubjects.getMonitor, {
-      ownerId: caller.userId,
-      monitorId: id,
-    });
+    await this.ownership.assertOwned(caller, id);
     return this.notifier.request(NotifierSubjects.listIncidents, {
       ownerId: caller.userId,
       monitorId: id,

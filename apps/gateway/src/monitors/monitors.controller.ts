@@ -43,6 +43,7 @@ import type { Caller } from '../auth/jwt.strategy';
 import { IdParam, invalid, openApiSchema, ValidatorPipe, ZodPipe } from '../http/validation';
 import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
 import { ChannelCheck } from './channel-check';
+import { MonitorOwnership } from './monitor-ownership';
 import { MonitorStatus } from './monitor-status';
 import { MONITOR_PAGE_SCHEMA, MONITOR_SCHEMA } from './openapi-schemas';
 
@@ -56,6 +57,7 @@ export class MonitorsController {
     @Inject(REGISTRY_CLIENT) private readonly registry: RegistryClient,
     private readonly status: MonitorStatus,
     private readonly channels: ChannelCheck,
+    private readonly ownership: MonitorOwnership,
   ) {}
 
   @Post()
@@ -182,6 +184,8 @@ export class MonitorsController {
       ownerId: caller.userId,
       monitorId: id,
     });
+    // Before the answer, not when the event comes round: the caller's next read must 404.
+    this.ownership.forget(id);
   }
 
   @Post(':id/pause')

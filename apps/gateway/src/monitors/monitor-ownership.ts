@@ -1,0 +1,95 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { NATS_CONNECTION } from '@uptime/bus';
+import { RegistrySubjects, monitorEventSubject } from '@uptime/contracts';
+import type { NatsConnection, Subscription } from 'nats';
+import type { Caller } from '../auth/jwt.strategy';
+import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
+
+/** How long a confirmed owner is trusted without asking again: bounds a missed deletion event. */
+export const OWNERSHIP_TTL_MS = 60_000;
+/** Monitors remembered at most; the oldest go first. */
+const MAX_REMEMBERED = 100_000;
+
+interface Owner {
+  ownerId: string;
+  until: number;
+}
+
+/**
+ * Answers "does this caller own this monitor?" for reads (stats, history, charts, incidents)
+ * without asking the registry each time: an owner never changes after creation, and the
+ * question costs a NATS round trip and a PostgreSQL query on every read. Only a deletion ends
+ * ownership. Every gateway replica hears deletions on MONITOR_EVENTS and forgets the monitor
+ * at once; an answer is trusted for at most a minute, in case an event was missed while the
+ * connection was down. Writes and anything that needs the monitor itself still ask the registry.
+ */
+@Injectable()
+export class MonitorOwnership implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(MonitorOwnership.name);
+  private readonly owners = new Map<string, Owner>();
+  /** Grows with every deletion heard: an answer fetched across one is not remembered. */
+  private deletions = 0;
+  private subscription?: Subscription;
+
+  constructor(
+    @Inject(REGISTRY_CLIENT) private readonly registry: RegistryClient,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+  ) {}
+
+  onModuleInit(): void {
+    this.subscription = this.nc.subscribe(monitorEventSubject('deleted'), {
+      callback: (err, msg) => {
+        if (err) return this.logger.warn(`deletion events: ${err.message}`);
+        this.forget(monitorIdOf(msg.data));
+      },
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.subscription?.unsubscribe();
+  }
+
+  /** Resolves when the caller owns the monitor; otherwise rejects with the registry's 404. */
+  async assertOwned(caller: Caller, monitorId: string): Promise<void> {
+    const key = monitorId.toLowerCase();
+    const known = this.owners.get(key);
+    if (known && known.ownerId === caller.userId && known.until > Date.now()) return;
+    const deletionsBefore = this.deletions;
+    await this.registry.request(RegistrySubjects.getMonitor, {
+      ownerId: caller.userId,
+      monitorId,
+    });
+    if (this.deletions === deletionsBefore) this.remember(key, caller.userId);
+  }
+
+  /** The monitor is gone (deleted here, or heard from another replica); unknown: forget all. */
+  forget(monitorId: string | undefined): void {
+    this.deletions++;
+    if (monitorId) this.owners.delete(monitorId.toLowerCase());
+    else this.owners.clear();
+  }
+
+  private remember(monitorId: string, ownerId: string): void {
+    this.owners.delete(monitorId);
+    this.owners.set(monitorId, { ownerId, until: Date.now() + OWNERSHIP_TTL_MS });
+    if (this.owners.size <= MAX_REMEMBERED) return;
+    const oldest = this.owners.keys().next().value;
+    if (oldest !== undefined) this.owners.delete(oldest);
+  }
+}
+
+/** The event's monitor id, or undefined when it cannot be read. */
+function monitorIdOf(data: Uint8Array): string | undefined {
+  try {
+    const event = JSON.parse(new TextDecoder().decode(data)) as { monitorId?: unknown };
+    return typeof event.monitorId === 'string' ? event.monitorId : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -86,3 +86,24 @@ function readdirSafe(dir: string): string[] {
     return [];
   }
 }
+
+/**
+ * Waits until the processes together use less than `maxCores` over one `windowMs`, at most
+ * `timeoutMs`: a freshly started platform loads ClickHouse parts, compiles and fills its caches
+ * for a few seconds, and a latency measured then is the start-up's, not the steady state's.
+ */
+export async function waitUntilQuiet(
+  pids: number[],
+  { maxCores = 0.1, windowMs = 2000, timeoutMs = 60_000 } = {},
+): Promise<{ seconds: number; quiet: boolean; cores: number }> {
+  const began = Date.now();
+  const total = () => pids.reduce((sum, pid) => sum + (sampleProcess(pid)?.cpuSeconds ?? 0), 0);
+  let cores = Number.POSITIVE_INFINITY;
+  while (Date.now() - began < timeoutMs) {
+    const before = total();
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    cores = (total() - before) / (windowMs / 1000);
+    if (cores < maxCores) return { seconds: (Date.now() - began) / 1000, quiet: true, cores };
+  }
+  return { seconds: (Date.now() - began) / 1000, quiet: false, cores };
+}

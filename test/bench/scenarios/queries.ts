@@ -9,6 +9,7 @@ import { loadMetricsConfig, type MetricsConfig } from '../../../apps/metrics/src
 import { ApiClient } from '../../support/api-client';
 import { seedChecks, settleMerges, type TableSize, tableSizes } from '../harness/check-seeder';
 import { BenchInfra } from '../harness/infra';
+import { waitUntilQuiet } from '../harness/process-usage';
 import { PlatformProcesses } from '../harness/platform-processes';
 import type { Row, ScenarioReport, TargetCheck } from '../harness/report';
 import { quantile, round } from '../harness/stats';
@@ -98,6 +99,7 @@ export const queriesScenario: Scenario = {
       platform = await PlatformProcesses.start('single', infra, env);
       api = new ApiClient(platform.gatewayUrl);
       const token = await login(api, user.email, user.password);
+      const settled = await waitUntilQuiet([...platform.pids.values()]);
       const loadBefore = loadavg()[0]!;
       const gateway = await measure(
         gatewayProbes(),
@@ -106,7 +108,7 @@ export const queriesScenario: Scenario = {
         params.samples,
         params.dashboardSamples,
       );
-      const load = { before: loadBefore, after: loadavg()[0]! };
+      const load = { before: loadBefore, after: loadavg()[0]!, settled };
       sanityCheck(gateway, params);
       return report(params, seed, gateway, load);
     } finally {
@@ -378,7 +380,11 @@ function report(
   params: Params,
   seed: SeedReport,
   gateway: Timed[],
-  load: { before: number; after: number },
+  load: {
+    before: number;
+    after: number;
+    settled: Awaited<ReturnType<typeof waitUntilQuiet>>;
+  },
 ): ScenarioReport {
   const stats30 = p95Of(gateway, 'stats 30d');
   const dashboard = p95Of(gateway, 'dashboard (all monitors)');
@@ -414,6 +420,7 @@ function report(
       'The stats route also asks the notifier for an open incident, in parallel with metrics.',
       // Tail latencies on a small shared machine say as much about the neighbours as about us.
       `Load average (1 min) ${round(load.before, 1)} before and ${round(load.after, 1)} after the gateway measurement, on ${cpus().length} cores; nothing else running was stopped.`,
+      `After its restart the platform was given time to finish starting (loading ClickHouse parts, filling caches) before the gateway measurement: ${load.settled.quiet ? `quiet (${round(load.settled.cores, 2)} cores over 2 s) after ${round(load.settled.seconds, 0)} s` : `still using ${round(load.settled.cores, 2)} cores after ${round(load.settled.seconds, 0)} s; measured anyway`}.`,
     ],
   };
 }

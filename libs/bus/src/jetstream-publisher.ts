@@ -6,6 +6,14 @@ interface Pending {
   at: number;
 }
 
+/** A message waiting for the end of the event-loop turn to be written with the others. */
+interface Outgoing {
+  subject: string;
+  data: Uint8Array;
+  msgId: string;
+  token: string;
+}
+
 interface PubAck {
   stream?: string;
   error?: { code?: number; description?: string };
@@ -25,6 +33,10 @@ export class PublishNotAcknowledged extends Error {
  * subscription and one timeout sweep for all messages. `js.publish` builds a request object, a
  * timer and a cancellation error per message; on the prober's and scheduler's hot paths that was
  * about a third of their NATS CPU per check (see docs/performance.md).
+ *
+ * Messages published during one event-loop turn go out together at its end: the NATS client
+ * writes to its socket once per microtask checkpoint, and a prober finishes its checks one I/O
+ * callback at a time, so publishing each at once cost a socket write (a syscall) per message.
  */
 export class JetStreamPublisher {
   private readonly prefix = `${createInbox()}.`;
@@ -32,6 +44,8 @@ export class JetStreamPublisher {
   private readonly subscription: Subscription;
   private readonly sweep: NodeJS.Timeout;
   private sequence = 0;
+  private outgoing: Outgoing[] = [];
+  private flushing?: NodeJS.Immediate;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -47,22 +61,35 @@ export class JetStreamPublisher {
   /** `msgId` is the dedup key (Nats-Msg-Id): publishing the same message twice stores it once. */
   publish(subject: string, data: Uint8Array, msgId: string): Promise<void> {
     const token = (this.sequence++).toString(36);
-    const h = headers();
-    h.set('Nats-Msg-Id', msgId);
     return new Promise<void>((resolve, reject) => {
       this.pending.set(token, { resolve, reject, at: Date.now() });
+      this.outgoing.push({ subject, data, msgId, token });
+      this.flushing ??= setImmediate(() => this.flush());
+    });
+  }
+
+  /** Hands this turn's messages to the NATS client in one go, so they share one socket write. */
+  private flush(): void {
+    this.flushing = undefined;
+    const batch = this.outgoing;
+    this.outgoing = [];
+    for (const { subject, data, msgId, token } of batch) {
+      const h = headers();
+      h.set('Nats-Msg-Id', msgId);
       try {
         this.nc.publish(subject, data, { reply: `${this.prefix}${token}`, headers: h });
       } catch (err) {
-        this.pending.delete(token);
-        reject(err instanceof Error ? err : new Error(String(err)));
+        this.fail(token, err instanceof Error ? err : new Error(String(err)));
       }
-    });
+    }
   }
 
   /** Fails whatever still waits for an ack and stops listening. */
   close(): void {
     clearInterval(this.sweep);
+    if (this.flushing) clearImmediate(this.flushing);
+    this.flushing = undefined;
+    this.outgoing = [];
     this.subscription.unsubscribe();
     this.failAll(new PublishNotAcknowledged('publisher closed before the stream acknowledged'));
   }
@@ -88,18 +115,27 @@ export class JetStreamPublisher {
     }
   }
 
+  private fail(token: string, err: Error): void {
+    const waiting = this.pending.get(token);
+    this.pending.delete(token);
+    waiting?.reject(err);
+  }
+
   private failAll(err: Error): void {
     for (const waiting of this.pending.values()) waiting.reject(err);
     this.pending.clear();
   }
 }
 
+/** One decoder for every ack, not one per ack. */
+const utf8 = new TextDecoder();
+
 /** Undefined for a stored (or duplicate) message; otherwise why the stream did not take it. */
 function ackProblem(msg: Msg): string | undefined {
   if (msg.headers?.code === 503 || msg.data.length === 0)
     return 'no stream listens on this subject';
   try {
-    const ack = JSON.parse(new TextDecoder().decode(msg.data)) as PubAck;
+    const ack = JSON.parse(utf8.decode(msg.data)) as PubAck;
     if (ack.error) return `stream refused the message: ${ack.error.description ?? ack.error.code}`;
     return ack.stream ? undefined : 'malformed ack from the stream';
   } catch {

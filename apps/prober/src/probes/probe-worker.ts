@@ -55,6 +55,8 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
   private readonly running = new Set<Promise<void>>();
+  /** Wakes the pull loop when a check ends and frees a slot; set only while the loop waits. */
+  private slotFreed?: () => void;
   private publisher?: JetStreamPublisher;
   /** Jobs being checked now; one timer tells JetStream about all of them, not one per check. */
   private readonly checking = new Set<JsMsg>();
@@ -127,10 +129,25 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async pull(messages: ConsumerMessages): Promise<void> {
     for await (const m of messages) {
-      while (this.running.size >= this.config.concurrency) await Promise.race(this.running);
-      const task = this.handle(m).finally(() => this.running.delete(task));
+      while (this.running.size >= this.config.concurrency) await this.freeSlot();
+      const task = this.handle(m).finally(() => this.release(task));
       this.running.add(task);
     }
+  }
+
+  /**
+   * Waits for one check to end. Not `Promise.race(running)`: that attaches a reaction to every
+   * check in flight on every job pulled, i.e. `concurrency` allocations and wake-ups per check.
+   */
+  private freeSlot(): Promise<void> {
+    return new Promise((resolve) => (this.slotFreed = resolve));
+  }
+
+  private release(task: Promise<void>): void {
+    this.running.delete(task);
+    const wake = this.slotFreed;
+    this.slotFreed = undefined;
+    wake?.();
   }
 
   private async handle(m: JsMsg): Promise<void> {

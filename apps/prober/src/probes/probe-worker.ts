@@ -16,10 +16,10 @@ import {
   CheckResultStream,
   checkResultSubject,
   type ProbeJob,
-  ProbeJobSchema,
   ProbeJobStream,
   proberConsumerName,
   probeJobSubject,
+  safeParseProbeJob,
 } from '@uptime/contracts';
 import {
   AckPolicy,
@@ -151,14 +151,14 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async handle(m: JsMsg): Promise<void> {
-    const parsed = ProbeJobSchema.safeParse(safeDecode(m));
+    const parsed = safeParseProbeJob(safeDecode(m));
     if (!parsed.success) {
       this.counters.malformed++;
-      this.logger.warn(`dropped a malformed probe job (seq ${m.seq})`);
+      this.logger.warn(`dropped a malformed probe job (seq ${m.seq}): ${parsed.error}`);
       m.term();
       return;
     }
-    const job = parsed.data as unknown as ProbeJob;
+    const job = parsed.data;
     if (!job.onDemand && isStale(job, Date.now())) {
       this.counters.stale++;
       this.staleTotal.inc();

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { type ProbeJob, safeParseProbeJob } from './checks';
+import { type MonitorCreateInput, monitorSpecFromCreate } from './monitor';
+
+function validJob(): ProbeJob {
+  const spec = monitorSpecFromCreate({
+    name: 'job',
+    url: 'https://example.com/health',
+    intervalSeconds: 60,
+  } as MonitorCreateInput);
+  return {
+    checkId: '4b1e1c2a-8f3d-5a6b-9c7d-0e1f2a3b4c5d',
+    monitorId: '0d8f2a47-6a53-4c8e-9d0b-1f5c2e7a9b31',
+    ownerId: '00000000-0000-4000-8000-000000000001',
+    region: 'eu-west',
+    scheduledAt: '2026-11-24T17:00:00.000Z',
+    monitorVersion: 3,
+    onDemand: false,
+    spec,
+  };
+}
+
+/** A valid job with one field replaced (or removed, for `undefined`), as it arrives as JSON. */
+function jobWith(path: string, value: unknown): unknown {
+  const job = JSON.parse(JSON.stringify(validJob())) as Record<string, Record<string, unknown>>;
+  const [head, tail] = path.split('.') as [string, string | undefined];
+  const owner: Record<string, unknown> = tail ? job[head]! : job;
+  if (value === undefined) delete owner[tail ?? head];
+  else owner[tail ?? head] = value;
+  return job;
+}
+
+describe('safeParseProbeJob', () => {
+  it('should accept a job as the scheduler makes it, and hand it back untouched', () => {
+    const job = JSON.parse(JSON.stringify(validJob())) as unknown;
+    const parsed = safeParseProbeJob(job);
+    assert.ok(parsed.success);
+    assert.equal(parsed.data, job);
+  });
+
+  it('should accept fields it does not know (a newer scheduler may add some)', () => {
+    assert.ok(safeParseProbeJob({ ...validJob(), addedLater: 1 }).success);
+  });
+
+  const bad: [string, unknown, string][] = [
+    ['checkId', 'not-a-uuid', 'checkId: must be a UUID'],
+    ['monitorId', undefined, 'monitorId: must be a UUID'],
+    ['ownerId', 42, 'ownerId: must be a UUID'],
+    ['region', '', 'region: must be a non-empty string'],
+    ['scheduledAt', '2026-11-24 17:00', 'scheduledAt: must be an ISO 8601 date-time in UTC'],
+    ['scheduledAt', '2026-02-30T17:00:00Z', 'scheduledAt: must be an ISO 8601 date-time in UTC'],
+    ['monitorVersion', 1.5, 'monitorVersion: must be an integer'],
+    ['onDemand', 'false', 'onDemand: must be a boolean'],
+    ['spec', [], 'spec: must be an object'],
+    ['spec.url', undefined, 'spec.url: must be a string'],
+    ['spec.type', null, 'spec.type: must be a string'],
+    ['spec.timeoutMs', '5000', 'spec.timeoutMs: must be a number'],
+    ['spec.intervalSeconds', undefined, 'spec.intervalSeconds: must be a number'],
+  ];
+  for (const [path, value, error] of bad) {
+    it(`should refuse ${path} = ${JSON.stringify(value)} with "${error}"`, () => {
+      assert.deepEqual(safeParseProbeJob(jobWith(path, value)), { success: false, error });
+    });
+  }
+
+  it('should refuse what is not a JSON object', () => {
+    for (const value of [undefined, null, 'job', [validJob()]]) {
+      assert.deepEqual(safeParseProbeJob(value), { success: false, error: 'not a JSON object' });
+    }
+  });
+});

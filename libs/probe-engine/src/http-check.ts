@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
 import { connect as connectTls, rootCertificates, type TLSSocket } from 'node:tls';
 import type {
   CheckOutcome,
@@ -28,6 +29,11 @@ const ENGINE_HEADERS: ReadonlySet<string> = new Set([
   'expect',
   'content-length',
 ]);
+/**
+ * Why a finished check's client is destroyed: one shared error, so ending a connection builds no
+ * error (and formats no stack trace) per check. Nobody reports it; the response was read in full.
+ */
+const CHECK_FINISHED = new Error('check finished');
 /** Headers meant for the monitored origin only; a redirect to another origin does not get them. */
 const ORIGIN_BOUND_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'host'];
 
@@ -134,14 +140,23 @@ export async function runHttpCheck(
   }
 }
 
-/** One check's clock, deadline and measurements so far; a failure reports what was reached. */
+/**
+ * One check's clock, deadline and measurements so far; a failure reports what was reached.
+ *
+ * The deadline is a plain timer that destroys the check's own clients and sockets, not an
+ * `AbortSignal` handed to undici: every check has a client of its own, so destroying it ends
+ * whatever it is doing, while a signal per check cost an `AbortController`, its listeners and
+ * undici's abort bookkeeping on every request (a few per cent of a busy prober's CPU).
+ */
 class CheckRun {
   readonly startedAt = new Date().toISOString();
   readonly allowPrivate: boolean;
   /** Undefined keeps Node's default trust store; an extra CA must not replace the public roots. */
   readonly ca: (string | Buffer)[] | undefined;
-  readonly signal: AbortSignal;
-  private abortedPromise?: Promise<never>;
+  /** The deadline passed or the caller cancelled: everything the check opened is destroyed. */
+  aborted = false;
+  private rejectAbortion?: (err: Error) => void;
+  private abortion?: Promise<never>;
   phase: Phase = 'dns';
   timedOut = false;
   timings: CheckTimings = noTimings();
@@ -152,12 +167,12 @@ class CheckRun {
   /** The final response was read to its end: nothing is left in flight on any connection. */
   answered = false;
   private readonly started = performance.now();
-  private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
   private readonly outer: AbortSignal | undefined;
-  private readonly sockets = new Set<Socket>();
-  private readonly clients = new Set<Client>();
-  private readonly cancel = () => this.controller.abort();
+  /** Arrays, not sets: a check without redirects has one of each. */
+  private readonly sockets: Socket[] = [];
+  private readonly clients: Client[] = [];
+  private readonly cancel = () => this.abort();
 
   constructor(
     readonly timeoutMs: number,
@@ -165,30 +180,28 @@ class CheckRun {
   ) {
     this.allowPrivate = options.allowPrivate;
     this.ca = options.ca === undefined ? undefined : [...rootCertificates, options.ca];
-    this.signal = this.controller.signal;
-    this.signal.addEventListener('abort', () => this.destroySockets(new Error('check aborted')));
     this.timer = setTimeout(() => {
       this.timedOut = true;
-      this.controller.abort();
+      this.abort();
     }, timeoutMs);
     this.outer = options.signal;
-    this.outer?.addEventListener('abort', this.cancel);
     if (this.outer?.aborted) this.cancel();
+    else this.outer?.addEventListener('abort', this.cancel);
   }
 
   /**
    * Rejects on abort, to race waits that cannot be cancelled themselves (DNS lookups). Made on
    * first use: most checks dial an address and never need it.
    */
-  get aborted(): Promise<never> {
-    if (!this.abortedPromise) {
-      this.abortedPromise = new Promise<never>((_, reject) => {
-        if (this.signal.aborted) reject(new Error('check aborted'));
-        this.signal.addEventListener('abort', () => reject(new Error('check aborted')));
+  get abortedWait(): Promise<never> {
+    if (!this.abortion) {
+      this.abortion = new Promise<never>((_, reject) => {
+        if (this.aborted) reject(new Error('check aborted'));
+        this.rejectAbortion = reject;
       });
-      this.abortedPromise.catch(() => undefined);
+      this.abortion.catch(() => undefined);
     }
-    return this.abortedPromise;
+    return this.abortion;
   }
 
   get cancelled(): boolean {
@@ -205,12 +218,14 @@ class CheckRun {
   }
 
   track(socket: Socket): void {
-    this.sockets.add(socket);
-    if (this.signal.aborted) socket.destroy(new Error('check aborted'));
+    this.sockets.push(socket);
+    if (this.aborted) socket.destroy(new Error('check aborted'));
   }
 
+  /** A client made after the abort (a redirect hop racing the deadline) dies at once too. */
   trackClient(client: Client): void {
-    this.clients.add(client);
+    this.clients.push(client);
+    if (this.aborted) client.destroy(new Error('check aborted')).catch(() => undefined);
   }
 
   elapsedMs(): number {
@@ -228,7 +243,8 @@ class CheckRun {
       errorKind: failure?.kind ?? null,
       httpStatus: this.httpStatus,
       latencyMs,
-      timings: { ...this.timings },
+      // The run is dropped after the report, so its timings object can be handed over as is.
+      timings: this.timings,
       sizeBytes: this.sizeBytes,
       message: failure?.message ?? null,
       certificateExpiresAt: this.certificateExpiresAt,
@@ -238,16 +254,31 @@ class CheckRun {
   async dispose(): Promise<void> {
     clearTimeout(this.timer);
     this.outer?.removeEventListener('abort', this.cancel);
-    // A check that read its answer closes quietly: destroying builds an error (with its stack)
-    // per socket for nobody to read, a measurable share of the prober's CPU at thousands a second.
-    const quiet = this.answered && !this.signal.aborted;
+    // A check that read its answer ends its clients with one shared reason. undici's own close()
+    // and a bare destroy() each build a ClientDestroyedError per client, and destroying the socket
+    // with it formats its stack: about 4 % of a busy prober's CPU for an error nobody reads.
+    const quiet = this.answered && !this.aborted;
     await Promise.all(
-      [...this.clients].map((c) => (quiet ? c.close() : c.destroy()).catch(() => undefined)),
+      this.clients.map((c) => c.destroy(quiet ? CHECK_FINISHED : null).catch(() => undefined)),
     );
     if (!quiet) this.destroySockets();
   }
 
-  /** With a reason, pending connects and handshakes fail at once instead of waiting. */
+  /**
+   * Ends the check where it is: the request or body read in progress fails with undici's error
+   * for a destroyed client, pending connects and handshakes fail at once (with a reason rather
+   * than waiting), and a DNS wait is cut short. `explain` then reports the deadline or the
+   * cancellation, not the error it caused.
+   */
+  private abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const reason = new Error('check aborted');
+    this.rejectAbortion?.(reason);
+    this.destroySockets(reason);
+    for (const client of this.clients) client.destroy(reason).catch(() => undefined);
+  }
+
   private destroySockets(reason?: Error): void {
     for (const socket of this.sockets) socket.destroy(reason);
   }
@@ -309,7 +340,6 @@ async function exchange(
     method: request.method,
     headers: request.headers,
     body: request.body,
-    signal: run.signal,
     // No `reset: true`: the client is closed right after the body anyway, and undici's reset
     // path builds an error with a stack trace per request (about 6 % of a busy prober's CPU).
   });
@@ -349,10 +379,10 @@ async function openConnection(run: CheckRun, target: URL): Promise<Socket> {
 async function resolveHost(run: CheckRun, host: string): Promise<string> {
   if (isIP(host)) return host;
   try {
-    const { address } = await Promise.race([lookup(host), run.aborted]);
+    const { address } = await Promise.race([lookup(host), run.abortedWait]);
     return address;
   } catch (err) {
-    if (run.signal.aborted) throw err;
+    if (run.aborted) throw err;
     throw new CheckFailure('dns', `DNS lookup of ${host} failed: ${reasonOf(err, DNS_REASONS)}`);
   }
 }
@@ -399,13 +429,19 @@ function handshake(run: CheckRun, socket: Socket, host: string): Promise<TLSSock
       ca: run.ca,
       ALPNProtocols: ['http/1.1'],
     });
+    let connected = false;
     run.track(secure);
+    // Stays attached for the socket's life; after the handshake undici sees errors itself.
     secure.on('error', (err) => {
+      if (connected) return;
       reject(
         new CheckFailure('tls', `TLS handshake with ${host} failed: ${reasonOf(err, TLS_REASONS)}`),
       );
     });
-    secure.once('secureConnect', () => resolve(secure));
+    secure.once('secureConnect', () => {
+      connected = true;
+      resolve(secure);
+    });
   });
 }
 
@@ -424,18 +460,34 @@ async function readBody(
 ): Promise<JudgedResponse> {
   run.phase = 'body';
   const began = performance.now();
-  const kept: Buffer[] = [];
-  let keptBytes = 0;
-  for await (const chunk of response.body as AsyncIterable<Buffer>) {
-    run.sizeBytes += chunk.length;
-    if (keptBytes >= maxBodyBytes) continue;
-    const part = chunk.subarray(0, maxBodyBytes - keptBytes);
-    kept.push(part);
-    keptBytes += part.length;
-  }
+  const body = await collectBody(run, response.body, maxBodyBytes);
   run.timings.transferMs = sinceMs(began);
   run.answered = true;
-  return { status: response.statusCode, body: Buffer.concat(kept), sizeBytes: run.sizeBytes };
+  return { status: response.statusCode, body, sizeBytes: run.sizeBytes };
+}
+
+/**
+ * Listeners rather than `for await`: the stream's async iterator costs an iterator, a promise
+ * and a microtask per chunk and per end, for bodies that are mostly one chunk.
+ */
+function collectBody(run: CheckRun, body: Readable, maxBodyBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const kept: Buffer[] = [];
+    let keptBytes = 0;
+    body.on('data', (chunk: Buffer) => {
+      run.sizeBytes += chunk.length;
+      if (keptBytes >= maxBodyBytes) return;
+      const part =
+        chunk.length <= maxBodyBytes - keptBytes
+          ? chunk
+          : chunk.subarray(0, maxBodyBytes - keptBytes);
+      kept.push(part);
+      keptBytes += part.length;
+    });
+    body.once('end', () => resolve(kept.length === 1 ? kept[0]! : Buffer.concat(kept)));
+    // `on`, not `once`: a second error with no listener left would crash the prober.
+    body.on('error', reject);
+  });
 }
 
 function redirectLocation(response: Dispatcher.ResponseData): string | null {

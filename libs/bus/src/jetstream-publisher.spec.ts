@@ -65,6 +65,17 @@ describe('JetStreamPublisher', () => {
     }
   });
 
+  it('should reject, not throw, when the connection refuses the message', async () => {
+    const closed = await connect({ servers: NATS_URL });
+    const own = new JetStreamPublisher(closed, 10_000);
+    await closed.close();
+    try {
+      await assert.rejects(own.publish(subject, codec.encode({ n: 1 }), randomUUID()), /closed/i);
+    } finally {
+      own.close();
+    }
+  });
+
   it('should reject what still waits when closed', async () => {
     const own = new JetStreamPublisher(nc, 10_000);
     const silent = `silent.${randomUUID()}`;

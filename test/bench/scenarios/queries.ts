@@ -70,7 +70,7 @@ interface SeedReport {
 export const queriesScenario: Scenario = {
   name: 'queries',
   description:
-    'stats (1h–30d), history, response times and dashboard over 30 days of 1-minute checks of 1,000 monitors',
+    'stats (1h–30d), history, response times and dashboard over days of 1-minute checks of many monitors (default 30 days × 1,000)',
   async run(options: BenchOptions): Promise<ScenarioReport> {
     const samples = options.int('samples', 200);
     const params: Params = {

@@ -7,6 +7,7 @@ import {
 import { join } from 'node:path';
 import { connect, JSONCodec, type NatsConnection } from 'nats';
 import { ApiClient } from '../../support/api-client';
+import { createMonitorsInBulk } from '../harness/bulk-monitors';
 import { analyseStoredChecks, type AnalysisWindow } from '../harness/check-analysis';
 import { BenchInfra } from '../harness/infra';
 import { PlatformProcesses, type PlatformMode } from '../harness/platform-processes';
@@ -105,7 +106,16 @@ async function runLadder(settings: LadderSettings, notes: string[]): Promise<Row
     let created = 0;
     for (const target of settings.ladder) {
       const began = performance.now();
-      await createMonitors(api, user.accessToken, fleet, created, target, settings);
+      await createMonitorsInBulk(api, user.accessToken, {
+        from: created,
+        to: target,
+        concurrency: settings.createConcurrency,
+        monitorOf: (i) => ({
+          name: `bench ${i}`,
+          url: fleet.url(i),
+          intervalSeconds: settings.intervalSeconds,
+        }),
+      });
       const createdPerSecond =
         target > created ? (target - created) / ((performance.now() - began) / 1000) : null;
       created = target;
@@ -142,39 +152,6 @@ async function runLadder(settings: LadderSettings, notes: string[]): Promise<Row
   } finally {
     await infra.stop();
   }
-}
-
-/** Through the bulk endpoint, 500 a request, a few requests at once (as an import would). */
-async function createMonitors(
-  api: ApiClient,
-  token: string,
-  fleet: TargetFleet,
-  from: number,
-  to: number,
-  settings: LadderSettings,
-): Promise<void> {
-  const PER_REQUEST = 500;
-  let next = from;
-  const worker = async () => {
-    while (next < to) {
-      const first = next;
-      const last = Math.min(to, first + PER_REQUEST);
-      next = last;
-      const monitors = [];
-      for (let i = first; i < last; i++)
-        monitors.push({
-          name: `bench ${i}`,
-          url: fleet.url(i),
-          intervalSeconds: settings.intervalSeconds,
-        });
-      const res = await api.post('/api/v1/monitors/bulk', { monitors }, token);
-      if (res.status !== 201)
-        throw new Error(
-          `creating monitors ${first}–${last - 1}: ${res.status} ${JSON.stringify(res.body).slice(0, 500)}`,
-        );
-    }
-  };
-  await Promise.all(Array.from({ length: settings.createConcurrency }, worker));
 }
 
 /** The scheduler has every monitor when its gauge says so (it reads the events stream). */

@@ -8,6 +8,7 @@ import { connectClickHouse } from '../../../apps/metrics/src/clickhouse/clickhou
 import { loadMetricsConfig, type MetricsConfig } from '../../../apps/metrics/src/config';
 import { ApiClient } from '../../support/api-client';
 import { seedChecks, settleMerges, type TableSize, tableSizes } from '../harness/check-seeder';
+import { createMonitorsInBulk } from '../harness/bulk-monitors';
 import { BenchInfra } from '../harness/infra';
 import { waitUntilQuiet } from '../harness/process-usage';
 import { PlatformProcesses } from '../harness/platform-processes';
@@ -89,7 +90,20 @@ export const queriesScenario: Scenario = {
       platform = await PlatformProcesses.start('single', infra, env);
       let api = new ApiClient(platform.gatewayUrl);
       const user = await api.newUser('bench-queries');
-      const monitorIds = await createMonitors(api, user.accessToken, params.monitors);
+      // Paused: nothing probes them, yet stats, history and the dashboard read them like any other.
+      const monitorIds = await createMonitorsInBulk(api, user.accessToken, {
+        from: 0,
+        to: params.monitors,
+        concurrency: 2,
+        monitorOf: (i) => ({
+          name: `bench monitor ${i}`,
+          url: `https://127.0.0.1:9/health/${i}`,
+          intervalSeconds: 60,
+          timeoutMs: 10_000,
+          maxLatencyMs: 1000,
+          paused: true,
+        }),
+      });
       await platform.stop();
       platform = undefined;
 
@@ -117,34 +131,6 @@ export const queriesScenario: Scenario = {
     }
   },
 };
-
-/** Paused: nothing probes them, yet stats, history and the dashboard read them like any other. */
-async function createMonitors(api: ApiClient, token: string, count: number): Promise<string[]> {
-  const ids: string[] = new Array<string>(count);
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      const res = await api.post<{ id: string }>(
-        `${API}/monitors`,
-        {
-          name: `bench monitor ${i}`,
-          url: `https://127.0.0.1:9/health/${i}`,
-          intervalSeconds: 60,
-          timeoutMs: 10_000,
-          maxLatencyMs: 1000,
-          paused: true,
-        },
-        token,
-      );
-      if (res.status !== 201)
-        throw new Error(`create monitor ${i}: ${res.status} ${JSON.stringify(res.body)}`);
-      ids[i] = res.body.id;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(20, count) }, worker));
-  return ids;
-}
 
 async function login(api: ApiClient, email: string, password: string): Promise<string> {
   const res = await api.post<{ accessToken: string }>(`${API}/auth/login`, { email, password });

@@ -306,7 +306,7 @@ describe('the check pipeline', () => {
     const id = created.body.id;
     const read = (path: string, who = owner.accessToken) =>
       pipeline.api.get(`/api/v1/monitors/${id}/${path}`, who);
-    // Read twice: the second answer may come from the gateway's memory of the owner.
+    // The first read asks the registry; the rest are answered from the gateway's memory of the owner.
     for (const path of ['stats?window=30d', 'stats', 'checks', 'response-times', 'incidents'])
       assert.equal((await read(path)).status, 200, path);
     const stranger = await pipeline.api.newUser('ownership-stranger');

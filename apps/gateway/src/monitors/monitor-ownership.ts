@@ -84,10 +84,12 @@ export class MonitorOwnership implements OnModuleInit, OnModuleDestroy {
   }
 }
 
+const utf8 = new TextDecoder();
+
 /** The event's monitor id, or undefined when it cannot be read. */
 function monitorIdOf(data: Uint8Array): string | undefined {
   try {
-    const event = JSON.parse(new TextDecoder().decode(data)) as { monitorId?: unknown };
+    const event = JSON.parse(utf8.decode(data)) as { monitorId?: unknown };
     return typeof event.monitorId === 'string' ? event.monitorId : undefined;
   } catch {
     return undefined;

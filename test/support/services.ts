@@ -5,8 +5,9 @@ import { type GatewayConfig } from '../../apps/gateway/src/config';
 import { startRegistry } from '../../apps/monitor-registry/src/bootstrap';
 import type { RegistryConfig } from '../../apps/monitor-registry/src/config';
 import { ApiClient } from './api-client';
+import { DEFAULT_NATS_URL } from './test-infra';
 
-export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+export const NATS_URL = process.env.NATS_URL || DEFAULT_NATS_URL;
 export const JWT_SECRET = randomBytes(32).toString('hex');
 
 export function registryConfig(

@@ -1,8 +1,12 @@
 import { Client } from 'pg';
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_TEST_DATABASE_URL } from './test-infra';
 
-/** The machine's PostgreSQL; each test file gets a database of its own, dropped at the end. */
-const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/**
+ * The run's PostgreSQL (the machine's, or the one test/run-tests.js started); each test file gets
+ * a database of its own, dropped at the end.
+ */
+const ADMIN_URL = process.env.TEST_DATABASE_URL || DEFAULT_TEST_DATABASE_URL;
 
 export interface TestDatabase {
   url: string;

@@ -6,7 +6,7 @@
 // defaults, :5432 and :4222); otherwise an embedded PostgreSQL and a nats-server from the PATH are
 // started for the run and stopped after it, also when it fails or is interrupted.
 // TEST_INFRA=embedded starts them even when the machine's answer.
-const { readdirSync, statSync } = require('node:fs');
+const { existsSync, readdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 const { spawn } = require('node:child_process');
 const { constants } = require('node:os');
@@ -22,6 +22,7 @@ const WATCHDOG_MS = 30 * 60 * 1000;
 const INTERRUPT_GRACE_MS = 10_000;
 
 function walk(dir) {
+  if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return name === 'node_modules' ? [] : walk(path);
@@ -108,6 +109,8 @@ async function main() {
     const code = await runTests(files, infra.env);
     return interrupted ? 128 + constants.signals[interrupted] : code;
   } catch (err) {
+    // Ctrl-C reaches the embedded services' processes too: a start it broke is no error to show.
+    if (interrupted) return 128 + constants.signals[interrupted];
     if (!(err instanceof TestInfraError)) throw err;
     console.error(`cannot run the tests: ${err.message}`);
     return 1;

@@ -130,7 +130,7 @@ export async function startTestInfra(
     const postgres =
       choice.postgres.use === 'given'
         ? choice.postgres.url
-        : remember(started, await startEmbeddedPostgres(dataDir, log)).url;
+        : remember(started, await startPostgres(dataDir, log)).url;
     const nats =
       choice.nats.use === 'given'
         ? choice.nats.url
@@ -149,6 +149,20 @@ export async function startTestInfra(
 function remember(started: EmbeddedService[], service: EmbeddedService): EmbeddedService {
   started.push(service);
   return service;
+}
+
+async function startPostgres(
+  dataDir: string,
+  log: (line: string) => void,
+): Promise<EmbeddedService> {
+  try {
+    return await startEmbeddedPostgres(dataDir, log);
+  } catch (err) {
+    throw new TestInfraError(
+      `the tests need PostgreSQL and the embedded one did not start under ${dataDir} ` +
+        `(${errorText(err)}); set TEST_DATABASE_URL to the admin URL of a running one`,
+    );
+  }
 }
 
 async function startNats(dataDir: string): Promise<EmbeddedService> {

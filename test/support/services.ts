@@ -34,6 +34,7 @@ export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayCo
     authRateLimitPerMinute: 10_000,
     logLevel: 'warn',
     defaultRegions: ['local'],
+    trustedProxies: ['loopback'],
     ...overrides,
   };
 }

@@ -5,7 +5,10 @@ import { nestLogLevels } from '@uptime/config';
 import { type RunningService, startService } from '@uptime/service-host';
 import type { GatewayConfig } from './config';
 import { type GatewayOptions, GatewayModule } from './gateway.module';
+import { acceptJsonBodiesOnly, JSON_BODY_TYPES } from './http/json-body';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { DOCS_PATH, securityHeaders } from './http/security-headers';
+import { JsonShapePipe } from './http/validation';
 
 export const API_PREFIX = 'api/v1';
 
@@ -18,16 +21,23 @@ export function startGateway(
     logLevels: nestLogLevels(config.logLevel),
     port: config.port,
     host: config.host,
-    configure: (app) => configureHttp(app as NestExpressApplication),
+    metrics: config.metrics,
+    // JSON only: Nest's default form parser would let a page on another site post to the API.
+    bodyParser: false,
+    configure: (app) => configureHttp(app as NestExpressApplication, config),
   });
 }
 
-function configureHttp(app: NestExpressApplication): void {
+function configureHttp(app: NestExpressApplication, config: GatewayConfig): void {
+  app.use(securityHeaders);
+  app.use(acceptJsonBodiesOnly);
   // 1 MB: a bulk create of up to 1,000 monitors; one monitor is far smaller.
-  app.useBodyParser('json', { limit: '1mb' });
+  app.useBodyParser('json', { limit: '1mb', type: JSON_BODY_TYPES });
   app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalPipes(new JsonShapePipe());
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Whose X-Forwarded-For names the client (the auth rate limit keys on it).
+  app.set('trust proxy', config.trustedProxies);
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
@@ -52,5 +62,7 @@ function setUpOpenApi(app: INestApplication): void {
       .addBearerAuth()
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  SwaggerModule.setup(DOCS_PATH, app, document, {
+    jsonDocumentUrl: `${DOCS_PATH}/openapi.json`,
+  });
 }

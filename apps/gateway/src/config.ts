@@ -1,4 +1,11 @@
-import { type Env, envFields, parseEnv } from '@uptime/config';
+import {
+  type Env,
+  envFields,
+  type MetricsEndpoint,
+  metricsEndpointOf,
+  metricsEnvFields,
+  parseEnv,
+} from '@uptime/config';
 import { z } from 'zod';
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
@@ -12,6 +19,8 @@ const GatewayEnvSchema = z.object({
   AUTH_RATE_LIMIT_PER_MINUTE: envFields.positiveInt(10, 100_000),
   LOG_LEVEL: envFields.logLevel,
   REGIONS: envFields.regions,
+  TRUSTED_PROXIES: envFields.trustedProxies,
+  ...metricsEnvFields,
 });
 
 export interface GatewayConfig {
@@ -25,6 +34,10 @@ export interface GatewayConfig {
   logLevel: z.output<typeof envFields.logLevel>;
   /** Where a monitor that names no region runs; an on-demand check goes to the first. */
   defaultRegions: string[];
+  /** Express's `trust proxy`: the proxies whose X-Forwarded-For names the client. */
+  trustedProxies: string[];
+  /** `/metrics` on a port of its own instead of the public one. */
+  metrics?: MetricsEndpoint;
 }
 
 export function loadGatewayConfig(env: Env): GatewayConfig {
@@ -38,5 +51,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
     defaultRegions: e.REGIONS,
+    trustedProxies: e.TRUSTED_PROXIES,
+    metrics: metricsEndpointOf(e, e.HOST),
   };
 }

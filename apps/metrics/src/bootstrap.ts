@@ -10,6 +10,7 @@ export function startMetrics(config: MetricsConfig, listen = true): Promise<Runn
     module: MetricsModule.forRoot(config),
     logLevels: nestLogLevels(config.logLevel),
     port: listen ? config.port : undefined,
+    metrics: config.metrics,
     responder: natsResponderOptions(config.natsUrl, QueueGroups.metrics),
   });
 }

@@ -1,10 +1,18 @@
-import { type Env, envFields, parseEnv } from '@uptime/config';
+import {
+  type Env,
+  envFields,
+  type MetricsEndpoint,
+  metricsEndpointOf,
+  metricsEnvFields,
+  parseEnv,
+} from '@uptime/config';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
 const MetricsEnvSchema = z.object({
   NATS_URL: envFields.natsUrl,
   PORT: envFields.port(3000),
+  ...metricsEnvFields,
   LOG_LEVEL: envFields.logLevel,
   CLICKHOUSE_URL: envFields.clickhouseUrl.optional(),
   DATA_DIR: envFields.dataDir,
@@ -22,6 +30,8 @@ export type ClickHouseTarget = { kind: 'server'; url: string } | { kind: 'embedd
 export interface MetricsConfig {
   natsUrl: string;
   port: number;
+  /** `/metrics` on a port of its own instead of `port`. */
+  metrics?: MetricsEndpoint;
   logLevel: z.output<typeof envFields.logLevel>;
   clickhouse: ClickHouseTarget;
   database: string;
@@ -36,6 +46,7 @@ export function loadMetricsConfig(env: Env): MetricsConfig {
   return {
     natsUrl: e.NATS_URL,
     port: e.PORT,
+    metrics: metricsEndpointOf(e),
     logLevel: e.LOG_LEVEL,
     clickhouse: e.CLICKHOUSE_URL
       ? { kind: 'server', url: e.CLICKHOUSE_URL }

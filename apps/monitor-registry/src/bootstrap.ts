@@ -11,6 +11,7 @@ export function startRegistry(config: RegistryConfig, listen = true): Promise<Ru
     module: RegistryModule.forRoot(config),
     logLevels: nestLogLevels(config.logLevel),
     port: listen ? config.port : undefined,
+    metrics: config.metrics,
     responder: natsResponderOptions(config.natsUrl, QueueGroups.registry),
   });
 }

@@ -1,4 +1,11 @@
-import { type Env, envFields, parseEnv } from '@uptime/config';
+import {
+  type Env,
+  envFields,
+  type MetricsEndpoint,
+  metricsEndpointOf,
+  metricsEnvFields,
+  parseEnv,
+} from '@uptime/config';
 import { z } from 'zod';
 
 export const REGISTRY_CONFIG = Symbol('REGISTRY_CONFIG');
@@ -7,6 +14,7 @@ const RegistryEnvSchema = z.object({
   DATABASE_URL: envFields.databaseUrl,
   NATS_URL: envFields.natsUrl,
   PORT: envFields.port(3000),
+  ...metricsEnvFields,
   LOG_LEVEL: envFields.logLevel,
   REFRESH_TOKEN_TTL_DAYS: envFields.positiveInt(30, 365),
 });
@@ -15,6 +23,8 @@ export interface RegistryConfig {
   databaseUrl: string;
   natsUrl: string;
   port: number;
+  /** `/metrics` on a port of its own instead of `port`. */
+  metrics?: MetricsEndpoint;
   logLevel: z.output<typeof envFields.logLevel>;
   refreshTokenTtlDays: number;
 }
@@ -25,6 +35,7 @@ export function loadRegistryConfig(env: Env): RegistryConfig {
     databaseUrl: e.DATABASE_URL,
     natsUrl: e.NATS_URL,
     port: e.PORT,
+    metrics: metricsEndpointOf(e),
     logLevel: e.LOG_LEVEL,
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
   };

@@ -10,6 +10,7 @@ export function startNotifier(config: NotifierConfig, listen = true): Promise<Ru
     module: NotifierModule.forRoot(config),
     logLevels: nestLogLevels(config.logLevel),
     port: listen ? config.port : undefined,
+    metrics: config.metrics,
     responder: natsResponderOptions(config.natsUrl, QueueGroups.notifier),
   });
 }

@@ -1,10 +1,18 @@
-import { type Env, envFields, parseEnv } from '@uptime/config';
+import {
+  type Env,
+  envFields,
+  type MetricsEndpoint,
+  metricsEndpointOf,
+  metricsEnvFields,
+  parseEnv,
+} from '@uptime/config';
 import { z } from 'zod';
 
 const NotifierEnvSchema = z
   .object({
     NATS_URL: envFields.natsUrl,
     PORT: envFields.port(3000),
+    ...metricsEnvFields,
     LOG_LEVEL: envFields.logLevel,
     DATABASE_URL: envFields.databaseUrl,
     SMTP_URL: z
@@ -26,6 +34,8 @@ const NotifierEnvSchema = z
 export interface NotifierConfig {
   natsUrl: string;
   port: number;
+  /** `/metrics` on a port of its own instead of `port`. */
+  metrics?: MetricsEndpoint;
   logLevel: z.output<typeof envFields.logLevel>;
   databaseUrl: string;
   /** Email channels work only when an SMTP relay is configured. */
@@ -43,6 +53,7 @@ export function loadNotifierConfig(env: Env): NotifierConfig {
   return {
     natsUrl: e.NATS_URL,
     port: e.PORT,
+    metrics: metricsEndpointOf(e),
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
     smtpUrl: e.SMTP_URL,

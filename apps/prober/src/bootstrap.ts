@@ -8,5 +8,6 @@ export function startProber(config: ProberConfig, listen = true): Promise<Runnin
     module: ProberModule.forRoot(config),
     logLevels: nestLogLevels(config.logLevel),
     port: listen ? config.port : undefined,
+    metrics: config.metrics,
   });
 }

@@ -1,9 +1,17 @@
-import { type Env, envFields, parseEnv } from '@uptime/config';
+import {
+  type Env,
+  envFields,
+  type MetricsEndpoint,
+  metricsEndpointOf,
+  metricsEnvFields,
+  parseEnv,
+} from '@uptime/config';
 import { z } from 'zod';
 
 const ProberEnvSchema = z.object({
   NATS_URL: envFields.natsUrl,
   PORT: envFields.port(3000),
+  ...metricsEnvFields,
   LOG_LEVEL: envFields.logLevel,
   REGION: z
     .string()
@@ -17,6 +25,8 @@ const ProberEnvSchema = z.object({
 export interface ProberConfig {
   natsUrl: string;
   port: number;
+  /** `/metrics` on a port of its own instead of `port`. */
+  metrics?: MetricsEndpoint;
   logLevel: z.output<typeof envFields.logLevel>;
   region: string;
   allowPrivate: boolean;
@@ -31,6 +41,7 @@ export function loadProberConfig(env: Env): ProberConfig {
   return {
     natsUrl: e.NATS_URL,
     port: e.PORT,
+    metrics: metricsEndpointOf(e),
     logLevel: e.LOG_LEVEL,
     region: e.REGION,
     allowPrivate: e.PROBE_ALLOW_PRIVATE,

@@ -8,5 +8,6 @@ export function startScheduler(config: SchedulerConfig, listen = true): Promise<
     module: SchedulerModule.forRoot(config),
     logLevels: nestLogLevels(config.logLevel),
     port: listen ? config.port : undefined,
+    metrics: config.metrics,
   });
 }

@@ -1,10 +1,18 @@
-import { type Env, envFields, parseEnv } from '@uptime/config';
+import {
+  type Env,
+  envFields,
+  type MetricsEndpoint,
+  metricsEndpointOf,
+  metricsEnvFields,
+  parseEnv,
+} from '@uptime/config';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
 const SchedulerEnvSchema = z.object({
   NATS_URL: envFields.natsUrl,
   PORT: envFields.port(3000),
+  ...metricsEnvFields,
   LOG_LEVEL: envFields.logLevel,
   REGIONS: envFields.regions,
   SCHEDULER_LEASE_SECONDS: envFields.positiveInt(6, 60),
@@ -14,6 +22,8 @@ const SchedulerEnvSchema = z.object({
 export interface SchedulerConfig {
   natsUrl: string;
   port: number;
+  /** `/metrics` on a port of its own instead of `port`. */
+  metrics?: MetricsEndpoint;
   logLevel: z.output<typeof envFields.logLevel>;
   /** Regions a monitor runs from when it names none. */
   defaultRegions: string[];
@@ -27,6 +37,7 @@ export function loadSchedulerConfig(env: Env): SchedulerConfig {
   return {
     natsUrl: e.NATS_URL,
     port: e.PORT,
+    metrics: metricsEndpointOf(e),
     logLevel: e.LOG_LEVEL,
     defaultRegions: e.REGIONS,
     leaseSeconds: e.SCHEDULER_LEASE_SECONDS,

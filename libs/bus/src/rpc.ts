@@ -1,6 +1,6 @@
 import { type PipeTransform } from '@nestjs/common';
 import { type MicroserviceOptions, RpcException, Transport } from '@nestjs/microservices';
-import { type Problem, Problems, fieldErrorsOf } from '@uptime/contracts';
+import { type Problem, Problems, fieldErrorsOf, jsonShapeErrors } from '@uptime/contracts';
 import type { z } from 'zod';
 
 /** Options for an app that answers requests: replicas share the queue group. */
@@ -27,6 +27,10 @@ export class ContractPipe<T extends z.ZodType> implements PipeTransform<unknown,
   constructor(private readonly schema: T) {}
 
   transform(value: unknown): z.output<T> {
+    // A request that did not come through the gateway's checks still never reaches the database
+    // with text it refuses (which would answer 503, not 400).
+    const shapeErrors = jsonShapeErrors(value);
+    if (shapeErrors.length) throw rpcProblem(Problems.validation(shapeErrors));
     const parsed = this.schema.safeParse(value, { reportInput: true });
     if (parsed.success) return parsed.data;
     throw rpcProblem(Problems.validation(fieldErrorsOf(parsed.error)));

@@ -1,3 +1,4 @@
+import { isValid, isValidCIDR } from 'ipaddr.js';
 import { z } from 'zod';
 
 /** Raised when the environment cannot be turned into a valid configuration. */
@@ -21,29 +22,65 @@ export function parseEnv<T extends z.ZodType>(schema: T, env: Env): z.output<T> 
   const result = schema.safeParse(present);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
+    const variable = typeof issue.path[0] === 'string' ? issue.path[0] : undefined;
     const name = issue.path.join('.') || '(environment)';
-    const got = typeof issue.path[0] === 'string' ? present[issue.path[0]] : undefined;
-    const shown = got === undefined ? 'is missing' : `got ${JSON.stringify(redact(got))}`;
-    return `${name}: ${issue.message} (${shown})`;
+    const got = variable === undefined ? undefined : present[variable];
+    return `${name}: ${issue.message} (${shownValue(variable, got)})`;
   });
   throw new ConfigError(problems);
 }
 
-/** Hides the password of a URL, so that a config error never prints a secret. */
-export function redact(value: string): string {
-  try {
-    const url = new URL(value);
-    if (!url.password) return value;
-    url.password = '***';
-    return url.toString();
-  } catch {
-    return value.length > 64 ? `${value.slice(0, 8)}…` : value;
+/** Variables whose value is a credential whatever it looks like. */
+const SECRET_NAME = /SECRET|PASSWORD|PASSWD|CREDENTIAL|(^|_)KEY$|(^|_)TOKEN$/i;
+
+/**
+ * What a config error may say about a value: a secret's never (not even a wrong one, which is
+ * often the right one pasted into the wrong place), a URL's only once its credentials are hidden,
+ * and an unreadable URL's not at all.
+ */
+function shownValue(variable: string | undefined, got: string | undefined): string {
+  if (got === undefined) return 'is missing';
+  if (variable && SECRET_NAME.test(variable)) return 'value hidden';
+  if (/:\/\//.test(got) || (variable && /_URLS?$/.test(variable))) {
+    const hidden = redactUrl(got);
+    return hidden === undefined ? 'value hidden' : `got ${JSON.stringify(hidden)}`;
   }
+  return `got ${JSON.stringify(got.length > 64 ? `${got.slice(0, 8)}…` : got)}`;
+}
+
+/**
+ * Hides the credentials of a URL (the password, a user name that stands alone as a token as in
+ * `nats://token@host`, and query values), so that a config error or a log never prints a secret.
+ * A value that is not a URL is shortened.
+ */
+export function redact(value: string): string {
+  return redactUrl(value) ?? (value.length > 64 ? `${value.slice(0, 8)}…` : value);
+}
+
+function redactUrl(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (url.password) url.password = '***';
+  else if (url.username) url.username = '***';
+  for (const key of [...url.searchParams.keys()]) url.searchParams.set(key, '***');
+  return url.toString();
 }
 
 const booleanText = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const portNumber = z.coerce
+  .number({ message: 'must be a port number' })
+  .int('must be a whole number')
+  .min(0, 'must be between 0 and 65535')
+  .max(65535, 'must be between 0 and 65535');
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal', 'none']);
 
 const REGION_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -67,13 +104,22 @@ export const envFields = {
   regions: commaList(
     z.string().regex(REGION_NAME, 'each region must be a name such as eu-west'),
   ).default(['local']),
-  port: (fallback: number) =>
-    z.coerce
-      .number({ message: 'must be a port number' })
-      .int('must be a whole number')
-      .min(0, 'must be between 0 and 65535')
-      .max(65535, 'must be between 0 and 65535')
-      .default(fallback),
+  port: (fallback: number) => portNumber.default(fallback),
+  optionalPort: portNumber.optional(),
+  /**
+   * Whose `X-Forwarded-For` to believe, as Express's `trust proxy` reads it: addresses, CIDR
+   * ranges, or the names loopback, linklocal, uniquelocal; `none` trusts no proxy.
+   */
+  trustedProxies: commaList(
+    z
+      .string()
+      .refine(
+        (v) => PROXY_NAMES.has(v) || isValid(v) || isValidCIDR(v),
+        'each must be an address, a CIDR range, loopback, linklocal, uniquelocal or none',
+      ),
+  )
+    .transform((list) => list.filter((v) => v !== 'none'))
+    .default(['loopback']),
   natsUrl: z
     .string()
     .regex(/^(nats|tls|ws|wss):\/\/.+/, 'must be a nats:// URL, e.g. nats://127.0.0.1:4222')
@@ -104,3 +150,24 @@ export const envFields = {
   nodeEnv: z.enum(['development', 'production', 'test']).default('development'),
   dataDir: z.string().default('./.data'),
 };
+
+/** Where an app serves `/metrics` when the operator keeps it off the public port. */
+export interface MetricsEndpoint {
+  port: number;
+  host: string;
+}
+
+/** METRICS_PORT and METRICS_HOST, read alike by every app that listens. */
+export const metricsEnvFields = {
+  METRICS_PORT: envFields.optionalPort,
+  METRICS_HOST: z.string().min(1).optional(),
+};
+
+/** The metrics endpoint, when METRICS_PORT is set; it binds METRICS_HOST, else the app's own host. */
+export function metricsEndpointOf(
+  e: { METRICS_PORT?: number; METRICS_HOST?: string },
+  appHost = '0.0.0.0',
+): MetricsEndpoint | undefined {
+  if (e.METRICS_PORT === undefined) return undefined;
+  return { port: e.METRICS_PORT, host: e.METRICS_HOST ?? appHost };
+}

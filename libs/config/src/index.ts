@@ -1,2 +1,11 @@
-export { ConfigError, envFields, parseEnv, redact, type Env } from './env';
+export {
+  ConfigError,
+  envFields,
+  metricsEndpointOf,
+  metricsEnvFields,
+  parseEnv,
+  redact,
+  type Env,
+  type MetricsEndpoint,
+} from './env';
 export { nestLogLevels } from './log-levels';

@@ -21,7 +21,10 @@ export type Credentials = z.output<typeof CredentialsSchema>;
 export const LoginSchema = z
   .object({
     email: EmailSchema,
-    password: z.string({ message: 'must be a string' }).min(1, 'is required').max(1024),
+    password: z
+      .string({ message: 'must be a string' })
+      .min(1, 'is required')
+      .max(1024, 'must be at most 1024 characters'),
   })
   .strict();
 

@@ -8,3 +8,4 @@ export * from './subjects';
 export * from './metrics-queries';
 export * from './incidents';
 export * from './channels';
+export * from './json-shape';

@@ -1,3 +1,3 @@
 export { HealthModule } from './health.module';
 export { ReadinessChecks, readinessCheck, type ReadinessCheck } from './readiness';
-export { TELEMETRY, TelemetryModule, type TelemetryOptions } from './telemetry';
+export { MetricsScrape, TELEMETRY, TelemetryModule, type TelemetryOptions } from './telemetry';

@@ -5,6 +5,7 @@ import {
   Global,
   Header,
   Inject,
+  Injectable,
   Module,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
@@ -28,17 +29,17 @@ const OPTIONS = Symbol('TELEMETRY_OPTIONS');
  */
 let processMetricsTaken = false;
 
-@ApiExcludeController()
-@Controller('metrics')
-class PrometheusController {
+/** What a Prometheus scrape of this app reads, whichever port serves it. */
+@Injectable()
+export class MetricsScrape {
+  static readonly contentType = Registry.PROMETHEUS_CONTENT_TYPE;
+
   constructor(
     @Inject(TELEMETRY) private readonly registry: Registry,
     @Inject(OPTIONS) private readonly options: TelemetryOptions,
   ) {}
 
-  @Get()
-  @Header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE)
-  scrape(): Promise<string> {
+  text(): Promise<string> {
     const peers = this.options.peers?.() ?? [];
     return peers.length
       ? Registry.merge([this.registry, ...peers]).metrics()
@@ -46,7 +47,23 @@ class PrometheusController {
   }
 }
 
-/** `/metrics` in the Prometheus text format, and a registry the app's services add their metrics to. */
+@ApiExcludeController()
+@Controller('metrics')
+class PrometheusController {
+  constructor(private readonly scrape: MetricsScrape) {}
+
+  @Get()
+  @Header('Content-Type', MetricsScrape.contentType)
+  scrapeMetrics(): Promise<string> {
+    return this.scrape.text();
+  }
+}
+
+/**
+ * `/metrics` in the Prometheus text format, and a registry the app's services add their metrics
+ * to. When the operator sets a metrics port, `startService` serves `MetricsScrape` there instead
+ * and the public port answers 404 for `/metrics`.
+ */
 @Global()
 @Module({})
 export class TelemetryModule {
@@ -68,8 +85,9 @@ export class TelemetryModule {
             return registry;
           },
         },
+        MetricsScrape,
       ],
-      exports: [TELEMETRY],
+      exports: [TELEMETRY, MetricsScrape],
     };
   }
 }

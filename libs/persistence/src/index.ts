@@ -1,2 +1,3 @@
 export { type SchemaOwner, schemaOwnerOptions } from './orm-options';
 export { SchemaMigrator } from './schema-migrator';
+export { ValueFreePostgreSqlDriver, withoutValues } from './value-free-driver';

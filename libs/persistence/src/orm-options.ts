@@ -1,6 +1,7 @@
 import type { EntityClass, MigrationObject } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
-import { type Options, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import type { Options } from '@mikro-orm/postgresql';
+import { ValueFreePostgreSqlDriver } from './value-free-driver';
 
 export interface SchemaOwner {
   /** The PostgreSQL schema the app owns; no other app reads it. */
@@ -13,7 +14,9 @@ export interface SchemaOwner {
 /** MikroORM options of an app that owns one PostgreSQL schema. */
 export function schemaOwnerOptions(databaseUrl: string, owner: SchemaOwner): Options {
   return {
-    driver: PostgreSqlDriver,
+    // Its errors never carry the statement's values into a log.
+    driver: ValueFreePostgreSqlDriver,
+    debug: false,
     clientUrl: databaseUrl,
     schema: owner.schema,
     entities: owner.entities,

@@ -1,5 +1,7 @@
+export { EscapedConsoleLogger, escapeControlCharacters } from './escaped-console-logger';
 export {
   runStandalone,
+  startErrorText,
   startService,
   type RunningService,
   type ServiceOptions,

@@ -1,6 +1,9 @@
 import { type INestApplication, Logger, type LogLevel, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
+import { EscapedConsoleLogger, escapeControlCharacters } from './escaped-console-logger';
+import type { MetricsEndpoint } from '@uptime/config';
+import { metricsNotHere, serveMetrics } from './metrics-endpoint';
 
 export interface ServiceOptions {
   /** The app's root module (already configured, e.g. `RegistryModule.forRoot(config)`). */
@@ -9,6 +12,10 @@ export interface ServiceOptions {
   /** Port for the app's own HTTP (health, API); omitted in single-process mode, where only the gateway listens. */
   port?: number;
   host?: string;
+  /** `/metrics` on a port of its own (only for an app that listens); the public port then answers 404. */
+  metrics?: MetricsEndpoint;
+  /** Nest's default JSON and form parsers; an app that registers its own parsers says false. */
+  bodyParser?: boolean;
   /** Request/reply subjects this app answers over NATS. */
   responder?: MicroserviceOptions;
   /** Last touches before the app starts (filters, OpenAPI, body limits). */
@@ -18,6 +25,8 @@ export interface ServiceOptions {
 export interface RunningService {
   app: INestApplication;
   url?: string;
+  /** Where `/metrics` is, when it has a port of its own. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -27,8 +36,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const quiet = options.logLevels.includes('debug')
     ? options.logLevels
     : options.logLevels.filter((l) => l !== 'log');
-  const app = await NestFactory.create(options.module, { logger: quiet });
+  const app = await NestFactory.create(options.module, {
+    logger: new EscapedConsoleLogger({ logLevels: quiet }),
+    bodyParser: options.bodyParser ?? true,
+  });
   await options.configure?.(app);
+  const metrics = options.port !== undefined ? options.metrics : undefined;
+  if (metrics) app.use('/metrics', metricsNotHere);
   if (options.responder) app.connectMicroservice(options.responder, { inheritAppConfig: true });
   await app.init();
   if (options.responder) await app.startAllMicroservices();
@@ -37,13 +51,20 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     await app.listen(options.port, options.host ?? '0.0.0.0');
     url = await app.getUrl();
   }
+  const metricsServer = metrics ? await serveMetrics(app, metrics) : undefined;
   app.useLogger(options.logLevels);
   let closing: Promise<void> | undefined;
   return {
     app,
     url,
-    close: () => (closing ??= app.close()),
+    metricsUrl: metricsServer?.url,
+    close: () => (closing ??= closeAll(app, metricsServer)),
   };
+}
+
+async function closeAll(app: INestApplication, metrics?: { close(): Promise<void> }) {
+  await metrics?.close();
+  await app.close();
 }
 
 /**
@@ -59,12 +80,11 @@ export async function runStandalone(
   try {
     service = await start();
   } catch (err) {
-    process.stderr.write(
-      `${name} could not start: ${err instanceof Error ? err.message : String(err)}\n`,
-    );
+    process.stderr.write(`${name} could not start: ${startErrorText(err)}\n`);
     process.exit(1);
   }
   logger.log(service.url ? `listening on ${service.url}` : 'started');
+  if (service.metricsUrl) logger.log(`metrics on ${service.metricsUrl}/metrics`);
   const stop = async (signal: string) => {
     logger.log(`${signal} received, draining`);
     await service.close().catch((err: unknown) => logger.error(String(err)));
@@ -72,4 +92,21 @@ export async function runStandalone(
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/**
+ * A config error is already value-free; any other start error (a driver's, say) may quote a
+ * connection URL, so its credentials are hidden too. Lines stay lines: a config error lists one
+ * problem per line.
+ */
+export function startErrorText(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text
+    .split('\n')
+    .map((line) => escapeControlCharacters(hideUrlCredentials(line)))
+    .join('\n');
+}
+
+function hideUrlCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, '$1***@');
 }

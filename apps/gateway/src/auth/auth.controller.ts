@@ -1,4 +1,13 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  Post,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiBody,
   ApiConflictResponse,
@@ -27,6 +36,9 @@ import { Authenticated, CurrentCaller } from './current-caller';
 import type { Caller } from './jwt.strategy';
 import { TOKEN_PAIR_SCHEMA, USER_SCHEMA } from './openapi-schemas';
 
+/** Tokens are credentials: no cache, shared or private, may keep a copy. */
+const NO_STORE = 'no-store';
+
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
@@ -48,6 +60,7 @@ export class AuthController {
 
   @Post('login')
   @HttpCode(200)
+  @Header('Cache-Control', NO_STORE)
   @UseGuards(ThrottlerGuard)
   @ApiOperation({ summary: 'Exchange email and password for an access and a refresh token' })
   @ApiBody({ schema: openApiSchema(LoginSchema) })
@@ -62,6 +75,7 @@ export class AuthController {
 
   @Post('refresh')
   @HttpCode(200)
+  @Header('Cache-Control', NO_STORE)
   @ApiOperation({
     summary: 'Rotate a refresh token',
     description:

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { createSecretKey } from 'node:crypto';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
@@ -25,7 +25,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  validate(claims: AccessClaims): Caller {
+  /** jsonwebtoken checks `exp` only when present: a token without one would never expire. */
+  validate(claims: AccessClaims & { exp?: unknown }): Caller {
+    if (typeof claims.exp !== 'number') throw new UnauthorizedException('The token has no expiry.');
     return { userId: claims.sub, email: claims.email };
   }
 }

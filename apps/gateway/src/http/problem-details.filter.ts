@@ -37,10 +37,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         this.logger.warn(`${req.method} ${req.path}: ${problem.detail}`);
       else this.logger.error(`${req.method} ${req.path}: ${describe(exception)}`);
     }
-    res
-      .status(problem.status)
-      .type('application/problem+json')
-      .json({ ...problem, instance: req.originalUrl });
+    sendProblem(req, res, problem);
   }
 
   private toProblem(exception: unknown): Problem {
@@ -65,6 +62,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 }
 
+/** Answers a problem the way every gateway error is answered. */
+export function sendProblem(req: Request, res: Response, problem: Problem): void {
+  res
+    .status(problem.status)
+    .type('application/problem+json')
+    .json({ ...problem, instance: req.originalUrl });
+}
+
 /** body-parser's errors carry a `type`; name them for the client instead of a generic 400/500. */
 function bodyParserProblem(exception: unknown): Problem | undefined {
   const type = (exception as { type?: unknown } | null)?.type;
@@ -86,7 +91,19 @@ function bodyParserProblem(exception: unknown): Problem | undefined {
       detail: 'The request body encoding is not supported.',
     };
   }
+  // Any other body-reading failure the parser blames on the client (a gzip body that does not
+  // inflate, a body shorter than its Content-Length): the client's fault, not a 500.
+  if (isClientHttpError(exception)) {
+    return Problems.badRequest('The request body could not be read.');
+  }
   return undefined;
+}
+
+/** An http-errors error (body-parser's) with a 4xx status it means to show the client. */
+function isClientHttpError(exception: unknown): boolean {
+  if (exception instanceof HttpException) return false;
+  const e = exception as { status?: unknown; expose?: unknown } | null;
+  return e?.expose === true && typeof e.status === 'number' && e.status >= 400 && e.status < 500;
 }
 
 function detailOf(exception: HttpException): string {

@@ -1,10 +1,30 @@
-import { type PipeTransform } from '@nestjs/common';
+import { type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
 import { ProblemError } from '@uptime/bus';
-import { type FieldError, Problems, type Validated, fieldErrorsOf } from '@uptime/contracts';
+import {
+  type FieldError,
+  Problems,
+  type Validated,
+  fieldErrorsOf,
+  jsonShapeErrors,
+} from '@uptime/contracts';
 import { z } from 'zod';
 
 export function invalid(errors: FieldError[]): ProblemError {
   return new ProblemError(Problems.validation(errors));
+}
+
+/**
+ * Runs on every body, query and route parameter before its own schema: nothing nested deeper than
+ * the API needs, no text the database refuses (NUL, unpaired surrogates), each named by field.
+ */
+export class JsonShapePipe implements PipeTransform<unknown, unknown> {
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.type === 'custom') return value;
+    const prefix = metadata.data ? [metadata.data] : [];
+    const errors = jsonShapeErrors(value, prefix);
+    if (errors.length) throw invalid(errors);
+    return value;
+  }
 }
 
 /** Parses a body, query or parameter against a contract schema; failures name each field. */

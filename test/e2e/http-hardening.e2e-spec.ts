@@ -385,6 +385,7 @@ describe('logs of separate app processes', () => {
       assert.deepEqual(forged, [], `${app.name} printed a forged line`);
     }
     assert.match(output(), /SQLSTATE 23514, constraint refuse_all/);
+    if (process.env.SHOW_LOGS) console.log(output());
   });
 
   it('should not echo a bad JWT_SECRET when the gateway refuses to start', async () => {

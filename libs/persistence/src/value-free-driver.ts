@@ -19,7 +19,8 @@ const VALUE_BEARING = ['detail', 'hint', 'where', 'internalQuery', 'sqlMessage',
  */
 export function withoutValues(err: DriverException): DriverException {
   const record = err as DriverException & Dictionary;
-  const constraint = typeof record.constraint === 'string' ? `, constraint ${record.constraint}` : '';
+  const constraint =
+    typeof record.constraint === 'string' ? `, constraint ${record.constraint}` : '';
   const message = `the database refused the statement (SQLSTATE ${err.code ?? 'unknown'}${constraint})`;
   const frames = (err.stack ?? '').split('\n').filter((line) => line.trim().startsWith('at '));
   for (const key of VALUE_BEARING) delete record[key];

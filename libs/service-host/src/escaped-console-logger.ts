@@ -29,6 +29,13 @@ function hex(code: number, width: number): string {
  * every app (see `startService`), so it covers every message, context and stack trace.
  */
 export class EscapedConsoleLogger extends ConsoleLogger {
+  /** An error logged by itself (Nest's exception handlers do so) prints as a line and its stack. */
+  override error(message: unknown, ...rest: unknown[]): void {
+    if (message instanceof Error && rest.length <= 1)
+      return super.error(`${message.name}: ${message.message}`, message.stack, ...rest);
+    super.error(message, ...rest);
+  }
+
   protected override stringifyMessage(message: unknown, logLevel: LogLevel): string {
     if (typeof message === 'function') return super.stringifyMessage(message, logLevel);
     const text =

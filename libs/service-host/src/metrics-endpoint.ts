@@ -5,7 +5,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
 
-
 /** The public port's answer to `/metrics` once it has moved: not here. */
 export function metricsNotHere(_req: Request, res: Response, _next: NextFunction): void {
   res.status(404).type('application/problem+json').json({

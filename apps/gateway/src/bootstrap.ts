@@ -2,11 +2,13 @@ import { type INestApplication, RequestMethod } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { nestLogLevels } from '@uptime/config';
+import { TELEMETRY } from '@uptime/health';
 import { type RunningService, startService } from '@uptime/service-host';
 import type { GatewayConfig } from './config';
 import { type GatewayOptions, GatewayModule } from './gateway.module';
 import { acceptJsonBodiesOnly, JSON_BODY_TYPES } from './http/json-body';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { Refusals } from './http/refusals';
 import { DOCS_PATH, securityHeaders } from './http/security-headers';
 import { JsonShapePipe } from './http/validation';
 
@@ -33,7 +35,9 @@ function configureHttp(app: NestExpressApplication, config: GatewayConfig): void
   app.use(acceptJsonBodiesOnly);
   // 1 MB: a bulk create of up to 1,000 monitors; one monitor is far smaller.
   app.useBodyParser('json', { limit: '1mb', type: JSON_BODY_TYPES });
-  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalFilters(
+    new ProblemDetailsFilter(new Refusals(app.get(TELEMETRY, { strict: false }))),
+  );
   app.useGlobalPipes(new JsonShapePipe());
   app.disable('x-powered-by');
   // Whose X-Forwarded-For names the client (the auth rate limit keys on it).

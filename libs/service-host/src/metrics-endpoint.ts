@@ -1,18 +1,13 @@
-import type { INestApplication } from '@nestjs/common';
+import { type INestApplication, NotFoundException } from '@nestjs/common';
 import type { MetricsEndpoint } from '@uptime/config';
 import { MetricsScrape } from '@uptime/health';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
 
-/** The public port's answer to `/metrics` once it has moved: not here. */
-export function metricsNotHere(_req: Request, res: Response, _next: NextFunction): void {
-  res.status(404).type('application/problem+json').json({
-    type: '/problems/not-found',
-    title: 'Not found',
-    status: 404,
-    detail: 'Metrics are served on the metrics port.',
-  });
+/** The public port's answer to `/metrics` once it has moved: not here (in the app's error format). */
+export function metricsNotHere(_req: Request, _res: Response, next: NextFunction): void {
+  next(new NotFoundException('Metrics are served on the metrics port.'));
 }
 
 /** A plain HTTP server that answers `GET /metrics` with the app's scrape and 404 to the rest. */

@@ -8,6 +8,7 @@ import {
 import { ProblemError } from '@uptime/bus';
 import { type Problem, Problems } from '@uptime/contracts';
 import type { Request, Response } from 'express';
+import type { Refusals } from './refusals';
 
 const TITLES: Record<number, string> = {
   400: 'Bad request',
@@ -26,6 +27,8 @@ const TITLES: Record<number, string> = {
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Http');
 
+  constructor(private readonly refusals?: Refusals) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
@@ -36,8 +39,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       if (exception instanceof ProblemError)
         this.logger.warn(`${req.method} ${req.path}: ${problem.detail}`);
       else this.logger.error(`${req.method} ${req.path}: ${describe(exception)}`);
+    } else {
+      this.refusals?.record(req.method, req.path, problem);
     }
-    sendProblem(req, res, problem);
+    res
+      .status(problem.status)
+      .type('application/problem+json')
+      .json({ ...problem, instance: req.originalUrl });
   }
 
   private toProblem(exception: unknown): Problem {
@@ -60,14 +68,6 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       detail: 'Something went wrong on our side.',
     };
   }
-}
-
-/** Answers a problem the way every gateway error is answered. */
-export function sendProblem(req: Request, res: Response, problem: Problem): void {
-  res
-    .status(problem.status)
-    .type('application/problem+json')
-    .json({ ...problem, instance: req.originalUrl });
 }
 
 /** body-parser's errors carry a `type`; name them for the client instead of a generic 400/500. */

@@ -1,0 +1,38 @@
+import { Logger } from '@nestjs/common';
+import type { Problem } from '@uptime/contracts';
+import { Counter, type Registry } from 'prom-client';
+
+/** At most one log line per kind of refusal per this long; the counter sees every one. */
+const LOG_EVERY_MS = 60_000;
+
+/**
+ * The requests the gateway refuses (every 4xx problem it answers), counted by status and problem
+ * type in `gateway_refused_requests_total`, and logged at most once a minute per type with how
+ * many went unlogged.
+ */
+export class Refusals {
+  private readonly logger = new Logger('Refusals');
+  private readonly counter: Counter<'status' | 'type'>;
+  private readonly lastLogged = new Map<string, { at: number; unlogged: number }>();
+
+  constructor(registry: Registry) {
+    this.counter = new Counter({
+      name: 'gateway_refused_requests_total',
+      help: 'Requests the gateway refused with a 4xx problem, by status and problem type.',
+      labelNames: ['status', 'type'],
+      registers: [registry],
+    });
+  }
+
+  record(method: string, path: string, problem: Problem, now = Date.now()): void {
+    this.counter.inc({ status: String(problem.status), type: problem.type });
+    const last = this.lastLogged.get(problem.type);
+    if (last && now - last.at < LOG_EVERY_MS) {
+      last.unlogged++;
+      return;
+    }
+    const more = last?.unlogged ? ` (and ${last.unlogged} more since the last report)` : '';
+    this.lastLogged.set(problem.type, { at: now, unlogged: 0 });
+    this.logger.warn(`refused ${method} ${path}: ${problem.status} ${problem.type}${more}`);
+  }
+}

@@ -336,6 +336,7 @@ describe('logs of separate app processes', () => {
   let registry: AppProcess | undefined;
   let gateway: AppProcess | undefined;
   let api: ApiClient;
+  let registryUrl: string;
 
   before(async () => {
     db = await createTestDatabase();
@@ -347,6 +348,7 @@ describe('logs of separate app processes', () => {
       PORT: String(registryPort),
     });
     await registry.waitReady(`http://127.0.0.1:${registryPort}`);
+    registryUrl = `http://127.0.0.1:${registryPort}`;
     const gatewayPort = await freePort();
     gateway = AppProcess.start('gateway', {
       ...common,
@@ -390,6 +392,13 @@ describe('logs of separate app processes', () => {
       assert.deepEqual(forged, [], `${app.name} printed a forged line`);
     }
     assert.match(output(), /SQLSTATE 23514, constraint refuse_all/);
+  });
+
+  it('should tell browsers never to sniff the type of any app answer', async () => {
+    for (const path of ['/health/live', '/metrics', '/nowhere']) {
+      const res = await fetch(`${registryUrl}${path}`);
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff', path);
+    }
   });
 
   it('should not echo a bad JWT_SECRET when the gateway refuses to start', async () => {

@@ -1,6 +1,7 @@
 import { type INestApplication, Logger, type LogLevel, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
+import { xContentTypeOptions } from 'helmet';
 import { EscapedConsoleLogger, escapeControlCharacters } from './escaped-console-logger';
 import type { MetricsEndpoint } from '@uptime/config';
 import { metricsNotHere, serveMetrics } from './metrics-endpoint';
@@ -40,6 +41,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     logger: new EscapedConsoleLogger({ logLevels: quiet }),
     bodyParser: options.bodyParser ?? true,
   });
+  // Every app's answers (health, metrics, errors) keep their declared type in a browser.
+  app.use(xContentTypeOptions());
   await options.configure?.(app);
   const metrics = options.port !== undefined ? options.metrics : undefined;
   if (metrics) app.use('/metrics', metricsNotHere);

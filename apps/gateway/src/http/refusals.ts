@@ -33,6 +33,6 @@ export class Refusals {
     }
     const more = last?.unlogged ? ` (and ${last.unlogged} more since the last report)` : '';
     this.lastLogged.set(problem.type, { at: now, unlogged: 0 });
-    this.logger.warn(`refused ${method} ${path}: ${problem.status} ${problem.type}${more}`);
+    this.logger.log(`refused ${method} ${path}: ${problem.status} ${problem.type}${more}`);
   }
 }

@@ -1,4 +1,9 @@
-import type { Configuration, Dictionary, DriverException } from '@mikro-orm/core';
+import {
+  type Configuration,
+  type Dictionary,
+  DriverException,
+  type LogContext,
+} from '@mikro-orm/core';
 import {
   AbstractSqlDriver,
   PostgreSqlConnection,
@@ -40,6 +45,31 @@ class ValueFreePlatform extends PostgreSqlPlatform {
 }
 
 /**
+ * Raw statements and query builders run here without the driver's conversion, so their errors
+ * would still quote the statement: convert them too.
+ */
+class ValueFreeConnection extends PostgreSqlConnection {
+  protected override async executeQuery<T>(
+    query: string,
+    cb: () => Promise<T>,
+    context?: LogContext,
+  ): Promise<T> {
+    try {
+      return await super.executeQuery(query, cb, context);
+    } catch (err) {
+      if (err instanceof DriverException) throw withoutValues(err);
+      if (!isDatabaseError(err)) throw err;
+      throw this.platform.getExceptionConverter().convertException(err);
+    }
+  }
+}
+
+/** An error PostgreSQL answered (as opposed to a refused connection or a bug in the caller). */
+function isDatabaseError(err: unknown): err is Error & Dictionary {
+  return err instanceof Error && typeof (err as Dictionary).severity === 'string';
+}
+
+/**
  * PostgreSQL's driver (built as @mikro-orm/postgresql builds its own) with value-free errors.
  * Named `PostgreSqlDriver` on purpose: @mikro-orm/nestjs picks the driver package, and with it the
  * injectable `MikroORM` and `EntityManager`, by the driver class's name.
@@ -47,7 +77,7 @@ class ValueFreePlatform extends PostgreSqlPlatform {
 export const { PostgreSqlDriver: ValueFreePostgreSqlDriver } = {
   PostgreSqlDriver: class extends AbstractSqlDriver<PostgreSqlConnection, PostgreSqlPlatform> {
     constructor(config: Configuration) {
-      super(config, new ValueFreePlatform(), PostgreSqlConnection, ['knex', 'pg']);
+      super(config, new ValueFreePlatform(), ValueFreeConnection, ['knex', 'pg']);
     }
   },
 };

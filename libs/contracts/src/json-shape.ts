@@ -7,9 +7,11 @@ export const MAX_JSON_DEPTH = 32;
 // eslint-disable-next-line no-control-regex -- NUL is what the database refuses
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** A value still to look at; its path is built only when it is reported. */
 interface Visit {
   value: unknown;
-  path: (string | number)[];
+  key?: string | number;
+  parent?: Visit;
   depth: number;
 }
 
@@ -20,33 +22,46 @@ interface Visit {
  */
 export function jsonShapeErrors(value: unknown, prefix: (string | number)[] = []): FieldError[] {
   const errors: FieldError[] = [];
-  const pending: Visit[] = [{ value, path: prefix, depth: 0 }];
+  const pending: Visit[] = [{ value, depth: 0 }];
+  const report = (at: Visit, message: string) =>
+    errors.push({ field: printableField([...prefix, ...pathOf(at)]), message });
   while (pending.length && errors.length < 20) {
-    const { value: v, path, depth } = pending.pop()!;
+    const visit = pending.pop()!;
+    const v = visit.value;
     if (typeof v === 'string') {
-      if (UNSTORABLE.test(v)) errors.push(unstorable(path));
+      if (UNSTORABLE.test(v)) report(visit, UNSTORABLE_MESSAGE);
       continue;
     }
     if (typeof v !== 'object' || v === null) continue;
-    if (depth >= MAX_JSON_DEPTH) {
-      errors.push({
-        field: fieldPath(path) || '(body)',
-        message: `is nested deeper than ${MAX_JSON_DEPTH} levels`,
-      });
+    if (visit.depth >= MAX_JSON_DEPTH) {
+      report(visit, `is nested deeper than ${MAX_JSON_DEPTH} levels`);
       continue;
     }
+    const isArray = Array.isArray(v);
     for (const [key, item] of Object.entries(v)) {
-      const at = [...path, Array.isArray(v) ? Number(key) : key];
-      if (UNSTORABLE.test(key)) errors.push(unstorable(at));
-      pending.push({ value: item, path: at, depth: depth + 1 });
+      const child: Visit = {
+        value: item,
+        key: isArray ? Number(key) : key,
+        parent: visit,
+        depth: visit.depth + 1,
+      };
+      if (!isArray && UNSTORABLE.test(key)) report(child, UNSTORABLE_MESSAGE);
+      pending.push(child);
     }
   }
   return errors;
 }
 
-function unstorable(path: (string | number)[]): FieldError {
-  return {
-    field: fieldPath(path) || '(body)',
-    message: 'must not contain NUL or unpaired surrogate characters',
-  };
+const UNSTORABLE_MESSAGE = 'must not contain NUL or unpaired surrogate characters';
+
+/** The field's name, with what made it unstorable shown as U+FFFD rather than echoed. */
+function printableField(path: (string | number)[]): string {
+  return (fieldPath(path) || '(body)').replace(new RegExp(UNSTORABLE.source, 'g'), '\ufffd');
+}
+
+function pathOf(visit: Visit): (string | number)[] {
+  const path: (string | number)[] = [];
+  for (let at: Visit | undefined = visit; at?.key !== undefined; at = at.parent)
+    path.unshift(at.key);
+  return path;
 }

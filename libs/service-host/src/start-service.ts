@@ -2,8 +2,8 @@ import { type INestApplication, Logger, type LogLevel, type Type } from '@nestjs
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { xContentTypeOptions } from 'helmet';
-import { EscapedConsoleLogger, escapeControlCharacters } from './escaped-console-logger';
 import type { MetricsEndpoint } from '@uptime/config';
+import { EscapedConsoleLogger, escapeControlCharacters } from './escaped-console-logger';
 import { metricsNotHere, serveMetrics } from './metrics-endpoint';
 
 export interface ServiceOptions {
@@ -54,7 +54,12 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     await app.listen(options.port, options.host ?? '0.0.0.0');
     url = await app.getUrl();
   }
-  const metricsServer = metrics ? await serveMetrics(app, metrics) : undefined;
+  const metricsServer = metrics
+    ? await serveMetrics(app, metrics).catch(async (err: unknown) => {
+        await app.close();
+        throw err;
+      })
+    : undefined;
   app.useLogger(options.logLevels);
   let closing: Promise<void> | undefined;
   return {

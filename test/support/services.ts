@@ -20,6 +20,7 @@ export function registryConfig(
     port: 0,
     logLevel: 'warn',
     refreshTokenTtlDays: 30,
+    maxMonitorsPerUser: 1000,
     ...overrides,
   };
 }
@@ -47,10 +48,14 @@ export class ApiStack {
     readonly api: ApiClient,
   ) {}
 
-  static async start(databaseUrl: string, gateway: Partial<GatewayConfig> = {}): Promise<ApiStack> {
-    const registry = await startRegistry(registryConfig(databaseUrl), false);
+  static async start(
+    databaseUrl: string,
+    gateway: Partial<GatewayConfig> = {},
+    registry: Partial<RegistryConfig> = {},
+  ): Promise<ApiStack> {
+    const registryService = await startRegistry(registryConfig(databaseUrl, registry), false);
     const gw = await startGateway(gatewayConfig(gateway));
-    return new ApiStack(registry, gw, new ApiClient(gw.url!.replace('[::1]', '127.0.0.1')));
+    return new ApiStack(registryService, gw, new ApiClient(gw.url!.replace('[::1]', '127.0.0.1')));
   }
 
   async stop(): Promise<void> {

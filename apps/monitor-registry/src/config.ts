@@ -17,6 +17,7 @@ const RegistryEnvSchema = z.object({
   ...metricsEnvFields,
   LOG_LEVEL: envFields.logLevel,
   REFRESH_TOKEN_TTL_DAYS: envFields.positiveInt(30, 365),
+  MAX_MONITORS_PER_USER: envFields.positiveInt(1000, 10_000_000),
 });
 
 export interface RegistryConfig {
@@ -27,6 +28,8 @@ export interface RegistryConfig {
   metrics?: MetricsEndpoint;
   logLevel: z.output<typeof envFields.logLevel>;
   refreshTokenTtlDays: number;
+  /** Monitors one user may own; a create or bulk that would go past it is refused whole. */
+  maxMonitorsPerUser: number;
 }
 
 export function loadRegistryConfig(env: Env): RegistryConfig {
@@ -38,5 +41,6 @@ export function loadRegistryConfig(env: Env): RegistryConfig {
     metrics: metricsEndpointOf(e),
     logLevel: e.LOG_LEVEL,
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
+    maxMonitorsPerUser: e.MAX_MONITORS_PER_USER,
   };
 }

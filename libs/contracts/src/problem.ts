@@ -58,6 +58,20 @@ export const Problems = {
     status: 409,
     detail,
   }),
+  /** A limit of the account that retrying will not lift (e.g. too many monitors): 403. */
+  quotaExceeded: (detail: string): Problem => ({
+    type: '/problems/quota-exceeded',
+    title: 'Quota exceeded',
+    status: 403,
+    detail,
+  }),
+  /** Too many requests in a period; `Retry-After` says when to come back: 429. */
+  tooManyRequests: (detail: string): Problem => ({
+    type: '/problems/too-many-requests',
+    title: 'Too many requests',
+    status: 429,
+    detail,
+  }),
   unavailable: (detail: string): Problem => ({
     type: '/problems/service-unavailable',
     title: 'Service unavailable',

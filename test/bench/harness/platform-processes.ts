@@ -32,6 +32,8 @@ export class PlatformProcesses {
       JWT_SECRET: randomBytes(32).toString('hex'),
       PROBE_ALLOW_PRIVATE: 'true',
       AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+      // The scenarios create up to 150,000 monitors for one user, far past the default quota.
+      MAX_MONITORS_PER_USER: '1000000',
       LOG_LEVEL: 'warn',
       ...env,
     };

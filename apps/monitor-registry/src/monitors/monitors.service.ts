@@ -5,6 +5,7 @@ import {
   crossFieldErrors,
   type Monitor,
   type MonitorEventKind,
+  type MonitorSpec,
   monitorSpecWithPatch,
   type MonitorSummary,
   type Page,
@@ -16,6 +17,7 @@ import {
 import { MonitorEventRelay, recordMonitorEvent } from '../events/monitor-event-relay';
 import { assignSpec, sameSpec, specOf, toMonitor } from './monitor-mapper';
 import { MonitorEntity } from './monitor.entity';
+import { MonitorQuota } from './monitor-quota';
 import { MonitorRepository } from './monitor.repository';
 import { decodeCursor } from './page-cursor';
 
@@ -28,6 +30,7 @@ export class MonitorsService {
     private readonly em: EntityManager,
     private readonly monitors: MonitorRepository,
     private readonly relay: MonitorEventRelay,
+    private readonly quota: MonitorQuota,
   ) {}
 
   async create(ownerId: string, body: unknown): Promise<Monitor> {
@@ -37,11 +40,8 @@ export class MonitorsService {
     if (await this.monitors.findByTarget(ownerId, spec.method, spec.url)) {
       throw rpcProblem(Problems.conflict(DUPLICATE));
     }
-    const entity = new MonitorEntity();
-    entity.ownerId = ownerId;
-    assignSpec(entity, spec);
-    entity.status = spec.paused ? 'paused' : 'pending';
-    return this.commit(entity, 'created');
+    const [monitor] = await this.insert(ownerId, [newMonitor(ownerId, spec)]);
+    return monitor!;
   }
 
   /**
@@ -57,15 +57,17 @@ export class MonitorsService {
       .map((spec, i) => (existing.has(`${spec.method} ${spec.url}`) ? `monitors[${i}]` : null))
       .filter((at): at is string => at !== null);
     if (taken.length) throw rpcProblem(Problems.conflict(`${DUPLICATE} (${taken.join(', ')})`));
-    const entities = specs.map((spec) => {
-      const entity = new MonitorEntity();
-      entity.ownerId = ownerId;
-      assignSpec(entity, spec);
-      entity.status = spec.paused ? 'paused' : 'pending';
-      return entity;
-    });
+    return this.insert(
+      ownerId,
+      specs.map((spec) => newMonitor(ownerId, spec)),
+    );
+  }
+
+  /** Saves new monitors and their `created` events, all or none, within the owner's quota. */
+  private async insert(ownerId: string, entities: MonitorEntity[]): Promise<Monitor[]> {
     try {
       await this.em.transactional(async (em) => {
+        await this.quota.reserve(em, ownerId, entities.length);
         em.persist(entities);
         await em.flush();
         for (const entity of entities)
@@ -178,4 +180,12 @@ export class MonitorsService {
     this.relay.kick();
     return toMonitor(entity);
   }
+}
+
+function newMonitor(ownerId: string, spec: MonitorSpec): MonitorEntity {
+  const entity = new MonitorEntity();
+  entity.ownerId = ownerId;
+  assignSpec(entity, spec);
+  entity.status = spec.paused ? 'paused' : 'pending';
+  return entity;
 }

@@ -96,7 +96,7 @@ describe('incidents and alerts', () => {
       id,
       monitorId: monitor.id,
       ownerId: monitor.ownerId,
-      region: 'nowhere',
+      region: pipeline.region,
       scheduledAt: at,
       startedAt: at,
       outcome,
@@ -111,18 +111,18 @@ describe('incidents and alerts', () => {
     };
     await nc
       .jetstream()
-      .publish(checkResultSubject('nowhere'), JSONCodec().encode(result), { msgID: id });
+      .publish(checkResultSubject(pipeline.region), JSONCodec().encode(result), { msgID: id });
     return id;
   };
 
-  /** A monitor no prober runs (its region has none), so only the test's results reach it. */
+  /** A monitor no prober runs (the pipeline starts none), so only the test's results reach it. */
   const monitorWith = async (name: string, body: Record<string, unknown> = {}) => {
     const res = await pipeline.api.post<Monitor>(
       '/api/v1/monitors',
       {
         name,
         url: `https://${name}.example.test/`,
-        regions: ['nowhere'],
+        regions: [pipeline.region],
         channelIds: [webhookId],
         ...body,
       },

@@ -32,7 +32,7 @@ describe('monitors', () => {
 
   before(async () => {
     db = await createTestDatabase();
-    stack = await ApiStack.start(db.url);
+    stack = await ApiStack.start(db.url, { defaultRegions: ['local', 'eu-west', 'us-east'] });
     owner = await stack.api.newUser('owner');
     stranger = await stack.api.newUser('stranger');
   });

@@ -24,6 +24,7 @@ import { AlertsController } from './alerts/alerts.controller';
 import { ChannelsController } from './channels/channels.controller';
 import { IncidentsController } from './incidents/incidents.controller';
 import { ChannelCheck } from './monitors/channel-check';
+import { RegionCheck } from './monitors/region-check';
 import { MonitorOwnership } from './monitors/monitor-ownership';
 import { MonitorStatus } from './monitors/monitor-status';
 import { NOTIFIER_CLIENT } from './notifier-client';
@@ -85,6 +86,7 @@ export class GatewayModule {
         MonitorStatus,
         MonitorOwnership,
         ChannelCheck,
+        RegionCheck,
         AccessTokens,
         JwtStrategy,
       ],

@@ -15,6 +15,7 @@ import {
   ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -45,6 +46,7 @@ import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
 import { ChannelCheck } from './channel-check';
 import { MonitorOwnership } from './monitor-ownership';
 import { MonitorStatus } from './monitor-status';
+import { RegionCheck } from './region-check';
 import { MONITOR_PAGE_SCHEMA, MONITOR_SCHEMA } from './openapi-schemas';
 
 const MAX_BULK_BYTES = 900_000;
@@ -58,6 +60,7 @@ export class MonitorsController {
     private readonly status: MonitorStatus,
     private readonly channels: ChannelCheck,
     private readonly ownership: MonitorOwnership,
+    private readonly regions: RegionCheck,
   ) {}
 
   @Post()
@@ -65,11 +68,16 @@ export class MonitorsController {
   @ApiBody({ schema: openApiSchema(MonitorCreateSchema) })
   @ApiCreatedResponse({ schema: MONITOR_SCHEMA })
   @ApiConflictResponse({ description: 'You already monitor this method and URL.' })
+  @ApiForbiddenResponse({
+    description:
+      'Quota exceeded (`/problems/quota-exceeded`): you would own more than MAX_MONITORS_PER_USER monitors; nothing was created.',
+  })
   async create(
     @CurrentCaller() caller: Caller,
     @Body(new ValidatorPipe(validateMonitorCreate)) spec: MonitorSpec,
     @Res({ passthrough: true }) res: Response,
   ): Promise<Monitor> {
+    this.regions.assertKnown(spec.regions);
     await this.channels.assertOwned(caller.userId, spec.channelIds);
     const monitor = await this.registry.request<Monitor>(RegistrySubjects.createMonitor, {
       ownerId: caller.userId,
@@ -101,6 +109,10 @@ export class MonitorsController {
     schema: { type: 'object', properties: { items: { type: 'array', items: MONITOR_SCHEMA } } },
   })
   @ApiConflictResponse({ description: 'You already monitor one of these methods and URLs.' })
+  @ApiForbiddenResponse({
+    description:
+      'Quota exceeded (`/problems/quota-exceeded`): you would own more than MAX_MONITORS_PER_USER monitors; nothing was created.',
+  })
   async createMany(
     @CurrentCaller() caller: Caller,
     @Body(new ValidatorPipe(validateMonitorCreateMany)) specs: MonitorSpec[],
@@ -111,6 +123,7 @@ export class MonitorsController {
       const message = `are ${bytes} bytes together, above ${MAX_BULK_BYTES}: send fewer per request`;
       throw invalid([{ field: 'monitors', message }]);
     }
+    this.regions.assertKnownByEach(specs.map((s) => s.regions));
     await this.channels.assertOwnedByEach(
       caller.userId,
       specs.map((s) => s.channelIds),
@@ -167,6 +180,7 @@ export class MonitorsController {
     @Param('id', IdParam) id: string,
     @Body(new ValidatorPipe(validateMonitorPatch)) patch: MonitorPatchInput,
   ): Promise<Monitor> {
+    this.regions.assertKnown(patch.regions);
     await this.channels.assertOwned(caller.userId, patch.channelIds);
     return this.registry.request(RegistrySubjects.updateMonitor, {
       ownerId: caller.userId,

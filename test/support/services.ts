@@ -36,6 +36,8 @@ export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayCo
     logLevel: 'warn',
     defaultRegions: ['local'],
     trustedProxies: ['loopback'],
+    onDemandChecksPerMinutePerUser: 30,
+    onDemandChecksPerMinutePerMonitor: 6,
     ...overrides,
   };
 }

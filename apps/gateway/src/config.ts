@@ -21,6 +21,8 @@ const GatewayEnvSchema = z.object({
   REGIONS: envFields.regions,
   TRUSTED_PROXIES: envFields.trustedProxies,
   ...metricsEnvFields,
+  ON_DEMAND_CHECKS_PER_MINUTE_PER_USER: envFields.positiveInt(30, 100_000),
+  ON_DEMAND_CHECKS_PER_MINUTE_PER_MONITOR: envFields.positiveInt(6, 100_000),
 });
 
 export interface GatewayConfig {
@@ -38,6 +40,10 @@ export interface GatewayConfig {
   trustedProxies: string[];
   /** `/metrics` on a port of its own instead of the public one. */
   metrics?: MetricsEndpoint;
+  /** On-demand checks (`POST /monitors/{id}/check`) a user may run per minute, on this replica. */
+  onDemandChecksPerMinutePerUser: number;
+  /** On-demand checks of one monitor per minute, on this replica. */
+  onDemandChecksPerMinutePerMonitor: number;
 }
 
 export function loadGatewayConfig(env: Env): GatewayConfig {
@@ -53,5 +59,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     defaultRegions: e.REGIONS,
     trustedProxies: e.TRUSTED_PROXIES,
     metrics: metricsEndpointOf(e, e.HOST),
+    onDemandChecksPerMinutePerUser: e.ON_DEMAND_CHECKS_PER_MINUTE_PER_USER,
+    onDemandChecksPerMinutePerMonitor: e.ON_DEMAND_CHECKS_PER_MINUTE_PER_MONITOR,
   };
 }

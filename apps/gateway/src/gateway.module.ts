@@ -25,6 +25,7 @@ import { ChannelsController } from './channels/channels.controller';
 import { IncidentsController } from './incidents/incidents.controller';
 import { ChannelCheck } from './monitors/channel-check';
 import { RegionCheck } from './monitors/region-check';
+import { OnDemandCheckLimit } from './checks/on-demand-limit';
 import { MonitorOwnership } from './monitors/monitor-ownership';
 import { MonitorStatus } from './monitors/monitor-status';
 import { NOTIFIER_CLIENT } from './notifier-client';
@@ -87,6 +88,7 @@ export class GatewayModule {
         MonitorOwnership,
         ChannelCheck,
         RegionCheck,
+        OnDemandCheckLimit,
         AccessTokens,
         JwtStrategy,
       ],

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
@@ -6,6 +6,7 @@ import {
   ApiOperation,
   ApiQuery,
   ApiTags,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import {
   type CheckResult,
@@ -22,6 +23,7 @@ import {
   ResponseTimesQuerySchema,
   StatsQuerySchema,
 } from '@uptime/contracts';
+import type { Response } from 'express';
 import type { z } from 'zod';
 import { Authenticated, CurrentCaller } from '../auth/current-caller';
 import type { Caller } from '../auth/jwt.strategy';
@@ -36,6 +38,7 @@ import {
   STATS_SCHEMA,
 } from './openapi-schemas';
 import { OnDemandCheck } from './on-demand-check';
+import { OnDemandCheckLimit, OnDemandCheckRefused } from './on-demand-limit';
 import { MonitorOwnership } from '../monitors/monitor-ownership';
 
 @ApiTags('checks')
@@ -48,6 +51,7 @@ export class ChecksController {
     @Inject(METRICS_CLIENT) private readonly metrics: MetricsClient,
     @Inject(NOTIFIER_CLIENT) private readonly notifier: NotifierClient,
     private readonly onDemand: OnDemandCheck,
+    private readonly onDemandLimit: OnDemandCheckLimit,
     private readonly ownership: MonitorOwnership,
   ) {}
 
@@ -55,13 +59,28 @@ export class ChecksController {
   @HttpCode(200)
   @ApiOperation({
     summary: "Run one check now on a prober; answers within the monitor's timeout + 2 s",
+    description:
+      'A paused monitor can be checked too (to try a change before resuming it). Limited per user and per monitor (ON_DEMAND_CHECKS_PER_MINUTE_PER_USER, ON_DEMAND_CHECKS_PER_MINUTE_PER_MONITOR, per gateway replica).',
   })
   @ApiOkResponse({ schema: CHECK_RESULT_SCHEMA })
+  @ApiTooManyRequestsResponse({
+    description: 'Rate limit reached; `Retry-After` says in how many seconds to try again.',
+  })
   async checkNow(
     @CurrentCaller() caller: Caller,
     @Param('id', IdParam) id: string,
+    @Res({ passthrough: true }) res: Response,
   ): Promise<CheckResult> {
-    return this.onDemand.run(await this.owned(caller, id));
+    // Ownership first: another user's monitor is a 404 and never spends anyone's allowance.
+    const monitor = await this.owned(caller, id);
+    try {
+      this.onDemandLimit.admit(caller.userId, monitor.id);
+    } catch (err) {
+      if (err instanceof OnDemandCheckRefused)
+        res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      throw err;
+    }
+    return this.onDemand.run(monitor);
   }
 
   @Get('checks')

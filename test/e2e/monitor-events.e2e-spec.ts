@@ -45,7 +45,7 @@ describe('monitor-changed events', () => {
     await db?.drop();
   });
 
-  it('should publish created, updated, paused, resumed and deleted, in order, each with the full monitor', async () => {
+  it('should publish created, updated, paused, resumed and deleted, in order, each with the full monitor; deletion leaves only the tombstone', async () => {
     const since = new Date(Date.now() - 1000);
     const user = await stack.api.newUser('events');
     const created = await stack.api.post<{ id: string }>(
@@ -58,21 +58,20 @@ describe('monitor-changed events', () => {
     await stack.api.post(`/api/v1/monitors/${id}/pause`, undefined, user.accessToken);
     await stack.api.post(`/api/v1/monitors/${id}/pause`, undefined, user.accessToken);
     await stack.api.post(`/api/v1/monitors/${id}/resume`, undefined, user.accessToken);
-    await stack.api.delete(`/api/v1/monitors/${id}`, user.accessToken);
 
-    const events = await waitFor('five events on the stream', async () => {
+    const events = await waitFor('four events on the stream', async () => {
       const found = await eventsSince(nc, since, id);
-      return found.length >= 5 ? found : undefined;
+      return found.length >= 4 ? found : undefined;
     });
     assert.deepEqual(
       events.map((e) => e.kind),
-      ['created', 'updated', 'paused', 'resumed', 'deleted'],
+      ['created', 'updated', 'paused', 'resumed'],
     );
     assert.deepEqual(
       events.map((e) => e.version),
-      [1, 2, 3, 4, 5],
+      [1, 2, 3, 4],
     );
-    assert.equal(new Set(events.map((e) => e.eventId)).size, 5);
+    assert.equal(new Set(events.map((e) => e.eventId)).size, 4);
     for (const e of events) {
       assert.equal(e.ownerId, user.id);
       assert.equal(e.monitor.id, id);
@@ -81,6 +80,14 @@ describe('monitor-changed events', () => {
     assert.equal(events[1]!.monitor.intervalSeconds, 120);
     assert.equal(events[2]!.monitor.paused, true);
     assert.equal(events[3]!.monitor.paused, false);
+
+    await stack.api.delete(`/api/v1/monitors/${id}`, user.accessToken);
+    const left = await waitFor('only the tombstone left', async () => {
+      const found = await eventsSince(nc, since, id);
+      return found.length === 1 && found[0]!.kind === 'deleted' ? found : undefined;
+    });
+    assert.equal(left[0]!.version, 5);
+    assert.equal(left[0]!.monitor.id, id);
   });
 
   it('should relay events left in the outbox by a registry that stopped before publishing', async () => {

@@ -21,6 +21,7 @@ export function registryConfig(
     logLevel: 'warn',
     refreshTokenTtlDays: 30,
     maxMonitorsPerUser: 1000,
+    monitorTombstoneDays: 30,
     ...overrides,
   };
 }

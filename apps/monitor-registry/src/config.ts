@@ -18,6 +18,7 @@ const RegistryEnvSchema = z.object({
   LOG_LEVEL: envFields.logLevel,
   REFRESH_TOKEN_TTL_DAYS: envFields.positiveInt(30, 365),
   MAX_MONITORS_PER_USER: envFields.positiveInt(1000, 10_000_000),
+  MONITOR_TOMBSTONE_DAYS: envFields.positiveInt(30, 3650),
 });
 
 export interface RegistryConfig {
@@ -30,6 +31,8 @@ export interface RegistryConfig {
   refreshTokenTtlDays: number;
   /** Monitors one user may own; a create or bulk that would go past it is refused whole. */
   maxMonitorsPerUser: number;
+  /** A deleted monitor's tombstone stays in MONITOR_EVENTS this long, for consumers that were away. */
+  monitorTombstoneDays: number;
 }
 
 export function loadRegistryConfig(env: Env): RegistryConfig {
@@ -42,5 +45,6 @@ export function loadRegistryConfig(env: Env): RegistryConfig {
     logLevel: e.LOG_LEVEL,
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
     maxMonitorsPerUser: e.MAX_MONITORS_PER_USER,
+    monitorTombstoneDays: e.MONITOR_TOMBSTONE_DAYS,
   };
 }

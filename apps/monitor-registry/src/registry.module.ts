@@ -8,6 +8,7 @@ import type { NatsConnection } from 'nats';
 import { REGISTRY_CONFIG, type RegistryConfig } from './config';
 import { registryOrmOptions } from './database/mikro-orm.config';
 import { MonitorEventRelay } from './events/monitor-event-relay';
+import { TombstoneSweeper } from './events/tombstone-sweeper';
 import { MonitorQuota } from './monitors/monitor-quota';
 import { MonitorRepository } from './monitors/monitor.repository';
 import { MonitorsHandler } from './monitors/monitors.handler';
@@ -44,6 +45,7 @@ export class RegistryModule {
         { provide: REGISTRY_CONFIG, useValue: config },
         SchemaMigrator,
         MonitorEventRelay,
+        TombstoneSweeper,
         MonitorQuota,
         MonitorRepository,
         MonitorsService,

@@ -1,21 +1,46 @@
+import { ConfigError, type Env, envFields, redact } from '@uptime/config';
 import type { StreamDefinition } from '@uptime/contracts';
 import {
   type ConsumerConfig,
+  DiscardPolicy,
   type JetStreamManager,
   RetentionPolicy,
   type StreamConfig,
   StorageType,
 } from 'nats';
 
+const MIB = 1024 * 1024;
+/** 1 TiB: past that a typo is likelier than a plan. */
+const MAX_MIB = 1024 * 1024;
+
 /**
  * Creates a stream, or brings an existing one to its definition. Every service that publishes to
- * or consumes from a stream calls it at start, so start order never matters.
+ * or consumes from a stream calls it at start, so start order never matters; each reads the
+ * stream's size from the same environment variable, so they agree. Bringing an older stream up
+ * to date changes its subjects, limits and discard policy in place (JetStream allows all three);
+ * its messages stay.
  */
 export async function ensureStream(
   jsm: JetStreamManager,
   definition: StreamDefinition,
+  env: Env = process.env,
 ): Promise<void> {
-  const wanted: Partial<StreamConfig> & { name: string } = {
+  const wanted = streamConfigOf(definition, env);
+  try {
+    await jsm.streams.info(definition.name);
+    await jsm.streams.update(definition.name, wanted).catch(explainStorage(definition, wanted));
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await jsm.streams.add(wanted).catch(explainStorage(definition, wanted));
+  }
+}
+
+/** The JetStream configuration a definition asks for, with its size from the environment. */
+export function streamConfigOf(
+  definition: StreamDefinition,
+  env: Env = process.env,
+): Partial<StreamConfig> & { name: string } {
+  return {
     name: definition.name,
     subjects: [...definition.subjects],
     storage: StorageType.File,
@@ -23,14 +48,33 @@ export async function ensureStream(
       definition.retention === 'workqueue' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
     duplicate_window: definition.duplicateWindowNanos,
     max_age: definition.maxAgeNanos,
+    max_bytes: streamMaxMiB(definition, env) * MIB,
+    discard: definition.discard === 'new' ? DiscardPolicy.New : DiscardPolicy.Old,
+    max_msgs_per_subject: definition.maxMsgsPerSubject || -1,
   };
-  try {
-    await jsm.streams.info(definition.name);
-    await jsm.streams.update(definition.name, wanted);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    await jsm.streams.add(wanted);
-  }
+}
+
+/** The stream's size in MiB: its variable when set (validated), else the default. */
+export function streamMaxMiB(definition: StreamDefinition, env: Env = process.env): number {
+  const { variable, defaultMiB } = definition.maxBytes;
+  const raw = env[variable] || undefined;
+  const parsed = envFields.positiveInt(defaultMiB, MAX_MIB).safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const message = parsed.error.issues[0]?.message ?? 'is invalid';
+  throw new ConfigError([`${variable}: ${message} (got ${JSON.stringify(redact(raw ?? ''))})`]);
+}
+
+/** JetStream refuses a size it cannot reserve on disk: say which variable to lower. */
+function explainStorage(definition: StreamDefinition, wanted: Partial<StreamConfig>) {
+  return (err: unknown): never => {
+    if (err instanceof Error && /insufficient storage/i.test(err.message)) {
+      throw new Error(
+        `stream ${definition.name}: the NATS server cannot reserve ${(wanted.max_bytes ?? 0) / MIB} MiB ` +
+          `(${definition.maxBytes.variable}); lower it or give JetStream more storage (max_file_store)`,
+      );
+    }
+    throw err;
+  };
 }
 
 /** Creates a durable consumer, or updates the settings of the existing one (replicas share it). */

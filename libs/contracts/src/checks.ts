@@ -154,6 +154,13 @@ function isMatch(value: unknown, pattern: RegExp): boolean {
   return typeof value === 'string' && pattern.test(value);
 }
 
+/**
+ * How long past an on-demand check's timeout its caller still waits for the result: the job's
+ * trip to a prober and the result's trip back. After that nobody is waiting, so a prober that
+ * only now receives the job drops it.
+ */
+export const ON_DEMAND_MARGIN_MS = 2000;
+
 /** The job for one check of a monitor, carrying the spec as it is now. */
 export function probeJobFor(
   monitor: Monitor,

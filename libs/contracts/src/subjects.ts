@@ -42,43 +42,105 @@ export interface StreamDefinition {
   readonly retention: 'limits' | 'workqueue';
   /** JetStream drops a re-published message with the same id inside this window. */
   readonly duplicateWindowNanos: number;
+  /** 0: no age limit. */
   readonly maxAgeNanos: number;
+  /** Size bound: every stream has one, so nothing grows until the disk is full. */
+  readonly maxBytes: {
+    /** The environment variable (in MiB) that overrides the default, read by every service. */
+    readonly variable: string;
+    readonly defaultMiB: number;
+  };
+  /**
+   * When full, `new` refuses the publish (the publisher sees it and retries or counts it);
+   * `old` would drop the oldest messages silently, which no stream here can afford.
+   */
+  readonly discard: 'new' | 'old';
+  /** Messages kept per subject; older ones on the same subject are dropped (0: no limit). */
+  readonly maxMsgsPerSubject: number;
 }
 
 const MINUTE_NANOS = 60 * 1_000_000_000;
 
+/**
+ * Monitor changes, one subject per kind and monitor (`monitor.changed.<kind>.<monitorId>`),
+ * keeping only the latest message of each: a compacted log. At most one message per kind per
+ * monitor, so PATCHing a monitor a thousand times costs one message, and a consumer replaying
+ * from the start meets each monitor's latest event last (its sequence is the highest), so it
+ * ends with every monitor's current state. A deletion purges the monitor's earlier events,
+ * leaving only its tombstone, which the registry removes after `MONITOR_TOMBSTONE_DAYS`. No age
+ * limit: a monitor that has not changed for a year must still be in the log.
+ */
 export const MonitorEventStream = {
   name: 'MONITOR_EVENTS',
   subjectPrefix: 'monitor.changed',
-  subjects: ['monitor.changed.*'],
+  // `>` and not `*.*`: events published before subjects carried the monitor id stay readable.
+  subjects: ['monitor.changed.>'],
   retention: 'limits',
   duplicateWindowNanos: 2 * MINUTE_NANOS,
-  maxAgeNanos: 30 * 24 * 60 * MINUTE_NANOS,
+  maxAgeNanos: 0,
+  maxBytes: { variable: 'MONITOR_EVENTS_MAX_MB', defaultMiB: 1024 },
+  discard: 'new',
+  maxMsgsPerSubject: 1,
 } as const satisfies StreamDefinition;
 
-export function monitorEventSubject(kind: string): string {
-  return `${MonitorEventStream.subjectPrefix}.${kind}`;
+export function monitorEventSubject(kind: string, monitorId: string): string {
+  return `${MonitorEventStream.subjectPrefix}.${kind}.${monitorId}`;
 }
 
-/** Probe jobs: a work queue, one subject per region; every prober of a region pulls from one consumer. */
+/** Every event of one kind (`deleted`), or every event of the stream. */
+export function monitorEventFilter(kind?: string): string {
+  return kind
+    ? `${MonitorEventStream.subjectPrefix}.${kind}.*`
+    : `${MonitorEventStream.subjectPrefix}.>`;
+}
+
+/** Every event of one monitor, whatever its kind. */
+export function monitorEventsOf(monitorId: string): string {
+  return `${MonitorEventStream.subjectPrefix}.*.${monitorId}`;
+}
+
+/** Intervals go up to 24 h; a job older than its interval is stale anyway. */
+const LONGEST_INTERVAL_NANOS = 24 * 60 * MINUTE_NANOS;
+
+/**
+ * Probe jobs: a work queue, one subject per region and monitor, of which only the latest job
+ * is kept. A job not taken before the monitor's next slot is replaced by that slot's job: it
+ * has expired, its slot passed by a whole interval. So a region no prober serves holds at most
+ * one job per monitor (and per monitor's on-demand check), never a day of them; the age limit
+ * (the longest interval and a margin) clears what deleted or paused monitors left behind.
+ */
 export const ProbeJobStream = {
   name: 'PROBE_JOBS',
   subjectPrefix: 'probe.job',
-  subjects: ['probe.job.*'],
+  subjects: ['probe.job.>'],
   retention: 'workqueue',
   duplicateWindowNanos: 2 * MINUTE_NANOS,
-  maxAgeNanos: 24 * 60 * MINUTE_NANOS,
+  maxAgeNanos: LONGEST_INTERVAL_NANOS + 10 * MINUTE_NANOS,
+  maxBytes: { variable: 'PROBE_JOBS_MAX_MB', defaultMiB: 1024 },
+  discard: 'new',
+  maxMsgsPerSubject: 1,
 } as const satisfies StreamDefinition;
 
-export function probeJobSubject(region: string): string {
-  return `${ProbeJobStream.subjectPrefix}.${region}`;
+/** Scheduled jobs of a monitor in a region; on-demand ones have their own subject beside it. */
+export function probeJobSubject(region: string, monitorId: string, onDemand = false): string {
+  const subject = `${ProbeJobStream.subjectPrefix}.${region}.${monitorId}`;
+  return onDemand ? `${subject}.now` : subject;
+}
+
+/** Every job of a region: what its probers pull. */
+export function probeJobFilter(region: string): string {
+  return `${ProbeJobStream.subjectPrefix}.${region}.>`;
 }
 
 export function proberConsumerName(region: string): string {
   return `probers-${region}`;
 }
 
-/** Check results: kept for a day, each consumer (metrics, notifier) with its own durable cursor. */
+/**
+ * Check results: kept for a day, each consumer (metrics, notifier) with its own durable cursor.
+ * Full, it refuses new results: the prober sees the refusal and leaves the job for a retry,
+ * where dropping the oldest would lose results a lagging consumer has not read yet.
+ */
 export const CheckResultStream = {
   name: 'CHECK_RESULTS',
   subjectPrefix: 'check.result',
@@ -86,6 +148,9 @@ export const CheckResultStream = {
   retention: 'limits',
   duplicateWindowNanos: 2 * MINUTE_NANOS,
   maxAgeNanos: 24 * 60 * MINUTE_NANOS,
+  maxBytes: { variable: 'CHECK_RESULTS_MAX_MB', defaultMiB: 4096 },
+  discard: 'new',
+  maxMsgsPerSubject: 0,
 } as const satisfies StreamDefinition;
 
 export function checkResultSubject(region: string): string {

@@ -6,6 +6,7 @@ import {
   monitorSpecFromCreate,
   type ProbeJob,
   ProbeJobStream,
+  probeJobFilter,
   probeJobSubject,
 } from '@uptime/contracts';
 import { randomUUID } from 'node:crypto';
@@ -162,11 +163,14 @@ async function measureProber(
   let results = 0;
   const sub = nc.subscribe(checkResultSubject(region), { callback: () => results++ });
   const scheduledAt = new Date().toISOString();
-  const subject = probeJobSubject(region);
   const pending: Promise<unknown>[] = [];
   for (let i = 0; i < backlog; i++) {
     const job = benchJob(region, fleet.url(i, '/health'), scheduledAt);
-    pending.push(js.publish(subject, jobCodec.encode(job), { msgID: job.checkId }));
+    pending.push(
+      js.publish(probeJobSubject(region, job.monitorId), jobCodec.encode(job), {
+        msgID: job.checkId,
+      }),
+    );
     if (pending.length >= 1000) await Promise.all(pending.splice(0));
   }
   await Promise.all(pending);
@@ -175,7 +179,7 @@ async function measureProber(
   await sleep(durationMs);
   const b = { results, usage: sampleProcess(pid), at: performance.now() };
   // Whatever is still queued must not run into the next raw round.
-  await jsm.streams.purge(ProbeJobStream.name, { filter: subject });
+  await jsm.streams.purge(ProbeJobStream.name, { filter: probeJobFilter(region) });
   let last = -1;
   while (last !== results) {
     last = results;

@@ -4,6 +4,7 @@ import {
   type CheckResult,
   checkResultSubject,
   type Monitor,
+  ON_DEMAND_MARGIN_MS,
   probeJobFor,
   probeJobSubject,
 } from '@uptime/contracts';
@@ -13,8 +14,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 
 const resultCodec = JSONCodec<CheckResult>();
 const jobCodec = JSONCodec<unknown>();
-/** Time for the job to reach a prober and its result to come back, on top of the check's timeout. */
-const MARGIN_MS = 2000;
+const MARGIN_MS = ON_DEMAND_MARGIN_MS;
 
 /**
  * Runs one check now: the job goes through the same work queue as scheduled ones (so a prober,
@@ -42,7 +42,9 @@ export class OnDemandCheck {
     try {
       await this.nc
         .jetstream()
-        .publish(probeJobSubject(region), jobCodec.encode(job), { msgID: job.checkId });
+        .publish(probeJobSubject(region, monitor.id, true), jobCodec.encode(job), {
+          msgID: job.checkId,
+        });
       for await (const m of subscription) {
         const result = resultCodec.decode(m.data);
         if (result.id === job.checkId) return result;

@@ -6,7 +6,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { NATS_CONNECTION } from '@uptime/bus';
-import { RegistrySubjects, monitorEventSubject } from '@uptime/contracts';
+import { RegistrySubjects, monitorEventFilter } from '@uptime/contracts';
 import type { NatsConnection, Subscription } from 'nats';
 import type { Caller } from '../auth/jwt.strategy';
 import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
@@ -43,7 +43,7 @@ export class MonitorOwnership implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.subscription = this.nc.subscribe(monitorEventSubject('deleted'), {
+    this.subscription = this.nc.subscribe(monitorEventFilter('deleted'), {
       callback: (err, msg) => {
         if (err) return this.logger.warn(`deletion events: ${err.message}`);
         this.forget(monitorIdOf(msg.data));

@@ -10,7 +10,7 @@ import {
   type MonitorChangedEvent,
   MonitorChangedEventSchema,
   MonitorEventStream,
-  monitorEventSubject,
+  monitorEventFilter,
 } from '@uptime/contracts';
 import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
 import type { ZodType } from 'zod';
@@ -32,7 +32,7 @@ export class DeletedMonitorCleaner implements OnApplicationBootstrap, OnApplicat
       stream: MonitorEventStream,
       consumer: {
         durable_name: DurableConsumers.metricsMonitorEvents,
-        filter_subject: monitorEventSubject('deleted'),
+        filter_subject: monitorEventFilter('deleted'),
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.New,
       },

@@ -13,9 +13,12 @@ import {
   type MonitorChangedEvent,
   type MonitorEventKind,
   MonitorEventStream,
+  monitorEventsOf,
   monitorEventSubject,
 } from '@uptime/contracts';
-import { type NatsConnection, JSONCodec } from 'nats';
+import { RateLimitedLog, TELEMETRY } from '@uptime/health';
+import { type JetStreamClient, type JetStreamManager, type NatsConnection, JSONCodec } from 'nats';
+import { Counter, type Registry } from 'prom-client';
 import { randomUUID } from 'node:crypto';
 import { MonitorEventEntity } from './monitor-event.entity';
 
@@ -55,7 +58,8 @@ export function recordMonitorEvent(
  */
 @Injectable()
 export class MonitorEventRelay implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(MonitorEventRelay.name);
+  private readonly log = new RateLimitedLog(new Logger(MonitorEventRelay.name));
+  private readonly failures: Counter;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
@@ -64,7 +68,14 @@ export class MonitorEventRelay implements OnApplicationBootstrap, OnApplicationS
   constructor(
     private readonly orm: MikroORM,
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-  ) {}
+    @Inject(TELEMETRY) registry: Registry,
+  ) {
+    this.failures = new Counter({
+      name: 'uptime_registry_event_relay_failures_total',
+      help: 'Relay passes that stopped on an event MONITOR_EVENTS did not take (full, or NATS away); the event stays in the outbox and is retried',
+      registers: [registry],
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await ensureStream(await this.nc.jetstreamManager(), MonitorEventStream);
@@ -86,7 +97,10 @@ export class MonitorEventRelay implements OnApplicationBootstrap, OnApplicationS
       return;
     }
     this.running = this.drain()
-      .catch((err: unknown) => this.logger.warn(`relay pass failed, retrying: ${String(err)}`))
+      .catch((err: unknown) => {
+        this.failures.inc();
+        this.log.warn(`relay pass failed, the outbox keeps the events, retrying: ${String(err)}`);
+      })
       .finally(() => {
         this.running = undefined;
         if (this.again && !this.stopped) {
@@ -103,6 +117,7 @@ export class MonitorEventRelay implements OnApplicationBootstrap, OnApplicationS
   /** Publishes one batch under row locks, so registry replicas never relay the same rows. */
   private async relayBatch(): Promise<number> {
     const js = this.nc.jetstream();
+    const jsm = await this.nc.jetstreamManager();
     return this.orm.em.fork().transactional(async (em) => {
       const events = await em
         .createQueryBuilder(MonitorEventEntity)
@@ -112,12 +127,32 @@ export class MonitorEventRelay implements OnApplicationBootstrap, OnApplicationS
         .setLockMode(LockMode.PESSIMISTIC_PARTIAL_WRITE)
         .getResultList();
       for (const event of events) {
-        await js.publish(monitorEventSubject(event.kind), codec.encode(event.payload), {
-          msgID: event.eventId,
-        });
+        await publish(js, jsm, event);
         event.publishedAt = new Date();
       }
       return events.length;
     });
   }
+}
+
+/**
+ * Publishes one event. A deletion then purges the monitor's earlier events, so the compacted
+ * log keeps only its tombstone; a republished deletion (a duplicate) acks with the first
+ * one's sequence, so the purge is the same.
+ */
+async function publish(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  event: MonitorEventEntity,
+): Promise<void> {
+  const ack = await js.publish(
+    monitorEventSubject(event.kind, event.monitorId),
+    codec.encode(event.payload),
+    { msgID: event.eventId },
+  );
+  if (event.kind !== 'deleted') return;
+  await jsm.streams.purge(MonitorEventStream.name, {
+    filter: monitorEventsOf(event.monitorId),
+    seq: ack.seq,
+  });
 }

@@ -18,7 +18,7 @@ import {
   type ProbeJob,
   ProbeJobStream,
   proberConsumerName,
-  probeJobSubject,
+  probeJobFilter,
   safeParseProbeJob,
 } from '@uptime/contracts';
 import {
@@ -29,7 +29,7 @@ import {
   JSONCodec,
   type NatsConnection,
 } from 'nats';
-import { TELEMETRY } from '@uptime/health';
+import { RateLimitedLog, TELEMETRY } from '@uptime/health';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { PROBER_CONFIG, type ProberConfig } from '../config';
 import { isStale, runProbeJob } from './run-probe-job';
@@ -52,6 +52,7 @@ export interface ProbeCounters {
 @Injectable()
 export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ProbeWorker.name);
+  private readonly unfinishedLog = new RateLimitedLog(this.logger);
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
   private readonly running = new Set<Promise<void>>();
@@ -64,6 +65,7 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
   readonly counters: ProbeCounters = { checked: 0, stale: 0, malformed: 0, inFlight: 0 };
   private readonly checksTotal: Counter<'outcome'>;
   private readonly staleTotal: Counter;
+  private readonly unfinishedTotal: Counter;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -78,7 +80,12 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
     });
     this.staleTotal = new Counter({
       name: 'uptime_probe_stale_jobs_total',
-      help: 'Jobs dropped because they were older than their interval',
+      help: 'Jobs dropped because they were older than their interval (on demand: than the caller waits)',
+      registers: [registry],
+    });
+    this.unfinishedTotal = new Counter({
+      name: 'uptime_probe_jobs_unfinished_total',
+      help: 'Checks whose result CHECK_RESULTS did not take (full: CHECK_RESULTS_MAX_MB, or NATS away); the job is redelivered',
       registers: [registry],
     });
     const counters = this.counters;
@@ -99,7 +106,7 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
     const durable = proberConsumerName(this.config.region);
     const settings = {
       durable_name: durable,
-      filter_subject: probeJobSubject(this.config.region),
+      filter_subject: probeJobFilter(this.config.region),
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       ack_wait: this.config.ackWaitSeconds * 1_000_000_000,
@@ -159,7 +166,7 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
       return;
     }
     const job = parsed.data;
-    if (!job.onDemand && isStale(job, Date.now())) {
+    if (isStale(job, Date.now())) {
       this.counters.stale++;
       this.staleTotal.inc();
       m.ack();
@@ -178,7 +185,10 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
       this.counters.checked++;
       this.checksTotal.inc({ outcome: result.outcome });
     } catch (err) {
-      this.logger.warn(`check ${job.checkId} not completed, left for redelivery: ${String(err)}`);
+      this.unfinishedTotal.inc();
+      this.unfinishedLog.warn(
+        `check ${job.checkId} not completed, left for redelivery: ${String(err)}`,
+      );
       m.nak(1000);
     } finally {
       this.checking.delete(m);

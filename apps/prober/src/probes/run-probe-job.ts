@@ -1,4 +1,4 @@
-import type { CheckResult, ProbeJob } from '@uptime/contracts';
+import { type CheckResult, ON_DEMAND_MARGIN_MS, type ProbeJob } from '@uptime/contracts';
 import { runHttpCheck } from '@uptime/probe-engine';
 
 /** Runs one probe job's check and names the result after the job. */
@@ -20,8 +20,12 @@ export async function runProbeJob(
 
 /**
  * A job older than its monitor's interval is dropped, not run late: its slot has passed and the
- * next one is already scheduled; a late check would only skew the time series.
+ * next one is already scheduled; a late check would only skew the time series. An on-demand job
+ * is dropped once its caller has stopped waiting (the timeout and the gateway's margin): run
+ * later (say, when a prober of its region comes back hours after), it would answer no one.
  */
 export function isStale(job: ProbeJob, now: number): boolean {
-  return now - Date.parse(job.scheduledAt) > job.spec.intervalSeconds * 1000;
+  const age = now - Date.parse(job.scheduledAt);
+  if (job.onDemand) return age > job.spec.timeoutMs + ON_DEMAND_MARGIN_MS;
+  return age > job.spec.intervalSeconds * 1000;
 }

@@ -14,7 +14,7 @@ import {
   probeJobSubject,
 } from '@uptime/contracts';
 import { JSONCodec, type NatsConnection } from 'nats';
-import { TELEMETRY } from '@uptime/health';
+import { RateLimitedLog, TELEMETRY } from '@uptime/health';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { LeaderLease } from '../leadership/leader-lease';
@@ -33,7 +33,7 @@ const PUBLISH_ATTEMPTS = 4;
  */
 @Injectable()
 export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(JobDispatcher.name);
+  private readonly log = new RateLimitedLog(new Logger(JobDispatcher.name));
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private publishing = Promise.resolve();
@@ -50,6 +50,11 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
     this.publishedTotal = new Counter({
       name: 'uptime_scheduler_jobs_published_total',
       help: 'Probe jobs published to the work queue',
+      registers: [registry],
+    });
+    this.unpublishedTotal = new Counter({
+      name: 'uptime_scheduler_jobs_unpublished_total',
+      help: 'Probe jobs given up after every attempt: the work queue refused them (full: PROBE_JOBS_MAX_MB) or did not answer',
       registers: [registry],
     });
     new Gauge({
@@ -71,6 +76,7 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private readonly publishedTotal: Counter;
+  private readonly unpublishedTotal: Counter;
 
   async onApplicationBootstrap(): Promise<void> {
     await ensureStream(await this.nc.jetstreamManager(), ProbeJobStream);
@@ -115,6 +121,7 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
         }),
       ),
     );
+    let lastError: unknown;
     for (
       let attempt = 1;
       jobs.length > 0 && attempt <= PUBLISH_ATTEMPTS && !this.stopped;
@@ -123,19 +130,25 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
       const publisher = this.publisher!;
       const results = await Promise.allSettled(
         jobs.map((job) =>
-          publisher.publish(probeJobSubject(job.region), codec.encode(job), job.checkId),
+          publisher.publish(
+            probeJobSubject(job.region, job.monitorId),
+            codec.encode(job),
+            job.checkId,
+          ),
         ),
       );
       const failed = jobs.filter((_, i) => results[i]!.status === 'rejected');
+      lastError = results.find((r) => r.status === 'rejected')?.reason;
       this.published += jobs.length - failed.length;
       this.publishedTotal.inc(jobs.length - failed.length);
       jobs = failed;
       if (failed.length) await new Promise((r) => setTimeout(r, 250 * attempt));
     }
-    if (jobs.length)
-      this.logger.error(
-        `${jobs.length} probe jobs could not be published after ${PUBLISH_ATTEMPTS} attempts`,
-      );
+    if (jobs.length === 0) return;
+    this.unpublishedTotal.inc(jobs.length);
+    this.log.warn(
+      `${jobs.length} probe jobs could not be published after ${PUBLISH_ATTEMPTS} attempts: ${String(lastError)}`,
+    );
   }
 
   private regionsOf(monitor: Monitor): string[] {

@@ -1,0 +1,361 @@
+import { ensureDurableConsumer, ensureStream } from '@uptime/bus';
+import { ConfigError } from '@uptime/config';
+import {
+  CheckResultStream,
+  type Monitor,
+  type MonitorChangedEvent,
+  MonitorEventStream,
+  monitorEventFilter,
+  monitorEventsOf,
+  monitorEventSubject,
+  ProbeJobStream,
+  probeJobFilter,
+  type StreamDefinition,
+} from '@uptime/contracts';
+import type { RunningService } from '@uptime/service-host';
+import {
+  AckPolicy,
+  connect,
+  DiscardPolicy,
+  JSONCodec,
+  type NatsConnection,
+  RetentionPolicy,
+  StorageType,
+} from 'nats';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { sweepTombstones } from '../../apps/monitor-registry/src/events/tombstone-sweeper';
+import { startScheduler } from '../../apps/scheduler/src/bootstrap';
+import { ApiStack, NATS_URL } from '../support/services';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { waitFor } from '../support/wait-for';
+
+const MIB = 1024 * 1024;
+const events = JSONCodec<MonitorChangedEvent>();
+
+/** Every event of MONITOR_EVENTS, from the first, as a new consumer would read them. */
+async function replayFromStart(nc: NatsConnection): Promise<MonitorChangedEvent[]> {
+  const consumer = await nc.jetstream().consumers.get(MonitorEventStream.name, {
+    filterSubjects: monitorEventFilter(),
+  });
+  const read: MonitorChangedEvent[] = [];
+  const messages = await consumer.consume();
+  for await (const m of messages) {
+    read.push(events.decode(m.data));
+    if (m.info.pending === 0) break;
+  }
+  await messages.close();
+  return read;
+}
+
+/** The latest event of a kind for a monitor, straight from the stream. */
+async function latestOf(
+  nc: NatsConnection,
+  kind: string,
+  monitorId: string,
+): Promise<MonitorChangedEvent | undefined> {
+  const jsm = await nc.jetstreamManager();
+  const stored = await jsm.streams
+    .getMessage(MonitorEventStream.name, { last_by_subj: monitorEventSubject(kind, monitorId) })
+    .catch(() => undefined);
+  return stored ? events.decode(stored.data) : undefined;
+}
+
+/** Messages on the stream's subjects matching `filter`, by subject. */
+async function subjectCounts(
+  nc: NatsConnection,
+  stream: string,
+  filter: string,
+): Promise<Record<string, number>> {
+  const jsm = await nc.jetstreamManager();
+  const info = await jsm.streams.info(stream, { subjects_filter: filter });
+  return info.state.subjects ?? {};
+}
+
+async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url.replace('[::1]', '127.0.0.1')}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(name));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
+describe('JetStream streams', () => {
+  const region = `s${Math.random().toString(36).slice(2, 8)}`;
+  let db: TestDatabase;
+  let stack: ApiStack;
+  let scheduler: RunningService;
+  let nc: NatsConnection;
+  let token: string;
+
+  before(async () => {
+    db = await createTestDatabase();
+    nc = await connect({ servers: NATS_URL });
+    stack = await ApiStack.start(db.url, { defaultRegions: [region] });
+    scheduler = await startScheduler({
+      natsUrl: NATS_URL,
+      port: 0,
+      logLevel: 'error',
+      defaultRegions: [region],
+      leaseSeconds: 3,
+      instanceId: `scheduler-${region}`,
+    });
+    token = (await stack.api.newUser('streams')).accessToken;
+  });
+  after(async () => {
+    await scheduler?.close();
+    await stack?.stop();
+    await nc?.close();
+    await db?.drop();
+  });
+
+  describe('configuration', () => {
+    it('should bound every stream by bytes, refuse when full, and keep the latest per subject where it compacts', async () => {
+      const jsm = await nc.jetstreamManager();
+      await ensureStream(jsm, CheckResultStream);
+      const expected: [StreamDefinition, number, number, number][] = [
+        [ProbeJobStream, 1024, 1, (24 * 60 + 10) * 60e9],
+        [CheckResultStream, 4096, -1, 24 * 60 * 60e9],
+        [MonitorEventStream, 1024, 1, 0],
+      ];
+      for (const [definition, mib, perSubject, maxAge] of expected) {
+        const { config } = await jsm.streams.info(definition.name);
+        assert.equal(config.max_bytes, mib * MIB, definition.name);
+        assert.equal(config.discard, DiscardPolicy.New, definition.name);
+        assert.equal(config.max_msgs_per_subject, perSubject, definition.name);
+        assert.equal(config.max_age, maxAge, definition.name);
+        assert.deepEqual(config.subjects, [...definition.subjects], definition.name);
+      }
+      const probeJobs = await jsm.streams.info(ProbeJobStream.name);
+      assert.equal(probeJobs.config.retention, RetentionPolicy.Workqueue);
+    });
+
+    it('should take a stream size from its variable, and refuse a malformed one naming it', async () => {
+      const jsm = await nc.jetstreamManager();
+      try {
+        await ensureStream(jsm, CheckResultStream, { CHECK_RESULTS_MAX_MB: '64' });
+        assert.equal((await jsm.streams.info(CheckResultStream.name)).config.max_bytes, 64 * MIB);
+        await assert.rejects(
+          ensureStream(jsm, CheckResultStream, { CHECK_RESULTS_MAX_MB: 'lots' }),
+          (err: unknown) => err instanceof ConfigError && /CHECK_RESULTS_MAX_MB/.test(err.message),
+        );
+      } finally {
+        await ensureStream(jsm, CheckResultStream, {});
+      }
+    });
+
+    it('should bring a stream created by an older version to its definition, keeping its messages', async () => {
+      const jsm = await nc.jetstreamManager();
+      const js = nc.jetstream();
+      const name = `MIGRATION_${region.toUpperCase()}`;
+      const prefix = `mig-${region}.job`;
+      // What PROBE_JOBS looked like before: one subject per region, no size, no per-subject limit.
+      await jsm.streams.add({
+        name,
+        subjects: [`${prefix}.*`],
+        retention: RetentionPolicy.Workqueue,
+        storage: StorageType.File,
+        max_age: 24 * 60 * 60e9,
+      });
+      await jsm.consumers.add(name, {
+        durable_name: 'probers',
+        filter_subject: `${prefix}.local`,
+        ack_policy: AckPolicy.Explicit,
+      });
+      await js.publish(`${prefix}.local`, new Uint8Array(8));
+      try {
+        const now: StreamDefinition = {
+          ...ProbeJobStream,
+          name,
+          subjectPrefix: prefix,
+          subjects: [`${prefix}.>`],
+        };
+        await ensureStream(jsm, now);
+        await ensureDurableConsumer(jsm, name, {
+          durable_name: 'probers',
+          filter_subject: `${prefix}.local.>`,
+          ack_policy: AckPolicy.Explicit,
+        });
+        const info = await jsm.streams.info(name);
+        assert.deepEqual(info.config.subjects, [`${prefix}.>`]);
+        assert.equal(info.config.max_bytes, 1024 * MIB);
+        assert.equal(info.config.max_msgs_per_subject, 1);
+        assert.equal(info.state.messages, 1);
+        const consumer = await jsm.consumers.info(name, 'probers');
+        assert.equal(consumer.config.filter_subject, `${prefix}.local.>`);
+      } finally {
+        await jsm.streams.delete(name);
+      }
+    });
+  });
+
+  describe('probe jobs', () => {
+    it('should hold at most one job per monitor for a region no prober serves, and count what a full queue refuses', async () => {
+      const monitors = 3;
+      const created = await stack.api.post<{ items: Monitor[] }>(
+        '/api/v1/monitors/bulk',
+        {
+          monitors: Array.from({ length: monitors }, (_, i) => ({
+            name: `unserved-${i}`,
+            url: `https://unserved-${i}.example.test/`,
+            intervalSeconds: 10,
+          })),
+        },
+        token,
+      );
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const url = scheduler.url!;
+      // Three slots of each monitor, published to a region with no prober.
+      await waitFor(
+        'three slots published per monitor',
+        async () =>
+          (await metric(url, 'uptime_scheduler_jobs_published_total')) >= 3 * monitors || undefined,
+        40_000,
+      );
+      const counts = await subjectCounts(nc, ProbeJobStream.name, probeJobFilter(region));
+      assert.equal(Object.keys(counts).length, monitors);
+      for (const [subject, n] of Object.entries(counts)) assert.equal(n, 1, subject);
+
+      // Full (filled to the last few bytes): a new monitor's first job is refused, retried,
+      // then counted; the jobs of known monitors still replace their predecessors.
+      const jsm = await nc.jetstreamManager();
+      const js = nc.jetstream();
+      try {
+        await ensureStream(jsm, ProbeJobStream, { PROBE_JOBS_MAX_MB: '1' });
+        let junk = 0;
+        for (let size = 256 * 1024; size >= 64; size = Math.floor(size / 2)) {
+          for (;;) {
+            const taken = await js
+              .publish(
+                `${ProbeJobStream.subjectPrefix}.${region}.junk-${junk++}`,
+                new Uint8Array(size),
+              )
+              .then(() => true)
+              .catch(() => false);
+            if (!taken) break;
+          }
+        }
+        const more = await stack.api.post<Monitor>(
+          '/api/v1/monitors',
+          { name: 'one too many', url: 'https://one-too-many.example.test/', intervalSeconds: 10 },
+          token,
+        );
+        assert.equal(more.status, 201);
+        await waitFor(
+          'refused jobs counted',
+          async () =>
+            (await metric(url, 'uptime_scheduler_jobs_unpublished_total')) > 0 || undefined,
+          30_000,
+        );
+        const now = await subjectCounts(nc, ProbeJobStream.name, probeJobFilter(region));
+        assert.equal(now[`${ProbeJobStream.subjectPrefix}.${region}.${more.body.id}`], undefined);
+      } finally {
+        await jsm.streams.purge(ProbeJobStream.name, {
+          filter: `${ProbeJobStream.subjectPrefix}.${region}.*`,
+        });
+        await ensureStream(jsm, ProbeJobStream, {});
+      }
+    });
+  });
+
+  describe('monitor events', () => {
+    it('should keep a bounded number of events per monitor, and let a replay from the start rebuild every monitor', async () => {
+      const create = async (name: string) => {
+        const res = await stack.api.post<Monitor>(
+          '/api/v1/monitors',
+          { name, url: `https://${name}-${region}.example.test/`, paused: true },
+          token,
+        );
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+        return res.body.id;
+      };
+      const patched = await create('patched');
+      for (let i = 1; i <= 50; i++) {
+        const res = await stack.api.patch(
+          `/api/v1/monitors/${patched}`,
+          { name: `patched ${i}`, intervalSeconds: 60 + i },
+          token,
+        );
+        assert.equal(res.status, 200);
+      }
+      const lifecycle = await create('lifecycle');
+      await stack.api.patch(`/api/v1/monitors/${lifecycle}`, { intervalSeconds: 300 }, token);
+      await stack.api.post(`/api/v1/monitors/${lifecycle}/resume`, undefined, token);
+      await stack.api.post(`/api/v1/monitors/${lifecycle}/pause`, undefined, token);
+      const deleted = await create('deleted');
+      await stack.api.patch(`/api/v1/monitors/${deleted}`, { intervalSeconds: 120 }, token);
+      assert.equal((await stack.api.delete(`/api/v1/monitors/${deleted}`, token)).status, 204);
+
+      // 52 changes of `patched` (created and 50 updates): one message per kind is left.
+      await waitFor(
+        'the latest update relayed',
+        async () => (await latestOf(nc, 'updated', patched))?.version === 51,
+      );
+      const left = await subjectCounts(nc, MonitorEventStream.name, monitorEventsOf(patched));
+      assert.deepEqual(left, {
+        [monitorEventSubject('created', patched)]: 1,
+        [monitorEventSubject('updated', patched)]: 1,
+      });
+      await waitFor('only the tombstone of the deleted monitor', async () => {
+        const counts = await subjectCounts(nc, MonitorEventStream.name, monitorEventsOf(deleted));
+        return Object.keys(counts).length === 1 &&
+          Object.keys(counts)[0] === `monitor.changed.deleted.${deleted}`
+          ? true
+          : undefined;
+      });
+
+      // A new consumer, reading from the first message: the last event of each monitor wins,
+      // with or without comparing versions, because the log keeps each monitor's latest last.
+      const replayed = await replayFromStart(nc);
+      const byVersion = new Map<string, MonitorChangedEvent>();
+      const byOrder = new Map<string, MonitorChangedEvent>();
+      for (const e of replayed) {
+        byOrder.set(e.monitorId, e);
+        const held = byVersion.get(e.monitorId);
+        if (!held || held.version < e.version) byVersion.set(e.monitorId, e);
+      }
+      for (const state of [byVersion, byOrder]) {
+        for (const id of [patched, lifecycle]) {
+          const now = await stack.api.get<Monitor>(`/api/v1/monitors/${id}`, token);
+          const rebuilt = state.get(id)!;
+          assert.notEqual(rebuilt.kind, 'deleted');
+          assert.equal(rebuilt.version, now.body.version);
+          assert.equal(rebuilt.monitor.name, now.body.name);
+          assert.equal(rebuilt.monitor.intervalSeconds, now.body.intervalSeconds);
+          assert.equal(rebuilt.monitor.paused, now.body.paused);
+        }
+        assert.equal(state.get(deleted)?.kind, 'deleted');
+      }
+      assert.equal(byVersion.get(patched)!.monitor.intervalSeconds, 110);
+      assert.equal(byVersion.get(lifecycle)!.monitor.paused, true);
+    });
+
+    it('should sweep tombstones older than the cut-off and keep younger ones', async () => {
+      const create = async (name: string) =>
+        (
+          await stack.api.post<Monitor>(
+            '/api/v1/monitors',
+            { name, url: `https://${name}-${region}.example.test/`, paused: true },
+            token,
+          )
+        ).body.id;
+      const old = await create('old-tombstone');
+      const young = await create('young-tombstone');
+      const tombstoneOf = async (id: string) =>
+        Object.keys(await subjectCounts(nc, MonitorEventStream.name, monitorEventsOf(id)));
+      await stack.api.delete(`/api/v1/monitors/${old}`, token);
+      await waitFor('the old tombstone', async () =>
+        (await tombstoneOf(old)).length === 1 ? true : undefined,
+      );
+      await new Promise((r) => setTimeout(r, 50));
+      const cutoff = new Date();
+      await new Promise((r) => setTimeout(r, 50));
+      await stack.api.delete(`/api/v1/monitors/${young}`, token);
+      await waitFor('the young tombstone', async () =>
+        (await tombstoneOf(young)).length === 1 ? true : undefined,
+      );
+
+      assert.ok((await sweepTombstones(nc, cutoff)) >= 1);
+      assert.deepEqual(await tombstoneOf(old), []);
+      assert.deepEqual(await tombstoneOf(young), [`monitor.changed.deleted.${young}`]);
+    });
+  });
+});

@@ -5,6 +5,7 @@ import {
   checkResultSubject,
   type Monitor,
   ON_DEMAND_MARGIN_MS,
+  Problems,
   probeJobFor,
   probeJobSubject,
 } from '@uptime/contracts';
@@ -44,6 +45,9 @@ export class OnDemandCheck {
         .jetstream()
         .publish(probeJobSubject(region, monitor.id, true), jobCodec.encode(job), {
           msgID: job.checkId,
+        })
+        .catch(() => {
+          throw queueRefused();
         });
       for await (const m of subscription) {
         const result = resultCodec.decode(m.data);
@@ -57,6 +61,15 @@ export class OnDemandCheck {
     }
     throw timedOut(monitor);
   }
+}
+
+/** The work queue did not take the job (full, or JetStream away): say so, not "timed out". */
+function queueRefused(): ProblemError {
+  return new ProblemError(
+    Problems.unavailable(
+      'The probe job queue did not take the check (full or unavailable); try again later.',
+    ),
+  );
 }
 
 function timedOut(monitor: Monitor): ProblemError {

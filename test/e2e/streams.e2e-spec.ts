@@ -1,7 +1,9 @@
 import { ensureDurableConsumer, ensureStream } from '@uptime/bus';
 import { ConfigError } from '@uptime/config';
 import {
+  type CheckResult,
   CheckResultStream,
+  checkResultSubject,
   type Monitor,
   type MonitorChangedEvent,
   MonitorEventStream,
@@ -16,6 +18,7 @@ import type { RunningService } from '@uptime/service-host';
 import {
   AckPolicy,
   connect,
+  type JetStreamClient,
   DiscardPolicy,
   JSONCodec,
   type NatsConnection,
@@ -25,6 +28,7 @@ import {
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sweepTombstones } from '../../apps/monitor-registry/src/events/tombstone-sweeper';
+import { startProber } from '../../apps/prober/src/bootstrap';
 import { startScheduler } from '../../apps/scheduler/src/bootstrap';
 import { ApiStack, NATS_URL } from '../support/services';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -76,6 +80,20 @@ async function metric(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url.replace('[::1]', '127.0.0.1')}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(name));
   return line ? Number(line.split(' ').pop()) : 0;
+}
+
+/** Publishes ever smaller messages until not even 64 bytes more fit in the stream. */
+async function fillToTheBrim(js: JetStreamClient, subject: string | (() => string)): Promise<void> {
+  const next = typeof subject === 'string' ? () => subject : subject;
+  for (let size = 256 * 1024; size >= 64; size = Math.floor(size / 2)) {
+    for (;;) {
+      const taken = await js
+        .publish(next(), new Uint8Array(size))
+        .then(() => true)
+        .catch(() => false);
+      if (!taken) break;
+    }
+  }
 }
 
 describe('JetStream streams', () => {
@@ -221,18 +239,7 @@ describe('JetStream streams', () => {
       try {
         await ensureStream(jsm, ProbeJobStream, { PROBE_JOBS_MAX_MB: '1' });
         let junk = 0;
-        for (let size = 256 * 1024; size >= 64; size = Math.floor(size / 2)) {
-          for (;;) {
-            const taken = await js
-              .publish(
-                `${ProbeJobStream.subjectPrefix}.${region}.junk-${junk++}`,
-                new Uint8Array(size),
-              )
-              .then(() => true)
-              .catch(() => false);
-            if (!taken) break;
-          }
-        }
+        await fillToTheBrim(js, () => `${ProbeJobStream.subjectPrefix}.${region}.junk-${junk++}`);
         const more = await stack.api.post<Monitor>(
           '/api/v1/monitors',
           { name: 'one too many', url: 'https://one-too-many.example.test/', intervalSeconds: 10 },
@@ -252,6 +259,58 @@ describe('JetStream streams', () => {
           filter: `${ProbeJobStream.subjectPrefix}.${region}.*`,
         });
         await ensureStream(jsm, ProbeJobStream, {});
+      }
+    });
+  });
+
+  describe('check results', () => {
+    it('should let the prober see a full results stream, count it, and store the result once there is room', async () => {
+      const jsm = await nc.jetstreamManager();
+      const js = nc.jetstream();
+      const prober = await startProber({
+        natsUrl: NATS_URL,
+        port: 0,
+        logLevel: 'error',
+        region,
+        allowPrivate: true,
+        concurrency: 10,
+        ackWaitSeconds: 5,
+      });
+      try {
+        await ensureStream(jsm, CheckResultStream, { CHECK_RESULTS_MAX_MB: '1' });
+        await fillToTheBrim(js, `${CheckResultStream.subjectPrefix}.junk-${region}`);
+        const created = await stack.api.post<Monitor>(
+          '/api/v1/monitors',
+          { name: 'refused result', url: 'http://127.0.0.1:9/', intervalSeconds: 10 },
+          token,
+        );
+        assert.equal(created.status, 201);
+        await waitFor(
+          'refused results counted by the prober',
+          async () => (await metric(prober.url!, 'uptime_probe_jobs_unfinished_total')) > 0,
+          30_000,
+        );
+        await jsm.streams.purge(CheckResultStream.name, {
+          filter: `${CheckResultStream.subjectPrefix}.junk-${region}`,
+        });
+        await ensureStream(jsm, CheckResultStream, {});
+        // The refused job was left for redelivery (or its next slot came): its result arrives.
+        await waitFor(
+          'a stored result of the monitor',
+          async () => {
+            const last = await jsm.streams
+              .getMessage(CheckResultStream.name, { last_by_subj: checkResultSubject(region) })
+              .catch(() => undefined);
+            return last && JSONCodec<CheckResult>().decode(last.data).monitorId === created.body.id;
+          },
+          30_000,
+        );
+      } finally {
+        await jsm.streams.purge(CheckResultStream.name, {
+          filter: `${CheckResultStream.subjectPrefix}.junk-${region}`,
+        });
+        await ensureStream(jsm, CheckResultStream, {});
+        await prober.close();
       }
     });
   });

@@ -34,6 +34,9 @@ export class PlatformProcesses {
       AUTH_RATE_LIMIT_PER_MINUTE: '100000',
       // The scenarios create up to 150,000 monitors for one user, far past the default quota.
       MAX_MONITORS_PER_USER: '1000000',
+      // A ladder run keeps half an hour of results at up to 2,500 checks/s: room for all of it,
+      // so a full stream never shows up as lost checks.
+      CHECK_RESULTS_MAX_MB: '16384',
       LOG_LEVEL: 'warn',
       ...env,
     };

@@ -30,6 +30,7 @@ import { after, before, describe, it } from 'node:test';
 import { sweepTombstones } from '../../apps/monitor-registry/src/events/tombstone-sweeper';
 import { startProber } from '../../apps/prober/src/bootstrap';
 import { startScheduler } from '../../apps/scheduler/src/bootstrap';
+import { loadSchedulerConfig } from '../../apps/scheduler/src/config';
 import { ApiStack, NATS_URL } from '../support/services';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
@@ -158,6 +159,11 @@ describe('JetStream streams', () => {
       } finally {
         await ensureStream(jsm, CheckResultStream, {});
       }
+      // And each app that declares streams refuses it at start, with its other problems.
+      assert.throws(
+        () => loadSchedulerConfig({ PROBE_JOBS_MAX_MB: '0' }),
+        (err: unknown) => err instanceof ConfigError && /PROBE_JOBS_MAX_MB/.test(err.message),
+      );
     });
 
     it('should bring a stream created by an older version to its definition, keeping its messages', async () => {

@@ -1,3 +1,4 @@
+import { streamSizeEnv } from '@uptime/bus';
 import {
   type Env,
   envFields,
@@ -22,6 +23,7 @@ const MetricsEnvSchema = z.object({
     .default('uptime'),
   CHECKS_RETENTION_DAYS: envFields.positiveInt(30, 3650),
   METRICS_BATCH_SIZE: envFields.positiveInt(1000, 50_000),
+  ...streamSizeEnv,
 });
 
 /** A ClickHouse server, or the embedded engine (chDB) over a data directory of this process. */

@@ -1,3 +1,4 @@
+import { streamSizeEnv } from '@uptime/bus';
 import {
   type Env,
   envFields,
@@ -19,6 +20,7 @@ const RegistryEnvSchema = z.object({
   REFRESH_TOKEN_TTL_DAYS: envFields.positiveInt(30, 365),
   MAX_MONITORS_PER_USER: envFields.positiveInt(1000, 10_000_000),
   MONITOR_TOMBSTONE_DAYS: envFields.positiveInt(30, 3650),
+  ...streamSizeEnv,
 });
 
 export interface RegistryConfig {

@@ -1,3 +1,4 @@
+import { streamSizeEnv } from '@uptime/bus';
 import {
   type Env,
   envFields,
@@ -25,6 +26,7 @@ const NotifierEnvSchema = z
       .default('http://localhost:3000'),
     ALERT_MAX_ATTEMPTS: envFields.positiveInt(5, 20),
     ALERT_RETRY_BASE_MS: envFields.positiveInt(1000, 3_600_000),
+    ...streamSizeEnv,
   })
   .refine((e) => !e.SMTP_URL || e.MAIL_FROM, {
     path: ['MAIL_FROM'],

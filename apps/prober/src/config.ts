@@ -1,3 +1,4 @@
+import { streamSizeEnv } from '@uptime/bus';
 import {
   type Env,
   envFields,
@@ -20,6 +21,7 @@ const ProberEnvSchema = z.object({
   PROBE_ALLOW_PRIVATE: envFields.boolean(false),
   PROBE_CONCURRENCY: envFields.positiveInt(200, 10_000),
   PROBE_ACK_WAIT_SECONDS: envFields.positiveInt(30, 600),
+  ...streamSizeEnv,
 });
 
 export interface ProberConfig {

@@ -1,3 +1,4 @@
+import { streamSizeEnv } from '@uptime/bus';
 import {
   type Env,
   envFields,
@@ -17,6 +18,7 @@ const SchedulerEnvSchema = z.object({
   REGIONS: envFields.regions,
   SCHEDULER_LEASE_SECONDS: envFields.positiveInt(6, 60),
   SCHEDULER_ID: z.string().min(1).max(128).optional(),
+  ...streamSizeEnv,
 });
 
 export interface SchedulerConfig {

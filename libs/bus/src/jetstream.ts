@@ -1,5 +1,10 @@
 import { ConfigError, type Env, envFields, redact } from '@uptime/config';
-import type { StreamDefinition } from '@uptime/contracts';
+import {
+  CheckResultStream,
+  MonitorEventStream,
+  ProbeJobStream,
+  type StreamDefinition,
+} from '@uptime/contracts';
 import {
   type ConsumerConfig,
   DiscardPolicy,
@@ -54,11 +59,25 @@ export function streamConfigOf(
   };
 }
 
+function sizeField(definition: StreamDefinition) {
+  return envFields.positiveInt(definition.maxBytes.defaultMiB, MAX_MIB);
+}
+
+/**
+ * The size variables of every stream, for the environment schema of each app that declares
+ * streams: a bad value then stops the start together with the app's other problems.
+ */
+export const streamSizeEnv = {
+  [MonitorEventStream.maxBytes.variable]: sizeField(MonitorEventStream),
+  [ProbeJobStream.maxBytes.variable]: sizeField(ProbeJobStream),
+  [CheckResultStream.maxBytes.variable]: sizeField(CheckResultStream),
+};
+
 /** The stream's size in MiB: its variable when set (validated), else the default. */
 export function streamMaxMiB(definition: StreamDefinition, env: Env = process.env): number {
-  const { variable, defaultMiB } = definition.maxBytes;
+  const { variable } = definition.maxBytes;
   const raw = env[variable] || undefined;
-  const parsed = envFields.positiveInt(defaultMiB, MAX_MIB).safeParse(raw);
+  const parsed = sizeField(definition).safeParse(raw);
   if (parsed.success) return parsed.data;
   const message = parsed.error.issues[0]?.message ?? 'is invalid';
   throw new ConfigError([`${variable}: ${message} (got ${JSON.stringify(redact(raw ?? ''))})`]);

@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ProblemError } from '@uptime/bus';
 import { Problems } from '@uptime/contracts';
-import { RateLimitedLog, TELEMETRY } from '@uptime/health';
+import { TELEMETRY } from '@uptime/health';
 import { Counter, type Registry } from 'prom-client';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { TokenBuckets } from './token-buckets';
@@ -24,8 +24,6 @@ export class OnDemandCheckRefused extends ProblemError {
  */
 @Injectable()
 export class OnDemandCheckLimit {
-  private readonly log = new Logger(OnDemandCheckLimit.name);
-  private readonly quietLog = new RateLimitedLog(this.log);
   private readonly perUser: TokenBuckets;
   private readonly perMonitor: TokenBuckets;
   private readonly refusals: Counter<'scope'>;
@@ -66,8 +64,9 @@ export class OnDemandCheckLimit {
   }
 
   private refuse(scope: 'user' | 'monitor', waitMs: number, detail: string): never {
+    // The problem filter logs every refusal (once a minute per type) and counts it by status;
+    // this counter says which limit refused.
     this.refusals.inc({ scope });
-    this.quietLog.warn(`on-demand checks: refused by the per-${scope} limit`);
     throw new OnDemandCheckRefused(detail, Math.max(1, Math.ceil(waitMs / 1000)));
   }
 }

@@ -41,7 +41,7 @@ export class MonitorQuota {
     const max = this.config.maxMonitorsPerUser;
     if (owned + adding <= max) return;
     this.refusals.inc();
-    this.log.warn(`monitor quota: refused ${adding} new monitor(s) for an owner of ${owned}`);
+    this.log.log(`monitor quota: refused ${adding} new monitor(s) for an owner of ${owned}`);
     throw rpcProblem(
       Problems.quotaExceeded(
         `You have ${owned} monitors; adding ${adding} would pass the limit of ${max} monitors per user (MAX_MONITORS_PER_USER). Delete monitors or ask the operator to raise it.`,

@@ -1,4 +1,5 @@
-import { type Env, envFields, parseEnv } from '@uptime/config';
+import { ConfigError, type Env, envFields, parseEnv } from '@uptime/config';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -17,7 +18,11 @@ const PlatformEnvSchema = z.object({
   DATA_DIR: envFields.dataDir,
   NATS_URL: envFields.natsUrl,
   DATABASE_URL: envFields.databaseUrl.optional(),
-  JWT_SECRET: envFields.secret.optional(),
+  // Checked below: a config error prints the value it got, and this one is a secret.
+  JWT_SECRET: z.string().optional(),
+  // One machine: only this machine reaches the API unless the operator says otherwise.
+  HOST: z.string().default('127.0.0.1'),
+  PROBE_ALLOW_PRIVATE: envFields.boolean(false).optional(),
   APPS: envFields
     .commaList(z.enum(APP_NAMES, { message: `each app must be one of ${APP_NAMES.join(', ')}` }))
     .optional(),
@@ -29,12 +34,25 @@ export interface PlatformConfig {
   natsUrl: string;
   databaseUrl?: string;
   jwtSecret?: string;
+  /** Where the gateway listens. */
+  host: string;
+  /**
+   * Whether probes and alert channels may reach private, loopback and link-local addresses:
+   * the operator's PROBE_ALLOW_PRIVATE when set, otherwise only while the API is reachable
+   * from this machine alone (HOST on loopback), where the user is the machine's operator.
+   */
+  probeAllowPrivate: boolean;
   apps: AppName[];
 }
 
 export function loadPlatformConfig(env: Env): PlatformConfig {
   const e = parseEnv(PlatformEnvSchema, env);
   const production = e.NODE_ENV === 'production';
+  if (e.JWT_SECRET !== undefined && e.JWT_SECRET.length < 32) {
+    throw new ConfigError([
+      `JWT_SECRET: must be at least 32 characters (got ${e.JWT_SECRET.length}; value not shown)`,
+    ]);
+  }
   if (production && !e.JWT_SECRET) {
     throw new Error(
       'JWT_SECRET is required when NODE_ENV=production (at least 32 characters, e.g. `openssl rand -hex 32`).',
@@ -46,6 +64,16 @@ export function loadPlatformConfig(env: Env): PlatformConfig {
     natsUrl: e.NATS_URL,
     databaseUrl: e.DATABASE_URL,
     jwtSecret: e.JWT_SECRET,
+    host: e.HOST,
+    probeAllowPrivate: e.PROBE_ALLOW_PRIVATE ?? isLoopback(e.HOST),
     apps: e.APPS ?? [...APP_NAMES],
   };
+}
+
+/** `localhost`, 127.0.0.0/8 or ::1: reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (bare === 'localhost') return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  return bare === '::1' || bare === '0:0:0:0:0:0:0:1';
 }

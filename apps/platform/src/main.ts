@@ -1,37 +1,43 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { loadPlatformConfig } from './config';
-import { startPlatform } from './platform';
+import { type RunningPlatform, startPlatform } from './platform';
+import { withoutSecrets } from './secrets-in-text';
 
 /** `npm start`: every app in one process on the embedded defaults. */
 async function main(): Promise<void> {
+  // Everything the platform writes (DATA_DIR, chDB, the NATS store, logs) is its owner's alone.
+  process.umask(0o077);
   const logger = new Logger('platform');
-  let platform;
+  let platform: RunningPlatform | undefined;
+  let stopping = false;
+  const stop = async (why: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    if (code === 0) logger.log(`${why}: draining and closing connections`);
+    else logger.error(`${why}: stopping`);
+    await platform?.stop();
+    logger.log('stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop('SIGINT received', 0));
+  process.on('SIGTERM', () => void stop('SIGTERM received', 0));
   try {
-    platform = await startPlatform(loadPlatformConfig(process.env), process.env);
-  } catch (err) {
-    process.stderr.write(
-      `The platform could not start: ${err instanceof Error ? err.message : String(err)}\n`,
+    platform = await startPlatform(loadPlatformConfig(process.env), process.env, (reason) =>
+      void stop(reason, 1),
     );
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`The platform could not start: ${withoutSecrets(message, process.env)}\n`);
     process.exit(1);
   }
+  if (stopping) return;
   if (platform.url) {
     const base = platform.url.replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost');
     logger.log(`API      ${base}/api/v1`);
     logger.log(`Docs     ${base}/docs`);
     logger.log(`Health   ${base}/health/ready`);
   }
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.log(`${signal} received: draining and closing connections`);
-    await platform.stop();
-    logger.log('stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
 void main();

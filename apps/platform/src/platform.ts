@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { redact } from '@uptime/config';
 import {
+  claimDataDir,
   type EmbeddedService,
   ensureNats,
+  keepPrivate,
   readOrCreateSecret,
   startEmbeddedPostgres,
 } from '@uptime/embedded';
@@ -23,7 +25,7 @@ import { startProber } from '../../prober/src/bootstrap';
 import { loadProberConfig } from '../../prober/src/config';
 import { startScheduler } from '../../scheduler/src/bootstrap';
 import { loadSchedulerConfig } from '../../scheduler/src/config';
-import type { AppName, PlatformConfig } from './config';
+import { type AppName, isLoopback, type PlatformConfig } from './config';
 
 type Env = Record<string, string | undefined>;
 
@@ -41,35 +43,58 @@ export interface RunningPlatform {
   stop(): Promise<void>;
 }
 
+/** An app's drain gets this long, so a shutdown whose NATS or database is gone still ends. */
+const APP_CLOSE_MS = 3_000;
+/** The whole shutdown: apps, then the embedded servers. */
+const SHUTDOWN_MS = 9_000;
+
 /**
  * Single-process mode: the embedded infrastructure, then every app over the same NATS subjects
  * as a distributed deployment. Each app still reads and validates its own configuration.
+ * `onFailure` is called when an embedded server died and could not be restarted.
  */
 export async function startPlatform(
   config: PlatformConfig,
   baseEnv: Env,
+  onFailure: (reason: string) => void = () => undefined,
 ): Promise<RunningPlatform> {
   const logger = new Logger('platform');
   const infra: EmbeddedService[] = [];
   const apps: RunningService[] = [];
+  let release = async () => undefined as void;
   const stop = async () => {
-    for (const app of apps.reverse())
-      await app.close().catch((err: unknown) => logger.warn(String(err)));
-    for (const service of infra.reverse())
-      await service.stop().catch((err: unknown) => logger.warn(String(err)));
+    const deadline = Date.now() + SHUTDOWN_MS;
+    for (const app of apps.reverse()) {
+      const budget = Math.min(APP_CLOSE_MS, deadline - Date.now() - 2_000);
+      await bounded(app.close(), budget, 'an app did not drain').catch((err: unknown) =>
+        logger.warn(String(err)),
+      );
+    }
+    for (const service of infra.reverse()) {
+      const budget = Math.max(1_000, deadline - Date.now());
+      await bounded(service.stop(), budget, 'an embedded server did not stop').catch(
+        (err: unknown) => logger.warn(String(err)),
+      );
+    }
+    await release().catch(() => undefined);
   };
   try {
-    const nats = await ensureNats(config.natsUrl, config.dataDir, (l) => logger.log(l));
+    await keepPrivate(config.dataDir);
+    release = await claimDataDir(config.dataDir);
+    const log = (l: string) => logger.log(l);
+    const nats = await ensureNats(config.natsUrl, config.dataDir, log, onFailure);
     infra.push(nats);
-    // One machine probing its own loopback services is the point of the embedded default.
     const env: Env = {
-      PROBE_ALLOW_PRIVATE: 'true',
       ...baseEnv,
+      HOST: config.host,
+      PROBE_ALLOW_PRIVATE: String(config.probeAllowPrivate),
       NATS_URL: nats.url,
       DATA_DIR: config.dataDir,
     };
+    warnAboutExposure(config, baseEnv, logger);
     if (config.apps.includes('monitor-registry') || config.apps.includes('notifier')) {
-      env.DATABASE_URL = config.databaseUrl ?? (await embeddedPostgres(config, infra, logger));
+      env.DATABASE_URL =
+        config.databaseUrl ?? (await embeddedPostgres(config, infra, logger, onFailure));
     }
     env.JWT_SECRET = config.jwtSecret ?? (await generatedJwtSecret(config.dataDir));
 
@@ -95,12 +120,37 @@ export async function startPlatform(
   }
 }
 
+/** Says when the API is reachable from other machines, and what that lets its users reach. */
+function warnAboutExposure(config: PlatformConfig, baseEnv: Env, logger: Logger): void {
+  if (isLoopback(config.host)) return;
+  if (config.probeAllowPrivate) {
+    logger.warn(
+      `HOST=${config.host}: the API is reachable from other machines and PROBE_ALLOW_PRIVATE=true lets anyone who registers probe this machine and its private network`,
+    );
+    return;
+  }
+  const allowed = baseEnv.PROBE_ALLOWED_CIDRS ? ` except PROBE_ALLOWED_CIDRS` : '';
+  logger.warn(
+    `HOST=${config.host}: the API is reachable from other machines, so probes and alerts to private, loopback and link-local addresses are refused${allowed} (PROBE_ALLOW_PRIVATE=true allows them all)`,
+  );
+}
+
+/** Waits for `work` at most `ms`; past that the shutdown goes on without it. */
+function bounded(work: Promise<void>, ms: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${Math.max(0, ms)} ms`)), Math.max(0, ms));
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 async function embeddedPostgres(
   config: PlatformConfig,
   infra: EmbeddedService[],
   logger: Logger,
+  onFailure: (reason: string) => void,
 ): Promise<string> {
-  const pg = await startEmbeddedPostgres(config.dataDir, (l) => logger.warn(l));
+  const pg = await startEmbeddedPostgres(config.dataDir, (l) => logger.warn(l), onFailure);
   infra.push(pg);
   logger.log(`embedded PostgreSQL at ${redact(pg.url)}`);
   return pg.url;

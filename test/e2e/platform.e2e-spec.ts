@@ -1,8 +1,8 @@
-import { freePort } from '@uptime/embedded';
+import { freePort, postgresClusterDir } from '@uptime/embedded';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient } from '../support/api-client';
 import { AppProcess } from '../support/app-process';
@@ -20,6 +20,10 @@ describe('single-process platform', () => {
   });
   after(async () => {
     await platform?.stop('SIGKILL').catch(() => undefined);
+    const cluster = await postgresClusterDir(dataDir);
+    // As root the cluster lives in a postgres-owned folder outside DATA_DIR.
+    if (cluster && !cluster.startsWith(dataDir))
+      await rm(dirname(cluster), { recursive: true, force: true });
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -90,7 +94,9 @@ describe('single-process platform', () => {
   it('should keep a generated JWT secret and the embedded database under DATA_DIR, owner-only', async () => {
     const secret = await stat(join(dataDir, 'jwt-secret'));
     assert.equal(secret.mode & 0o777, 0o600);
-    assert.ok((await stat(join(dataDir, 'postgres', 'PG_VERSION'))).isFile());
+    assert.equal((await stat(dataDir)).mode & 0o777, 0o700);
+    const cluster = await postgresClusterDir(dataDir);
+    assert.ok(cluster && (await stat(join(cluster, 'PG_VERSION'))).isFile());
   });
 
   it('should drain and exit 0 on SIGTERM with no stack trace, then find its data again', async () => {

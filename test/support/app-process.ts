@@ -21,9 +21,15 @@ export class AppProcess {
 
   /**
    * `app` is `platform` or an app folder name; env is added to a minimal environment; nodeArgs
-   * go to node itself (`--cpu-prof`).
+   * go to node itself (`--cpu-prof`). `detached` gives it its own process group, as a shell
+   * does for a foreground command, so a test can signal the group the way Ctrl-C does.
    */
-  static start(app: string, env: Record<string, string>, nodeArgs: string[] = []): AppProcess {
+  static start(
+    app: string,
+    env: Record<string, string>,
+    nodeArgs: string[] = [],
+    { detached = false }: { detached?: boolean } = {},
+  ): AppProcess {
     const child = spawn(
       process.execPath,
       [...nodeArgs, join(DIST, 'apps', app, 'src', 'main.js')],
@@ -35,6 +41,7 @@ export class AppProcess {
           ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
+        detached,
       },
     );
     return new AppProcess(app, child);
@@ -68,6 +75,11 @@ export class AppProcess {
       );
     });
     return Promise.race([this.exited, deadline]).finally(() => clearTimeout(timer));
+  }
+
+  /** Sends the signal to its whole process group (it must be `detached`), as Ctrl-C does. */
+  signalGroup(signal: NodeJS.Signals): void {
+    process.kill(-this.child.pid!, signal);
   }
 
   /** Sends the signal to this process only (by its PID) and waits for its exit code. */

@@ -22,7 +22,7 @@ const PlatformEnvSchema = z.object({
   JWT_SECRET: z.string().optional(),
   // One machine: only this machine reaches the API unless the operator says otherwise.
   HOST: z.string().default('127.0.0.1'),
-  PROBE_ALLOW_PRIVATE: envFields.boolean(false).optional(),
+  PROBE_ALLOW_PRIVATE: envFields.boolean(false),
   APPS: envFields
     .commaList(z.enum(APP_NAMES, { message: `each app must be one of ${APP_NAMES.join(', ')}` }))
     .optional(),
@@ -65,7 +65,7 @@ export function loadPlatformConfig(env: Env): PlatformConfig {
     databaseUrl: e.DATABASE_URL,
     jwtSecret: e.JWT_SECRET,
     host: e.HOST,
-    probeAllowPrivate: e.PROBE_ALLOW_PRIVATE ?? isLoopback(e.HOST),
+    probeAllowPrivate: env.PROBE_ALLOW_PRIVATE ? e.PROBE_ALLOW_PRIVATE : isLoopback(e.HOST),
     apps: e.APPS ?? [...APP_NAMES],
   };
 }

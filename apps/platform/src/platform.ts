@@ -61,7 +61,7 @@ export async function startPlatform(
   const logger = new Logger('platform');
   const infra: EmbeddedService[] = [];
   const apps: RunningService[] = [];
-  let release = async () => undefined as void;
+  let release: () => Promise<void> = async () => undefined;
   const stop = async () => {
     const deadline = Date.now() + SHUTDOWN_MS;
     for (const app of apps.reverse()) {

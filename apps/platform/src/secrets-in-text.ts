@@ -13,9 +13,8 @@ export function withoutSecrets(message: string, env: Env): string {
     if (!value || value.length < 4) continue;
     if (SECRET_NAME.test(name)) text = text.split(value).join('***');
     const password = urlPassword(value);
-    if (password) text = text.split(password).join('***');
-    if (password && password !== decodeURIComponent(password))
-      text = text.split(decodeURIComponent(password)).join('***');
+    if (!password) continue;
+    for (const form of new Set([password, decoded(password)])) text = text.split(form).join('***');
   }
   return text;
 }
@@ -26,5 +25,13 @@ function urlPassword(value: string): string | undefined {
     return password.length >= 4 ? password : undefined;
   } catch {
     return undefined;
+  }
+}
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }

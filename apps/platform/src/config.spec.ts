@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isLoopback, loadPlatformConfig } from './config';
+import { withoutSecrets } from './secrets-in-text';
+
+describe('platform configuration', () => {
+  it('should listen on loopback by default and then allow private targets', () => {
+    const config = loadPlatformConfig({});
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.probeAllowPrivate, true);
+  });
+
+  it('should refuse private targets when HOST reaches other machines, unless the operator allows them', () => {
+    assert.equal(loadPlatformConfig({ HOST: '0.0.0.0' }).probeAllowPrivate, false);
+    assert.equal(loadPlatformConfig({ HOST: '192.168.1.10' }).probeAllowPrivate, false);
+    assert.equal(
+      loadPlatformConfig({ HOST: '0.0.0.0', PROBE_ALLOW_PRIVATE: 'true' }).probeAllowPrivate,
+      true,
+    );
+    assert.equal(
+      loadPlatformConfig({ HOST: '127.0.0.1', PROBE_ALLOW_PRIVATE: 'false' }).probeAllowPrivate,
+      false,
+      'an explicit false wins on loopback too',
+    );
+  });
+
+  it('should tell loopback hosts from the others', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]'])
+      assert.equal(isLoopback(host), true, host);
+    for (const host of ['0.0.0.0', '::', '10.0.0.1', 'example.com', '128.0.0.1'])
+      assert.equal(isLoopback(host), false, host);
+  });
+
+  it('should refuse a short JWT_SECRET without printing it', () => {
+    assert.throws(
+      () => loadPlatformConfig({ JWT_SECRET: 'hunter2-is-my-secret' }),
+      (err: Error) => {
+        assert.match(err.message, /JWT_SECRET: must be at least 32 characters/);
+        assert.doesNotMatch(err.message, /hunter2/);
+        return true;
+      },
+    );
+  });
+});
+
+describe('withoutSecrets', () => {
+  it('should hide secret variables and URL passwords in a message', () => {
+    const env = {
+      JWT_SECRET: 'a-very-long-jwt-secret-value-of-many-chars',
+      DATABASE_URL: 'postgres://app:p%40ss-word@db:5432/x',
+      PORT: '3000',
+    };
+    const text = withoutSecrets(
+      'failed: a-very-long-jwt-secret-value-of-many-chars and p@ss-word at nats://u:pw123@h:4222 on 3000',
+      env,
+    );
+    assert.equal(text, 'failed: *** and *** at nats://u:***@h:4222 on 3000');
+  });
+});

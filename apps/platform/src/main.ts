@@ -23,8 +23,10 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT received', 0));
   process.on('SIGTERM', () => void stop('SIGTERM received', 0));
   try {
-    platform = await startPlatform(loadPlatformConfig(process.env), process.env, (reason) =>
-      void stop(reason, 1),
+    platform = await startPlatform(
+      loadPlatformConfig(process.env),
+      process.env,
+      (reason) => void stop(reason, 1),
     );
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

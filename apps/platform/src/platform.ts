@@ -139,7 +139,10 @@ function warnAboutExposure(config: PlatformConfig, baseEnv: Env, logger: Logger)
 function bounded(work: Promise<void>, ms: number, what: string): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<void>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} within ${Math.max(0, ms)} ms`)), Math.max(0, ms));
+    timer = setTimeout(
+      () => reject(new Error(`${what} within ${Math.max(0, ms)} ms`)),
+      Math.max(0, ms),
+    );
   });
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

@@ -6,8 +6,9 @@ import {
   postgresClusterDir,
 } from '@uptime/embedded';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, watch } from 'node:fs';
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chown, lstat, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
@@ -53,7 +54,7 @@ describe('platform lifecycle', () => {
   const start = async (
     dataDir: string,
     env: Record<string, string> = {},
-    options: { detached?: boolean } = {},
+    options: { detached?: boolean; uid?: number; gid?: number } = {},
   ) => {
     const port = await freePort();
     const natsPort = await freePort();
@@ -105,6 +106,22 @@ describe('platform lifecycle', () => {
       const leftovers = (await readdir(dirname(cluster))).filter((n) => n !== 'postgres');
       assert.deepEqual(leftovers, [], 'the initdb password copy is gone');
     }
+  });
+
+  it('should start as a normal user with the cluster in DATA_DIR, owner-only, and stop on SIGINT', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('the suite already runs as a normal user');
+    const nobody = account('nobody');
+    if (!nobody) return t.skip('no nobody account');
+    const dataDir = await privateDataDir();
+    await chown(dirname(dataDir), nobody.uid, nobody.gid);
+    const { platform } = await start(dataDir, {}, nobody);
+    const info = await lstat(join(dataDir, 'postgres', 'PG_VERSION'));
+    assert.equal(info.uid, nobody.uid, 'as a normal user the cluster is in DATA_DIR, its own');
+    assert.deepEqual(await notOwnerOnly(dataDir), []);
+    assert.ok(!(await readdir(dataDir)).includes('postgres-cluster-id'));
+    const servers = await serverPids(dataDir);
+    assert.equal(await platform.stop('SIGINT', 15_000), 0, platform.stderr);
+    assert.deepEqual(servers.filter(alive), []);
   });
 
   it('should listen on 127.0.0.1 only by default and probe loopback targets there', async () => {
@@ -260,6 +277,16 @@ async function checkOnce(port: number, url: string): Promise<CheckResult> {
   );
   assert.equal(res.status, 200, JSON.stringify(res.body));
   return res.body;
+}
+
+function account(name: string): { uid: number; gid: number } | undefined {
+  try {
+    const id = (flag: string) =>
+      Number(execFileSync('id', [flag, name], { encoding: 'utf8' }).trim());
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The nats-server and PostgreSQL pids the platform recorded under DATA_DIR. */

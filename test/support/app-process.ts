@@ -22,13 +22,14 @@ export class AppProcess {
   /**
    * `app` is `platform` or an app folder name; env is added to a minimal environment; nodeArgs
    * go to node itself (`--cpu-prof`). `detached` gives it its own process group, as a shell
-   * does for a foreground command, so a test can signal the group the way Ctrl-C does.
+   * does for a foreground command, so a test can signal the group the way Ctrl-C does; `uid`
+   * and `gid` run it as another user (the test runs as root).
    */
   static start(
     app: string,
     env: Record<string, string>,
     nodeArgs: string[] = [],
-    { detached = false }: { detached?: boolean } = {},
+    { detached = false, uid, gid }: { detached?: boolean; uid?: number; gid?: number } = {},
   ): AppProcess {
     const child = spawn(
       process.execPath,
@@ -42,6 +43,8 @@ export class AppProcess {
         },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached,
+        uid,
+        gid,
       },
     );
     return new AppProcess(app, child);

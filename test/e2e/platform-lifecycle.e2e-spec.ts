@@ -174,6 +174,22 @@ describe('platform lifecycle', () => {
     assert.deepEqual(processesUsing(dataDir), [], 'no process runs on DATA_DIR');
   });
 
+  it('should end within 10 s of SIGINT when its NATS and database no longer answer', async () => {
+    const dataDir = await privateDataDir();
+    const { platform } = await start(dataDir);
+    const servers = await serverPids(dataDir);
+    assert.equal(servers.length, 2);
+    // Frozen, not dead: nothing answers and nothing tells the apps, the worst case for a drain.
+    for (const pid of servers) process.kill(pid, 'SIGSTOP');
+    const started = Date.now();
+    const code = await platform.stop('SIGINT', 10_000);
+    process.stdout.write(
+      `# SIGINT to exit with NATS and PostgreSQL frozen: ${Date.now() - started} ms\n`,
+    );
+    assert.equal(code, 0);
+    await waitFor('the frozen servers killed', () => servers.every((p) => !alive(p)), 2_000);
+  });
+
   it('should end the servers a killed platform left behind when it starts again', async () => {
     const dataDir = await privateDataDir();
     const first = await start(dataDir);

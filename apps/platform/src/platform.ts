@@ -43,10 +43,14 @@ export interface RunningPlatform {
   stop(): Promise<void>;
 }
 
-/** An app's drain gets this long, so a shutdown whose NATS or database is gone still ends. */
-const APP_CLOSE_MS = 3_000;
-/** The whole shutdown: apps, then the embedded servers. */
-const SHUTDOWN_MS = 9_000;
+/**
+ * Shutdown bounds, so that one whose NATS or database no longer answers still ends within 10 s:
+ * the apps drain one by one within 5 s (2 s each at most), then the embedded servers get 3 s
+ * together to stop cleanly before they are killed.
+ */
+const APPS_DRAIN_MS = 5_000;
+const APP_CLOSE_MS = 2_000;
+const SERVERS_STOP_MS = 3_000;
 
 /**
  * Single-process mode: the embedded infrastructure, then every app over the same NATS subjects
@@ -63,19 +67,18 @@ export async function startPlatform(
   const apps: RunningService[] = [];
   let release: () => Promise<void> = async () => undefined;
   const stop = async () => {
-    const deadline = Date.now() + SHUTDOWN_MS;
+    const appsDeadline = Date.now() + APPS_DRAIN_MS;
     for (const app of apps.reverse()) {
-      const budget = Math.min(APP_CLOSE_MS, deadline - Date.now() - 2_000);
+      const budget = Math.min(APP_CLOSE_MS, appsDeadline - Date.now());
       await bounded(app.close(), budget, 'an app did not drain').catch((err: unknown) =>
         logger.warn(String(err)),
       );
     }
-    for (const service of infra.reverse()) {
-      const budget = Math.max(1_000, deadline - Date.now());
-      await bounded(service.stop(), budget, 'an embedded server did not stop').catch(
-        (err: unknown) => logger.warn(String(err)),
-      );
-    }
+    await Promise.all(
+      infra.map((service) =>
+        service.stop(SERVERS_STOP_MS).catch((err: unknown) => logger.warn(String(err))),
+      ),
+    );
     await release().catch(() => undefined);
   };
   try {

@@ -11,7 +11,8 @@ import { readOrCreateSecret } from './secrets';
 
 export interface EmbeddedService {
   url: string;
-  stop(): Promise<void>;
+  /** Stops it cleanly, or kills it once `timeoutMs` (default 5 s) has passed. */
+  stop(timeoutMs?: number): Promise<void>;
 }
 
 export const EMBEDDED_DATABASE = 'uptime';
@@ -86,7 +87,7 @@ export async function startEmbeddedPostgres(
   }
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`,
-    stop: () => server.stop(),
+    stop: (timeoutMs) => server.stop(timeoutMs),
   };
 }
 

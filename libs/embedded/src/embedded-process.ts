@@ -62,7 +62,7 @@ export class EmbeddedProcess {
     return this.child?.pid;
   }
 
-  /** Ends it cleanly, or by SIGKILL after a few seconds; never waits longer than `timeoutMs`. */
+  /** Ends it cleanly, or by SIGKILL once `timeoutMs` has passed. */
   async stop(timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
     this.stopping = true;
     const child = this.child;
@@ -253,7 +253,7 @@ async function endChild(
   const inTime = await Promise.race([exited.then(() => true), sleep(timeoutMs).then(() => false)]);
   if (inTime) return;
   child.kill('SIGKILL');
-  await Promise.race([exited, sleep(2_000)]);
+  await Promise.race([exited, sleep(1_000)]);
 }
 
 function logTail(file: string): string {

@@ -57,7 +57,7 @@ export async function ensureNats(
     { log, onFailure },
   );
   log(`started nats-server (pid ${server.pid}) with JetStream under ${storeDir}`);
-  return { url: natsUrl, stop: () => server.stop() };
+  return { url: natsUrl, stop: (timeoutMs) => server.stop(timeoutMs) };
 }
 
 function answers(host: string, port: number): Promise<boolean> {

@@ -174,6 +174,24 @@ describe('platform lifecycle', () => {
     assert.deepEqual(processesUsing(dataDir), [], 'no process runs on DATA_DIR');
   });
 
+  it('should finish its start, then stop and leave no server behind, on a SIGINT during the start', async () => {
+    const dataDir = await privateDataDir();
+    running = AppProcess.start('platform', {
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      NATS_URL: `nats://127.0.0.1:${await freePort()}`,
+    });
+    const nats = await waitFor(
+      'nats-server started',
+      async () => (await serverPids(dataDir))[0],
+      30_000,
+      20,
+    );
+    assert.equal(await running.stop('SIGINT', 60_000), 0, running.stderr);
+    assert.equal(alive(nats), false, 'the nats-server of the interrupted start is gone');
+    assert.deepEqual(processesUsing(dataDir), []);
+  });
+
   it('should end within 10 s of SIGINT when its NATS and database no longer answer', async () => {
     const dataDir = await privateDataDir();
     const { platform } = await start(dataDir);

@@ -10,13 +10,16 @@ async function main(): Promise<void> {
   process.umask(0o077);
   const logger = new Logger('platform');
   let platform: RunningPlatform | undefined;
-  let stopping = false;
+  let requested: { why: string; code: number } | undefined;
   const stop = async (why: string, code: number) => {
-    if (stopping) return;
-    stopping = true;
+    if (requested) return;
+    requested = { why, code };
+    // During the start, the stop waits for it: the servers it started run in their own groups
+    // and would outlive an exit now.
+    if (!platform) return;
     if (code === 0) logger.log(`${why}: draining and closing connections`);
     else logger.error(`${why}: stopping`);
-    await platform?.stop();
+    await platform.stop();
     logger.log('stopped');
     process.exit(code);
   };
@@ -33,7 +36,11 @@ async function main(): Promise<void> {
     process.stderr.write(`The platform could not start: ${withoutSecrets(message, process.env)}\n`);
     process.exit(1);
   }
-  if (stopping) return;
+  if (requested) {
+    const { why, code } = requested;
+    requested = undefined;
+    return stop(why, code);
+  }
   if (platform.url) {
     const base = platform.url.replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost');
     logger.log(`API      ${base}/api/v1`);

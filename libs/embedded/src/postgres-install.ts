@@ -71,16 +71,21 @@ export async function clusterHome(dataDir: string, install: PostgresInstall): Pr
   await trustedFolder(home, install.account.uid);
   await chmod(home, 0o700);
   if (fresh) {
-    await adoptEarlierCluster(dataDir, home);
+    await adoptEarlierCluster(dataDir, home, install.account.uid);
     await writeFile(idFile, `${id}\n`, { mode: 0o600 });
   }
   return home;
 }
 
 /** Earlier versions kept root's cluster in `<DATA_DIR>/postgres`: it moves to its new home. */
-async function adoptEarlierCluster(dataDir: string, home: string): Promise<void> {
+async function adoptEarlierCluster(dataDir: string, home: string, owner: number): Promise<void> {
   const earlier = join(dataDir, 'postgres');
   if (!existsSync(join(earlier, 'PG_VERSION'))) return;
+  if ((await lstat(earlier)).uid !== owner) {
+    throw new Error(
+      `${earlier} holds a PostgreSQL cluster of another user (a start without root?): start as that user, or give root its own DATA_DIR`,
+    );
+  }
   await rename(earlier, join(home, 'postgres')).catch((err: NodeJS.ErrnoException) => {
     throw new Error(
       `the PostgreSQL cluster in ${earlier} must move to ${home}/postgres (PostgreSQL runs as the postgres user, who cannot reach DATA_DIR) and could not be moved: ${err.code}. Move it there (keeping its owner), then start again`,

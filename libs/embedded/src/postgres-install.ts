@@ -71,7 +71,10 @@ export async function clusterHome(dataDir: string, install: PostgresInstall): Pr
   await trustedFolder(home, install.account.uid);
   await chmod(home, 0o700);
   if (fresh) {
-    await adoptEarlierCluster(dataDir, home, install.account.uid);
+    await adoptEarlierCluster(dataDir, home, install.account.uid).catch(async (err: unknown) => {
+      await rm(home, { recursive: true, force: true });
+      throw err;
+    });
     await writeFile(idFile, `${id}\n`, { mode: 0o600 });
   }
   return home;

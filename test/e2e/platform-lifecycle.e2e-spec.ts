@@ -1,5 +1,5 @@
 import {
-  alive,
+  isRunning,
   freePort,
   NATS_PID_FILE,
   POSTGRES_PID_FILE,
@@ -34,7 +34,7 @@ describe('platform lifecycle', () => {
   });
   after(async () => {
     for (const dataDir of made) {
-      for (const pid of await serverPids(dataDir)) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      for (const pid of await serverPids(dataDir)) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
       const cluster = await postgresClusterDir(dataDir);
       // As root the cluster lives outside DATA_DIR; its folder goes with the test's DATA_DIR.
       if (cluster && !cluster.startsWith(dataDir))
@@ -121,7 +121,7 @@ describe('platform lifecycle', () => {
     assert.ok(!(await readdir(dataDir)).includes('postgres-cluster-id'));
     const servers = await serverPids(dataDir);
     assert.equal(await platform.stop('SIGINT', 15_000), 0, platform.stderr);
-    assert.deepEqual(servers.filter(alive), []);
+    assert.deepEqual(servers.filter(isRunning), []);
   });
 
   it('should listen on 127.0.0.1 only by default and probe loopback targets there', async () => {
@@ -170,7 +170,7 @@ describe('platform lifecycle', () => {
     assert.equal(await platform.exitCode(15_000), 0, platform.stderr);
     process.stdout.write(`# Ctrl-C to exit: ${Date.now() - started} ms\n`);
     assert.doesNotMatch(platform.stdout, /relay pass failed/);
-    assert.deepEqual(servers.filter(alive), [], 'nats-server and PostgreSQL are gone');
+    assert.deepEqual(servers.filter(isRunning), [], 'nats-server and PostgreSQL are gone');
     assert.deepEqual(processesUsing(dataDir), [], 'no process runs on DATA_DIR');
   });
 
@@ -188,7 +188,7 @@ describe('platform lifecycle', () => {
       20,
     );
     assert.equal(await running.stop('SIGINT', 60_000), 0, running.stderr);
-    assert.equal(alive(nats), false, 'the nats-server of the interrupted start is gone');
+    assert.equal(isRunning(nats), false, 'the nats-server of the interrupted start is gone');
     assert.deepEqual(processesUsing(dataDir), []);
   });
 
@@ -205,7 +205,7 @@ describe('platform lifecycle', () => {
       `# SIGINT to exit with NATS and PostgreSQL frozen: ${Date.now() - started} ms\n`,
     );
     assert.equal(code, 0);
-    await waitFor('the frozen servers killed', () => servers.every((p) => !alive(p)), 2_000);
+    await waitFor('the frozen servers killed', () => servers.every((p) => !isRunning(p)), 2_000);
   });
 
   it('should end the servers a killed platform left behind when it starts again', async () => {
@@ -216,20 +216,24 @@ describe('platform lifecycle', () => {
     const before = await serverPids(dataDir);
     assert.equal(before.length, 2);
     await first.platform.stop('SIGKILL');
-    assert.deepEqual(before.filter(alive), before, 'a killed platform leaves its servers running');
+    assert.deepEqual(
+      before.filter(isRunning),
+      before,
+      'a killed platform leaves its servers running',
+    );
 
     const second = await start(dataDir);
-    assert.deepEqual(before.filter(alive), [], 'the leftovers are ended');
+    assert.deepEqual(before.filter(isRunning), [], 'the leftovers are ended');
     const after = await serverPids(dataDir);
     assert.equal(after.length, 2);
-    assert.ok(after.every(alive));
+    assert.ok(after.every(isRunning));
     const login = await new ApiClient(`http://127.0.0.1:${second.port}`).post(
       '/api/v1/auth/login',
       { email: user.email, password: user.password },
     );
     assert.equal(login.status, 200, 'the data of the first run is there');
     assert.equal(await second.platform.stop('SIGTERM'), 0);
-    assert.deepEqual(after.filter(alive), []);
+    assert.deepEqual(after.filter(isRunning), []);
   });
 
   it('should refuse a second platform on the same DATA_DIR instead of ending the first one’s servers', async () => {
@@ -243,7 +247,7 @@ describe('platform lifecycle', () => {
     });
     assert.equal(await second.exitCode(30_000), 1);
     assert.match(second.stderr, /another platform \(pid \d+\) is running on DATA_DIR/);
-    assert.deepEqual(servers.filter(alive), servers, "the first platform's servers still run");
+    assert.deepEqual(servers.filter(isRunning), servers, "the first platform's servers still run");
     assert.equal((await fetch(`http://127.0.0.1:${first.port}/health/ready`)).status, 200);
   });
 
@@ -260,7 +264,7 @@ describe('platform lifecycle', () => {
     process.kill(firstPid, 'SIGKILL');
     await waitRestarts(1);
     assert.match(output(), new RegExp(`nats-server \\(pid ${firstPid}\\) exited unexpectedly`));
-    assert.ok(alive(restarted()[0]!));
+    assert.ok(isRunning(restarted()[0]!));
     await waitFor(
       'ready again',
       async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200,

@@ -1,6 +1,6 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { alive, commandLine } from './embedded-process';
+import { isRunning, commandLine } from './embedded-process';
 
 /** Under DATA_DIR: the pid of the platform that runs on it. */
 export const PLATFORM_PID_FILE = 'platform.pid';
@@ -15,7 +15,7 @@ export async function claimDataDir(dataDir: string): Promise<() => Promise<void>
   const recorded = Number((await readFile(file, 'utf8').catch(() => '')).trim());
   if (Number.isInteger(recorded) && recorded > 1 && recorded !== process.pid) {
     const args = commandLine(recorded);
-    if (alive(recorded) && args && basename(args[0] ?? '') === basename(process.execPath)) {
+    if (isRunning(recorded) && args && basename(args[0] ?? '') === basename(process.execPath)) {
       throw new Error(
         `another platform (pid ${recorded}) is running on DATA_DIR=${dataDir}: stop it first, or give this one its own DATA_DIR`,
       );

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { alive, endLeftover } from './embedded-process';
+import { isRunning, endLeftover } from './embedded-process';
 
 /** A real process standing for a server left behind, its data folder among its arguments. */
 function server(marker: string): ChildProcess {
@@ -57,7 +57,7 @@ describe('endLeftover', () => {
       (l) => lines.push(l),
     );
     assert.equal(other.exitCode, null);
-    assert.ok(alive(other.pid!), 'a recycled pid is not ours to end');
+    assert.ok(isRunning(other.pid!), 'a recycled pid is not ours to end');
     assert.deepEqual(lines, []);
   });
 

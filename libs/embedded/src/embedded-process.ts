@@ -207,7 +207,12 @@ export function commandLine(pid: number): string[] | undefined {
   }
 }
 
-export function alive(pid: number): boolean {
+/** Running: exists and has not exited (an exited process nobody has reaped yet holds nothing). */
+export function isRunning(pid: number): boolean {
+  return alive(pid) && !isZombie(pid);
+}
+
+function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -226,14 +231,13 @@ function signal(pid: number, name: NodeJS.Signals): void {
 
 async function gone(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (alive(pid) && !isZombie(pid)) {
+  while (isRunning(pid)) {
     if (Date.now() > deadline) return false;
     await sleep(50);
   }
   return true;
 }
 
-/** An exited child of another parent that nobody has reaped yet: it holds nothing any more. */
 function isZombie(pid: number): boolean {
   try {
     return / Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\)/, ''));

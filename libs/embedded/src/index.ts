@@ -4,7 +4,7 @@ export {
   startEmbeddedPostgres,
   type EmbeddedService,
 } from './embedded-postgres';
-export { alive, commandLine, isOurs } from './embedded-process';
+export { isRunning, commandLine, isOurs } from './embedded-process';
 export { freePort } from './free-port';
 export { ensureNats, NATS_PID_FILE } from './nats-server';
 export { postgresClusterDir, SYSTEM_HOME } from './postgres-install';

@@ -4,6 +4,7 @@ import {
   NATS_PID_FILE,
   POSTGRES_PID_FILE,
   postgresClusterDir,
+  removeDataDir,
 } from '@uptime/embedded';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -35,10 +36,7 @@ describe('platform lifecycle', () => {
   after(async () => {
     for (const dataDir of made) {
       for (const pid of await serverPids(dataDir)) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
-      const cluster = await postgresClusterDir(dataDir);
-      // As root the cluster lives outside DATA_DIR; its folder goes with the test's DATA_DIR.
-      if (cluster && !cluster.startsWith(dataDir))
-        await rm(dirname(cluster), { recursive: true, force: true });
+      await removeDataDir(dataDir);
       await rm(dirname(dataDir), { recursive: true, force: true });
     }
   });

@@ -1,8 +1,8 @@
-import { freePort, postgresClusterDir } from '@uptime/embedded';
+import { freePort, postgresClusterDir, removeDataDir } from '@uptime/embedded';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient } from '../support/api-client';
 import { AppProcess } from '../support/app-process';
@@ -20,11 +20,7 @@ describe('single-process platform', () => {
   });
   after(async () => {
     await platform?.stop('SIGKILL').catch(() => undefined);
-    const cluster = await postgresClusterDir(dataDir);
-    // As root the cluster lives in a postgres-owned folder outside DATA_DIR.
-    if (cluster && !cluster.startsWith(dataDir))
-      await rm(dirname(cluster), { recursive: true, force: true });
-    await rm(dataDir, { recursive: true, force: true });
+    await removeDataDir(dataDir);
   });
 
   const start = async () => {

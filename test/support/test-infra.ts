@@ -3,9 +3,10 @@ import {
   ensureNats,
   type EmbeddedService,
   freePort,
+  removeDataDir,
   startEmbeddedPostgres,
 } from '@uptime/embedded';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,7 +125,8 @@ export async function startTestInfra(
   const started: EmbeddedService[] = [];
   const stop = async () => {
     await Promise.all(started.map((s) => stopWithin(s, STOP_MS)));
-    await rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
+    // As root the embedded cluster lives outside dataDir: removeDataDir takes it too.
+    await removeDataDir(dataDir).catch(() => undefined);
   };
   try {
     const postgres =

@@ -7,7 +7,7 @@ export {
 export { isRunning, commandLine, isOurs } from './embedded-process';
 export { freePort } from './free-port';
 export { ensureNats, NATS_PID_FILE } from './nats-server';
-export { postgresClusterDir, SYSTEM_HOME } from './postgres-install';
+export { postgresClusterDir, removeDataDir, SYSTEM_HOME } from './postgres-install';
 export { claimDataDir, PLATFORM_PID_FILE } from './data-dir-claim';
 export { keepPrivate } from './private-data';
 export { readOrCreateSecret } from './secrets';

@@ -218,3 +218,14 @@ async function trustedFolder(path: string, owner: number): Promise<void> {
     );
   }
 }
+
+/**
+ * Removes a DATA_DIR and, as root, its cluster folder under SYSTEM_HOME (which is not inside it):
+ * for tests and throw-away runs. Its servers must be stopped first.
+ */
+export async function removeDataDir(dataDir: string): Promise<void> {
+  const cluster = await postgresClusterDir(dataDir);
+  if (cluster && !cluster.startsWith(`${dataDir}/`))
+    await rm(dirname(cluster), { recursive: true, force: true });
+  await rm(dataDir, { recursive: true, force: true });
+}

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isLoopback, loadPlatformConfig } from './config';
-import { withoutSecrets } from './secrets-in-text';
 
 describe('platform configuration', () => {
   it('should listen on loopback by default and then allow private targets', () => {
@@ -40,20 +39,5 @@ describe('platform configuration', () => {
         return true;
       },
     );
-  });
-});
-
-describe('withoutSecrets', () => {
-  it('should hide secret variables and URL passwords in a message', () => {
-    const env = {
-      JWT_SECRET: 'a-very-long-jwt-secret-value-of-many-chars',
-      DATABASE_URL: 'postgres://app:p%40ss-word@db:5432/x',
-      PORT: '3000',
-    };
-    const text = withoutSecrets(
-      'failed: a-very-long-jwt-secret-value-of-many-chars and p@ss-word at nats://u:pw123@h:4222 on 3000',
-      env,
-    );
-    assert.equal(text, 'failed: *** and *** at nats://u:***@h:4222 on 3000');
   });
 });

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { startErrorText } from '@uptime/service-host';
 import { loadPlatformConfig } from './config';
 import { type RunningPlatform, startPlatform } from './platform';
-import { withoutSecrets } from './secrets-in-text';
 
 /** `npm start`: every app in one process on the embedded defaults. */
 async function main(): Promise<void> {
@@ -32,8 +32,8 @@ async function main(): Promise<void> {
       (reason) => void stop(reason, 1),
     );
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`The platform could not start: ${withoutSecrets(message, process.env)}\n`);
+    // URL credentials hidden; a refused secret's value is never in a config error.
+    process.stderr.write(`The platform could not start: ${startErrorText(err)}\n`);
     process.exit(1);
   }
   if (requested) {

@@ -54,6 +54,11 @@ export class AppProcess {
     return this.child.pid;
   }
 
+  /** Still running: not exited, not ended by a signal. */
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   async waitReady(baseUrl: string, timeoutMs = 60_000): Promise<void> {
     await waitFor(
       `${this.name} ready at ${baseUrl}`,

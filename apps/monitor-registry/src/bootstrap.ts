@@ -1,4 +1,4 @@
-import { natsResponderOptions } from '@uptime/bus';
+import { NatsResponder } from '@uptime/bus';
 import { nestLogLevels } from '@uptime/config';
 import { QueueGroups } from '@uptime/contracts';
 import { type RunningService, startService } from '@uptime/service-host';
@@ -12,6 +12,6 @@ export function startRegistry(config: RegistryConfig, listen = true): Promise<Ru
     logLevels: nestLogLevels(config.logLevel),
     port: listen ? config.port : undefined,
     metrics: config.metrics,
-    responder: natsResponderOptions(config.natsUrl, QueueGroups.registry),
+    responder: new NatsResponder(config.natsUrl, QueueGroups.registry),
   });
 }

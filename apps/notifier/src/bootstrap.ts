@@ -1,4 +1,4 @@
-import { natsResponderOptions } from '@uptime/bus';
+import { NatsResponder } from '@uptime/bus';
 import { nestLogLevels } from '@uptime/config';
 import { QueueGroups } from '@uptime/contracts';
 import { type RunningService, startService } from '@uptime/service-host';
@@ -11,6 +11,6 @@ export function startNotifier(config: NotifierConfig, listen = true): Promise<Ru
     logLevels: nestLogLevels(config.logLevel),
     port: listen ? config.port : undefined,
     metrics: config.metrics,
-    responder: natsResponderOptions(config.natsUrl, QueueGroups.notifier),
+    responder: new NatsResponder(config.natsUrl, QueueGroups.notifier),
   });
 }

@@ -1,7 +1,9 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { type Problem, Problems, isProblem } from '@uptime/contracts';
+import { ErrorCode, NatsError } from 'nats';
 import { firstValueFrom, timeout } from 'rxjs';
+import { ThrottledLog } from './throttled-log';
 
 /** A failure another service answered with, or the bus's own failure, as a problem. */
 export class ProblemError extends Error {
@@ -14,10 +16,11 @@ export class ProblemError extends Error {
 /**
  * Request/reply over NATS (Nest's transport, core NATS, at most once): for questions whose
  * asker waits for the answer and can retry. A reply that is a problem becomes a ProblemError;
- * silence becomes a 503 problem, never a hang.
+ * silence becomes a 503 problem, never a hang; a request too large for one message is a 413.
  */
 export class BusClient implements OnApplicationShutdown {
   private readonly logger = new Logger(BusClient.name);
+  private readonly tooLarge = new ThrottledLog(this.logger);
 
   constructor(
     private readonly proxy: ClientProxy,
@@ -41,6 +44,10 @@ export class BusClient implements OnApplicationShutdown {
       return await firstValueFrom(this.proxy.send<T>(subject, payload).pipe(timeout(timeoutMs)));
     } catch (err) {
       if (isProblem(err)) throw new ProblemError(err);
+      if (isTooLarge(err)) {
+        this.tooLarge.warn(`${subject}: the request is larger than one NATS message carries`);
+        throw new ProblemError(requestTooLarge());
+      }
       this.logger.warn(`${subject} failed: ${describe(err)}`);
       throw new ProblemError(
         Problems.unavailable(`A backing service did not answer (${subject}).`),
@@ -55,6 +62,20 @@ export class BusClient implements OnApplicationShutdown {
   onApplicationShutdown(): Promise<void> {
     return this.close();
   }
+}
+
+function isTooLarge(err: unknown): boolean {
+  return err instanceof NatsError && err.code === ErrorCode.MaxPayloadExceeded;
+}
+
+/** The caller sent more than the bus can forward in one message (its content, not ours). */
+function requestTooLarge(): Problem {
+  return {
+    type: '/problems/request-too-large',
+    title: 'Payload too large',
+    status: 413,
+    detail: 'The request is too large to forward; send less at once.',
+  };
 }
 
 function describe(err: unknown): string {

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import type { NatsConnection } from 'nats';
 import { type BusOptions, connectBus, NATS_CONNECTION } from './nats-connection';
+import { PayloadBudget } from './payload-budget';
 
 @Injectable()
 class BusConnectionCloser implements OnApplicationShutdown {
@@ -23,7 +24,7 @@ class BusConnectionCloser implements OnApplicationShutdown {
   }
 }
 
-/** Gives an app one NATS connection for JetStream, KV and health, drained at shutdown. */
+/** Gives an app one NATS connection for JetStream, KV and health, drained at shutdown, and its payload budget. */
 @Global()
 @Module({})
 export class BusModule {
@@ -33,8 +34,9 @@ export class BusModule {
       providers: [
         { provide: NATS_CONNECTION, useFactory: () => connectBus(options) },
         BusConnectionCloser,
+        PayloadBudget,
       ],
-      exports: [NATS_CONNECTION],
+      exports: [NATS_CONNECTION, PayloadBudget],
     };
   }
 }

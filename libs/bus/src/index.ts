@@ -8,7 +8,9 @@ export {
   streamSizeEnv,
 } from './jetstream';
 export { NATS_CONNECTION, connectBus, natsRoundTrip, type BusOptions } from './nats-connection';
-export { ContractPipe, natsResponderOptions, rpcProblem } from './rpc';
+export { ContractPipe, NatsResponder, replyTooLarge, rpcProblem } from './rpc';
+export { DEFAULT_MAX_PAYLOAD, PayloadBudget, takeWithin } from './payload-budget';
+export { ThrottledLog } from './throttled-log';
 export { natsReadiness } from './readiness';
 export { DurableFollower, type DurableFollowerOptions } from './durable-follower';
 export { JetStreamPublisher, PublishNotAcknowledged } from './jetstream-publisher';

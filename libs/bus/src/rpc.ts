@@ -1,20 +1,125 @@
-import { type PipeTransform } from '@nestjs/common';
-import { type MicroserviceOptions, RpcException, Transport } from '@nestjs/microservices';
+import { Logger, type PipeTransform } from '@nestjs/common';
+import {
+  type NatsContext,
+  RpcException,
+  ServerNats,
+  type OutgoingResponse,
+  type WritePacket,
+} from '@nestjs/microservices';
 import { type Problem, Problems, fieldErrorsOf, jsonShapeErrors } from '@uptime/contracts';
+import type { Msg, MsgHdrs, NatsConnection } from 'nats';
+import { Counter, type Registry } from 'prom-client';
 import type { z } from 'zod';
+import { DEFAULT_MAX_PAYLOAD } from './payload-budget';
+import { ThrottledLog } from './throttled-log';
 
-/** Options for an app that answers requests: replicas share the queue group. */
-export function natsResponderOptions(natsUrl: string, queue: string): MicroserviceOptions {
+/** Room left in a reply for the headers NATS adds to the message. */
+const HEADER_ROOM_BYTES = 4096;
+
+/** What the asker hears when the answer could not be carried: a problem, never silence. */
+export function replyTooLarge(subject: string): Problem {
   return {
-    transport: Transport.NATS,
-    options: {
+    type: '/problems/reply-too-large',
+    title: 'Answer too large',
+    status: 500,
+    detail: `The answer to ${subject} was too large to send over the bus.`,
+  };
+}
+
+/** Why a reply did not go out as the handler answered it (the counter's `reason` label). */
+type Refusal = 'too_large' | 'unreadable_request' | 'unsendable';
+
+/**
+ * Nest's NATS transport, for an app that answers requests (replicas share the queue group),
+ * with every way a request could end the process closed: a reply larger than the server's
+ * max_payload is replaced by a `reply-too-large` problem (Nest's own transport throws it where
+ * nothing catches, and the process exits), a request that is not JSON is answered with a 400,
+ * and a reply that cannot be written is dropped. Each is counted and logged, rate-limited.
+ */
+export class NatsResponder extends ServerNats {
+  private readonly refused: Counter;
+  private readonly refusals = new ThrottledLog(new Logger(NatsResponder.name));
+
+  constructor(natsUrl: string, queue: string) {
+    super({
       servers: [natsUrl],
       queue,
       name: `${queue}-responder`,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
-    },
-  };
+    });
+    // Named per app like every app metric: the single-process platform merges the apps'
+    // registries, and a merge refuses two metrics of one name.
+    this.refused = new Counter({
+      name: `uptime_${queue.replace(/[^A-Za-z0-9_]/g, '_')}_replies_refused_total`,
+      help: 'Requests whose reply was not sent as the handler answered it, by subject and reason',
+      labelNames: ['subject', 'reason'],
+      registers: [],
+    });
+  }
+
+  /** Adds the refusal counter to the app's Prometheus registry. */
+  reportTo(registry: Registry): void {
+    registry.registerMetric(this.refused);
+  }
+
+  override async handleMessage(channel: string, msg: Msg): Promise<void> {
+    try {
+      await super.handleMessage(channel, msg);
+    } catch (err) {
+      // Only decoding can throw here: Nest answers handler errors itself.
+      this.refuse(msg.subject, 'unreadable_request', `unreadable request: ${describe(err)}`);
+      // No id could be read; Nest's client takes a reply without one (an empty id) as the answer.
+      const problem = Problems.badRequest('The request is not JSON.');
+      if (msg.reply) this.reply(msg, { id: '', err: problem, isDisposed: true });
+    }
+  }
+
+  override getPublisher(msg: Msg, id: string, ctx: NatsContext): (packet: WritePacket) => void {
+    if (!msg.reply) return () => undefined;
+    return (packet) => {
+      this.onProcessingEndHook?.(this.transportId!, ctx);
+      this.reply(msg, { ...packet, id });
+    };
+  }
+
+  /** Replies within the server's limit, or with the problem that says the answer was too large. */
+  private reply(msg: Msg, packet: OutgoingResponse): void {
+    let outgoing = this.serialize(packet);
+    const limit = this.maxPayload() - HEADER_ROOM_BYTES;
+    if (outgoing.data.length > limit) {
+      this.refuse(
+        msg.subject,
+        'too_large',
+        `reply of ${outgoing.data.length} bytes is above the ${limit} one message carries`,
+      );
+      const err = replyTooLarge(msg.subject);
+      outgoing = this.serialize({ id: packet.id, err, isDisposed: true });
+    }
+    try {
+      msg.respond(outgoing.data, { headers: outgoing.headers });
+    } catch (err) {
+      this.refuse(msg.subject, 'unsendable', `reply not sent: ${describe(err)}`);
+    }
+  }
+
+  private serialize(packet: OutgoingResponse): { data: Uint8Array; headers?: MsgHdrs } {
+    const serialized: unknown = this.serializer.serialize(packet);
+    return serialized as { data: Uint8Array; headers?: MsgHdrs };
+  }
+
+  private maxPayload(): number {
+    try {
+      return this.unwrap<NatsConnection>().info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+    } catch {
+      return DEFAULT_MAX_PAYLOAD;
+    }
+  }
+
+  private refuse(subject: string, reason: Refusal, message: string): void {
+    this.refused.inc({ subject, reason });
+    this.refusals.warn(`${subject}: ${message}`);
+  }
 }
 
 /** Replies a problem to the asker (the gateway turns it into problem+json). */
@@ -35,4 +140,8 @@ export class ContractPipe<T extends z.ZodType> implements PipeTransform<unknown,
     if (parsed.success) return parsed.data;
     throw rpcProblem(Problems.validation(fieldErrorsOf(parsed.error)));
   }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }

@@ -72,7 +72,11 @@ export interface ResponseTimeSeries {
   points: ResponseTimePoint[];
 }
 
-export const LatestRequestSchema = z.object({ monitorIds: z.array(z.uuid()).max(10_000) }).strict();
+/** Ids per `metrics.latest` question: the answer, ~150 bytes a monitor, stays far below one message. */
+export const MAX_LATEST_IDS = 1000;
+export const LatestRequestSchema = z
+  .object({ monitorIds: z.array(z.uuid()).max(MAX_LATEST_IDS) })
+  .strict();
 
 /** A monitor's latest check and 24 h uptime, for the dashboard. */
 export interface MonitorLatest {

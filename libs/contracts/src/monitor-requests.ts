@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { MonitorServerFields } from './monitor';
 
 /** Request payloads of the registry's monitor subjects; every one is scoped to its owner. */
 export const OwnedMonitorRequestSchema = z
@@ -46,6 +47,16 @@ export interface MonitorSummary {
   paused: boolean;
 }
 
+/**
+ * The reply to a bulk create: what the registry set on each monitor, in the order of the request.
+ * The asker holds the specifications it sent (validation is idempotent, so they are what was
+ * stored); a thousand full monitors would not fit one message, these always do.
+ */
+export interface CreatedMonitors {
+  items: MonitorServerFields[];
+}
+
+/** A page may hold fewer than `limit` items: it is also filled by bytes, to fit one message. */
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;

@@ -14,7 +14,18 @@ export const MIN_INTERVAL_SECONDS = 10;
 export const MAX_INTERVAL_SECONDS = 24 * 60 * 60;
 export const MIN_TIMEOUT_MS = 100;
 export const MAX_TIMEOUT_MS = 120_000;
+/**
+ * Size bounds of a monitor. A monitor travels whole in one NATS message (a reply, an event, a
+ * probe job), and pages of them are filled by bytes, so its size must be bounded: generous for
+ * real checks (servers rarely take more than 8 KB per header or 32 KB of headers in all).
+ */
 export const MAX_BODY_BYTES = 64 * 1024;
+export const MAX_HEADERS = 64;
+export const MAX_HEADER_VALUE_BYTES = 8 * 1024;
+/** Names and values together. */
+export const MAX_HEADERS_BYTES = 32 * 1024;
+/** The whole specification as JSON (escapes count: a control character takes 6 bytes). */
+export const MAX_MONITOR_BYTES = 128 * 1024;
 
 /** Fields the server sets; a client that sends one is told so instead of being ignored. */
 export const READ_ONLY_MONITOR_FIELDS = [
@@ -77,10 +88,34 @@ const headers = z
     z.string().regex(HEADER_NAME, 'header names must be HTTP tokens').max(256),
     z
       .string({ message: 'header values must be strings' })
-      .max(8192, 'header values must be at most 8192 characters')
+      .refine(
+        (v) => Buffer.byteLength(v) <= MAX_HEADER_VALUE_BYTES,
+        `header values must be at most ${MAX_HEADER_VALUE_BYTES} bytes`,
+      )
       .refine((v) => !/[\r\n]/.test(v), 'header values must not contain line breaks'),
   )
-  .refine((h) => Object.keys(h).length <= 64, 'must have at most 64 headers');
+  .refine((h) => Object.keys(h).length <= MAX_HEADERS, `must have at most ${MAX_HEADERS} headers`)
+  .superRefine((h, ctx) => {
+    const bytes = headerBytes(h);
+    if (bytes <= MAX_HEADERS_BYTES) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: `are ${bytes} bytes in all (names and values), above the ${MAX_HEADERS_BYTES} allowed`,
+    });
+  })
+  .meta({
+    description:
+      `Sent with every check: at most ${MAX_HEADERS} headers, each value at most ` +
+      `${MAX_HEADER_VALUE_BYTES} bytes, ${MAX_HEADERS_BYTES} bytes in all (names and values).`,
+    maxProperties: MAX_HEADERS,
+  });
+
+function headerBytes(h: Record<string, string>): number {
+  return Object.entries(h).reduce(
+    (sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value),
+    0,
+  );
+}
 
 export const KeywordSchema = z
   .object({
@@ -182,7 +217,10 @@ const monitorFields = {
       (b) => Buffer.byteLength(b) <= MAX_BODY_BYTES,
       `must be at most ${MAX_BODY_BYTES} bytes`,
     )
-    .nullable(),
+    .nullable()
+    .meta({
+      description: `Sent with every check, at most ${MAX_BODY_BYTES} bytes (UTF-8); null with GET and HEAD.`,
+    }),
   intervalSeconds: z
     .number({ message: 'must be a number' })
     .int('must be a whole number of seconds')
@@ -229,12 +267,18 @@ const optionalFields = Object.fromEntries(
   Object.entries(monitorFields).map(([k, schema]) => [k, schema.optional()]),
 ) as { [K in keyof typeof monitorFields]: z.ZodOptional<(typeof monitorFields)[K]> };
 
+const WHOLE_MONITOR = `A whole monitor is at most ${MAX_MONITOR_BYTES} bytes as JSON; a larger one is refused naming its largest field.`;
+
 /** Body of `POST /monitors`: name and url are required, the rest take defaults. */
 export const MonitorCreateSchema = z
   .object({ ...optionalFields, name: monitorFields.name, url: monitorFields.url })
-  .strict();
+  .strict()
+  .meta({ description: WHOLE_MONITOR });
 /** Body of `PATCH /monitors/{id}`: any writable field; nested alertPolicy merges. */
-export const MonitorPatchSchema = z.object(optionalFields).strict();
+export const MonitorPatchSchema = z
+  .object(optionalFields)
+  .strict()
+  .meta({ description: WHOLE_MONITOR });
 
 export type MonitorCreateInput = z.output<typeof MonitorCreateSchema>;
 export type MonitorPatchInput = z.output<typeof MonitorPatchSchema>;
@@ -269,6 +313,23 @@ export interface Monitor extends MonitorSpec {
   status: MonitorStatus;
   lastCheckedAt: string | null;
   version: number;
+}
+
+/** What the registry sets on a monitor, beside the specification the client wrote. */
+export type MonitorServerFields = Omit<Monitor, keyof MonitorSpec>;
+
+/** The monitor as the API returns it, from its specification and the fields the server set. */
+export function monitorOf(fields: MonitorServerFields, spec: MonitorSpec): Monitor {
+  return {
+    id: fields.id,
+    ownerId: fields.ownerId,
+    ...spec,
+    status: fields.status,
+    lastCheckedAt: fields.lastCheckedAt,
+    createdAt: fields.createdAt,
+    updatedAt: fields.updatedAt,
+    version: fields.version,
+  };
 }
 
 /** Default timeout: 10 s, or 80 % of a shorter interval, so a check ends before the next is due. */
@@ -340,7 +401,28 @@ export function crossFieldErrors(spec: MonitorSpec): FieldError[] {
   if (spec.body !== null && (spec.method === 'GET' || spec.method === 'HEAD')) {
     errors.push({ field: 'body', message: `must be null with method ${spec.method}` });
   }
+  const size = wholeSizeError(spec);
+  if (size) errors.push(size);
   return errors;
+}
+
+/**
+ * Each field has its own bound, but together (and with JSON escapes) they could still outgrow
+ * what one message should carry; the error names the largest field, the one to shrink.
+ */
+function wholeSizeError(spec: MonitorSpec): FieldError | undefined {
+  const bytes = Buffer.byteLength(JSON.stringify(spec));
+  if (bytes <= MAX_MONITOR_BYTES) return undefined;
+  const sizes = Object.entries(spec).map(
+    ([field, value]) => [field, Buffer.byteLength(JSON.stringify(value) ?? '')] as const,
+  );
+  const [largest] = sizes.reduce((a, b) => (b[1] > a[1] ? b : a));
+  return {
+    field: largest,
+    message:
+      `makes the monitor ${bytes} bytes as JSON, above the ${MAX_MONITOR_BYTES} a monitor may ` +
+      'have (JSON escapes count: a control character takes 6 bytes)',
+  };
 }
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };

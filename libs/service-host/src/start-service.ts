@@ -1,8 +1,10 @@
 import { type INestApplication, Logger, type LogLevel, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { MicroserviceOptions } from '@nestjs/microservices';
-import { xContentTypeOptions } from 'helmet';
+import type { NatsResponder } from '@uptime/bus';
 import type { MetricsEndpoint } from '@uptime/config';
+import { TELEMETRY } from '@uptime/health';
+import { xContentTypeOptions } from 'helmet';
+import type { Registry } from 'prom-client';
 import { EscapedConsoleLogger, escapeControlCharacters } from './escaped-console-logger';
 import { metricsNotHere, serveMetrics } from './metrics-endpoint';
 
@@ -17,8 +19,8 @@ export interface ServiceOptions {
   metrics?: MetricsEndpoint;
   /** Nest's default JSON and form parsers; an app that registers its own parsers says false. */
   bodyParser?: boolean;
-  /** Request/reply subjects this app answers over NATS. */
-  responder?: MicroserviceOptions;
+  /** Request/reply subjects this app answers over NATS; its refusals go to the app's `/metrics`. */
+  responder?: NatsResponder;
   /** Last touches before the app starts (filters, OpenAPI, body limits). */
   configure?: (app: INestApplication) => void | Promise<void>;
 }
@@ -46,7 +48,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   await options.configure?.(app);
   const metrics = options.port !== undefined ? options.metrics : undefined;
   if (metrics) app.use('/metrics', metricsNotHere);
-  if (options.responder) app.connectMicroservice(options.responder, { inheritAppConfig: true });
+  if (options.responder) {
+    options.responder.reportTo(app.get<Registry>(TELEMETRY, { strict: false }));
+    app.connectMicroservice({ strategy: options.responder }, { inheritAppConfig: true });
+  }
   await app.init();
   if (options.responder) await app.startAllMicroservices();
   let url: string | undefined;

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
+  MAX_LATEST_IDS,
   MetricsSubjects,
   type MonitorLatest,
   type MonitorSummary,
@@ -11,6 +12,9 @@ import { Authenticated, CurrentCaller } from '../auth/current-caller';
 import type { Caller } from '../auth/jwt.strategy';
 import { METRICS_CLIENT, type MetricsClient } from '../metrics-client';
 import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
+
+/** Summaries asked per page; the registry may answer fewer, to keep the page within a message. */
+const SUMMARY_PAGE = 5000;
 
 export interface DashboardEntry {
   id: string;
@@ -39,43 +43,48 @@ export class DashboardController {
       '{ items: [{ id, name, url, paused, status, lastCheckedAt, latencyMs, uptime24hPercent }] }',
   })
   async get(@CurrentCaller() caller: Caller): Promise<{ items: DashboardEntry[] }> {
-    const monitors = await this.allMonitors(caller.userId);
-    const { items: latest } = await this.metrics.request<{ items: MonitorLatest[] }>(
-      MetricsSubjects.latest,
-      {
-        monitorIds: monitors.map((m) => m.id),
-      },
-    );
-    const byId = new Map(latest.map((l) => [l.monitorId, l]));
-    return {
-      items: monitors.map((m) => {
-        const l = byId.get(m.id);
-        return {
-          id: m.id,
-          name: m.name,
-          url: m.url,
-          paused: m.paused,
-          status: m.paused ? 'paused' : (l?.outcome ?? 'pending'),
-          lastCheckedAt: l?.lastCheckedAt ?? null,
-          latencyMs: l?.latencyMs ?? null,
-          uptime24hPercent: l?.uptime24hPercent ?? null,
-        };
-      }),
-    };
-  }
-
-  /** Summaries, not full monitors: the dashboard shows four fields, in pages of up to 5,000. */
-  private async allMonitors(ownerId: string): Promise<MonitorSummary[]> {
-    const monitors: MonitorSummary[] = [];
+    const items: DashboardEntry[] = [];
     let cursor: string | undefined;
     do {
       const page = await this.registry.request<Page<MonitorSummary>>(
         RegistrySubjects.listMonitorSummaries,
-        { ownerId, limit: 5000, cursor },
+        { ownerId: caller.userId, limit: SUMMARY_PAGE, cursor },
       );
-      monitors.push(...page.items);
+      const latest = await this.latestOf(page.items.map((m) => m.id));
+      for (const m of page.items) items.push(entryOf(m, latest.get(m.id)));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    return monitors;
+    return { items };
   }
+
+  /**
+   * Latest checks in questions of at most MAX_LATEST_IDS monitors, asked together: each answer
+   * stays far below one NATS message however many monitors the caller has.
+   */
+  private async latestOf(monitorIds: string[]): Promise<Map<string, MonitorLatest>> {
+    const chunks: string[][] = [];
+    for (let i = 0; i < monitorIds.length; i += MAX_LATEST_IDS)
+      chunks.push(monitorIds.slice(i, i + MAX_LATEST_IDS));
+    const answers = await Promise.all(
+      chunks.map((ids) =>
+        this.metrics.request<{ items: MonitorLatest[] }>(MetricsSubjects.latest, {
+          monitorIds: ids,
+        }),
+      ),
+    );
+    return new Map(answers.flatMap((a) => a.items).map((l) => [l.monitorId, l]));
+  }
+}
+
+function entryOf(m: MonitorSummary, latest: MonitorLatest | undefined): DashboardEntry {
+  return {
+    id: m.id,
+    name: m.name,
+    url: m.url,
+    paused: m.paused,
+    status: m.paused ? 'paused' : (latest?.outcome ?? 'pending'),
+    lastCheckedAt: latest?.lastCheckedAt ?? null,
+    latencyMs: latest?.latencyMs ?? null,
+    uptime24hPercent: latest?.uptime24hPercent ?? null,
+  };
 }

@@ -24,7 +24,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import {
+  type CreatedMonitors,
   type Monitor,
+  monitorOf,
   MonitorCreateSchema,
   type MonitorPatchInput,
   MonitorPatchSchema,
@@ -128,10 +130,11 @@ export class MonitorsController {
       caller.userId,
       specs.map((s) => s.channelIds),
     );
-    return this.registry.request<{ items: Monitor[] }>(RegistrySubjects.createMonitors, {
+    const created = await this.registry.request<CreatedMonitors>(RegistrySubjects.createMonitors, {
       ownerId: caller.userId,
       bodies: specs,
     });
+    return { items: created.items.map((fields, i) => monitorOf(fields, specs[i]!)) };
   }
 
   @Get()

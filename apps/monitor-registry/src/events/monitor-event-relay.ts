@@ -17,7 +17,14 @@ import {
   monitorEventSubject,
 } from '@uptime/contracts';
 import { RateLimitedLog, TELEMETRY } from '@uptime/health';
-import { type JetStreamClient, type JetStreamManager, type NatsConnection, JSONCodec } from 'nats';
+import {
+  ErrorCode,
+  type JetStreamClient,
+  type JetStreamManager,
+  JSONCodec,
+  type NatsConnection,
+  NatsError,
+} from 'nats';
 import { Counter, type Registry } from 'prom-client';
 import { randomUUID } from 'node:crypto';
 import { MonitorEventEntity } from './monitor-event.entity';
@@ -25,6 +32,8 @@ import { MonitorEventEntity } from './monitor-event.entity';
 const codec = JSONCodec<MonitorChangedEvent>();
 const BATCH = 200;
 const SWEEP_MS = 1000;
+/** JetStream's error code for a message above the stream's `max_msg_size`. */
+const STREAM_MESSAGE_TOO_LARGE = 10054;
 
 /** Adds the event for a change to the unit of work that makes the change. */
 export function recordMonitorEvent(
@@ -55,11 +64,15 @@ export function recordMonitorEvent(
  * Moves committed events from the outbox to the MONITOR_EVENTS stream, in commit order. A write
  * kicks it at once; a sweep every second catches what a crash or an outage of NATS left behind.
  * The JetStream message id is the event id, so a re-published event is dropped as a duplicate.
+ * An event no message can carry (monitors are bounded well below, so only a monitor stored before
+ * the bounds could make one) is dropped, counted and logged: retried, it would hold back every
+ * later event forever.
  */
 @Injectable()
 export class MonitorEventRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new RateLimitedLog(new Logger(MonitorEventRelay.name));
   private readonly failures: Counter;
+  private readonly dropped: Counter;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
@@ -73,6 +86,11 @@ export class MonitorEventRelay implements OnApplicationBootstrap, OnApplicationS
     this.failures = new Counter({
       name: 'uptime_registry_event_relay_failures_total',
       help: 'Relay passes that stopped on an event MONITOR_EVENTS did not take (full, or NATS away); the event stays in the outbox and is retried',
+      registers: [registry],
+    });
+    this.dropped = new Counter({
+      name: 'uptime_registry_monitor_events_dropped_total',
+      help: 'Monitor events too large for one NATS message or the stream, dropped instead of blocking the outbox',
       registers: [registry],
     });
   }
@@ -127,12 +145,38 @@ export class MonitorEventRelay implements OnApplicationBootstrap, OnApplicationS
         .setLockMode(LockMode.PESSIMISTIC_PARTIAL_WRITE)
         .getResultList();
       for (const event of events) {
-        await publish(js, jsm, event);
+        await this.publishOrDrop(js, jsm, event);
         event.publishedAt = new Date();
       }
       return events.length;
     });
   }
+
+  private async publishOrDrop(
+    js: JetStreamClient,
+    jsm: JetStreamManager,
+    event: MonitorEventEntity,
+  ): Promise<void> {
+    try {
+      await publish(js, jsm, event);
+    } catch (err) {
+      if (!isTooLarge(err)) throw err;
+      this.dropped.inc();
+      this.log.warn(
+        `dropped ${event.kind} event ${event.eventId} of monitor ${event.monitorId}, too large ` +
+          `for a message or the stream: ${String(err)}`,
+      );
+    }
+  }
+}
+
+/** Too large for the server (max_payload) or for the stream (max_msg_size): retrying cannot help. */
+function isTooLarge(err: unknown): boolean {
+  if (!(err instanceof NatsError)) return false;
+  return (
+    err.code === ErrorCode.MaxPayloadExceeded ||
+    err.jsError()?.err_code === STREAM_MESSAGE_TOO_LARGE
+  );
 }
 
 /**

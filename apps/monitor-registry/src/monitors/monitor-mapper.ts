@@ -1,4 +1,9 @@
-import type { Monitor, MonitorSpec } from '@uptime/contracts';
+import {
+  type Monitor,
+  monitorOf,
+  type MonitorServerFields,
+  type MonitorSpec,
+} from '@uptime/contracts';
 import type { MonitorEntity } from './monitor.entity';
 
 const SPEC_FIELDS = [
@@ -29,17 +34,20 @@ export function assignSpec(entity: MonitorEntity, spec: MonitorSpec): void {
   Object.assign(entity, Object.fromEntries(SPEC_FIELDS.map((f) => [f, spec[f]])));
 }
 
-export function toMonitor(entity: MonitorEntity): Monitor {
+export function serverFieldsOf(entity: MonitorEntity): MonitorServerFields {
   return {
     id: entity.id,
     ownerId: entity.ownerId,
-    ...specOf(entity),
     status: entity.status,
     lastCheckedAt: entity.lastCheckedAt?.toISOString() ?? null,
     createdAt: entity.createdAt.toISOString(),
     updatedAt: entity.updatedAt.toISOString(),
     version: entity.version,
   };
+}
+
+export function toMonitor(entity: MonitorEntity): Monitor {
+  return monitorOf(serverFieldsOf(entity), specOf(entity));
 }
 
 export function sameSpec(a: MonitorSpec, b: MonitorSpec): boolean {

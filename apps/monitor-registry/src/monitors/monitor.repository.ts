@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import type { MonitorSpec, MonitorSummary, Page } from '@uptime/contracts';
-import { type CursorPosition, encodeCursor } from './page-cursor';
+import type { MonitorSpec, MonitorSummary } from '@uptime/contracts';
+import type { CursorPosition } from './page-cursor';
 import { MonitorEntity } from './monitor.entity';
 
 /** Queries over monitors; the only place that knows how lists are keyed and ordered. */
@@ -44,13 +44,12 @@ export class MonitorRepository {
     return this.em.find(MonitorEntity, { ownerId, channelIds: { $contains: [channelId] } });
   }
 
-  /** Oldest first, keyed by (createdAt, id) so concurrent inserts never shift a page. */
-  async pageByOwner(
-    ownerId: string,
-    limit: number,
-    after?: CursorPosition,
-  ): Promise<Page<MonitorEntity>> {
-    const rows = await this.em.find(
+  /**
+   * Oldest first, keyed by (createdAt, id) so concurrent inserts never shift a page. Every list
+   * here returns up to `limit + 1` rows: the one past the page tells that more follow.
+   */
+  pageByOwner(ownerId: string, limit: number, after?: CursorPosition): Promise<MonitorEntity[]> {
+    return this.em.find(
       MonitorEntity,
       {
         ownerId,
@@ -65,19 +64,18 @@ export class MonitorRepository {
       },
       { orderBy: { createdAt: 'asc', id: 'asc' }, limit: limit + 1 },
     );
-    return pageOf(rows, limit);
   }
 
   /**
    * The owner's monitors as summaries, in the order and pages of `pageByOwner`. Plain rows, not
    * entities: hydrating a thousand full monitors took most of a dashboard's 60 ms.
    */
-  async summariesByOwner(
+  summariesByOwner(
     ownerId: string,
     limit: number,
     after?: CursorPosition,
-  ): Promise<Page<MonitorSummary & { createdAt: Date }>> {
-    const rows = await this.em
+  ): Promise<(MonitorSummary & { createdAt: Date })[]> {
+    return this.em
       .createQueryBuilder(MonitorEntity)
       .select(['id', 'name', 'url', 'paused', 'createdAt'])
       .where({
@@ -94,26 +92,14 @@ export class MonitorRepository {
       .orderBy({ createdAt: 'asc', id: 'asc' })
       .limit(limit + 1)
       .execute<(MonitorSummary & { createdAt: Date })[]>('all');
-    return pageOf(rows, limit);
   }
 
   /** Every monitor that should be checked, for services that rebuild their state at start. */
-  async pageActive(limit: number, after?: CursorPosition): Promise<Page<MonitorEntity>> {
-    const rows = await this.em.find(
+  pageActive(limit: number, after?: CursorPosition): Promise<MonitorEntity[]> {
+    return this.em.find(
       MonitorEntity,
       { paused: false, ...(after ? { id: { $gt: after.id } } : {}) },
       { orderBy: { id: 'asc' }, limit: limit + 1 },
     );
-    return pageOf(rows, limit);
   }
-}
-
-function pageOf<T extends { id: string; createdAt: Date }>(rows: T[], limit: number): Page<T> {
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  const nextCursor =
-    rows.length > limit && last
-      ? encodeCursor({ t: last.createdAt.toISOString(), id: last.id })
-      : null;
-  return { items, nextCursor };
 }

@@ -5,6 +5,7 @@ import { ContractPipe } from '@uptime/bus';
 import {
   CreateMonitorRequestSchema,
   CreateMonitorsRequestSchema,
+  type CreatedMonitors,
   ListActiveMonitorsRequestSchema,
   ListMonitorsRequestSchema,
   ListMonitorSummariesRequestSchema,
@@ -42,8 +43,8 @@ export class MonitorsHandler {
   async createMany(
     @Payload(new ContractPipe(CreateMonitorsRequestSchema))
     req: z.output<typeof CreateMonitorsRequestSchema>,
-  ): Promise<{ items: Monitor[] }> {
-    return { items: await this.monitors.createMany(req.ownerId, req.bodies) };
+  ): Promise<CreatedMonitors> {
+    return this.monitors.createMany(req.ownerId, req.bodies);
   }
 
   @MessagePattern(RegistrySubjects.listMonitors)

@@ -1,8 +1,9 @@
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { rpcProblem } from '@uptime/bus';
+import { PayloadBudget, rpcProblem } from '@uptime/bus';
 import {
   crossFieldErrors,
+  type CreatedMonitors,
   type Monitor,
   type MonitorEventKind,
   type MonitorSpec,
@@ -15,11 +16,11 @@ import {
   validateMonitorPatch,
 } from '@uptime/contracts';
 import { MonitorEventRelay, recordMonitorEvent } from '../events/monitor-event-relay';
-import { assignSpec, sameSpec, specOf, toMonitor } from './monitor-mapper';
+import { assignSpec, sameSpec, serverFieldsOf, specOf, toMonitor } from './monitor-mapper';
 import { MonitorEntity } from './monitor.entity';
 import { MonitorQuota } from './monitor-quota';
 import { MonitorRepository } from './monitor.repository';
-import { decodeCursor } from './page-cursor';
+import { decodeCursor, pageOf } from './page-cursor';
 
 const DUPLICATE = 'You already have a monitor for this method and URL.';
 
@@ -31,6 +32,7 @@ export class MonitorsService {
     private readonly monitors: MonitorRepository,
     private readonly relay: MonitorEventRelay,
     private readonly quota: MonitorQuota,
+    private readonly budget: PayloadBudget,
   ) {}
 
   async create(ownerId: string, body: unknown): Promise<Monitor> {
@@ -40,15 +42,17 @@ export class MonitorsService {
     if (await this.monitors.findByTarget(ownerId, spec.method, spec.url)) {
       throw rpcProblem(Problems.conflict(DUPLICATE));
     }
-    const [monitor] = await this.insert(ownerId, [newMonitor(ownerId, spec)]);
-    return monitor!;
+    const entity = newMonitor(ownerId, spec);
+    await this.insert(ownerId, [entity]);
+    return toMonitor(entity);
   }
 
   /**
    * Creates every monitor or none, in one transaction with one event each: importing thousands
-   * of monitors costs one commit per thousand, not one per monitor.
+   * of monitors costs one commit per thousand, not one per monitor. Answers with what it set on
+   * each, not the full monitors: a thousand of those need not fit one message.
    */
-  async createMany(ownerId: string, bodies: unknown[]): Promise<Monitor[]> {
+  async createMany(ownerId: string, bodies: unknown[]): Promise<CreatedMonitors> {
     const validated = validateMonitorCreateMany({ monitors: bodies });
     if (!validated.ok) throw rpcProblem(Problems.validation(validated.errors));
     const specs = validated.value;
@@ -57,14 +61,13 @@ export class MonitorsService {
       .map((spec, i) => (existing.has(`${spec.method} ${spec.url}`) ? `monitors[${i}]` : null))
       .filter((at): at is string => at !== null);
     if (taken.length) throw rpcProblem(Problems.conflict(`${DUPLICATE} (${taken.join(', ')})`));
-    return this.insert(
-      ownerId,
-      specs.map((spec) => newMonitor(ownerId, spec)),
-    );
+    const entities = specs.map((spec) => newMonitor(ownerId, spec));
+    await this.insert(ownerId, entities);
+    return { items: entities.map(serverFieldsOf) };
   }
 
   /** Saves new monitors and their `created` events, all or none, within the owner's quota. */
-  private async insert(ownerId: string, entities: MonitorEntity[]): Promise<Monitor[]> {
+  private async insert(ownerId: string, entities: MonitorEntity[]): Promise<void> {
     try {
       await this.em.transactional(async (em) => {
         await this.quota.reserve(em, ownerId, entities.length);
@@ -79,20 +82,22 @@ export class MonitorsService {
       throw err;
     }
     this.relay.kick();
-    return entities.map(toMonitor);
   }
 
+  /** Lists are paged by count and by bytes, so a page of large monitors still fits a message. */
   async list(ownerId: string, limit: number, cursor?: string): Promise<Page<Monitor>> {
-    const page = await this.monitors.pageByOwner(ownerId, limit, decodeCursor(cursor));
-    return { items: page.items.map(toMonitor), nextCursor: page.nextCursor };
+    const rows = await this.monitors.pageByOwner(ownerId, limit, decodeCursor(cursor));
+    return pageOf(rows, limit, this.budget.pageBytes, toMonitor);
   }
 
   async summaries(ownerId: string, limit: number, cursor?: string): Promise<Page<MonitorSummary>> {
-    const page = await this.monitors.summariesByOwner(ownerId, limit, decodeCursor(cursor));
-    return {
-      items: page.items.map(({ id, name, url, paused }) => ({ id, name, url, paused })),
-      nextCursor: page.nextCursor,
-    };
+    const rows = await this.monitors.summariesByOwner(ownerId, limit, decodeCursor(cursor));
+    return pageOf(rows, limit, this.budget.pageBytes, ({ id, name, url, paused }) => ({
+      id,
+      name,
+      url,
+      paused,
+    }));
   }
 
   async get(ownerId: string, monitorId: string): Promise<Monitor> {
@@ -149,8 +154,8 @@ export class MonitorsService {
   }
 
   async pageActive(limit: number, cursor?: string): Promise<Page<Monitor>> {
-    const page = await this.monitors.pageActive(limit, decodeCursor(cursor));
-    return { items: page.items.map(toMonitor), nextCursor: page.nextCursor };
+    const rows = await this.monitors.pageActive(limit, decodeCursor(cursor));
+    return pageOf(rows, limit, this.budget.pageBytes, toMonitor);
   }
 
   /** Another owner's monitor answers exactly like a missing one, so ids leak nothing. */

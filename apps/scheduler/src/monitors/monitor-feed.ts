@@ -20,6 +20,7 @@ import { JobDispatcher } from '../jobs/job-dispatcher';
 
 export const REGISTRY_CLIENT = Symbol('REGISTRY_CLIENT');
 const codec = JSONCodec<MonitorChangedEvent>();
+/** Monitors asked per snapshot page; the registry answers fewer when they would pass its byte budget. */
 const PAGE = 1000;
 
 /**
@@ -89,7 +90,7 @@ export class MonitorFeed implements OnApplicationBootstrap, OnApplicationShutdow
   private async follow(): Promise<void> {
     if (!this.messages) return;
     for await (const m of this.messages) {
-      const parsed = MonitorChangedEventSchema.safeParse(codec.decode(m.data));
+      const parsed = MonitorChangedEventSchema.safeParse(decode(m.data));
       if (!parsed.success) {
         this.logger.warn(`ignored a malformed monitor event (seq ${m.seq})`);
         continue;
@@ -107,5 +108,14 @@ export class MonitorFeed implements OnApplicationBootstrap, OnApplicationShutdow
     const held = this.schedule.version(monitor.id);
     if (held !== undefined && held >= monitor.version) return;
     this.schedule.upsert(monitor, Date.now());
+  }
+}
+
+/** A message that is not JSON is malformed like any other, not a reason to stop following. */
+function decode(data: Uint8Array): unknown {
+  try {
+    return codec.decode(data);
+  } catch {
+    return undefined;
   }
 }

@@ -5,11 +5,11 @@ import type { Logger } from '@nestjs/common';
  * refusal says so once every ten seconds instead of filling the log.
  */
 export class ThrottledLog {
-  private lastAt = 0;
+  private lastAt = Number.NEGATIVE_INFINITY;
   private leftOut = 0;
 
   constructor(
-    private readonly logger: Logger,
+    private readonly logger: Pick<Logger, 'warn' | 'error'>,
     private readonly intervalMs = 10_000,
   ) {}
 

@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import {
   crossFieldErrors,
   defaultTimeoutMs,
+  MAX_BODY_BYTES,
+  MAX_HEADERS_BYTES,
   monitorSpecFromCreate,
   monitorSpecWithPatch,
   parseStatusPattern,
@@ -109,5 +111,64 @@ describe('crossFieldErrors', () => {
       ['timeoutMs', 'alertPolicy.failuresToOpen'],
     );
     assert.equal(merged.alertPolicy.successesToResolve, 1, 'other policy fields are kept');
+  });
+});
+
+describe('monitor size bounds', () => {
+  const post = { name: 'Import API', url: 'https://api.example.test/import', method: 'POST' };
+  const headers = (count: number, valueBytes: number) =>
+    Object.fromEntries(
+      Array.from({ length: count }, (_, i) => [`x-h-${i}`, 'v'.repeat(valueBytes)]),
+    );
+  const refused: [string, Record<string, unknown>, string, RegExp][] = [
+    [
+      'sixty headers of 8 KB (~560 KB with a 64 KB body)',
+      { ...post, body: 'b'.repeat(MAX_BODY_BYTES), headers: headers(60, 8192) },
+      'headers',
+      /bytes in all \(names and values\), above the 32768 allowed/,
+    ],
+    ['more headers than allowed', { ...post, headers: headers(65, 1) }, 'headers', /at most 64/],
+    [
+      'a header value of 8 KB counted in bytes, not characters',
+      { ...post, headers: { 'x-accent': 'é'.repeat(4097) } },
+      'headers.x-accent',
+      /at most 8192 bytes/,
+    ],
+    [
+      'a body within 64 KB that JSON escaping takes past the whole-monitor bound',
+      { ...post, body: '\u0001'.repeat(60_000) },
+      'body',
+      /makes the monitor \d+ bytes as JSON, above the 131072/,
+    ],
+  ];
+  for (const [what, body, field, message] of refused) {
+    it(`should refuse ${what}, naming ${field}`, () => {
+      const result = validateMonitorCreate(body);
+      assert.equal(result.ok, false);
+      const error = !result.ok ? result.errors.find((e) => e.field === field) : undefined;
+      assert.ok(error, JSON.stringify(!result.ok && result.errors));
+      assert.match(error.message, message);
+    });
+  }
+
+  it('should accept a monitor at every bound at once', () => {
+    const result = validateMonitorCreate({
+      ...post,
+      body: 'b'.repeat(MAX_BODY_BYTES),
+      headers: headers(16, MAX_HEADERS_BYTES / 16 - 'x-h-00'.length),
+    });
+    assert.equal(result.ok, true, JSON.stringify(!result.ok && result.errors));
+    assert.ok(result.ok && Buffer.byteLength(JSON.stringify(result.value)) > 96 * 1024);
+  });
+
+  it('should refuse a patch that takes the merged monitor past the whole-monitor bound', () => {
+    const stored = monitorSpecFromCreate({ ...post, method: 'POST', headers: headers(4, 8000) });
+    const patch = validateMonitorPatch({ body: '"'.repeat(50_000) });
+    assert.ok(patch.ok);
+    const errors = crossFieldErrors(monitorSpecWithPatch(stored, patch.value));
+    assert.deepEqual(
+      errors.map((e) => e.field),
+      ['body'],
+    );
   });
 });

@@ -1,14 +1,20 @@
-import { validateMonitorCreateMany } from '@uptime/contracts';
+import {
+  MonitorEventStream,
+  monitorEventSubject,
+  validateMonitorCreateMany,
+} from '@uptime/contracts';
 import { freePort } from '@uptime/embedded';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { connect } from 'nats';
 import { ApiClient } from '../support/api-client';
 import { AppProcess } from '../support/app-process';
 import { JWT_SECRET, NATS_URL } from '../support/services';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { waitFor } from '../support/wait-for';
 
 interface Monitor {
   id: string;
@@ -158,6 +164,36 @@ describe('payload bounds', () => {
   it('should start a scheduler while those monitors are active, its snapshot paged by bytes', async () => {
     const scheduler = await start('scheduler');
     assert.match(scheduler.stdout, /schedule loaded: 12 active monitors/);
+    await assertAllAnswer();
+  });
+
+  it('should drop an event the stream refuses as too large, count it, and relay the next', async () => {
+    const nc = await connect({ servers: NATS_URL });
+    const jsm = await nc.jetstreamManager();
+    const { config } = await jsm.streams.info(MonitorEventStream.name);
+    // Monitors are bounded far below a message, so the stream is made to refuse one instead.
+    await jsm.streams.update(MonitorEventStream.name, { ...config, max_msg_size: 32 * 1024 });
+    try {
+      const big = await api.post<Monitor>('/api/v1/monitors', nearBound(), token);
+      assert.equal(big.status, 201);
+      const small = await api.post<Monitor>(
+        '/api/v1/monitors',
+        { name: 'small', url: target(), paused: true },
+        token,
+      );
+      assert.equal(small.status, 201);
+      await waitFor("the small monitor's event in the stream", async () => {
+        const last = await jsm.streams.getMessage(MonitorEventStream.name, {
+          last_by_subj: monitorEventSubject('created'),
+        });
+        return last.json<{ monitorId: string }>().monitorId === small.body.id;
+      });
+      const metrics = await fetch(`${url('monitor-registry')}/metrics`).then((r) => r.text());
+      assert.match(metrics, /^uptime_registry_monitor_events_dropped_total\{[^}]*\} 1$/m);
+    } finally {
+      await jsm.streams.update(MonitorEventStream.name, config);
+      await nc.close();
+    }
     await assertAllAnswer();
   });
 

@@ -138,7 +138,12 @@ export class MonitorsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List your monitors, oldest first' })
+  @ApiOperation({
+    summary: 'List your monitors, oldest first',
+    description:
+      'A page holds at most `limit` monitors, fewer when they are large (each page fits one ' +
+      'internal message); follow `nextCursor` until it is null.',
+  })
   @ApiQuery({
     name: 'limit',
     required: false,

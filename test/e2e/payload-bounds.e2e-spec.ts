@@ -232,6 +232,19 @@ describe('payload bounds', () => {
     await assertAllAnswer();
   });
 
+  it('should refuse a response-time series of more points than one answer carries, naming bucket', async () => {
+    const from = encodeURIComponent(new Date(Date.now() - 31 * DAY_SECONDS * 1000).toISOString());
+    const path = `/api/v1/monitors/${bigIds[0]}/response-times?from=${from}`;
+    const minutes = await api.get<ProblemBody>(`${path}&bucket=1m`, token);
+    assert.equal(minutes.status, 400, JSON.stringify(minutes.body));
+    assert.ok(
+      minutes.body.errors?.some((e) => e.field === 'bucket' && /44\d\d\d points/.test(e.message)),
+      JSON.stringify(minutes.body.errors),
+    );
+    assert.equal((await api.get(`${path}&bucket=1h`, token)).status, 200);
+    await assertAllAnswer();
+  });
+
   it('should show a dashboard of 9,600 and then 10,001 monitors, every one of them', async () => {
     const owner = await api.newUser('dashboard');
     const created: string[] = [];

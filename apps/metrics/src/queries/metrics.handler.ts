@@ -2,6 +2,7 @@ import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { ContractPipe, rpcProblem } from '@uptime/bus';
 import {
+  type BUCKETS,
   type CheckResult,
   DeleteChecksRequestSchema,
   LatestRequestSchema,
@@ -19,6 +20,28 @@ import {
   StatsRequestSchema,
 } from '@uptime/contracts';
 import { CheckStore, InvalidCursorError } from '../checks/check-store';
+
+/**
+ * Points one response-time answer may hold: more than a chart shows, and at ~100 bytes a point
+ * far within one NATS message (a month of 1-minute points, 43,200, would not be).
+ */
+const MAX_POINTS = 5000;
+const BUCKET_MS: Record<(typeof BUCKETS)[number], number> = {
+  '1m': 60_000,
+  '5m': 5 * 60_000,
+  '15m': 15 * 60_000,
+  '1h': 60 * 60_000,
+  '1d': 24 * 60 * 60_000,
+};
+const DAY_MS = BUCKET_MS['1d'];
+
+/** Only a bucket the caller chose can give too many: the default one suits the range. */
+function pointsOf(range: Omit<ResponseTimesRequest, 'monitorId'>, now = Date.now()): number {
+  if (!range.bucket) return 0;
+  const to = range.to ? Date.parse(range.to) : now;
+  const from = range.from ? Date.parse(range.from) : to - DAY_MS;
+  return Math.ceil((to - from) / BUCKET_MS[range.bucket]) + 1;
+}
 
 /**
  * Questions about stored checks, over NATS request/reply. Ownership is the gateway's business:
@@ -59,6 +82,11 @@ export class MetricsHandler {
     const { monitorId, ...range } = req;
     if (range.from && range.to && Date.parse(range.from) >= Date.parse(range.to)) {
       throw rpcProblem(Problems.validation([{ field: 'from', message: 'must be before to' }]));
+    }
+    const points = pointsOf(range);
+    if (points > MAX_POINTS) {
+      const message = `gives up to ${points} points over this range, above ${MAX_POINTS}: choose a larger bucket or a shorter range`;
+      throw rpcProblem(Problems.validation([{ field: 'bucket', message }]));
     }
     return this.store.responseTimes(monitorId, range);
   }

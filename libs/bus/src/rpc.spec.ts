@@ -35,7 +35,8 @@ describe('NatsResponder', () => {
   });
 
   const refused = async (reason: string) => {
-    const metric = await registry.getSingleMetric('uptime_bus_replies_refused_total')!.get();
+    const name = `uptime_${prefix.replace(/[^A-Za-z0-9_]/g, '_')}_replies_refused_total`;
+    const metric = await registry.getSingleMetric(name)!.get();
     return metric.values.find((v) => v.labels.reason === reason)?.value ?? 0;
   };
   const stillAnswers = async () =>

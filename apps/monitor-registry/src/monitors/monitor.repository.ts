@@ -1,3 +1,4 @@
+import { type QBFilterQuery, type QueryOrderMap, raw } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import type { MonitorSpec, MonitorSummary } from '@uptime/contracts';
@@ -46,11 +47,16 @@ export class MonitorRepository {
 
   /**
    * Oldest first, keyed by (createdAt, id) so concurrent inserts never shift a page. Every list
-   * here returns up to `limit + 1` rows: the one past the page tells that more follow.
+   * here returns up to `limit + 1` rows: the one past the page tells that more follow. Full
+   * monitors are loaded only as far as about `budget` bytes of them reach (see `loadWithin`).
    */
-  pageByOwner(ownerId: string, limit: number, after?: CursorPosition): Promise<MonitorEntity[]> {
-    return this.em.find(
-      MonitorEntity,
+  pageByOwner(
+    ownerId: string,
+    limit: number,
+    budget: number,
+    after?: CursorPosition,
+  ): Promise<MonitorEntity[]> {
+    return this.loadWithin(
       {
         ownerId,
         ...(after
@@ -62,7 +68,9 @@ export class MonitorRepository {
             }
           : {}),
       },
-      { orderBy: { createdAt: 'asc', id: 'asc' }, limit: limit + 1 },
+      { createdAt: 'asc', id: 'asc' },
+      limit,
+      budget,
     );
   }
 
@@ -95,11 +103,51 @@ export class MonitorRepository {
   }
 
   /** Every monitor that should be checked, for services that rebuild their state at start. */
-  pageActive(limit: number, after?: CursorPosition): Promise<MonitorEntity[]> {
-    return this.em.find(
-      MonitorEntity,
+  pageActive(limit: number, budget: number, after?: CursorPosition): Promise<MonitorEntity[]> {
+    return this.loadWithin(
       { paused: false, ...(after ? { id: { $gt: after.id } } : {}) },
-      { orderBy: { id: 'asc' }, limit: limit + 1 },
+      { id: 'asc' },
+      limit,
+      budget,
     );
   }
+
+  /**
+   * Up to `limit + 1` monitors in list order, but only as many as about `budget` bytes of JSON
+   * reach, plus the next one: their sizes are read first, without the monitors, so a page of a
+   * few large monitors never loads a thousand of them (128 KB each) to send four.
+   */
+  private async loadWithin(
+    where: QBFilterQuery<MonitorEntity>,
+    orderBy: QueryOrderMap<MonitorEntity>,
+    limit: number,
+    budget: number,
+  ): Promise<MonitorEntity[]> {
+    const sized = await this.em
+      .createQueryBuilder(MonitorEntity)
+      .select(['id', raw(ESTIMATED_JSON_BYTES)])
+      .where(where)
+      .orderBy(orderBy)
+      .limit(limit + 1)
+      .execute<{ id: string; bytes: number | string }[]>('all');
+    let bytes = 0;
+    let fit = 0;
+    while (fit < sized.length && (fit === 0 || bytes + Number(sized[fit]!.bytes) <= budget)) {
+      bytes += Number(sized[fit]!.bytes);
+      fit++;
+    }
+    const ids = sized.slice(0, fit + 1).map((row) => row.id);
+    if (ids.length === 0) return [];
+    return this.em.find(MonitorEntity, { id: { $in: ids } }, { orderBy });
+  }
 }
+
+/**
+ * About how many bytes a monitor takes as JSON: the raw lengths of the fields that vary, and 600
+ * for the rest (a plain monitor is ~650 bytes). An estimate only decides how many rows to load;
+ * the page itself is cut by the exact size of each monitor.
+ */
+const ESTIMATED_JSON_BYTES = `octet_length(url) + octet_length(name) + coalesce(octet_length(body), 0)
+  + octet_length(headers::text) + octet_length(assertions::text)
+  + coalesce(octet_length(keyword::text), 0) + octet_length(channel_ids::text)
+  + octet_length(regions::text) + 600 as bytes`;

@@ -86,8 +86,9 @@ export class MonitorsService {
 
   /** Lists are paged by count and by bytes, so a page of large monitors still fits a message. */
   async list(ownerId: string, limit: number, cursor?: string): Promise<Page<Monitor>> {
-    const rows = await this.monitors.pageByOwner(ownerId, limit, decodeCursor(cursor));
-    return pageOf(rows, limit, this.budget.pageBytes, toMonitor);
+    const budget = this.budget.pageBytes;
+    const rows = await this.monitors.pageByOwner(ownerId, limit, budget, decodeCursor(cursor));
+    return pageOf(rows, limit, budget, toMonitor);
   }
 
   async summaries(ownerId: string, limit: number, cursor?: string): Promise<Page<MonitorSummary>> {
@@ -154,8 +155,9 @@ export class MonitorsService {
   }
 
   async pageActive(limit: number, cursor?: string): Promise<Page<Monitor>> {
-    const rows = await this.monitors.pageActive(limit, decodeCursor(cursor));
-    return pageOf(rows, limit, this.budget.pageBytes, toMonitor);
+    const budget = this.budget.pageBytes;
+    const rows = await this.monitors.pageActive(limit, budget, decodeCursor(cursor));
+    return pageOf(rows, limit, budget, toMonitor);
   }
 
   /** Another owner's monitor answers exactly like a missing one, so ids leak nothing. */

@@ -60,6 +60,8 @@ describe('payload bounds', () => {
       JWT_SECRET,
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
+      // The dashboard case needs more monitors than the default quota (1,000) allows one user.
+      MAX_MONITORS_PER_USER: '20000',
     });
     running.set(app, p);
     await p.waitReady(url(app), 30_000);
@@ -184,7 +186,7 @@ describe('payload bounds', () => {
       assert.equal(small.status, 201);
       await waitFor("the small monitor's event in the stream", async () => {
         const last = await jsm.streams.getMessage(MonitorEventStream.name, {
-          last_by_subj: monitorEventSubject('created'),
+          last_by_subj: monitorEventSubject('created', small.body.id),
         });
         return last.json<{ monitorId: string }>().monitorId === small.body.id;
       });

@@ -1,9 +1,9 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { type Problem, Problems, isProblem } from '@uptime/contracts';
+import { RateLimitedLog } from '@uptime/health';
 import { ErrorCode, NatsError } from 'nats';
 import { firstValueFrom, timeout } from 'rxjs';
-import { ThrottledLog } from './throttled-log';
 
 /** A failure another service answered with, or the bus's own failure, as a problem. */
 export class ProblemError extends Error {
@@ -20,7 +20,7 @@ export class ProblemError extends Error {
  */
 export class BusClient implements OnApplicationShutdown {
   private readonly logger = new Logger(BusClient.name);
-  private readonly tooLarge = new ThrottledLog(this.logger);
+  private readonly tooLarge = new RateLimitedLog(this.logger);
 
   constructor(
     private readonly proxy: ClientProxy,
@@ -45,7 +45,7 @@ export class BusClient implements OnApplicationShutdown {
     } catch (err) {
       if (isProblem(err)) throw new ProblemError(err);
       if (isTooLarge(err)) {
-        this.tooLarge.warn(`${subject}: the request is larger than one NATS message carries`);
+        this.tooLarge.log(`${subject}: the request is larger than one NATS message carries`);
         throw new ProblemError(requestTooLarge());
       }
       this.logger.warn(`${subject} failed: ${describe(err)}`);

@@ -10,7 +10,6 @@ export {
 export { NATS_CONNECTION, connectBus, natsRoundTrip, type BusOptions } from './nats-connection';
 export { ContractPipe, NatsResponder, replyTooLarge, rpcProblem } from './rpc';
 export { DEFAULT_MAX_PAYLOAD, PayloadBudget, takeWithin } from './payload-budget';
-export { ThrottledLog } from './throttled-log';
 export { natsReadiness } from './readiness';
 export { DurableFollower, type DurableFollowerOptions } from './durable-follower';
 export { JetStreamPublisher, PublishNotAcknowledged } from './jetstream-publisher';

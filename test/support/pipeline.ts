@@ -1,4 +1,5 @@
 import type { RunningService } from '@uptime/service-host';
+import { TargetPolicy } from '@uptime/target-guard';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,7 +66,7 @@ export class Pipeline {
       port: 0,
       logLevel: 'warn',
       region: this.region,
-      allowPrivate: true,
+      targets: new TargetPolicy({ allowPrivate: true }),
       concurrency: 50,
       ackWaitSeconds: 5,
       ...overrides,
@@ -99,6 +100,8 @@ export class Pipeline {
         publicUrl: 'http://localhost:3000',
         alertMaxAttempts: 5,
         alertRetryBaseMs: 200,
+        // Channel tests post to receivers on loopback.
+        targets: new TargetPolicy({ allowPrivate: true }),
         ...this.notifierOverrides,
       },
       false,

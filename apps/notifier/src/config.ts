@@ -7,6 +7,7 @@ import {
   metricsEnvFields,
   parseEnv,
 } from '@uptime/config';
+import { type TargetPolicy, targetEnvFields, targetPolicyFromEnv } from '@uptime/target-guard';
 import { z } from 'zod';
 
 const NotifierEnvSchema = z
@@ -27,6 +28,8 @@ const NotifierEnvSchema = z
     ALERT_MAX_ATTEMPTS: envFields.positiveInt(5, 20),
     ALERT_RETRY_BASE_MS: envFields.positiveInt(1000, 3_600_000),
     ...streamSizeEnv,
+    // Webhook and Slack URLs are user input, as monitor URLs are: the same guard, the same names.
+    ...targetEnvFields,
   })
   .refine((e) => !e.SMTP_URL || e.MAIL_FROM, {
     path: ['MAIL_FROM'],
@@ -48,6 +51,8 @@ export interface NotifierConfig {
   /** Failed deliveries retry after base, 2 × base, 4 × base… until this many attempts. */
   alertMaxAttempts: number;
   alertRetryBaseMs: number;
+  /** `PROBE_ALLOW_PRIVATE` and `PROBE_ALLOWED_CIDRS`: the addresses channels may post to. */
+  targets: TargetPolicy;
 }
 
 export function loadNotifierConfig(env: Env): NotifierConfig {
@@ -63,6 +68,7 @@ export function loadNotifierConfig(env: Env): NotifierConfig {
     publicUrl: e.PUBLIC_URL,
     alertMaxAttempts: e.ALERT_MAX_ATTEMPTS,
     alertRetryBaseMs: e.ALERT_RETRY_BASE_MS,
+    targets: targetPolicyFromEnv(e),
   };
 }
 

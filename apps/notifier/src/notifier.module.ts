@@ -56,7 +56,11 @@ export class NotifierModule {
         {
           provide: CHANNEL_PROVIDERS,
           useFactory: () =>
-            createChannelProviders({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom }),
+            createChannelProviders({
+              smtpUrl: config.smtpUrl,
+              mailFrom: config.mailFrom,
+              targets: config.targets,
+            }),
         },
         {
           provide: ALERT_RETRY_POLICY,

@@ -7,6 +7,7 @@ import {
   metricsEnvFields,
   parseEnv,
 } from '@uptime/config';
+import { type TargetPolicy, targetEnvFields, targetPolicyFromEnv } from '@uptime/target-guard';
 import { z } from 'zod';
 
 const ProberEnvSchema = z.object({
@@ -18,7 +19,7 @@ const ProberEnvSchema = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a region name such as eu-west')
     .default('local'),
-  PROBE_ALLOW_PRIVATE: envFields.boolean(false),
+  ...targetEnvFields,
   PROBE_CONCURRENCY: envFields.positiveInt(200, 10_000),
   PROBE_ACK_WAIT_SECONDS: envFields.positiveInt(30, 600),
   ...streamSizeEnv,
@@ -31,7 +32,8 @@ export interface ProberConfig {
   metrics?: MetricsEndpoint;
   logLevel: z.output<typeof envFields.logLevel>;
   region: string;
-  allowPrivate: boolean;
+  /** `PROBE_ALLOW_PRIVATE` and `PROBE_ALLOWED_CIDRS`: the addresses checks may reach. */
+  targets: TargetPolicy;
   /** Checks in flight at once in this replica. */
   concurrency: number;
   /** A job not acked this long after delivery goes to another prober. */
@@ -46,7 +48,7 @@ export function loadProberConfig(env: Env): ProberConfig {
     metrics: metricsEndpointOf(e),
     logLevel: e.LOG_LEVEL,
     region: e.REGION,
-    allowPrivate: e.PROBE_ALLOW_PRIVATE,
+    targets: targetPolicyFromEnv(e),
     concurrency: e.PROBE_CONCURRENCY,
     ackWaitSeconds: e.PROBE_ACK_WAIT_SECONDS,
   };

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ProbeSpec } from '@uptime/contracts';
+import { TargetPolicy } from '@uptime/target-guard';
 import { type HttpCheckOptions, type HttpCheckOutcome, runHttpCheck } from './http-check';
 
 interface SeenRequest {
@@ -138,7 +139,11 @@ function specFor(url: string, overrides: Partial<ProbeSpec> = {}): ProbeSpec {
   };
 }
 
-const LOCAL: HttpCheckOptions = { allowPrivate: true };
+const LOCAL: HttpCheckOptions = { targets: new TargetPolicy({ allowPrivate: true }) };
+const PUBLIC_ONLY: HttpCheckOptions = { targets: TargetPolicy.PUBLIC_ONLY };
+const allowing = (...allowedCidrs: string[]): HttpCheckOptions => ({
+  targets: new TargetPolicy({ allowPrivate: false, allowedCidrs }),
+});
 
 function assertDown(result: HttpCheckOutcome, kind: string, message: RegExp): void {
   assert.equal(result.outcome, 'down', `expected down, got ${JSON.stringify(result)}`);
@@ -420,7 +425,7 @@ describe('runHttpCheck over HTTP', () => {
 
   it('should block a loopback IP without connecting when private targets are not allowed', async () => {
     const before = target.seen.length;
-    const result = await runHttpCheck(specFor(target.url('/ok')), { allowPrivate: false });
+    const result = await runHttpCheck(specFor(target.url('/ok')), PUBLIC_ONLY);
     assertDown(result, 'blocked_target', /^127\.0\.0\.1 is a loopback address/);
     assert.equal(target.seen.length, before, 'the target must not be contacted');
   });
@@ -428,7 +433,7 @@ describe('runHttpCheck over HTTP', () => {
   it('should block a name that resolves to loopback, judging the resolved address', async () => {
     const before = target.seen.length;
     const url = target.url('/ok').replace('127.0.0.1', 'localhost');
-    const result = await runHttpCheck(specFor(url), { allowPrivate: false });
+    const result = await runHttpCheck(specFor(url), PUBLIC_ONLY);
     assertDown(
       result,
       'blocked_target',
@@ -439,8 +444,31 @@ describe('runHttpCheck over HTTP', () => {
 
   it('should block an IPv4-mapped IPv6 loopback address', async () => {
     const url = target.url('/ok').replace('127.0.0.1', '[::ffff:127.0.0.1]');
-    const result = await runHttpCheck(specFor(url), { allowPrivate: false });
+    const result = await runHttpCheck(specFor(url), PUBLIC_ONLY);
     assertDown(result, 'blocked_target', /loopback address/);
+  });
+
+  it('should check a loopback target that PROBE_ALLOWED_CIDRS allows', async () => {
+    const result = await runHttpCheck(specFor(target.url('/ok')), allowing('127.0.0.0/8'));
+    assert.equal(result.outcome, 'up', result.message ?? '');
+  });
+
+  it('should not let 127.0.0.1 through when only 10.0.0.0/8 is allowed', async () => {
+    const before = target.seen.length;
+    const result = await runHttpCheck(specFor(target.url('/ok')), allowing('10.0.0.0/8'));
+    assertDown(result, 'blocked_target', /^127\.0\.0\.1 is a loopback address/);
+    assert.equal(target.seen.length, before, 'the target must not be contacted');
+  });
+
+  it('should guard every redirect hop, not only the first', async () => {
+    // 127.0.0.1 is allowed, 127.0.0.2 is not; were the hop not guarded, its connection would be
+    // refused (nothing listens there) and the check would fail as `connect` instead.
+    const hop = `http://127.0.0.2:${new URL(other.url('/ok')).port}/ok`;
+    const spec = specFor(target.url(`/redirect/302?to=${encodeURIComponent(hop)}`), {
+      followRedirects: true,
+    });
+    const result = await runHttpCheck(spec, allowing('127.0.0.1/32'));
+    assertDown(result, 'blocked_target', /^127\.0\.0\.2 is a loopback address/);
   });
 
   it('should end a cancelled check at once as a prober error', async () => {

@@ -11,8 +11,8 @@ import type {
   ProbeSpec,
 } from '@uptime/contracts';
 import { Client, type Dispatcher } from 'undici';
+import { type TargetPolicy, describeRefusal } from '@uptime/target-guard';
 import { firstRuleFailure, type JudgedResponse, type RuleFailure } from './rules';
-import { blockedAddressReason } from './target-guard';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const MAX_REDIRECTS = 5;
@@ -38,8 +38,11 @@ const CHECK_FINISHED = new Error('check finished');
 const ORIGIN_BOUND_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'host'];
 
 export interface HttpCheckOptions {
-  /** Lets checks reach private, loopback and link-local addresses; off for any shared prober. */
-  allowPrivate: boolean;
+  /**
+   * Which addresses checks may reach, judged on the address each hop dials (after DNS, at every
+   * redirect); a shared prober allows public addresses only.
+   */
+  targets: TargetPolicy;
   /** Cancels the check (e.g. at shutdown); the result is then a `prober_error`. */
   signal?: AbortSignal;
   /** How much of the body is kept for keyword and assertion rules; the rest is only counted. */
@@ -150,7 +153,7 @@ export async function runHttpCheck(
  */
 class CheckRun {
   readonly startedAt = new Date().toISOString();
-  readonly allowPrivate: boolean;
+  readonly targets: TargetPolicy;
   /** Undefined keeps Node's default trust store; an extra CA must not replace the public roots. */
   readonly ca: (string | Buffer)[] | undefined;
   /** The deadline passed or the caller cancelled: everything the check opened is destroyed. */
@@ -178,7 +181,7 @@ class CheckRun {
     readonly timeoutMs: number,
     options: HttpCheckOptions,
   ) {
-    this.allowPrivate = options.allowPrivate;
+    this.targets = options.targets;
     this.ca = options.ca === undefined ? undefined : [...rootCertificates, options.ca];
     this.timer = setTimeout(() => {
       this.timedOut = true;
@@ -387,16 +390,13 @@ async function resolveHost(run: CheckRun, host: string): Promise<string> {
   }
 }
 
-/** Checks the address about to be dialled, not the name: a name can resolve to 127.0.0.1. */
+/**
+ * Checks the address about to be dialled, not the name: a name can resolve to 127.0.0.1. The
+ * socket is then opened to this very address, so a second DNS answer cannot slip past.
+ */
 function guardTarget(run: CheckRun, host: string, address: string): void {
-  if (run.allowPrivate) return;
-  const reason = blockedAddressReason(address);
-  if (!reason) return;
-  const subject = host === address ? address : `${host} resolves to ${address}, which`;
-  throw new CheckFailure(
-    'blocked_target',
-    `${subject} is a ${reason} address; checking private targets is not allowed`,
-  );
+  const reason = run.targets.refusal(address);
+  if (reason) throw new CheckFailure('blocked_target', describeRefusal(host, address, reason));
 }
 
 function openTcp(run: CheckRun, address: string, port: number): Promise<Socket> {

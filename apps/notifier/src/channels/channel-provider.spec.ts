@@ -7,6 +7,7 @@ import {
   validateChannelConfig,
   withoutSecrets,
 } from './channel-provider';
+import { TargetPolicy } from '@uptime/target-guard';
 import { createChannelProviders } from './index';
 import { SlackProvider } from './slack/slack-provider';
 import { WebhookProvider } from './webhook/webhook-provider';
@@ -36,7 +37,7 @@ describe('ChannelProviders', () => {
   });
 
   it('should leave email out when SMTP is not configured', async () => {
-    const providers = createChannelProviders({});
+    const providers = createChannelProviders({ targets: TargetPolicy.PUBLIC_ONLY });
     assert.deepEqual(
       providers
         .all()
@@ -48,10 +49,18 @@ describe('ChannelProviders', () => {
   });
 
   it('should add email when SMTP is configured, and insist on a sender', async () => {
-    assert.throws(() => createChannelProviders({ smtpUrl: 'smtp://127.0.0.1:2525' }), /MAIL_FROM/);
+    assert.throws(
+      () =>
+        createChannelProviders({
+          smtpUrl: 'smtp://127.0.0.1:2525',
+          targets: TargetPolicy.PUBLIC_ONLY,
+        }),
+      /MAIL_FROM/,
+    );
     const providers = createChannelProviders({
       smtpUrl: 'smtp://127.0.0.1:2525',
       mailFrom: 'alerts@example.com',
+      targets: TargetPolicy.PUBLIC_ONLY,
     });
     assert.equal(providers.get('email')?.type, 'email');
     await providers.close();

@@ -1,11 +1,12 @@
-import { request } from 'undici';
+import { STATUS_CODES } from 'node:http';
+import { isIP } from 'node:net';
+import { BlockedTargetError, type TargetPolicy } from '@uptime/target-guard';
+import { Agent, buildConnector, request } from 'undici';
 import { DeliveryError, scrubSecrets } from './channel-provider';
 
 export const USER_AGENT = 'uptime-platform-notifier/1.0';
 /** A receiver that takes longer than this holds up every alert queued behind it. */
 export const DEFAULT_POST_TIMEOUT_MS = 10_000;
-/** Enough of an error body to show the receiver's reason (`invalid_token`, `no_service`). */
-const REASON_BYTES = 300;
 
 export interface PostOptions {
   headers?: Record<string, string>;
@@ -17,42 +18,66 @@ export interface PostOptions {
 }
 
 /**
- * POSTs a JSON body and resolves on a 2xx answer. Redirects are not followed: a receiver that
- * moved must be reconfigured, and following one would send the payload somewhere unchecked.
+ * POSTs alerts to the URLs of channels, which are user input: every connection goes through the
+ * target guard on the address it dials, as a probe's does, under the same settings.
+ *
+ * Redirects are refused, not followed: a receiver that moved must be reconfigured. Following one
+ * would send a signed alert somewhere its owner never chose, and each hop would be one more
+ * target to guard; Slack and webhook receivers answer where they are asked.
+ *
+ * A receiver's response body is never read into an error: the error becomes the alert's
+ * `lastError`, shown by the API, and an answer read back is what turns a blind request into a
+ * way of reading internal services. Only the status and fixed words leave this function.
  */
-export async function postJson(url: string, body: string, options: PostOptions): Promise<void> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_POST_TIMEOUT_MS;
-  const secrets = options.secrets ?? [];
-  let response: Awaited<ReturnType<typeof request>>;
-  try {
-    response = await request(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': USER_AGENT,
-        ...options.headers,
+export class ReceiverClient {
+  private readonly agent: Agent;
+
+  constructor(targets: TargetPolicy) {
+    const connect = buildConnector({ lookup: targets.lookup });
+    this.agent = new Agent({
+      connect: (options, callback) => {
+        // Node never calls `lookup` for an IP literal; judge it here, before any socket exists.
+        const host = options.hostname.replace(/^\[|\]$/g, '');
+        const reason = isIP(host) ? targets.refusal(host) : null;
+        if (reason) return callback(new BlockedTargetError(host, host, reason), null);
+        return connect(options, callback);
       },
-      body,
-      signal: AbortSignal.timeout(timeoutMs),
     });
-  } catch (err) {
+  }
+
+  /** Resolves on a 2xx answer; anything else rejects with a DeliveryError. */
+  async postJson(url: string, body: string, options: PostOptions): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_POST_TIMEOUT_MS;
+    const secrets = options.secrets ?? [];
+    let response: Awaited<ReturnType<typeof request>>;
+    try {
+      response = await request(url, {
+        dispatcher: this.agent,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': USER_AGENT,
+          ...options.headers,
+        },
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (err) {
+      throw notSent(err, options.receiver, timeoutMs, secrets);
+    }
+    const { statusCode } = response;
+    // Drained unread: the socket goes back to the pool only once the body is consumed.
+    await response.body.dump().catch(() => undefined);
+    if (statusCode >= 200 && statusCode < 300) return;
     throw new DeliveryError(
-      scrubSecrets(`${options.receiver} ${unreachable(err, timeoutMs)}`, secrets),
+      scrubSecrets(`${options.receiver} answered ${statusWords(statusCode)}`, secrets),
+      { status: statusCode, retryable: isRetryableStatus(statusCode) },
     );
   }
-  const { statusCode } = response;
-  if (statusCode >= 200 && statusCode < 300) {
-    // The socket goes back to the pool only once the body is consumed.
-    await response.body.dump();
-    return;
+
+  close(): Promise<void> {
+    return this.agent.close();
   }
-  const reason = await readReason(response.body);
-  const moved = statusCode >= 300 && statusCode < 400 ? ' (redirects are not followed)' : '';
-  const said = reason ? `: ${reason}` : '';
-  throw new DeliveryError(
-    scrubSecrets(`${options.receiver} answered HTTP ${statusCode}${moved}${said}`, secrets),
-    { status: statusCode, retryable: isRetryableStatus(statusCode) },
-  );
 }
 
 /** Server trouble and rate limits pass; a wrong URL or a refused payload does not. */
@@ -60,34 +85,49 @@ export function isRetryableStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 429;
 }
 
+/** `HTTP 404 Not Found`: the status and Node's fixed phrase for it, never the receiver's. */
+function statusWords(status: number): string {
+  const phrase = STATUS_CODES[status];
+  const words = phrase ? `HTTP ${status} ${phrase}` : `HTTP ${status}`;
+  return status >= 300 && status < 400 ? `${words} (redirects are not followed)` : words;
+}
+
+function notSent(
+  err: unknown,
+  receiver: string,
+  timeoutMs: number,
+  secrets: readonly string[],
+): DeliveryError {
+  const blocked = blockedTarget(err);
+  if (blocked) {
+    // Retrying cannot help until the channel's URL or the deployment's settings change.
+    return new DeliveryError(
+      scrubSecrets(`${receiver} URL refused (blocked_target): ${blocked.message}`, secrets),
+      { retryable: false },
+    );
+  }
+  return new DeliveryError(scrubSecrets(`${receiver} ${unreachable(err, timeoutMs)}`, secrets));
+}
+
+function blockedTarget(err: unknown): BlockedTargetError | null {
+  if (err instanceof BlockedTargetError) return err;
+  // undici may wrap the connector's error.
+  return err instanceof Error && err.cause !== undefined ? blockedTarget(err.cause) : null;
+}
+
 function unreachable(err: unknown, timeoutMs: number): string {
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
     return `did not answer within ${timeoutMs} ms`;
   }
   const code = errorCode(err);
+  // A parser error can quote the bytes the receiver sent; its code says enough.
+  if ((err instanceof Error && err.name === 'HTTPParserError') || code?.startsWith('HPE_')) {
+    return `sent an invalid HTTP response${code ? ` (${code})` : ''}`;
+  }
   const text = err instanceof Error ? err.message : String(err);
   return code && !text.includes(code)
     ? `could not be reached: ${text} (${code})`
     : `could not be reached: ${text}`;
-}
-
-async function readReason(body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of body) {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size >= REASON_BYTES) break;
-    }
-  } catch {
-    // The status already says what matters; a body cut short only loses the detail.
-  } finally {
-    body.destroy();
-  }
-  const text = Buffer.concat(chunks).toString('utf8').slice(0, REASON_BYTES);
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\s\u0000-\u001f\u007f]+/g, ' ').trim();
 }
 
 function errorCode(err: unknown): string | undefined {

@@ -2,6 +2,7 @@
  * Alert channels: what the rest of the notifier needs to validate a channel's config, show it
  * without its secrets, and send an alert through it.
  */
+import type { TargetPolicy } from '@uptime/target-guard';
 import { type AnyChannelProvider, ChannelProviders } from './channel-provider';
 import { EmailProvider } from './email/email-provider';
 import { SlackProvider } from './slack/slack-provider';
@@ -46,11 +47,17 @@ export interface ChannelProvidersOptions {
   smtpUrl?: string;
   /** `MAIL_FROM`; required with `smtpUrl`. */
   mailFrom?: string;
+  /** `PROBE_ALLOW_PRIVATE`, `PROBE_ALLOWED_CIDRS`: which addresses webhook and Slack URLs reach. */
+  targets: TargetPolicy;
 }
 
 /** Every provider this deployment can use; email only when SMTP is configured. */
 export function createChannelProviders(options: ChannelProvidersOptions): ChannelProviders {
-  const providers: AnyChannelProvider[] = [new WebhookProvider(), new SlackProvider()];
+  const { targets } = options;
+  const providers: AnyChannelProvider[] = [
+    new WebhookProvider({ targets }),
+    new SlackProvider({ targets }),
+  ];
   if (options.smtpUrl) {
     if (!options.mailFrom) throw new Error('MAIL_FROM is required when SMTP_URL is set');
     providers.push(new EmailProvider({ smtpUrl: options.smtpUrl, from: options.mailFrom }));

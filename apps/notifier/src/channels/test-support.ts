@@ -46,9 +46,13 @@ export interface Receiver {
 
 export type Answer = { status: number; body?: string; headers?: Record<string, string> } | 'hang';
 
-/** An HTTP server on 127.0.0.1 that records every request and answers as told. */
+/**
+ * An HTTP server on a loopback address (127.0.0.1 unless told, e.g. 127.0.0.2 or ::1) that
+ * records every request and answers as told.
+ */
 export async function startReceiver(
   answer: (request: ReceivedRequest) => Answer = () => ({ status: 204 }),
+  host = '127.0.0.1',
 ): Promise<Receiver> {
   const requests: ReceivedRequest[] = [];
   const server: Server = createServer((req, res) => {
@@ -68,10 +72,10 @@ export async function startReceiver(
       res.end(reply.body ?? '');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     requests,
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -175,7 +175,7 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
     this.counters.inFlight++;
     this.checking.add(m);
     try {
-      const result = await runProbeJob(job, { allowPrivate: this.config.allowPrivate });
+      const result = await runProbeJob(job, { targets: this.config.targets });
       await this.publisher!.publish(
         checkResultSubject(job.region),
         resultCodec.encode(result),

@@ -1,12 +1,13 @@
 import { type CheckResult, ON_DEMAND_MARGIN_MS, type ProbeJob } from '@uptime/contracts';
 import { runHttpCheck } from '@uptime/probe-engine';
+import type { TargetPolicy } from '@uptime/target-guard';
 
 /** Runs one probe job's check and names the result after the job. */
 export async function runProbeJob(
   job: ProbeJob,
-  options: { allowPrivate: boolean },
+  options: { targets: TargetPolicy },
 ): Promise<CheckResult> {
-  const outcome = await runHttpCheck(job.spec, { allowPrivate: options.allowPrivate });
+  const outcome = await runHttpCheck(job.spec, { targets: options.targets });
   return {
     id: job.checkId,
     monitorId: job.monitorId,

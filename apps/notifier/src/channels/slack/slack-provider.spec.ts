@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { TargetPolicy } from '@uptime/target-guard';
 import { subjectLine } from '../alert-message';
 import { DeliveryError, validateChannelConfig } from '../channel-provider';
 import { type Receiver, sampleAlert, startReceiver } from '../test-support';
@@ -10,14 +11,21 @@ const HOOK_PATH = '/services/T0001/B0001/s3cr3tT0kenValue';
 
 describe('SlackProvider.send', () => {
   let receiver: Receiver;
-  const provider = new SlackProvider({ timeoutMs: 2000 });
+  // The receiver listens on loopback, which a deployment must allow explicitly.
+  const provider = new SlackProvider({
+    timeoutMs: 2000,
+    targets: new TargetPolicy({ allowPrivate: true }),
+  });
 
   before(async () => {
     receiver = await startReceiver((req) =>
       req.path === HOOK_PATH ? { status: 200, body: 'ok' } : { status: 404, body: 'no_service' },
     );
   });
-  after(() => receiver.close());
+  after(async () => {
+    await provider.close();
+    await receiver.close();
+  });
 
   it('should post blocks that name the monitor, with the subject as fallback text', async () => {
     const message = sampleAlert();
@@ -40,7 +48,7 @@ describe('SlackProvider.send', () => {
     assert.match(JSON.stringify(posted.blocks[2]), new RegExp(message.monitorLink));
   });
 
-  it('should report a 404 as a permanent delivery error without the webhook token', async () => {
+  it('should report a 404 as a permanent delivery error, without the token or the body', async () => {
     const wrongPath = '/services/T0001/B0001/wrongTokenValue';
     await assert.rejects(
       provider.send({ webhookUrl: `${receiver.url}${wrongPath}` }, sampleAlert()),
@@ -48,11 +56,30 @@ describe('SlackProvider.send', () => {
         assert.ok(err instanceof DeliveryError);
         assert.equal(err.status, 404);
         assert.equal(err.retryable, false);
-        assert.match(err.message, /Slack answered HTTP 404: no_service/);
-        assert.ok(!err.message.includes('wrongTokenValue'));
+        assert.equal(err.message, 'Slack answered HTTP 404 Not Found');
         return true;
       },
     );
+  });
+
+  it('should refuse a loopback webhook URL without contacting it when private targets are not allowed', async () => {
+    const guarded = new SlackProvider({ timeoutMs: 2000 });
+    const before = receiver.requests.length;
+    try {
+      for (const host of ['127.0.0.1', 'localhost']) {
+        const webhookUrl = `${receiver.url.replace('127.0.0.1', host)}${HOOK_PATH}`;
+        await assert.rejects(guarded.send({ webhookUrl }, sampleAlert()), (err: unknown) => {
+          assert.ok(err instanceof DeliveryError);
+          assert.equal(err.retryable, false);
+          assert.match(err.message, /^Slack URL refused \(blocked_target\): .*loopback address/);
+          assert.ok(!err.message.includes('s3cr3tT0kenValue'));
+          return true;
+        });
+      }
+      assert.equal(receiver.requests.length, before, 'the receiver must not be contacted');
+    } finally {
+      await guarded.close();
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import { TargetPolicy } from '@uptime/target-guard';
 import { z } from 'zod';
 import {
   type AlertMessage,
@@ -9,7 +10,7 @@ import {
   subjectLine,
 } from '../alert-message';
 import { type ChannelProvider, withoutSecrets } from '../channel-provider';
-import { DEFAULT_POST_TIMEOUT_MS, postJson } from '../http-post';
+import { DEFAULT_POST_TIMEOUT_MS, ReceiverClient } from '../http-post';
 
 /** Plain http only reaches a receiver on this machine: a test double, never Slack itself. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -90,9 +91,12 @@ export class SlackProvider implements ChannelProvider<SlackConfig> {
   readonly configSchema = SlackConfigSchema;
   readonly secretFields: readonly (keyof SlackConfig)[] = ['webhookUrl'];
   private readonly timeoutMs: number;
+  private readonly client: ReceiverClient;
 
-  constructor(options: { timeoutMs?: number } = {}) {
+  /** `targets`: which addresses webhook URLs may reach; public ones only unless told more. */
+  constructor(options: { timeoutMs?: number; targets?: TargetPolicy } = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_POST_TIMEOUT_MS;
+    this.client = new ReceiverClient(options.targets ?? TargetPolicy.PUBLIC_ONLY);
   }
 
   redact(config: SlackConfig): Partial<SlackConfig> {
@@ -100,11 +104,15 @@ export class SlackProvider implements ChannelProvider<SlackConfig> {
   }
 
   async send(config: SlackConfig, message: AlertMessage): Promise<void> {
-    await postJson(config.webhookUrl, JSON.stringify(slackMessage(message)), {
+    await this.client.postJson(config.webhookUrl, JSON.stringify(slackMessage(message)), {
       receiver: 'Slack',
       timeoutMs: this.timeoutMs,
       secrets: [config.webhookUrl, new URL(config.webhookUrl).pathname],
     });
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
   }
 }
 

@@ -1,8 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { TargetPolicy } from '@uptime/target-guard';
 import { z } from 'zod';
 import type { AlertMessage } from '../alert-message';
 import { type ChannelProvider, withoutSecrets } from '../channel-provider';
-import { DEFAULT_POST_TIMEOUT_MS, postJson } from '../http-post';
+import { DEFAULT_POST_TIMEOUT_MS, ReceiverClient } from '../http-post';
 
 export const SIGNATURE_HEADER = 'X-Signature-256';
 export const TIMESTAMP_HEADER = 'X-Signature-Timestamp';
@@ -127,6 +128,8 @@ export function verifyWebhookSignature(
 
 export interface WebhookProviderOptions {
   timeoutMs?: number;
+  /** Which addresses webhook URLs may reach; public ones only unless the deployment says more. */
+  targets?: TargetPolicy;
 }
 
 /** Posts each alert as signed JSON to the channel's URL. */
@@ -135,9 +138,11 @@ export class WebhookProvider implements ChannelProvider<WebhookConfig> {
   readonly configSchema = WebhookConfigSchema;
   readonly secretFields: readonly (keyof WebhookConfig)[] = ['secret'];
   private readonly timeoutMs: number;
+  private readonly client: ReceiverClient;
 
   constructor(options: WebhookProviderOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_POST_TIMEOUT_MS;
+    this.client = new ReceiverClient(options.targets ?? TargetPolicy.PUBLIC_ONLY);
   }
 
   redact(config: WebhookConfig): Partial<WebhookConfig> {
@@ -147,7 +152,7 @@ export class WebhookProvider implements ChannelProvider<WebhookConfig> {
   async send(config: WebhookConfig, message: AlertMessage): Promise<void> {
     const body = JSON.stringify(webhookPayload(message));
     const timestamp = unixSeconds();
-    await postJson(config.url, body, {
+    await this.client.postJson(config.url, body, {
       receiver: 'webhook',
       timeoutMs: this.timeoutMs,
       secrets: [config.secret],
@@ -156,6 +161,10 @@ export class WebhookProvider implements ChannelProvider<WebhookConfig> {
         [SIGNATURE_HEADER]: signWebhook(config.secret, timestamp, body),
       },
     });
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
   }
 }
 

@@ -1,0 +1,176 @@
+import type { Alert } from '@uptime/contracts';
+import { TargetPolicy } from '@uptime/target-guard';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  type Answer,
+  type Receiver,
+  startReceiver,
+} from '../../apps/notifier/src/channels/test-support';
+import { Pipeline } from '../support/pipeline';
+import { query } from '../support/test-database';
+import { waitFor } from '../support/wait-for';
+
+/** What an internal service would answer: the thing a channel must never read back. */
+const SECRET_BODY = 'internal-credentials: AKIA-SSRF-CANARY-7f3a9c';
+const CANARY = 'SSRF-CANARY';
+const SECRET = 'a-webhook-secret-of-some-length';
+
+/** Everything the process writes while the suite runs: Nest's logs of every app included. */
+class OutputCapture {
+  text = '';
+  private readonly restore: (() => void)[] = [];
+
+  start(): void {
+    for (const stream of [process.stdout, process.stderr]) {
+      const write = stream.write.bind(stream);
+      stream.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+        this.text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+        return write(chunk, ...rest);
+      }) as typeof stream.write;
+      this.restore.push(() => (stream.write = write));
+    }
+  }
+
+  stop(): void {
+    for (const undo of this.restore.splice(0)) undo();
+  }
+}
+
+describe('notification channels as a way into internal services', () => {
+  const pipeline = new Pipeline();
+  const output = new OutputCapture();
+  /** Allowed by PROBE_ALLOWED_CIDRS=127.0.0.1/32; stands for an internal service answering. */
+  let internal: Receiver;
+  /** On addresses the deployment does not allow: must never receive a request. */
+  let otherLoopback: Receiver;
+  let v6Loopback: Receiver;
+  let token: string;
+
+  const createChannel = async (type: 'webhook' | 'slack', url: string) => {
+    const config = type === 'webhook' ? { url, secret: SECRET } : { webhookUrl: url };
+    const res = await pipeline.api.post<{ id: string }>(
+      '/api/v1/channels',
+      { name: `${type} ${url}`, type, config },
+      token,
+    );
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return res.body.id;
+  };
+
+  const testChannel = async (channelId: string) => {
+    const res = await pipeline.api.post<Alert>(`/api/v1/channels/${channelId}/test`, {}, token);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res;
+  };
+
+  const storedAlerts = (channelId: string) =>
+    query<{ last_error: string | null; attempt_log: unknown; attempts: number; status: string }>(
+      pipeline.db.url,
+      'select last_error, attempt_log, attempts, status from notifier.alerts where channel_id = $1',
+      [channelId],
+    );
+
+  before(async () => {
+    output.start();
+    pipeline.notifierOverrides = {
+      targets: new TargetPolicy({ allowPrivate: false, allowedCidrs: ['127.0.0.1/32'] }),
+      logLevel: 'verbose',
+    };
+    await pipeline.start({ probers: 0, schedulers: 0 });
+    internal = await startReceiver((req): Answer => {
+      if (req.path.startsWith('/redirect')) {
+        return { status: 307, headers: { location: `${otherLoopback.url}/stolen` } };
+      }
+      const status = req.path.startsWith('/services/') ? 403 : 500;
+      return { status, body: SECRET_BODY, headers: { 'content-type': 'text/plain' } };
+    });
+    otherLoopback = await startReceiver(() => ({ status: 200, body: SECRET_BODY }), '127.0.0.2');
+    v6Loopback = await startReceiver(() => ({ status: 200, body: SECRET_BODY }), '::1');
+    token = (await pipeline.api.newUser('ssrf')).accessToken;
+  });
+  after(async () => {
+    output.stop();
+    await pipeline.stop();
+    await Promise.all([internal?.close(), otherLoopback?.close(), v6Loopback?.close()]);
+  });
+
+  const answerCases: [string, 'webhook' | 'slack', string, RegExp][] = [
+    ['webhook', 'webhook', '/hook', /^webhook answered HTTP 500 Internal Server Error$/],
+    ['Slack', 'slack', '/services/T0/B0/tok', /^Slack answered HTTP 403 Forbidden$/],
+  ];
+  for (const [what, type, path, words] of answerCases) {
+    it(`should keep a ${what} receiver's answer out of the test response, the stored alert and the logs`, async () => {
+      const channelId = await createChannel(type, `${internal.url}${path}`);
+      const before = internal.requests.length;
+      const res = await testChannel(channelId);
+      // At least: a retry of the 500 may already have followed.
+      assert.ok(internal.requests.length > before, 'the receiver answered the test');
+      assert.equal(res.body.kind, 'test');
+      assert.notEqual(res.body.status, 'sent');
+      assert.match(res.body.lastError ?? '', words);
+      assert.ok(!JSON.stringify(res.body).includes(CANARY), JSON.stringify(res.body));
+
+      // A 500 is retried: the later attempts must not store the answer either.
+      if (type === 'webhook') {
+        await waitFor(
+          'a retried attempt',
+          async () => (await storedAlerts(channelId))[0]!.attempts >= 2,
+        );
+      }
+      const stored = await storedAlerts(channelId);
+      assert.equal(stored.length, 1);
+      assert.match(stored[0]!.last_error ?? '', words);
+      assert.ok(!JSON.stringify(stored).includes(CANARY), JSON.stringify(stored));
+
+      const listed = await pipeline.api.get(`/api/v1/alerts?channelId=${channelId}`, token);
+      assert.equal(listed.status, 200);
+      assert.ok(!JSON.stringify(listed.body).includes(CANARY));
+      assert.match(output.text, /\[SchemaMigrator\]/, "the capture sees the apps' logs");
+      assert.ok(!output.text.includes(CANARY), 'no log line carries the receiver body');
+    });
+  }
+
+  const refusedCases: [string, () => string, () => Receiver, RegExp][] = [
+    [
+      '127.0.0.2, outside the allowed 127.0.0.1/32',
+      () => `${otherLoopback.url}/hook`,
+      () => otherLoopback,
+      /127\.0\.0\.2 is a loopback address/,
+    ],
+    ['[::1]', () => `${v6Loopback.url}/hook`, () => v6Loopback, /::1 is a loopback address/],
+    [
+      '0.0.0.0, which reaches the host itself',
+      () => `http://0.0.0.0:${new URL(internal.url).port}/hook`,
+      () => internal,
+      /0\.0\.0\.0 is a unspecified address/,
+    ],
+  ];
+  for (const [what, url, receiver, reason] of refusedCases) {
+    it(`should refuse a channel test to ${what} without contacting it`, async () => {
+      const channelId = await createChannel('webhook', url());
+      const before = receiver().requests.length;
+      const res = await testChannel(channelId);
+      assert.equal(res.body.status, 'failed', 'a blocked target is not retried');
+      assert.match(res.body.lastError ?? '', /^webhook URL refused \(blocked_target\): /);
+      assert.match(res.body.lastError ?? '', reason);
+      assert.equal(receiver().requests.length, before, 'the receiver must not be contacted');
+    });
+  }
+
+  it('should not follow a redirect from an allowed receiver to a private address', async () => {
+    const channelId = await createChannel('webhook', `${internal.url}/redirect`);
+    const before = otherLoopback.requests.length;
+    const res = await testChannel(channelId);
+    assert.equal(res.body.status, 'failed');
+    assert.equal(
+      res.body.lastError,
+      'webhook answered HTTP 307 Temporary Redirect (redirects are not followed)',
+    );
+    assert.equal(
+      otherLoopback.requests.length,
+      before,
+      'the redirect target must not be contacted',
+    );
+  });
+});

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   type Answer,
   type Receiver,
+  type ReceivedRequest,
   startReceiver,
 } from '../../apps/notifier/src/channels/test-support';
 import { Pipeline } from '../support/pipeline';
@@ -40,20 +41,35 @@ class OutputCapture {
 describe('notification channels as a way into internal services', () => {
   const pipeline = new Pipeline();
   const output = new OutputCapture();
-  /** Allowed by PROBE_ALLOWED_CIDRS=127.0.0.1/32; stands for an internal service answering. */
+  /**
+   * Stand for internal services that answer: the deployment allows 127.0.0.2 and ::1
+   * (PROBE_ALLOWED_CIDRS), Slack's http rule accepts [::1], webhooks take any address.
+   */
   let internal: Receiver;
-  /** On addresses the deployment does not allow: must never receive a request. */
-  let otherLoopback: Receiver;
-  let v6Loopback: Receiver;
+  let internalV6: Receiver;
+  /** On 127.0.0.1, which the deployment does not allow: must never receive a request. */
+  let forbidden: Receiver;
   let token: string;
 
-  const createChannel = async (type: 'webhook' | 'slack', url: string) => {
+  const answer = (req: ReceivedRequest): Answer => {
+    if (req.path.startsWith('/redirect')) {
+      return { status: 307, headers: { location: `${forbidden.url}/stolen` } };
+    }
+    const status = req.path.startsWith('/services/') ? 403 : 500;
+    return { status, body: SECRET_BODY, headers: { 'content-type': 'text/plain' } };
+  };
+
+  const postChannel = (type: 'webhook' | 'slack', url: string) => {
     const config = type === 'webhook' ? { url, secret: SECRET } : { webhookUrl: url };
-    const res = await pipeline.api.post<{ id: string }>(
+    return pipeline.api.post<{ id: string; errors?: { field: string; message: string }[] }>(
       '/api/v1/channels',
       { name: `${type} ${url}`, type, config },
       token,
     );
+  };
+
+  const createChannel = async (type: 'webhook' | 'slack', url: string) => {
+    const res = await postChannel(type, url);
     assert.equal(res.status, 201, JSON.stringify(res.body));
     return res.body.id;
   };
@@ -74,38 +90,47 @@ describe('notification channels as a way into internal services', () => {
   before(async () => {
     output.start();
     pipeline.notifierOverrides = {
-      targets: new TargetPolicy({ allowPrivate: false, allowedCidrs: ['127.0.0.1/32'] }),
+      targets: new TargetPolicy({
+        allowPrivate: false,
+        allowedCidrs: ['127.0.0.2/32', '::1/128'],
+      }),
       logLevel: 'verbose',
     };
     await pipeline.start({ probers: 0, schedulers: 0 });
-    internal = await startReceiver((req): Answer => {
-      if (req.path.startsWith('/redirect')) {
-        return { status: 307, headers: { location: `${otherLoopback.url}/stolen` } };
-      }
-      const status = req.path.startsWith('/services/') ? 403 : 500;
-      return { status, body: SECRET_BODY, headers: { 'content-type': 'text/plain' } };
-    });
-    otherLoopback = await startReceiver(() => ({ status: 200, body: SECRET_BODY }), '127.0.0.2');
-    v6Loopback = await startReceiver(() => ({ status: 200, body: SECRET_BODY }), '::1');
+    internal = await startReceiver(answer, '127.0.0.2');
+    internalV6 = await startReceiver(answer, '::1');
+    forbidden = await startReceiver(() => ({ status: 200, body: SECRET_BODY }));
     token = (await pipeline.api.newUser('ssrf')).accessToken;
   });
   after(async () => {
     output.stop();
     await pipeline.stop();
-    await Promise.all([internal?.close(), otherLoopback?.close(), v6Loopback?.close()]);
+    await Promise.all([internal?.close(), internalV6?.close(), forbidden?.close()]);
   });
 
-  const answerCases: [string, 'webhook' | 'slack', string, RegExp][] = [
-    ['webhook', 'webhook', '/hook', /^webhook answered HTTP 500 Internal Server Error$/],
-    ['Slack', 'slack', '/services/T0/B0/tok', /^Slack answered HTTP 403 Forbidden$/],
+  const answerCases: [string, 'webhook' | 'slack', () => Receiver, string, RegExp][] = [
+    [
+      'webhook',
+      'webhook',
+      () => internal,
+      '/hook',
+      /^webhook answered HTTP 500 Internal Server Error$/,
+    ],
+    [
+      'Slack',
+      'slack',
+      () => internalV6,
+      '/services/T0/B0/tok',
+      /^Slack answered HTTP 403 Forbidden$/,
+    ],
   ];
-  for (const [what, type, path, words] of answerCases) {
+  for (const [what, type, receiver, path, words] of answerCases) {
     it(`should keep a ${what} receiver's answer out of the test response, the stored alert and the logs`, async () => {
-      const channelId = await createChannel(type, `${internal.url}${path}`);
-      const before = internal.requests.length;
+      const channelId = await createChannel(type, `${receiver().url}${path}`);
+      const before = receiver().requests.length;
       const res = await testChannel(channelId);
       // At least: a retry of the 500 may already have followed.
-      assert.ok(internal.requests.length > before, 'the receiver answered the test');
+      assert.ok(receiver().requests.length > before, 'the receiver answered the test');
       assert.equal(res.body.kind, 'test');
       assert.notEqual(res.body.status, 'sent');
       assert.match(res.body.lastError ?? '', words);
@@ -131,46 +156,69 @@ describe('notification channels as a way into internal services', () => {
     });
   }
 
-  const refusedCases: [string, () => string, () => Receiver, RegExp][] = [
-    [
-      '127.0.0.2, outside the allowed 127.0.0.1/32',
-      () => `${otherLoopback.url}/hook`,
-      () => otherLoopback,
-      /127\.0\.0\.2 is a loopback address/,
-    ],
-    ['[::1]', () => `${v6Loopback.url}/hook`, () => v6Loopback, /::1 is a loopback address/],
+  const literalCases: [string, () => string, RegExp][] = [
+    ['127.0.0.1', () => `${forbidden.url}/hook`, /^127\.0\.0\.1 is a loopback address/],
     [
       '0.0.0.0, which reaches the host itself',
-      () => `http://0.0.0.0:${new URL(internal.url).port}/hook`,
-      () => internal,
-      /0\.0\.0\.0 is a unspecified address/,
+      () => `http://0.0.0.0:${new URL(forbidden.url).port}/hook`,
+      /^0\.0\.0\.0 is a unspecified address/,
+    ],
+    [
+      '2130706433, 127.0.0.1 as one number',
+      () => `http://2130706433:${new URL(forbidden.url).port}/hook`,
+      /^127\.0\.0\.1 is a loopback address/,
     ],
   ];
-  for (const [what, url, receiver, reason] of refusedCases) {
-    it(`should refuse a channel test to ${what} without contacting it`, async () => {
-      const channelId = await createChannel('webhook', url());
-      const before = receiver().requests.length;
-      const res = await testChannel(channelId);
-      assert.equal(res.body.status, 'failed', 'a blocked target is not retried');
-      assert.match(res.body.lastError ?? '', /^webhook URL refused \(blocked_target\): /);
-      assert.match(res.body.lastError ?? '', reason);
-      assert.equal(receiver().requests.length, before, 'the receiver must not be contacted');
+  for (const [what, url, reason] of literalCases) {
+    it(`should refuse to save a channel to ${what}, naming config.url`, async () => {
+      const res = await postChannel('webhook', url());
+      assert.equal(res.status, 400, JSON.stringify(res.body));
+      assert.match(res.headers.get('content-type') ?? '', /application\/problem\+json/);
+      assert.equal(res.body.errors?.[0]?.field, 'config.url');
+      assert.match(res.body.errors?.[0]?.message ?? '', reason);
     });
   }
 
+  it('should refuse at delivery a name that resolves to a private address, without contacting it', async () => {
+    // Names cannot be judged when saved: DNS may answer differently when the alert is sent.
+    const channelId = await createChannel(
+      'webhook',
+      `http://localhost:${new URL(forbidden.url).port}/hook`,
+    );
+    const res = await testChannel(channelId);
+    assert.equal(res.body.status, 'failed', 'a blocked target is not retried');
+    assert.match(
+      res.body.lastError ?? '',
+      /^webhook URL refused \(blocked_target\): localhost resolves to 127\.0\.0\.1, which is a loopback address/,
+    );
+    assert.equal(forbidden.requests.length, 0, 'the receiver must not be contacted');
+  });
+
+  it('should refuse at delivery an address saved before the deployment tightened its rules', async () => {
+    const channelId = await createChannel('webhook', `${internal.url}/hook`);
+    // As if PROBE_ALLOWED_CIDRS had allowed 127.0.0.1 when the channel was saved.
+    await query(
+      pipeline.db.url,
+      `update notifier.channels set config = jsonb_set(config, '{url}', to_jsonb($2::text)) where id = $1`,
+      [channelId, `${forbidden.url}/hook`],
+    );
+    const res = await testChannel(channelId);
+    assert.equal(res.body.status, 'failed');
+    assert.match(
+      res.body.lastError ?? '',
+      /^webhook URL refused \(blocked_target\): 127\.0\.0\.1 is a loopback/,
+    );
+    assert.equal(forbidden.requests.length, 0, 'the receiver must not be contacted');
+  });
+
   it('should not follow a redirect from an allowed receiver to a private address', async () => {
     const channelId = await createChannel('webhook', `${internal.url}/redirect`);
-    const before = otherLoopback.requests.length;
     const res = await testChannel(channelId);
     assert.equal(res.body.status, 'failed');
     assert.equal(
       res.body.lastError,
       'webhook answered HTTP 307 Temporary Redirect (redirects are not followed)',
     );
-    assert.equal(
-      otherLoopback.requests.length,
-      before,
-      'the redirect target must not be contacted',
-    );
+    assert.equal(forbidden.requests.length, 0, 'the redirect target must not be contacted');
   });
 });

@@ -40,6 +40,11 @@ export interface ChannelProvider<C> {
   readonly secretFields: readonly (keyof C)[];
   /** The config as the API may show it. */
   redact(config: C): Partial<C>;
+  /**
+   * Why the config points at an address the deployment does not let channels reach, known
+   * without DNS (an IP literal); sending re-checks every address it dials anyway.
+   */
+  refusedTarget?(config: C): { field: keyof C & string; message: string } | null;
   /** Resolves once the receiver accepted the alert; otherwise rejects with a DeliveryError. */
   send(config: C, message: AlertMessage): Promise<void>;
   /** Releases connections the provider keeps between sends. */
@@ -69,8 +74,10 @@ export function validateChannelConfig<C>(
   config: unknown,
 ): Validated<C> {
   const parsed = provider.configSchema.safeParse(config, { reportInput: true });
-  if (parsed.success) return { ok: true, value: parsed.data };
-  return { ok: false, errors: fieldErrorsOf(parsed.error, ['config']) };
+  if (!parsed.success) return { ok: false, errors: fieldErrorsOf(parsed.error, ['config']) };
+  const refused = provider.refusedTarget?.(parsed.data);
+  if (!refused) return { ok: true, value: parsed.data };
+  return { ok: false, errors: [{ field: `config.${refused.field}`, message: refused.message }] };
 }
 
 /** The providers the notifier can send through, one per channel type. */

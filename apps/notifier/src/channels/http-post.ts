@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { isIP } from 'node:net';
-import { BlockedTargetError, type TargetPolicy } from '@uptime/target-guard';
+import { BlockedTargetError, type TargetPolicy, describeRefusal } from '@uptime/target-guard';
 import { Agent, buildConnector, request } from 'undici';
 import { DeliveryError, scrubSecrets } from './channel-provider';
 
@@ -32,7 +32,7 @@ export interface PostOptions {
 export class ReceiverClient {
   private readonly agent: Agent;
 
-  constructor(targets: TargetPolicy) {
+  constructor(private readonly targets: TargetPolicy) {
     const connect = buildConnector({ lookup: targets.lookup });
     this.agent = new Agent({
       connect: (options, callback) => {
@@ -43,6 +43,16 @@ export class ReceiverClient {
         return connect(options, callback);
       },
     });
+  }
+
+  /**
+   * Why `url` cannot be posted to, when its host is an IP literal the target guard refuses; null
+   * for anything else, names included: they are judged on each connection, after DNS.
+   */
+  refusedLiteral(url: string): string | null {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    const reason = isIP(host) ? this.targets.refusal(host) : null;
+    return reason ? describeRefusal(host, host, reason) : null;
   }
 
   /** Resolves on a 2xx answer; anything else rejects with a DeliveryError. */

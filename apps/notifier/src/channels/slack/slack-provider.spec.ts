@@ -110,7 +110,8 @@ describe('slackMessage', () => {
 });
 
 describe('SlackProvider config', () => {
-  const provider = new SlackProvider();
+  // The schema's own rules; the target guard's refusals are below.
+  const provider = new SlackProvider({ targets: new TargetPolicy({ allowPrivate: true }) });
   const cases: [string, unknown, string[]][] = [
     ['an https webhook', { webhookUrl: 'https://hooks.slack.com/services/T/B/X' }, []],
     ['plain http to localhost', { webhookUrl: 'http://localhost:8080/hook' }, []],
@@ -134,6 +135,19 @@ describe('SlackProvider config', () => {
       assert.deepEqual(result.ok ? [] : result.errors.map((e) => e.field), fields);
     });
   }
+
+  it('should refuse a loopback address when private targets are not allowed, without the token', () => {
+    const result = validateChannelConfig(new SlackProvider(), {
+      webhookUrl: 'http://127.0.0.1:8080/services/T/B/s3cr3tT0kenValue',
+    });
+    assert.ok(!result.ok);
+    assert.deepEqual(result.errors, [
+      {
+        field: 'config.webhookUrl',
+        message: '127.0.0.1 is a loopback address; private targets are not allowed',
+      },
+    ]);
+  });
 
   it('should drop the webhook URL when redacted, since it is the credential', () => {
     assert.deepEqual(provider.redact({ webhookUrl: 'https://hooks.slack.com/services/T/B/X' }), {});

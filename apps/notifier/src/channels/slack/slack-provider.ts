@@ -103,6 +103,11 @@ export class SlackProvider implements ChannelProvider<SlackConfig> {
     return withoutSecrets(config, this.secretFields);
   }
 
+  refusedTarget(config: SlackConfig): { field: 'webhookUrl'; message: string } | null {
+    const message = this.client.refusedLiteral(config.webhookUrl);
+    return message ? { field: 'webhookUrl', message } : null;
+  }
+
   async send(config: SlackConfig, message: AlertMessage): Promise<void> {
     await this.client.postJson(config.webhookUrl, JSON.stringify(slackMessage(message)), {
       receiver: 'Slack',

@@ -269,6 +269,26 @@ describe('WebhookProvider config', () => {
     });
   }
 
+  const guardCases: [string, string, string | null][] = [
+    ['127.0.0.1', 'http://127.0.0.1:8080/hook', '127.0.0.1 is a loopback address'],
+    ['[::1]', 'http://[::1]:8080/hook', '::1 is a loopback address'],
+    ['0.0.0.0', 'http://0.0.0.0/hook', '0.0.0.0 is a unspecified address'],
+    ['2130706433', 'http://2130706433/hook', '127.0.0.1 is a loopback address'],
+    ['169.254.169.254', 'http://169.254.169.254/latest', '169.254.169.254 is a cloud metadata'],
+    // A name is judged when it is dialled, on the addresses DNS gives then.
+    ['localhost', 'http://localhost:8080/hook', null],
+  ];
+  for (const [what, url, problem] of guardCases) {
+    it(`should ${problem ? 'refuse' : 'leave to delivery'} ${what} when private targets are not allowed`, () => {
+      const result = validateChannelConfig(provider, { url, secret: SECRET });
+      if (problem === null) return assert.ok(result.ok);
+      assert.ok(!result.ok);
+      assert.equal(result.errors.length, 1);
+      assert.equal(result.errors[0]?.field, 'config.url');
+      assert.ok(result.errors[0]?.message.startsWith(problem), result.errors[0]?.message);
+    });
+  }
+
   it('should say that a missing secret is required', () => {
     const result = validateChannelConfig(provider, { url: 'https://example.com/hook' });
     assert.ok(!result.ok);

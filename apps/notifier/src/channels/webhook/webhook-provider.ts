@@ -149,6 +149,11 @@ export class WebhookProvider implements ChannelProvider<WebhookConfig> {
     return withoutSecrets(config, this.secretFields);
   }
 
+  refusedTarget(config: WebhookConfig): { field: 'url'; message: string } | null {
+    const message = this.client.refusedLiteral(config.url);
+    return message ? { field: 'url', message } : null;
+  }
+
   async send(config: WebhookConfig, message: AlertMessage): Promise<void> {
     const body = JSON.stringify(webhookPayload(message));
     const timestamp = unixSeconds();

@@ -1,7 +1,9 @@
 import type { Alert } from '@uptime/contracts';
+import { TELEMETRY } from '@uptime/health';
 import { TargetPolicy } from '@uptime/target-guard';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { Registry } from 'prom-client';
 import {
   type Answer,
   type Receiver,
@@ -192,6 +194,14 @@ describe('notification channels as a way into internal services', () => {
       /^webhook URL refused \(blocked_target\): localhost resolves to 127\.0\.0\.1, which is a loopback address/,
     );
     assert.equal(forbidden.requests.length, 0, 'the receiver must not be contacted');
+    // Visible to the operator: counted, and logged (at most once a minute).
+    const registry = pipeline.notifier!.app.get<Registry>(TELEMETRY, { strict: false });
+    const metric = await registry.getSingleMetricAsString('uptime_notifier_blocked_targets_total');
+    assert.match(metric, /\{reason="loopback",app="notifier"\} 1$/m);
+    assert.match(
+      output.text,
+      /refused by the target guard: webhook URL refused \(blocked_target\): localhost/,
+    );
   });
 
   it('should refuse at delivery an address saved before the deployment tightened its rules', async () => {

@@ -1,10 +1,18 @@
 import { MikroORM } from '@mikro-orm/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { BusClient, BusModule, NATS_CONNECTION, natsRoundTrip } from '@uptime/bus';
-import { HealthModule, ReadinessChecks, readinessCheck, TelemetryModule } from '@uptime/health';
+import {
+  HealthModule,
+  ReadinessChecks,
+  readinessCheck,
+  TELEMETRY,
+  TelemetryModule,
+} from '@uptime/health';
+import { BlockedTargetLog } from '@uptime/target-guard';
 import { SchemaMigrator } from '@uptime/persistence';
 import type { NatsConnection } from 'nats';
+import type { Registry } from 'prom-client';
 import { NOTIFIER_CONFIG, type NotifierConfig } from './config';
 import { notifierOrmOptions } from './database/mikro-orm.config';
 import { ALERT_RETRY_POLICY, AlertDeliverer } from './alerts/alert-deliverer';
@@ -55,11 +63,17 @@ export class NotifierModule {
         },
         {
           provide: CHANNEL_PROVIDERS,
-          useFactory: () =>
+          inject: [TELEMETRY],
+          useFactory: (registry: Registry) =>
             createChannelProviders({
               smtpUrl: config.smtpUrl,
               mailFrom: config.mailFrom,
               targets: config.targets,
+              blocked: new BlockedTargetLog({
+                registry,
+                metricName: 'uptime_notifier_blocked_targets_total',
+                logger: new Logger('ChannelDelivery'),
+              }),
             }),
         },
         {

@@ -453,11 +453,16 @@ describe('runHttpCheck over HTTP', () => {
     assert.equal(result.outcome, 'up', result.message ?? '');
   });
 
-  it('should not let 127.0.0.1 through when only 10.0.0.0/8 is allowed', async () => {
+  it('should not let 127.0.0.1 through when only 10.0.0.0/8 is allowed, and say so', async () => {
     const before = target.seen.length;
-    const result = await runHttpCheck(specFor(target.url('/ok')), allowing('10.0.0.0/8'));
+    const told: string[] = [];
+    const result = await runHttpCheck(specFor(target.url('/ok')), {
+      ...allowing('10.0.0.0/8'),
+      onBlocked: (reason, message) => told.push(`${reason}|${message}`),
+    });
     assertDown(result, 'blocked_target', /^127\.0\.0\.1 is a loopback address/);
     assert.equal(target.seen.length, before, 'the target must not be contacted');
+    assert.deepEqual(told, [`loopback|${result.message}`]);
   });
 
   it('should guard every redirect hop, not only the first', async () => {

@@ -11,7 +11,7 @@ import type {
   ProbeSpec,
 } from '@uptime/contracts';
 import { Client, type Dispatcher } from 'undici';
-import { type TargetPolicy, describeRefusal } from '@uptime/target-guard';
+import { type BlockedReason, type TargetPolicy, describeRefusal } from '@uptime/target-guard';
 import { firstRuleFailure, type JudgedResponse, type RuleFailure } from './rules';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -43,6 +43,8 @@ export interface HttpCheckOptions {
    * redirect); a shared prober allows public addresses only.
    */
   targets: TargetPolicy;
+  /** Told of each refusal of `targets`, to count and log it; the result reports it anyway. */
+  onBlocked?: (reason: BlockedReason, message: string) => void;
   /** Cancels the check (e.g. at shutdown); the result is then a `prober_error`. */
   signal?: AbortSignal;
   /** How much of the body is kept for keyword and assertion rules; the rest is only counted. */
@@ -154,6 +156,7 @@ export async function runHttpCheck(
 class CheckRun {
   readonly startedAt = new Date().toISOString();
   readonly targets: TargetPolicy;
+  readonly onBlocked: HttpCheckOptions['onBlocked'];
   /** Undefined keeps Node's default trust store; an extra CA must not replace the public roots. */
   readonly ca: (string | Buffer)[] | undefined;
   /** The deadline passed or the caller cancelled: everything the check opened is destroyed. */
@@ -182,6 +185,7 @@ class CheckRun {
     options: HttpCheckOptions,
   ) {
     this.targets = options.targets;
+    this.onBlocked = options.onBlocked;
     this.ca = options.ca === undefined ? undefined : [...rootCertificates, options.ca];
     this.timer = setTimeout(() => {
       this.timedOut = true;
@@ -396,7 +400,10 @@ async function resolveHost(run: CheckRun, host: string): Promise<string> {
  */
 function guardTarget(run: CheckRun, host: string, address: string): void {
   const reason = run.targets.refusal(address);
-  if (reason) throw new CheckFailure('blocked_target', describeRefusal(host, address, reason));
+  if (!reason) return;
+  const message = describeRefusal(host, address, reason);
+  run.onBlocked?.(reason, message);
+  throw new CheckFailure('blocked_target', message);
 }
 
 function openTcp(run: CheckRun, address: string, port: number): Promise<Socket> {

@@ -4,6 +4,7 @@ export {
   effectiveAddress,
   parseAddress,
 } from './address-class';
+export { BlockedTargetLog, type BlockedTargetLogOptions } from './blocked-target-log';
 export { targetEnvFields, targetPolicyFromEnv } from './target-env';
 export {
   BlockedTargetError,

@@ -1,12 +1,26 @@
 import { STATUS_CODES } from 'node:http';
 import { isIP } from 'node:net';
-import { BlockedTargetError, type TargetPolicy, describeRefusal } from '@uptime/target-guard';
+import {
+  BlockedTargetError,
+  type BlockedTargetLog,
+  type TargetPolicy,
+  describeRefusal,
+} from '@uptime/target-guard';
 import { Agent, buildConnector, request } from 'undici';
 import { DeliveryError, scrubSecrets } from './channel-provider';
 
 export const USER_AGENT = 'uptime-platform-notifier/1.0';
 /** A receiver that takes longer than this holds up every alert queued behind it. */
 export const DEFAULT_POST_TIMEOUT_MS = 10_000;
+
+/** What a provider that posts to its channels' URLs is built with. */
+export interface ReceiverOptions {
+  timeoutMs?: number;
+  /** Which addresses channel URLs may reach; public ones only unless the deployment says more. */
+  targets?: TargetPolicy;
+  /** Counts and logs refused deliveries. */
+  blocked?: BlockedTargetLog;
+}
 
 export interface PostOptions {
   headers?: Record<string, string>;
@@ -32,7 +46,11 @@ export interface PostOptions {
 export class ReceiverClient {
   private readonly agent: Agent;
 
-  constructor(private readonly targets: TargetPolicy) {
+  /** `blocked` counts and logs refused deliveries; the alert's `lastError` reports each anyway. */
+  constructor(
+    private readonly targets: TargetPolicy,
+    private readonly blocked?: BlockedTargetLog,
+  ) {
     const connect = buildConnector({ lookup: targets.lookup });
     this.agent = new Agent({
       connect: (options, callback) => {
@@ -73,7 +91,10 @@ export class ReceiverClient {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
-      throw notSent(err, options.receiver, timeoutMs, secrets);
+      const error = notSent(err, options.receiver, timeoutMs, secrets);
+      const refusal = blockedTarget(err);
+      if (refusal) this.blocked?.record(refusal.reason, error.message);
+      throw error;
     }
     const { statusCode } = response;
     // Drained unread: the socket goes back to the pool only once the body is consumed.

@@ -2,7 +2,7 @@
  * Alert channels: what the rest of the notifier needs to validate a channel's config, show it
  * without its secrets, and send an alert through it.
  */
-import type { TargetPolicy } from '@uptime/target-guard';
+import type { BlockedTargetLog, TargetPolicy } from '@uptime/target-guard';
 import { type AnyChannelProvider, ChannelProviders } from './channel-provider';
 import { EmailProvider } from './email/email-provider';
 import { SlackProvider } from './slack/slack-provider';
@@ -49,14 +49,16 @@ export interface ChannelProvidersOptions {
   mailFrom?: string;
   /** `PROBE_ALLOW_PRIVATE`, `PROBE_ALLOWED_CIDRS`: which addresses webhook and Slack URLs reach. */
   targets: TargetPolicy;
+  /** Counts and logs deliveries the target guard refused. */
+  blocked?: BlockedTargetLog;
 }
 
 /** Every provider this deployment can use; email only when SMTP is configured. */
 export function createChannelProviders(options: ChannelProvidersOptions): ChannelProviders {
-  const { targets } = options;
+  const { targets, blocked } = options;
   const providers: AnyChannelProvider[] = [
-    new WebhookProvider({ targets }),
-    new SlackProvider({ targets }),
+    new WebhookProvider({ targets, blocked }),
+    new SlackProvider({ targets, blocked }),
   ];
   if (options.smtpUrl) {
     if (!options.mailFrom) throw new Error('MAIL_FROM is required when SMTP_URL is set');

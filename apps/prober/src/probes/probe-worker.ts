@@ -30,6 +30,7 @@ import {
   type NatsConnection,
 } from 'nats';
 import { RateLimitedLog, TELEMETRY } from '@uptime/health';
+import { type BlockedReason, BlockedTargetLog } from '@uptime/target-guard';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { PROBER_CONFIG, type ProberConfig } from '../config';
 import { isStale, runProbeJob } from './run-probe-job';
@@ -66,6 +67,8 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly checksTotal: Counter<'outcome'>;
   private readonly staleTotal: Counter;
   private readonly unfinishedTotal: Counter;
+  /** Made once: the engine calls it on each refused target, so no closure per check. */
+  private readonly onBlocked: (reason: BlockedReason, message: string) => void;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -88,6 +91,12 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
       help: 'Checks whose result CHECK_RESULTS did not take (full: CHECK_RESULTS_MAX_MB, or NATS away); the job is redelivered',
       registers: [registry],
     });
+    const blocked = new BlockedTargetLog({
+      registry,
+      metricName: 'uptime_probe_blocked_targets_total',
+      logger: this.logger,
+    });
+    this.onBlocked = (reason, message) => blocked.record(reason, `check: ${message}`);
     const counters = this.counters;
     new Gauge({
       name: 'uptime_probe_in_flight',
@@ -175,7 +184,10 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
     this.counters.inFlight++;
     this.checking.add(m);
     try {
-      const result = await runProbeJob(job, { targets: this.config.targets });
+      const result = await runProbeJob(job, {
+        targets: this.config.targets,
+        onBlocked: this.onBlocked,
+      });
       await this.publisher!.publish(
         checkResultSubject(job.region),
         resultCodec.encode(result),

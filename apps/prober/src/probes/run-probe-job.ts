@@ -1,13 +1,12 @@
 import { type CheckResult, ON_DEMAND_MARGIN_MS, type ProbeJob } from '@uptime/contracts';
-import { runHttpCheck } from '@uptime/probe-engine';
-import type { TargetPolicy } from '@uptime/target-guard';
+import { type HttpCheckOptions, runHttpCheck } from '@uptime/probe-engine';
 
 /** Runs one probe job's check and names the result after the job. */
 export async function runProbeJob(
   job: ProbeJob,
-  options: { targets: TargetPolicy },
+  options: Pick<HttpCheckOptions, 'targets' | 'onBlocked'>,
 ): Promise<CheckResult> {
-  const outcome = await runHttpCheck(job.spec, { targets: options.targets });
+  const outcome = await runHttpCheck(job.spec, options);
   return {
     id: job.checkId,
     monitorId: job.monitorId,

@@ -10,7 +10,7 @@ import {
   subjectLine,
 } from '../alert-message';
 import { type ChannelProvider, withoutSecrets } from '../channel-provider';
-import { DEFAULT_POST_TIMEOUT_MS, ReceiverClient } from '../http-post';
+import { DEFAULT_POST_TIMEOUT_MS, ReceiverClient, type ReceiverOptions } from '../http-post';
 
 /** Plain http only reaches a receiver on this machine: a test double, never Slack itself. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -93,10 +93,9 @@ export class SlackProvider implements ChannelProvider<SlackConfig> {
   private readonly timeoutMs: number;
   private readonly client: ReceiverClient;
 
-  /** `targets`: which addresses webhook URLs may reach; public ones only unless told more. */
-  constructor(options: { timeoutMs?: number; targets?: TargetPolicy } = {}) {
+  constructor(options: ReceiverOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_POST_TIMEOUT_MS;
-    this.client = new ReceiverClient(options.targets ?? TargetPolicy.PUBLIC_ONLY);
+    this.client = new ReceiverClient(options.targets ?? TargetPolicy.PUBLIC_ONLY, options.blocked);
   }
 
   redact(config: SlackConfig): Partial<SlackConfig> {

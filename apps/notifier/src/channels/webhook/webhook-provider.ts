@@ -3,7 +3,7 @@ import { TargetPolicy } from '@uptime/target-guard';
 import { z } from 'zod';
 import type { AlertMessage } from '../alert-message';
 import { type ChannelProvider, withoutSecrets } from '../channel-provider';
-import { DEFAULT_POST_TIMEOUT_MS, ReceiverClient } from '../http-post';
+import { DEFAULT_POST_TIMEOUT_MS, ReceiverClient, type ReceiverOptions } from '../http-post';
 
 export const SIGNATURE_HEADER = 'X-Signature-256';
 export const TIMESTAMP_HEADER = 'X-Signature-Timestamp';
@@ -126,12 +126,6 @@ export function verifyWebhookSignature(
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-export interface WebhookProviderOptions {
-  timeoutMs?: number;
-  /** Which addresses webhook URLs may reach; public ones only unless the deployment says more. */
-  targets?: TargetPolicy;
-}
-
 /** Posts each alert as signed JSON to the channel's URL. */
 export class WebhookProvider implements ChannelProvider<WebhookConfig> {
   readonly type = 'webhook';
@@ -140,9 +134,9 @@ export class WebhookProvider implements ChannelProvider<WebhookConfig> {
   private readonly timeoutMs: number;
   private readonly client: ReceiverClient;
 
-  constructor(options: WebhookProviderOptions = {}) {
+  constructor(options: ReceiverOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_POST_TIMEOUT_MS;
-    this.client = new ReceiverClient(options.targets ?? TargetPolicy.PUBLIC_ONLY);
+    this.client = new ReceiverClient(options.targets ?? TargetPolicy.PUBLIC_ONLY, options.blocked);
   }
 
   redact(config: WebhookConfig): Partial<WebhookConfig> {

@@ -50,6 +50,16 @@ describe('TargetPolicy.refusal', () => {
     });
   }
 
+  it('should judge alike after remembering more addresses than it keeps', () => {
+    const policy = new TargetPolicy({ allowPrivate: false });
+    assert.equal(policy.refusal('127.0.0.1'), 'loopback');
+    assert.equal(policy.refusal('8.8.8.8'), null);
+    for (let i = 0; i < 10_050; i++) policy.refusal(`10.${i >> 8}.${i & 255}.1`);
+    assert.equal(policy.refusal('127.0.0.1'), 'loopback');
+    assert.equal(policy.refusal('8.8.8.8'), null);
+    assert.equal(policy.refusal('10.0.0.1'), 'private');
+  });
+
   it('should refuse a malformed allowed network when built', () => {
     assert.throws(
       () => new TargetPolicy({ allowPrivate: false, allowedCidrs: ['10.0.0.0'] }),

@@ -1,11 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { isIP } from 'node:net';
-import {
-  BlockedTargetError,
-  type BlockedTargetLog,
-  type TargetPolicy,
-  describeRefusal,
-} from '@uptime/target-guard';
+import { BlockedTargetError, type BlockedTargetLog, type TargetPolicy } from '@uptime/target-guard';
 import { Agent, buildConnector, request } from 'undici';
 import { DeliveryError, scrubSecrets } from './channel-provider';
 
@@ -55,9 +50,8 @@ export class ReceiverClient {
     this.agent = new Agent({
       connect: (options, callback) => {
         // Node never calls `lookup` for an IP literal; judge it here, before any socket exists.
-        const host = options.hostname.replace(/^\[|\]$/g, '');
-        const reason = isIP(host) ? targets.refusal(host) : null;
-        if (reason) return callback(new BlockedTargetError(host, host, reason), null);
+        const refused = literalRefusal(targets, options.hostname);
+        if (refused) return callback(refused, null);
         return connect(options, callback);
       },
     });
@@ -68,9 +62,7 @@ export class ReceiverClient {
    * for anything else, names included: they are judged on each connection, after DNS.
    */
   refusedLiteral(url: string): string | null {
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    const reason = isIP(host) ? this.targets.refusal(host) : null;
-    return reason ? describeRefusal(host, host, reason) : null;
+    return literalRefusal(this.targets, new URL(url).hostname)?.message ?? null;
   }
 
   /** Resolves on a 2xx answer; anything else rejects with a DeliveryError. */
@@ -109,6 +101,13 @@ export class ReceiverClient {
   close(): Promise<void> {
     return this.agent.close();
   }
+}
+
+/** The guard's refusal of a host that is an IP literal; a name is judged after DNS, on connect. */
+function literalRefusal(targets: TargetPolicy, hostname: string): BlockedTargetError | null {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  const reason = isIP(host) ? targets.refusal(host) : null;
+  return reason ? new BlockedTargetError(host, host, reason) : null;
 }
 
 /** Server trouble and rate limits pass; a wrong URL or a refused payload does not. */

@@ -10,6 +10,7 @@ import {
   type ReceivedRequest,
   startReceiver,
 } from '../../apps/notifier/src/channels/test-support';
+import { OutputCapture } from '../support/output-capture';
 import { Pipeline } from '../support/pipeline';
 import { query } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
@@ -18,27 +19,6 @@ import { waitFor } from '../support/wait-for';
 const SECRET_BODY = 'internal-credentials: AKIA-SSRF-CANARY-7f3a9c';
 const CANARY = 'SSRF-CANARY';
 const SECRET = 'a-webhook-secret-of-some-length';
-
-/** Everything the process writes while the suite runs: Nest's logs of every app included. */
-class OutputCapture {
-  text = '';
-  private readonly restore: (() => void)[] = [];
-
-  start(): void {
-    for (const stream of [process.stdout, process.stderr]) {
-      const write = stream.write.bind(stream);
-      stream.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-        this.text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-        return write(chunk, ...rest);
-      }) as typeof stream.write;
-      this.restore.push(() => (stream.write = write));
-    }
-  }
-
-  stop(): void {
-    for (const undo of this.restore.splice(0)) undo();
-  }
-}
 
 describe('notification channels as a way into internal services', () => {
   const pipeline = new Pipeline();

@@ -84,17 +84,11 @@ export class TargetPolicy {
     return classify(ip);
   }
 
-  /** Throws a BlockedTargetError when `address`, which `host` led to, must not be contacted. */
-  check(host: string, address: string): void {
-    const reason = this.refusal(address);
-    if (reason) throw new BlockedTargetError(host, address, reason);
-  }
-
   /**
    * A `lookup` for `net.connect` and `tls.connect`: the addresses the socket is about to dial
    * are judged as DNS returns them, so a name cannot pass a check with one address and then be
    * dialled at another (DNS rebinding). A name with any refused address is refused. Node does
-   * not call `lookup` for an IP literal: check those with `check` before connecting.
+   * not call `lookup` for an IP literal: judge those with `refusal` before connecting.
    */
   readonly lookup: LookupFunction = (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {

@@ -143,7 +143,7 @@ describe('notification channels as a way into internal services', () => {
     [
       '0.0.0.0, which reaches the host itself',
       () => `http://0.0.0.0:${new URL(forbidden.url).port}/hook`,
-      /^0\.0\.0\.0 is a unspecified address/,
+      /^0\.0\.0\.0 is an unspecified address/,
     ],
     [
       '2130706433, 127.0.0.1 as one number',

@@ -119,7 +119,8 @@ export function describeRefusal(host: string, address: string, reason: BlockedRe
     reason === 'cloud metadata'
       ? 'it is never reachable from the platform'
       : 'private targets are not allowed';
-  return `${subject} is a ${reason} address; ${rule}`;
+  const article = /^[aeiou]/.test(reason) ? 'an' : 'a';
+  return `${subject} is ${article} ${reason} address; ${rule}`;
 }
 
 /**

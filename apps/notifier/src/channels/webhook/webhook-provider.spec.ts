@@ -132,7 +132,7 @@ describe('WebhookProvider target guard', () => {
   const cases: [string, () => Receiver, () => string, RegExp][] = [
     ['127.0.0.1', () => v4, () => `http://127.0.0.1:${portOf(v4)}/h`, /127\.0\.0\.1 is a loopback/],
     ['[::1]', () => v6, () => `http://[::1]:${portOf(v6)}/h`, /::1 is a loopback/],
-    ['0.0.0.0', () => v4, () => `http://0.0.0.0:${portOf(v4)}/h`, /0\.0\.0\.0 is a unspecified/],
+    ['0.0.0.0', () => v4, () => `http://0.0.0.0:${portOf(v4)}/h`, /0\.0\.0\.0 is an unspecified/],
     [
       '2130706433 (127.0.0.1 as one number)',
       () => v4,
@@ -272,7 +272,7 @@ describe('WebhookProvider config', () => {
   const guardCases: [string, string, string | null][] = [
     ['127.0.0.1', 'http://127.0.0.1:8080/hook', '127.0.0.1 is a loopback address'],
     ['[::1]', 'http://[::1]:8080/hook', '::1 is a loopback address'],
-    ['0.0.0.0', 'http://0.0.0.0/hook', '0.0.0.0 is a unspecified address'],
+    ['0.0.0.0', 'http://0.0.0.0/hook', '0.0.0.0 is an unspecified address'],
     ['2130706433', 'http://2130706433/hook', '127.0.0.1 is a loopback address'],
     ['169.254.169.254', 'http://169.254.169.254/latest', '169.254.169.254 is a cloud metadata'],
     // A name is judged when it is dialled, on the addresses DNS gives then.

@@ -16,6 +16,10 @@ describe('TargetPolicy.refusal', () => {
     allowedCidrs: ['127.0.0.0/8'],
   });
   const tenAllowed = new TargetPolicy({ allowPrivate: false, allowedCidrs: ['10.0.0.0/8'] });
+  const linkLocalAllowed = new TargetPolicy({
+    allowPrivate: false,
+    allowedCidrs: ['169.254.0.0/16', 'fd00::/8'],
+  });
   const everythingAllowed = new TargetPolicy({
     allowPrivate: false,
     allowedCidrs: ['0.0.0.0/0', '::/0'],
@@ -40,6 +44,9 @@ describe('TargetPolicy.refusal', () => {
     ['10.0.0.0/8 allowed', tenAllowed, '127.0.0.1', 'loopback'],
     ['10.0.0.0/8 allowed', tenAllowed, '0.0.0.0', 'unspecified'],
     ['10.0.0.0/8 allowed', tenAllowed, '192.168.0.1', 'private'],
+    ['169.254.0.0/16 allowed', linkLocalAllowed, '169.254.1.1', null],
+    ['169.254.0.0/16 allowed', linkLocalAllowed, '169.254.169.254', 'cloud metadata'],
+    ['fd00::/8 allowed', linkLocalAllowed, 'fd00:ec2::254', 'cloud metadata'],
     ['every network allowed', everythingAllowed, '127.0.0.1', null],
     ['every network allowed', everythingAllowed, '169.254.169.254', 'cloud metadata'],
     ['every network allowed', everythingAllowed, 'fd00:ec2::254', 'cloud metadata'],

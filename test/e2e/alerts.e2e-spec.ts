@@ -365,10 +365,11 @@ describe('incidents and alerts', () => {
     type Alerts = {
       items: { id: string; kind: string; status: string; attempts: number; channelId: string }[];
     };
-    const byMonitor = await pipeline.api.get<Alerts>(
-      `/api/v1/alerts?monitorId=${monitor.id}`,
-      token,
-    );
+    // The receiver counts a delivery before the notifier has heard its answer and recorded it.
+    const byMonitor = await waitFor('both alerts recorded', async () => {
+      const res = await pipeline.api.get<Alerts>(`/api/v1/alerts?monitorId=${monitor.id}`, token);
+      return res.body.items.every((a) => a.status !== 'pending') && res;
+    });
     assert.deepEqual(byMonitor.body.items.map((a) => a.kind).sort(), ['down', 'up']);
     assert.ok(
       byMonitor.body.items.every(

@@ -274,6 +274,14 @@ describe('WebhookProvider config', () => {
     ['[::1]', 'http://[::1]:8080/hook', '::1 is a loopback address'],
     ['0.0.0.0', 'http://0.0.0.0/hook', '0.0.0.0 is an unspecified address'],
     ['2130706433', 'http://2130706433/hook', '127.0.0.1 is a loopback address'],
+    ['127.1', 'http://127.1/hook', '127.0.0.1 is a loopback address'],
+    ['0x7f000001', 'http://0x7f000001/hook', '127.0.0.1 is a loopback address'],
+    ['[::ffff:127.0.0.1]', 'http://[::ffff:127.0.0.1]/hook', '::ffff:7f00:1 is a loopback'],
+    [
+      '[::ffff:169.254.169.254]',
+      'http://[::ffff:a9fe:a9fe]/',
+      '::ffff:a9fe:a9fe is a cloud metadata',
+    ],
     ['169.254.169.254', 'http://169.254.169.254/latest', '169.254.169.254 is a cloud metadata'],
     // A name is judged when it is dialled, on the addresses DNS gives then.
     ['localhost', 'http://localhost:8080/hook', null],

@@ -63,7 +63,7 @@ describe('which targets a prober may check (PROBE_ALLOWED_CIDRS)', () => {
     const config = loadProberConfig({
       NATS_URL,
       REGION: pipeline.region,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
       PROBE_ALLOWED_CIDRS: '127.0.0.2/32',
     });
     pipeline.probers.push(await startProber(config, false));

@@ -11,7 +11,7 @@ describe('BlockedTargetLog', () => {
     const log = new BlockedTargetLog({
       registry,
       metricName: 'test_blocked_targets_total',
-      logger: { warn: (line) => lines.push(line) },
+      logger: { log: (line) => lines.push(line) },
       logEveryMs: 60_000,
       now: () => now,
     });

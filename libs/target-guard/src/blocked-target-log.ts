@@ -6,8 +6,11 @@ export interface BlockedTargetLogOptions {
   registry: Registry;
   /** Unique per process, since a single-process platform merges every app's registry. */
   metricName: string;
-  /** Where the rate-limited warnings go, e.g. a Nest `Logger`. */
-  logger: { warn(message: string): void };
+  /**
+   * Where the rate-limited lines go, e.g. a Nest `Logger`: at info level, like the gateway's
+   * refusals, since a refused target is a user's choice of URL, not a fault of the service.
+   */
+  logger: { log(message: string): void };
   /** At most one log line per this many milliseconds; the rest are counted into the next. */
   logEveryMs?: number;
   now?: () => number;
@@ -45,7 +48,7 @@ export class BlockedTargetLog {
       return;
     }
     const more = this.unlogged ? ` (and ${this.unlogged} more since the last report)` : '';
-    this.options.logger.warn(`refused by the target guard: ${what}${more}`);
+    this.options.logger.log(`refused by the target guard: ${what}${more}`);
     this.lastLoggedAt = now;
     this.unlogged = 0;
   }

@@ -1,4 +1,5 @@
 import type { RunningService } from '@uptime/service-host';
+import { TargetPolicy } from '@uptime/target-guard';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startProber } from '../../apps/prober/src/bootstrap';
@@ -58,7 +59,7 @@ describe('quotas and rates', () => {
         port: 0,
         logLevel: 'warn',
         region,
-        allowPrivate: true,
+        targets: new TargetPolicy({ allowPrivate: true }),
         concurrency: 10,
         ackWaitSeconds: 5,
       },

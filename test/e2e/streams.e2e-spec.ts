@@ -15,6 +15,7 @@ import {
   type StreamDefinition,
 } from '@uptime/contracts';
 import type { RunningService } from '@uptime/service-host';
+import { TargetPolicy } from '@uptime/target-guard';
 import {
   AckPolicy,
   connect,
@@ -278,7 +279,7 @@ describe('JetStream streams', () => {
         port: 0,
         logLevel: 'error',
         region,
-        allowPrivate: true,
+        targets: new TargetPolicy({ allowPrivate: true }),
         concurrency: 10,
         ackWaitSeconds: 5,
       });

@@ -5,6 +5,7 @@ import { BusClient, BusModule, NATS_CONNECTION, natsRoundTrip } from '@uptime/bu
 import {
   HealthModule,
   ReadinessChecks,
+  RateLimitedLog,
   readinessCheck,
   TELEMETRY,
   TelemetryModule,
@@ -72,7 +73,7 @@ export class NotifierModule {
               blocked: new BlockedTargetLog({
                 registry,
                 metricName: 'uptime_notifier_blocked_targets_total',
-                logger: new Logger('ChannelDelivery'),
+                log: new RateLimitedLog(new Logger('ChannelDelivery')),
               }),
             }),
         },

@@ -94,7 +94,7 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
     const blocked = new BlockedTargetLog({
       registry,
       metricName: 'uptime_probe_blocked_targets_total',
-      logger: this.logger,
+      log: new RateLimitedLog(this.logger),
     });
     this.onBlocked = (reason, message) => blocked.record(reason, `check: ${message}`);
     const counters = this.counters;

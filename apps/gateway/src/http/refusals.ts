@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Problem } from '@uptime/contracts';
+import { RateLimitedLog } from '@uptime/health';
 import { Counter, type Registry } from 'prom-client';
 
 /** At most one log line per kind of refusal per this long; the counter sees every one. */
@@ -13,7 +14,7 @@ const LOG_EVERY_MS = 60_000;
 export class Refusals {
   private readonly logger = new Logger('Refusals');
   private readonly counter: Counter<'status' | 'type'>;
-  private readonly lastLogged = new Map<string, { at: number; unlogged: number }>();
+  private readonly logs = new Map<string, RateLimitedLog>();
 
   constructor(registry: Registry) {
     this.counter = new Counter({
@@ -26,13 +27,19 @@ export class Refusals {
 
   record(method: string, path: string, problem: Problem, now = Date.now()): void {
     this.counter.inc({ status: String(problem.status), type: problem.type });
-    const last = this.lastLogged.get(problem.type);
-    if (last && now - last.at < LOG_EVERY_MS) {
-      last.unlogged++;
-      return;
+    this.logOf(problem.type).log(
+      `refused ${method} ${path}: ${problem.status} ${problem.type}`,
+      now,
+    );
+  }
+
+  /** One log per problem type: a flood of one kind never hides the first of another. */
+  private logOf(type: string): RateLimitedLog {
+    let log = this.logs.get(type);
+    if (!log) {
+      log = new RateLimitedLog(this.logger, LOG_EVERY_MS);
+      this.logs.set(type, log);
     }
-    const more = last?.unlogged ? ` (and ${last.unlogged} more since the last report)` : '';
-    this.lastLogged.set(problem.type, { at: now, unlogged: 0 });
-    this.logger.log(`refused ${method} ${path}: ${problem.status} ${problem.type}${more}`);
+    return log;
   }
 }

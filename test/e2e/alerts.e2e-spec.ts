@@ -457,8 +457,11 @@ describe('incidents and alerts', () => {
       (await pipeline.api.delete(`/api/v1/channels/${channel.body.id}`, token)).status,
       204,
     );
-    const after = await pipeline.api.get<Monitor>(`/api/v1/monitors/${monitor.id}`, token);
-    assert.deepEqual(after.body.channelIds, [webhookId]);
+    // The registry applies the deletion from CHANNEL_EVENTS, a moment after the 204.
+    await waitFor('the monitor to drop the channel', async () => {
+      const after = await pipeline.api.get<Monitor>(`/api/v1/monitors/${monitor.id}`, token);
+      return JSON.stringify(after.body.channelIds) === JSON.stringify([webhookId]);
+    });
     assert.equal(
       (await pipeline.api.get(`/api/v1/channels/${channel.body.id}`, token)).status,
       404,

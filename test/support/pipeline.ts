@@ -38,7 +38,7 @@ export class Pipeline {
   async start(options: { probers?: number; schedulers?: number } = {}): Promise<this> {
     this.db = await createTestDatabase();
     this.dataDir = await mkdtemp(join(tmpdir(), 'uptime-pipeline-'));
-    this.registry = await startRegistry(registryConfig(this.db.url), false);
+    await this.startRegistry();
     await this.startMetrics();
     await this.startNotifier();
     for (let i = 0; i < (options.probers ?? 1); i++) await this.startProber();
@@ -83,6 +83,11 @@ export class Pipeline {
       instanceId: `scheduler-${this.schedulers.length}-${this.region}`,
       ...overrides,
     };
+  }
+
+  async startRegistry(): Promise<RunningService> {
+    this.registry = await startRegistry(registryConfig(this.db.url), false);
+    return this.registry;
   }
 
   async startMetrics(): Promise<RunningService> {

@@ -5,6 +5,7 @@ import { BusModule, NATS_CONNECTION, natsRoundTrip } from '@uptime/bus';
 import { TelemetryModule, HealthModule, ReadinessChecks, readinessCheck } from '@uptime/health';
 import { SchemaMigrator } from '@uptime/persistence';
 import type { NatsConnection } from 'nats';
+import { ChannelEventFollower } from './channel-events/channel-event-follower';
 import { REGISTRY_CONFIG, type RegistryConfig } from './config';
 import { registryOrmOptions } from './database/mikro-orm.config';
 import { MonitorEventRelay } from './events/monitor-event-relay';
@@ -49,6 +50,7 @@ export class RegistryModule {
         MonitorQuota,
         MonitorRepository,
         MonitorsService,
+        ChannelEventFollower,
         PasswordHasher,
         SessionsService,
         UsersService,

@@ -19,6 +19,7 @@ import { notifierOrmOptions } from './database/mikro-orm.config';
 import { ALERT_RETRY_POLICY, AlertDeliverer } from './alerts/alert-deliverer';
 import { AlertOutbox } from './alerts/alert-outbox';
 import { AlertsHandler } from './alerts/alerts.handler';
+import { ChannelEventRelay } from './channel-events/channel-event-relay';
 import { ChannelsHandler } from './channels/channels.handler';
 import { CHANNEL_PROVIDERS, ChannelsService } from './channels/channels.service';
 import { createChannelProviders } from './channels/index';
@@ -82,6 +83,7 @@ export class NotifierModule {
           useValue: { maxAttempts: config.alertMaxAttempts, baseDelayMs: config.alertRetryBaseMs },
         },
         SchemaMigrator,
+        ChannelEventRelay,
         ChannelsService,
         AlertOutbox,
         AlertDeliverer,

@@ -1,5 +1,6 @@
 import { ConfigError, type Env, envFields, redact } from '@uptime/config';
 import {
+  ChannelEventStream,
   CheckResultStream,
   MonitorEventStream,
   ProbeJobStream,
@@ -71,6 +72,7 @@ export const streamSizeEnv = {
   [MonitorEventStream.maxBytes.variable]: sizeField(MonitorEventStream),
   [ProbeJobStream.maxBytes.variable]: sizeField(ProbeJobStream),
   [CheckResultStream.maxBytes.variable]: sizeField(CheckResultStream),
+  [ChannelEventStream.maxBytes.variable]: sizeField(ChannelEventStream),
 };
 
 /** The stream's size in MiB: its variable when set (validated), else the default. */

@@ -9,3 +9,4 @@ export * from './metrics-queries';
 export * from './incidents';
 export * from './channels';
 export * from './json-shape';
+export * from './channel-events';

@@ -61,7 +61,3 @@ export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
-
-export const RemoveChannelRequestSchema = z
-  .object({ ownerId: z.uuid(), channelId: z.uuid() })
-  .strict();

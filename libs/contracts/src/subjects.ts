@@ -20,8 +20,6 @@ export const RegistrySubjects = {
   resumeMonitor: 'registry.monitors.resume',
   /** Paged snapshot of every active monitor, for consumers that rebuild state at start. */
   listActiveMonitors: 'registry.monitors.active',
-  /** A channel was deleted: drop it from every monitor of its owner. */
-  removeChannel: 'registry.monitors.remove-channel',
 } as const;
 
 export type RegistrySubject = (typeof RegistrySubjects)[keyof typeof RegistrySubjects];
@@ -170,7 +168,31 @@ export const DurableConsumers = {
   metricsMonitorEvents: 'metrics-monitor-events',
   notifierResults: 'notifier',
   notifierMonitorEvents: 'notifier-monitor-events',
+  registryChannelEvents: 'monitor-registry-channel-events',
 } as const;
+
+/**
+ * Channel facts, relayed from the notifier's outbox: the registry follows them to drop a deleted
+ * channel from its owner's monitors, however long it was away (up to the stream's age limit).
+ * An event is ~200 bytes, so 64 MiB holds some 300,000 deletions awaiting a follower. Full, it
+ * refuses new facts, which then wait in the notifier's outbox, rather than drop unread ones.
+ */
+export const ChannelEventStream = {
+  name: 'CHANNEL_EVENTS',
+  subjectPrefix: 'channel.deleted',
+  subjects: ['channel.deleted.*'],
+  retention: 'limits',
+  duplicateWindowNanos: 2 * MINUTE_NANOS,
+  maxAgeNanos: 30 * 24 * 60 * MINUTE_NANOS,
+  maxBytes: { variable: 'CHANNEL_EVENTS_MAX_MB', defaultMiB: 64 },
+  discard: 'new',
+  // A channel is deleted once: its subject holds that one fact (a repeat of it replaces it).
+  maxMsgsPerSubject: 1,
+} as const satisfies StreamDefinition;
+
+export function channelDeletedSubject(channelId: string): string {
+  return `${ChannelEventStream.subjectPrefix}.${channelId}`;
+}
 
 /** The scheduler's leader lease, a NATS KV key that expires unless the leader renews it. */
 export const SchedulerLease = { bucket: 'scheduler_lease', key: 'leader' } as const;

@@ -26,14 +26,12 @@ import {
   type ChannelPatchInput,
   ChannelPatchSchema,
   NotifierChannelSubjects,
-  RegistrySubjects,
 } from '@uptime/contracts';
 import type { Response } from 'express';
 import { Authenticated, CurrentCaller } from '../auth/current-caller';
 import type { Caller } from '../auth/jwt.strategy';
 import { IdParam, openApiSchema, ZodPipe } from '../http/validation';
 import { NOTIFIER_CLIENT, type NotifierClient } from '../notifier-client';
-import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
 
 const CHANNEL_DOC = {
   description:
@@ -44,10 +42,7 @@ const CHANNEL_DOC = {
 @Authenticated()
 @Controller('channels')
 export class ChannelsController {
-  constructor(
-    @Inject(NOTIFIER_CLIENT) private readonly notifier: NotifierClient,
-    @Inject(REGISTRY_CLIENT) private readonly registry: RegistryClient,
-  ) {}
+  constructor(@Inject(NOTIFIER_CLIENT) private readonly notifier: NotifierClient) {}
 
   @Post()
   @ApiOperation({
@@ -107,14 +102,15 @@ export class ChannelsController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a channel; it is removed from every monitor that listed it' })
+  @ApiOperation({
+    summary: 'Delete a channel; it is removed from every monitor that listed it',
+    description:
+      'Answers once the channel is deleted; the monitors that listed it drop it within seconds (also when the registry is briefly unavailable, as soon as it is back), each as a monitor update.',
+  })
   @ApiNoContentResponse()
+  @ApiNotFoundResponse({ description: 'No channel of yours has this id.' })
   async remove(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<void> {
     await this.notifier.request(NotifierChannelSubjects.delete, {
-      ownerId: caller.userId,
-      channelId: id,
-    });
-    await this.registry.request(RegistrySubjects.removeChannel, {
       ownerId: caller.userId,
       channelId: id,
     });

@@ -15,7 +15,6 @@ import {
   OwnedMonitorRequestSchema,
   type Page,
   RegistrySubjects,
-  RemoveChannelRequestSchema,
   UpdateMonitorRequestSchema,
 } from '@uptime/contracts';
 import type { z } from 'zod';
@@ -105,15 +104,6 @@ export class MonitorsHandler {
   ): Promise<{ ok: true }> {
     await this.monitors.remove(req.ownerId, req.monitorId);
     return { ok: true };
-  }
-
-  @MessagePattern(RegistrySubjects.removeChannel)
-  @CreateRequestContext()
-  async removeChannel(
-    @Payload(new ContractPipe(RemoveChannelRequestSchema))
-    req: z.output<typeof RemoveChannelRequestSchema>,
-  ): Promise<{ updated: number }> {
-    return { updated: await this.monitors.removeChannel(req.ownerId, req.channelId) };
   }
 
   @MessagePattern(RegistrySubjects.listActiveMonitors)

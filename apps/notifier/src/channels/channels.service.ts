@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { rpcProblem } from '@uptime/bus';
@@ -9,6 +10,7 @@ import {
   Problems,
 } from '@uptime/contracts';
 import { randomUUID } from 'node:crypto';
+import { ChannelEventRelay, recordChannelDeleted } from '../channel-events/channel-event-relay';
 import { ChannelEntity } from './channel.entity';
 import { type AnyChannelProvider, ChannelProviders, validateChannelConfig } from './index';
 
@@ -21,6 +23,7 @@ export class ChannelsService {
   constructor(
     private readonly em: EntityManager,
     @Inject(CHANNEL_PROVIDERS) private readonly providers: ChannelProviders,
+    private readonly events: ChannelEventRelay,
   ) {}
 
   async create(ownerId: string, input: ChannelCreateInput): Promise<Channel> {
@@ -66,9 +69,17 @@ export class ChannelsService {
     return this.toChannel(channel);
   }
 
+  /**
+   * Deletes the channel and records that it was deleted in one transaction; the registry drops
+   * it from the owner's monitors when the fact reaches it, even if it is down right now.
+   */
   async remove(ownerId: string, channelId: string): Promise<void> {
-    const em = this.em.fork();
-    await em.remove(await this.owned(em, ownerId, channelId)).flush();
+    await this.em.fork().transactional(async (em) => {
+      const channel = await this.owned(em, ownerId, channelId, LockMode.PESSIMISTIC_WRITE);
+      em.remove(channel);
+      recordChannelDeleted(em, channel);
+    });
+    this.events.kick();
   }
 
   /** Runs `fn` on the caller's channel in a transaction (e.g. to queue a test alert). */
@@ -83,8 +94,13 @@ export class ChannelsService {
   }
 
   /** The stored channel with its secrets, for delivery only. */
-  async owned(em: EntityManager, ownerId: string, channelId: string): Promise<ChannelEntity> {
-    const channel = await em.findOne(ChannelEntity, { id: channelId, ownerId });
+  async owned(
+    em: EntityManager,
+    ownerId: string,
+    channelId: string,
+    lockMode?: LockMode,
+  ): Promise<ChannelEntity> {
+    const channel = await em.findOne(ChannelEntity, { id: channelId, ownerId }, { lockMode });
     if (!channel) throw rpcProblem(Problems.notFound('The channel'));
     return channel;
   }

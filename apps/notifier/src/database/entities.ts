@@ -1,4 +1,5 @@
 import { AlertEntity } from '../alerts/alert.entity';
+import { ChannelEventEntity } from '../channel-events/channel-event.entity';
 import { ChannelEntity } from '../channels/channel.entity';
 import { IncidentEntity } from '../incidents/incident.entity';
 import { MonitorAlertStateEntity } from '../monitors/monitor-alert-state.entity';
@@ -8,4 +9,5 @@ export const NOTIFIER_ENTITIES = [
   MonitorAlertStateEntity,
   IncidentEntity,
   AlertEntity,
+  ChannelEventEntity,
 ];

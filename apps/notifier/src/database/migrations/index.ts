@@ -1,7 +1,12 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261124120000Notifier } from './20261124120000-notifier';
+import { Migration20261201120000ChannelEventOutbox } from './20261201120000-channel-event-outbox';
 
 /** Listed explicitly so the build needs no file-system discovery; append, never edit. */
 export const NOTIFIER_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261124120000Notifier', class: Migration20261124120000Notifier },
+  {
+    name: 'Migration20261201120000ChannelEventOutbox',
+    class: Migration20261201120000ChannelEventOutbox,
+  },
 ];

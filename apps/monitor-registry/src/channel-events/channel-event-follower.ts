@@ -1,0 +1,60 @@
+import { MikroORM, RequestContext } from '@mikro-orm/core';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { DurableFollower, NATS_CONNECTION } from '@uptime/bus';
+import {
+  type ChannelDeletedEvent,
+  ChannelDeletedEventSchema,
+  ChannelEventStream,
+  DurableConsumers,
+} from '@uptime/contracts';
+import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
+import { MonitorsService } from '../monitors/monitors.service';
+
+/**
+ * Drops each deleted channel from its owner's monitors, from the notifier's CHANNEL_EVENTS. The
+ * consumer is durable and starts at the stream's beginning, so a deletion made while the
+ * registry was down (or before it first ran) is applied when it comes back; applying one twice
+ * finds no monitor left to change.
+ */
+@Injectable()
+export class ChannelEventFollower implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ChannelEventFollower.name);
+  private follower?: DurableFollower;
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    private readonly orm: MikroORM,
+    private readonly monitors: MonitorsService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.follower = await DurableFollower.start(this.nc, {
+      name: ChannelEventFollower.name,
+      stream: ChannelEventStream,
+      consumer: {
+        durable_name: DurableConsumers.registryChannelEvents,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+      },
+      schema: ChannelDeletedEventSchema,
+      handle: (event) => this.channelDeleted(event),
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.follower?.close();
+  }
+
+  private async channelDeleted(event: ChannelDeletedEvent): Promise<void> {
+    const updated = await RequestContext.create(this.orm.em, () =>
+      this.monitors.removeChannel(event.ownerId, event.channelId),
+    );
+    if (updated) this.logger.log(`channel ${event.channelId} dropped from ${updated} monitor(s)`);
+  }
+}

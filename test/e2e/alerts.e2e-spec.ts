@@ -427,6 +427,93 @@ describe('incidents and alerts', () => {
     assert.match(String(mail.html), /billing/);
   });
 
+  it("should answer 404 to alert filters and deletions naming another user's or an unknown monitor or channel", async () => {
+    const monitor = await monitorWith('guarded');
+    await publish(monitor, 'down', 0);
+    await waitFor('the down alert', () => receiver.of(monitor.id, 'down')[0]);
+    const stranger = (await pipeline.api.newUser('alert-stranger')).accessToken;
+    const unknown = randomUUID();
+    const refused: [string, string, string][] = [
+      ['GET', `monitorId=${monitor.id}`, stranger],
+      ['GET', `channelId=${webhookId}`, stranger],
+      ['GET', `monitorId=${monitor.id}&channelId=${webhookId}`, stranger],
+      ['DELETE', `monitorId=${monitor.id}`, stranger],
+      ['DELETE', `channelId=${webhookId}`, stranger],
+      ['GET', `monitorId=${unknown}`, token],
+      ['GET', `channelId=${unknown}`, token],
+      ['DELETE', `monitorId=${unknown}`, token],
+      ['DELETE', `channelId=${unknown}`, token],
+    ];
+    for (const [method, filter, caller] of refused) {
+      const res = await pipeline.api.request<{ status: number; detail: string }>(
+        method,
+        `/api/v1/alerts?${filter}`,
+        { token: caller },
+      );
+      const what = `${method} ?${filter} by ${caller === token ? 'the owner' : 'a stranger'}`;
+      assert.equal(res.status, 404, what);
+      assert.match(res.headers.get('content-type') ?? '', /application\/problem\+json/, what);
+    }
+    const kept = await pipeline.api.get<{ items: { kind: string }[] }>(
+      `/api/v1/alerts?monitorId=${monitor.id}`,
+      token,
+    );
+    assert.deepEqual(
+      kept.body.items.map((a) => a.kind),
+      ['down'],
+      "the stranger's deletions changed nothing",
+    );
+    // A monitor of the caller's that the notifier has not projected yet: the registry vouches.
+    const fresh = await monitorWith('unprojected');
+    await query(
+      pipeline.db.url,
+      'delete from notifier.monitor_alert_states where monitor_id = $1',
+      [fresh.id],
+    );
+    const empty = await pipeline.api.get<{ items: unknown[] }>(
+      `/api/v1/alerts?monitorId=${fresh.id}`,
+      token,
+    );
+    assert.equal(empty.status, 200, JSON.stringify(empty.body));
+    assert.deepEqual(empty.body.items, []);
+  });
+
+  it('should still list and delete the alerts of a channel and a monitor the caller deleted', async () => {
+    const retired = await pipeline.api.post<{ id: string }>(
+      '/api/v1/channels',
+      { name: 'retired', type: 'webhook', config: { url: receiver.url, secret } },
+      token,
+    );
+    const monitor = await monitorWith('retiring', { channelIds: [retired.body.id] });
+    await publish(monitor, 'down', 0);
+    await waitFor('the down alert', () => receiver.of(monitor.id, 'down')[0]);
+    assert.equal((await pipeline.api.delete(`/api/v1/monitors/${monitor.id}`, token)).status, 204);
+    assert.equal(
+      (await pipeline.api.delete(`/api/v1/channels/${retired.body.id}`, token)).status,
+      204,
+    );
+    type Alerts = { items: { kind: string }[] };
+    const byMonitor = await pipeline.api.get<Alerts>(
+      `/api/v1/alerts?monitorId=${monitor.id}`,
+      token,
+    );
+    assert.equal(byMonitor.status, 200, JSON.stringify(byMonitor.body));
+    assert.deepEqual(
+      byMonitor.body.items.map((a) => a.kind),
+      ['down'],
+    );
+    assert.equal(
+      (await pipeline.api.delete(`/api/v1/alerts?channelId=${retired.body.id}`, token)).status,
+      204,
+    );
+    // The notifier forgets the monitor when the registry's deletion event reaches it.
+    await waitFor(
+      'no alert, monitor or channel of the caller left under this id: a 404',
+      async () =>
+        (await pipeline.api.get(`/api/v1/alerts?monitorId=${monitor.id}`, token)).status === 404,
+    );
+  });
+
   it("should refuse a monitor naming a channel that is not the caller's", async () => {
     const stranger = await pipeline.api.newUser('channel-thief');
     const res = await pipeline.api.post<{ errors: { field: string }[] }>(

@@ -17,6 +17,7 @@ import type { Registry } from 'prom-client';
 import { NOTIFIER_CONFIG, type NotifierConfig } from './config';
 import { notifierOrmOptions } from './database/mikro-orm.config';
 import { ALERT_RETRY_POLICY, AlertDeliverer } from './alerts/alert-deliverer';
+import { AlertFilterScope } from './alerts/alert-filter-scope';
 import { AlertOutbox } from './alerts/alert-outbox';
 import { AlertsHandler } from './alerts/alerts.handler';
 import { ChannelEventRelay } from './channel-events/channel-event-relay';
@@ -86,6 +87,7 @@ export class NotifierModule {
         ChannelEventRelay,
         ChannelsService,
         AlertOutbox,
+        AlertFilterScope,
         AlertDeliverer,
         MonitorProjection,
         IncidentRecorder,

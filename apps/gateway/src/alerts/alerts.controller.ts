@@ -1,6 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Inject, Param, Query } from '@nestjs/common';
 import {
   ApiNoContentResponse,
+  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiQuery,
@@ -19,6 +20,9 @@ import { Authenticated, CurrentCaller } from '../auth/current-caller';
 import type { Caller } from '../auth/jwt.strategy';
 import { IdParam, ZodPipe } from '../http/validation';
 import { NOTIFIER_CLIENT, type NotifierClient } from '../notifier-client';
+
+const FILTER_NOT_FOUND =
+  "monitorId or channelId is neither yours nor one you deleted whose alerts remain (another user's id is a 404, like a missing one).";
 
 @ApiTags('alerts')
 @Authenticated()
@@ -40,6 +44,7 @@ export class AlertsController {
     description:
       '{ items: [{ id, incidentId, monitorId, channelId, kind, status, attempts, lastError, createdAt, sentAt }], nextCursor }',
   })
+  @ApiNotFoundResponse({ description: FILTER_NOT_FOUND })
   list(
     @CurrentCaller() caller: Caller,
     @Query(new ZodPipe(AlertQuerySchema)) query: AlertQuery,
@@ -50,9 +55,11 @@ export class AlertsController {
   @Delete()
   @HttpCode(204)
   @ApiOperation({
-    summary: 'Delete every alert of a monitor (?monitorId=) or of a channel (?channelId=)',
+    summary:
+      'Delete every alert of a monitor (?monitorId=), of a channel (?channelId=), or of both together',
   })
   @ApiNoContentResponse()
+  @ApiNotFoundResponse({ description: FILTER_NOT_FOUND })
   async removeMany(
     @CurrentCaller() caller: Caller,
     @Query(new ZodPipe(DeleteAlertsQuerySchema)) query: z.output<typeof DeleteAlertsQuerySchema>,
@@ -63,6 +70,7 @@ export class AlertsController {
   @Delete(':id')
   @HttpCode(204)
   @ApiNoContentResponse()
+  @ApiNotFoundResponse({ description: 'No alert of yours has this id.' })
   async remove(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<void> {
     await this.notifier.request(NotifierAlertSubjects.delete, {
       ownerId: caller.userId,

@@ -20,7 +20,7 @@ export class AlertEntity {
   @Property({ type: 'uuid', nullable: true })
   incidentId: string | null = null;
 
-  @Property({ type: 'uuid', nullable: true })
+  @Property({ type: 'uuid', nullable: true, index: 'alerts_monitor_index' })
   monitorId: string | null = null;
 
   @Property({ type: 'uuid', index: 'alerts_channel_index' })

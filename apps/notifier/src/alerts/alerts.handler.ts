@@ -12,12 +12,16 @@ import {
 } from '@uptime/contracts';
 import type { z } from 'zod';
 import { AlertEntity } from './alert.entity';
+import { AlertFilterScope } from './alert-filter-scope';
 import { toAlert } from './alert-view';
 
 /** The alert history: every notification with its delivery outcome, newest first. */
 @Controller()
 export class AlertsHandler {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly scope: AlertFilterScope,
+  ) {}
 
   @MessagePattern(NotifierAlertSubjects.list)
   async list(
@@ -25,11 +29,13 @@ export class AlertsHandler {
     req: z.output<typeof ListAlertsRequestSchema>,
   ): Promise<Page<Alert>> {
     const after = decodeCursor(req.cursor);
+    const em = this.em.fork();
+    await this.scope.assertOwned(em, req.ownerId, req);
     const createdAt = {
       ...(req.from ? { $gte: new Date(req.from) } : {}),
       ...(req.to ? { $lt: new Date(req.to) } : {}),
     };
-    const rows = await this.em.fork().find(
+    const rows = await em.find(
       AlertEntity,
       {
         ownerId: req.ownerId,
@@ -55,28 +61,34 @@ export class AlertsHandler {
     return { items: items.map(toAlert), nextCursor };
   }
 
-  /** Deletes one alert by id, or all of a monitor's or a channel's; answers how many went. */
+  /**
+   * Deletes one alert by id, or all of a monitor's or a channel's (of both, when both are
+   * named); answers how many went.
+   */
   @MessagePattern(NotifierAlertSubjects.delete)
   async remove(
     @Payload(new ContractPipe(DeleteAlertsRequestSchema))
     req: z.output<typeof DeleteAlertsRequestSchema>,
   ): Promise<{ deleted: number }> {
-    const by = req.alertId
-      ? { id: req.alertId }
-      : req.monitorId
-        ? { monitorId: req.monitorId }
-        : req.channelId
-          ? { channelId: req.channelId }
-          : null;
-    if (!by) {
+    const em = this.em.fork();
+    if (req.alertId) {
+      const deleted = await em.nativeDelete(AlertEntity, { ownerId: req.ownerId, id: req.alertId });
+      if (deleted === 0) throw rpcProblem(Problems.notFound('The alert'));
+      return { deleted };
+    }
+    if (!req.monitorId && !req.channelId) {
       throw rpcProblem(
         Problems.validation([
           { field: 'monitorId', message: 'name a monitorId or a channelId to delete their alerts' },
         ]),
       );
     }
-    const deleted = await this.em.fork().nativeDelete(AlertEntity, { ownerId: req.ownerId, ...by });
-    if (req.alertId && deleted === 0) throw rpcProblem(Problems.notFound('The alert'));
+    await this.scope.assertOwned(em, req.ownerId, req);
+    const deleted = await em.nativeDelete(AlertEntity, {
+      ownerId: req.ownerId,
+      ...(req.monitorId ? { monitorId: req.monitorId } : {}),
+      ...(req.channelId ? { channelId: req.channelId } : {}),
+    });
     return { deleted };
   }
 }

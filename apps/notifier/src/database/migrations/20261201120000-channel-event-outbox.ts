@@ -1,6 +1,9 @@
 import { Migration } from '@mikro-orm/migrations';
 
-/** The outbox of channel facts (a deleted channel), relayed to CHANNEL_EVENTS. */
+/**
+ * The outbox of channel facts (a deleted channel), relayed to CHANNEL_EVENTS; and alerts by
+ * monitor, which an alert filter reads and deletes by.
+ */
 export class Migration20261201120000ChannelEventOutbox extends Migration {
   override async up(): Promise<void> {
     this.addSql(
@@ -12,9 +15,11 @@ export class Migration20261201120000ChannelEventOutbox extends Migration {
     this.addSql(
       `create index "channel_event_outbox_unpublished_index" on "notifier"."channel_event_outbox" ("seq") where "published_at" is null`,
     );
+    this.addSql(`create index "alerts_monitor_index" on "notifier"."alerts" ("monitor_id")`);
   }
 
   override async down(): Promise<void> {
+    this.addSql(`drop index if exists "notifier"."alerts_monitor_index"`);
     this.addSql(`drop table if exists "notifier"."channel_event_outbox"`);
   }
 }

@@ -1,0 +1,184 @@
+import { Entity, MikroORM, PrimaryKey, Property } from '@mikro-orm/postgresql';
+import { ensureStream } from '@uptime/bus';
+import type { StreamDefinition } from '@uptime/contracts';
+import { connect, JSONCodec, type NatsConnection, type Subscription } from 'nats';
+import { Counter } from 'prom-client';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
+import { waitFor } from '../../../test/support/wait-for';
+import { schemaOwnerOptions } from './orm-options';
+import { OutboxRelay } from './outbox-relay';
+
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const codec = JSONCodec<{ n: number }>();
+
+@Entity({ tableName: 'outbox' })
+class TestOutboxRow {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  seq!: string;
+
+  @Property({ type: 'uuid' })
+  eventId!: string;
+
+  @Property({ type: 'json' })
+  payload!: { n: number; padding?: string };
+
+  @Property({ type: 'datetime', nullable: true })
+  publishedAt: Date | null = null;
+}
+
+describe(OutboxRelay.name, () => {
+  const run = randomUUID().slice(0, 8);
+  const stream: StreamDefinition = {
+    name: `OUTBOX_TEST_${run}`,
+    subjectPrefix: `outboxtest.${run}`,
+    subjects: [`outboxtest.${run}.*`],
+    retention: 'limits',
+    duplicateWindowNanos: 60_000_000_000,
+    maxAgeNanos: 3_600_000_000_000,
+    maxBytes: { variable: 'OUTBOX_TEST_MAX_MB', defaultMiB: 1 },
+    discard: 'new',
+    maxMsgsPerSubject: 0,
+  };
+  let db: TestDatabase;
+  let orm: MikroORM;
+  let nc: NatsConnection;
+
+  const counter = (name: string) => new Counter({ name, help: name, registers: [] });
+  const relay = (failures = counter('failures'), dropped = counter('dropped')) =>
+    new OutboxRelay(orm, nc, {
+      name: 'TestOutboxRelay',
+      entity: TestOutboxRow,
+      stream,
+      message: (row) => ({ subject: `${stream.subjectPrefix}.n`, payload: row.payload }),
+      failures,
+      dropped,
+    });
+
+  /** Commits rows as an app's transaction would: each new row waits for the relay. */
+  const commit = async (from: number, count: number, padding?: string) => {
+    const em = orm.em.fork();
+    for (let n = from; n < from + count; n++) {
+      const row = new TestOutboxRow();
+      row.eventId = randomUUID();
+      row.payload = padding ? { n, padding } : { n };
+      em.persist(row);
+    }
+    await em.flush();
+  };
+
+  /** Every publish the relays make, including any the stream would drop as a duplicate. */
+  const listen = (): { seen: number[]; subscription: Subscription } => {
+    const seen: number[] = [];
+    const subscription = nc.subscribe(`${stream.subjectPrefix}.*`, {
+      callback: (_err, msg) => seen.push(codec.decode(msg.data).n),
+    });
+    return { seen, subscription };
+  };
+
+  const unpublished = async () => orm.em.fork().count(TestOutboxRow, { publishedAt: null });
+
+  before(async () => {
+    db = await createTestDatabase();
+    orm = await MikroORM.init(
+      schemaOwnerOptions(db.url, {
+        schema: 'outbox_test',
+        entities: [TestOutboxRow],
+        migrations: [],
+      }),
+    );
+    await orm.schema.createSchema();
+    nc = await connect({ servers: NATS_URL });
+  });
+  beforeEach(async () => {
+    await orm.em.fork().nativeDelete(TestOutboxRow, {});
+  });
+  after(async () => {
+    await (await nc?.jetstreamManager())?.streams.delete(stream.name).catch(() => undefined);
+    await nc?.close();
+    await orm?.close();
+    await db?.drop();
+  });
+
+  it('should publish committed rows in commit order, once each, and mark them published', async () => {
+    const one = relay();
+    const { seen, subscription } = listen();
+    await commit(0, 450);
+    await one.start();
+    try {
+      await waitFor('every row published', async () => (await unpublished()) === 0);
+    } finally {
+      await one.stop();
+      subscription.unsubscribe();
+    }
+    assert.deepEqual(
+      seen,
+      Array.from({ length: 450 }, (_, n) => n),
+    );
+  });
+
+  it('should let replicas share the table without publishing any row twice', async () => {
+    const replicas = [relay(), relay(), relay()];
+    const { seen, subscription } = listen();
+    await Promise.all(replicas.map((r) => r.start()));
+    try {
+      await commit(0, 300);
+      for (const r of replicas) r.kick();
+      await commit(300, 300);
+      for (const r of replicas) r.kick();
+      await waitFor('every row published', async () => (await unpublished()) === 0);
+    } finally {
+      await Promise.all(replicas.map((r) => r.stop()));
+      subscription.unsubscribe();
+    }
+    assert.equal(seen.length, 600);
+    assert.equal(new Set(seen).size, 600);
+  });
+
+  it('should keep rows while no stream takes them, count the failed passes, and publish them once one does', async () => {
+    const failures = counter('failures');
+    const one = relay(failures);
+    await one.start();
+    try {
+      const jsm = await nc.jetstreamManager();
+      await jsm.streams.delete(stream.name);
+      await commit(0, 5);
+      one.kick();
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(await unpublished(), 5, 'nothing is marked published that no stream stored');
+      assert.ok((await failures.get()).values[0]!.value >= 1, 'the failed passes are counted');
+      await ensureStream(jsm, stream);
+      await waitFor('the sweep to publish them', async () => (await unpublished()) === 0, 5000);
+      assert.equal((await jsm.streams.info(stream.name)).state.messages, 5);
+    } finally {
+      await one.stop();
+    }
+  });
+
+  it('should drop, count and get past a row no message can carry', async () => {
+    const dropped = counter('dropped');
+    const one = relay(counter('failures'), dropped);
+    const jsm = await nc.jetstreamManager();
+    const { config } = await jsm.streams.info(stream.name);
+    await jsm.streams.update(stream.name, { ...config, max_msg_size: 4096 });
+    const { seen, subscription } = listen();
+    try {
+      await commit(0, 1, 'x'.repeat(8192));
+      await commit(1, 1);
+      await one.start();
+      await waitFor('both rows handled', async () => (await unpublished()) === 0);
+    } finally {
+      await one.stop();
+      subscription.unsubscribe();
+      await jsm.streams.update(stream.name, config);
+    }
+    assert.equal((await dropped.get()).values[0]!.value, 1);
+    const last = await jsm.streams.getMessage(stream.name, {
+      last_by_subj: `${stream.subjectPrefix}.n`,
+    });
+    assert.equal(last.json<{ n: number }>().n, 1, 'the row after it was published');
+    assert.ok(seen.includes(1));
+  });
+});

@@ -174,6 +174,22 @@ describe('channel deletion', () => {
     assert.equal(events!.n, '1', 'one deletion, one fact');
   });
 
+  it('should delete a channel once when two deletions race', async () => {
+    const channel = await newChannel('raced');
+    const statuses = await Promise.all(
+      [1, 2].map(
+        async () => (await pipeline.api.delete(`/api/v1/channels/${channel}`, token)).status,
+      ),
+    );
+    assert.deepEqual(statuses.sort(), [204, 404]);
+    const [events] = await query<{ n: string }>(
+      pipeline.db.url,
+      'select count(*) as n from notifier.channel_event_outbox where channel_id = $1',
+      [channel],
+    );
+    assert.equal(events!.n, '1');
+  });
+
   it('should refuse a monitor naming a channel that was just deleted', async () => {
     const channel = await newChannel('just-deleted');
     const m = await newMonitor('refuser', []);

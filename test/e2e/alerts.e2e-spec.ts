@@ -463,6 +463,21 @@ describe('incidents and alerts', () => {
       ['down'],
       "the stranger's deletions changed nothing",
     );
+    // Incidents: a monitor's are under the monitor, which is the owner's only; the list takes no
+    // monitor filter, and says so by name rather than ignoring it.
+    assert.equal(
+      (await pipeline.api.get(`/api/v1/monitors/${monitor.id}/incidents`, stranger)).status,
+      404,
+    );
+    const filtered = await pipeline.api.get<{ errors: { field: string }[] }>(
+      `/api/v1/incidents?monitorId=${monitor.id}`,
+      stranger,
+    );
+    assert.equal(filtered.status, 400);
+    assert.deepEqual(
+      filtered.body.errors.map((e) => e.field),
+      ['monitorId'],
+    );
     // A monitor of the caller's that the notifier has not projected yet: the registry vouches.
     const fresh = await monitorWith('unprojected');
     await query(

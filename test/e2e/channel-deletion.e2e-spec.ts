@@ -1,5 +1,5 @@
 import { ChannelEventStream, type Monitor } from '@uptime/contracts';
-import { connect, type NatsConnection } from 'nats';
+import { connect, DiscardPolicy, type NatsConnection } from 'nats';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -221,6 +221,7 @@ describe('channel deletion', () => {
   it('should keep the CHANNEL_EVENTS stream bounded in size and age', async () => {
     const info = await (await nc.jetstreamManager()).streams.info(ChannelEventStream.name);
     assert.equal(info.config.max_bytes, 64 * 1024 * 1024);
+    assert.equal(info.config.discard, DiscardPolicy.New, 'full, it refuses rather than forgets');
     assert.equal(info.config.max_age, 30 * 24 * 60 * 60 * 1e9);
     assert.deepEqual(info.config.subjects, ['channel.deleted.*']);
   });

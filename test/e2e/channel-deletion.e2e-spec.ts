@@ -1,4 +1,10 @@
-import { ChannelEventStream, type Monitor } from '@uptime/contracts';
+import { BusClient } from '@uptime/bus';
+import {
+  ChannelEventStream,
+  DurableConsumers,
+  type Monitor,
+  RegistrySubjects,
+} from '@uptime/contracts';
 import { connect, DiscardPolicy, type NatsConnection } from 'nats';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -16,6 +22,7 @@ describe('channel deletion', () => {
   const pipeline = new Pipeline();
   let nc: NatsConnection;
   let token: string;
+  let ownerId: string;
 
   const newChannel = async (name: string) => {
     const res = await pipeline.api.post<{ id: string }>(
@@ -59,7 +66,9 @@ describe('channel deletion', () => {
   before(async () => {
     await pipeline.start({ probers: 0, schedulers: 0 });
     nc = await connect({ servers: NATS_URL });
-    token = (await pipeline.api.newUser('channel-deletion')).accessToken;
+    const user = await pipeline.api.newUser('channel-deletion');
+    token = user.accessToken;
+    ownerId = user.id;
   });
   after(async () => {
     await nc?.close();
@@ -216,6 +225,42 @@ describe('channel deletion', () => {
     );
     assert.equal(patched.status, 400);
     assert.deepEqual((await monitor(m.id)).channelIds, []);
+  });
+
+  it('should drop a deleted channel from a monitor saved naming it just after the deletion', async () => {
+    const channel = await newChannel('raced-check');
+    assert.equal((await pipeline.api.delete(`/api/v1/channels/${channel}`, token)).status, 204);
+    await waitFor('the registry to have applied the deletion', async () => {
+      const [row] = await query<{ published_at: Date | null }>(
+        pipeline.db.url,
+        'select published_at from notifier.channel_event_outbox where channel_id = $1',
+        [channel],
+      );
+      if (!row?.published_at) return false;
+      const consumer = await (
+        await nc.jetstreamManager()
+      ).consumers.info(ChannelEventStream.name, DurableConsumers.registryChannelEvents);
+      return consumer.num_pending === 0 && consumer.num_ack_pending === 0;
+    });
+    // What a create racing the deletion leaves: the gateway checked the channel before it went,
+    // and the registry saves the monitor after it applied the deletion.
+    const registry = BusClient.connect(NATS_URL, 'channel-deletion-test');
+    let created: Monitor;
+    try {
+      created = await registry.request<Monitor>(RegistrySubjects.createMonitor, {
+        ownerId,
+        body: {
+          name: 'raced-check',
+          url: 'https://raced-check.example.test/',
+          regions: ['nowhere'],
+          channelIds: [channel],
+        },
+      });
+    } finally {
+      await registry.close();
+    }
+    assert.deepEqual(created.channelIds, [channel]);
+    await channelsOf(created.id, []);
   });
 
   it('should keep the CHANNEL_EVENTS stream bounded in size and age', async () => {

@@ -14,9 +14,14 @@ import {
 } from '@uptime/contracts';
 import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
 import type { ZodType } from 'zod';
+import { ChannelEventRelay } from '../channel-events/channel-event-relay';
+import { recordDanglingChannels } from '../channel-events/dangling-channels';
 import { MonitorProjection } from './monitor-projection';
 
-/** Keeps the monitor projection current from MONITOR_EVENTS, durable so no change is missed. */
+/**
+ * Keeps the monitor projection current from MONITOR_EVENTS, durable so no change is missed; a
+ * monitor that names a deleted channel gets that deletion sent again.
+ */
 @Injectable()
 export class MonitorEventFollower implements OnApplicationBootstrap, OnApplicationShutdown {
   private follower?: DurableFollower;
@@ -25,6 +30,7 @@ export class MonitorEventFollower implements OnApplicationBootstrap, OnApplicati
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     private readonly em: EntityManager,
     private readonly projection: MonitorProjection,
+    private readonly channelEvents: ChannelEventRelay,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -37,9 +43,17 @@ export class MonitorEventFollower implements OnApplicationBootstrap, OnApplicati
         deliver_policy: DeliverPolicy.New,
       },
       schema: MonitorChangedEventSchema as unknown as ZodType<MonitorChangedEvent>,
-      handle: (event) =>
-        this.em.fork().transactional((em) => this.projection.applyEvent(em, event)),
+      handle: (event) => this.apply(event),
     });
+  }
+
+  private async apply(event: MonitorChangedEvent): Promise<void> {
+    const dangling = await this.em.fork().transactional(async (em) => {
+      await this.projection.applyEvent(em, event);
+      if (event.kind === 'deleted' || !Array.isArray(event.monitor.channelIds)) return 0;
+      return recordDanglingChannels(em, event.ownerId, event.monitor.channelIds);
+    });
+    if (dangling) this.channelEvents.kick();
   }
 
   async onApplicationShutdown(): Promise<void> {

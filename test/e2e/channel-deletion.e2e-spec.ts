@@ -34,11 +34,11 @@ describe('channel deletion', () => {
     return res.body.id;
   };
 
-  /** A monitor no prober runs: only its channel list matters here. */
+  /** A monitor no prober runs (the pipeline starts none): only its channel list matters here. */
   const newMonitor = async (name: string, channelIds: string[]) => {
     const res = await pipeline.api.post<Monitor>(
       '/api/v1/monitors',
-      { name, url: `https://${name}.example.test/`, regions: ['nowhere'], channelIds },
+      { name, url: `https://${name}.example.test/`, regions: [pipeline.region], channelIds },
       token,
     );
     assert.equal(res.status, 201, JSON.stringify(res.body));
@@ -208,7 +208,7 @@ describe('channel deletion', () => {
       {
         name: 'late',
         url: 'https://late.example.test/',
-        regions: ['nowhere'],
+        regions: [pipeline.region],
         channelIds: [channel],
       },
       token,
@@ -252,7 +252,7 @@ describe('channel deletion', () => {
         body: {
           name: 'raced-check',
           url: 'https://raced-check.example.test/',
-          regions: ['nowhere'],
+          regions: [pipeline.region],
           channelIds: [channel],
         },
       });

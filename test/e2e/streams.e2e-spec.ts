@@ -14,6 +14,7 @@ import {
   probeJobFilter,
   type StreamDefinition,
 } from '@uptime/contracts';
+import { ensureNats, freePort } from '@uptime/embedded';
 import type { RunningService } from '@uptime/service-host';
 import { TargetPolicy } from '@uptime/target-guard';
 import {
@@ -27,6 +28,9 @@ import {
   StorageType,
 } from 'nats';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sweepTombstones } from '../../apps/monitor-registry/src/events/tombstone-sweeper';
 import { startProber } from '../../apps/prober/src/bootstrap';
@@ -422,6 +426,22 @@ describe('JetStream streams', () => {
       assert.ok((await sweepTombstones(nc, cutoff)) >= 1);
       assert.deepEqual(await tombstoneOf(old), []);
       assert.deepEqual(await tombstoneOf(young), [`monitor.changed.deleted.${young}`]);
+    });
+
+    it('should sweep nothing, without an error, on a NATS where the stream does not exist yet', async () => {
+      // A first start: the sweeper's first pass may run before the relay has made the stream.
+      const dir = await mkdtemp(join(tmpdir(), 'uptime-sweep-'));
+      const fresh = await ensureNats(`nats://127.0.0.1:${await freePort()}`, dir, () => undefined);
+      const freshNc = await connect({ servers: fresh.url });
+      try {
+        assert.equal(await sweepTombstones(freshNc, new Date()), 0);
+        const streams = await (await freshNc.jetstreamManager()).streams.names().next();
+        assert.deepEqual(streams, [], 'the sweep must not create the stream');
+      } finally {
+        await freshNc.close();
+        await fresh.stop();
+        await rm(dir, { recursive: true, force: true });
+      }
     });
   });
 });

@@ -3,6 +3,7 @@ export { BusClient, ProblemError } from './bus-client';
 export {
   ensureDurableConsumer,
   ensureStream,
+  isNotFound,
   streamConfigOf,
   streamMaxMiB,
   streamSizeEnv,

@@ -113,6 +113,7 @@ export async function ensureDurableConsumer(
   }
 }
 
-function isNotFound(err: unknown): boolean {
+/** JetStream's answer for a stream or consumer that does not exist (yet). */
+export function isNotFound(err: unknown): boolean {
   return err instanceof Error && /not found/i.test(err.message);
 }

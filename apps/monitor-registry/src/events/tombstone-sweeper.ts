@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { NATS_CONNECTION } from '@uptime/bus';
+import { isNotFound, NATS_CONNECTION } from '@uptime/bus';
 import { MonitorEventStream, monitorEventFilter } from '@uptime/contracts';
 import type { NatsConnection } from 'nats';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config';
@@ -63,6 +63,15 @@ export class TombstoneSweeper implements OnApplicationBootstrap, OnApplicationSh
  */
 export async function sweepTombstones(nc: NatsConnection, cutoff: Date): Promise<number> {
   const jsm = await nc.jetstreamManager();
+  // On a first start the relay may not have created the stream yet: nothing to sweep then.
+  const exists = await jsm.streams.info(MonitorEventStream.name).then(
+    () => true,
+    (err: unknown) => {
+      if (isNotFound(err)) return false;
+      throw err;
+    },
+  );
+  if (!exists) return 0;
   const consumer = await nc.jetstream().consumers.get(MonitorEventStream.name, {
     filterSubjects: monitorEventFilter('deleted'),
     headers_only: true,

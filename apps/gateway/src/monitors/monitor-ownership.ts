@@ -2,6 +2,7 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
@@ -15,6 +16,19 @@ import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
 export const OWNERSHIP_TTL_MS = 60_000;
 /** Monitors remembered at most; the oldest go first. */
 const MAX_REMEMBERED = 100_000;
+
+/** How long answers are trusted, how many are kept and what time it is; tests shorten them. */
+export const OWNERSHIP_LIMITS = Symbol('OWNERSHIP_LIMITS');
+export interface OwnershipLimits {
+  ttlMs: number;
+  maxRemembered: number;
+  now: () => number;
+}
+const DEFAULT_LIMITS: OwnershipLimits = {
+  ttlMs: OWNERSHIP_TTL_MS,
+  maxRemembered: MAX_REMEMBERED,
+  now: Date.now,
+};
 
 interface Owner {
   ownerId: string;
@@ -40,6 +54,7 @@ export class MonitorOwnership implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(REGISTRY_CLIENT) private readonly registry: RegistryClient,
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Optional() @Inject(OWNERSHIP_LIMITS) private readonly limits: OwnershipLimits = DEFAULT_LIMITS,
   ) {}
 
   onModuleInit(): void {
@@ -59,7 +74,7 @@ export class MonitorOwnership implements OnModuleInit, OnModuleDestroy {
   async assertOwned(caller: Caller, monitorId: string): Promise<void> {
     const key = monitorId.toLowerCase();
     const known = this.owners.get(key);
-    if (known && known.ownerId === caller.userId && known.until > Date.now()) return;
+    if (known && known.ownerId === caller.userId && known.until > this.limits.now()) return;
     const deletionsBefore = this.deletions;
     await this.registry.request(RegistrySubjects.getMonitor, {
       ownerId: caller.userId,
@@ -77,8 +92,8 @@ export class MonitorOwnership implements OnModuleInit, OnModuleDestroy {
 
   private remember(monitorId: string, ownerId: string): void {
     this.owners.delete(monitorId);
-    this.owners.set(monitorId, { ownerId, until: Date.now() + OWNERSHIP_TTL_MS });
-    if (this.owners.size <= MAX_REMEMBERED) return;
+    this.owners.set(monitorId, { ownerId, until: this.limits.now() + this.limits.ttlMs });
+    if (this.owners.size <= this.limits.maxRemembered) return;
     const oldest = this.owners.keys().next().value;
     if (oldest !== undefined) this.owners.delete(oldest);
   }

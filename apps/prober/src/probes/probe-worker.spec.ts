@@ -1,0 +1,108 @@
+import {
+  type CheckResult,
+  checkResultSubject,
+  type Monitor,
+  monitorSpecFromCreate,
+  probeJobFor,
+  probeJobSubject,
+} from '@uptime/contracts';
+import { TELEMETRY } from '@uptime/health';
+import type { RunningService } from '@uptime/service-host';
+import { TargetPolicy } from '@uptime/target-guard';
+import { connect, JSONCodec, type NatsConnection } from 'nats';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { Registry } from 'prom-client';
+import { NATS_URL } from '../../../../test/support/services';
+import { TargetServer } from '../../../../test/support/target-server';
+import { waitFor } from '../../../../test/support/wait-for';
+import { startProber } from '../bootstrap';
+
+const INTERVAL_SECONDS = 30;
+
+function monitorAt(url: string): Monitor {
+  return {
+    ...monitorSpecFromCreate({ name: 'worker', url, intervalSeconds: INTERVAL_SECONDS }),
+    id: randomUUID(),
+    ownerId: randomUUID(),
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    status: 'pending',
+    lastCheckedAt: null,
+    version: 1,
+  };
+}
+
+describe('ProbeWorker', () => {
+  const region = `w${Math.random().toString(36).slice(2, 8)}`;
+  let target: TargetServer;
+  let prober: RunningService;
+  let nc: NatsConnection;
+
+  before(async () => {
+    target = await TargetServer.start();
+    nc = await connect({ servers: NATS_URL });
+    prober = await startProber(
+      {
+        natsUrl: NATS_URL,
+        port: 0,
+        logLevel: 'error',
+        region,
+        targets: new TargetPolicy({ allowPrivate: true }),
+        concurrency: 10,
+        ackWaitSeconds: 5,
+      },
+      false,
+    );
+  });
+  after(async () => {
+    await prober?.close();
+    await nc?.close();
+    await target?.close();
+  });
+
+  async function staleDropped(): Promise<number> {
+    const metric = prober.app
+      .get<Registry>(TELEMETRY)
+      .getSingleMetric('uptime_probe_stale_jobs_total');
+    return (await metric!.get()).values[0]?.value ?? 0;
+  }
+
+  it('should ack a job whose slot passed more than its interval ago without probing, and count it', async () => {
+    const results: CheckResult[] = [];
+    nc.subscribe(checkResultSubject(region), {
+      callback: (_, m) => results.push(JSONCodec<CheckResult>().decode(m.data)),
+    });
+    await nc.flush();
+    const js = nc.jetstream();
+    const stale = monitorAt(target.url('stale'));
+    const fresh = monitorAt(target.url('fresh'));
+    const now = Date.now();
+    for (const [monitor, scheduledAt] of [
+      [stale, now - INTERVAL_SECONDS * 1000 - 5_000],
+      [fresh, now],
+    ] as const) {
+      const job = probeJobFor(monitor, {
+        checkId: randomUUID(),
+        region,
+        scheduledAt: new Date(scheduledAt),
+        onDemand: false,
+      });
+      await js.publish(probeJobSubject(region, monitor.id), JSONCodec().encode(job));
+    }
+
+    await waitFor('the stale job counted', async () => (await staleDropped()) === 1);
+    await waitFor('the fresh job checked', () => results.some((r) => r.monitorId === fresh.id));
+    assert.equal(target.hits.get('fresh'), 1);
+    assert.equal(target.hits.get('stale'), undefined, 'the stale job reached its target');
+    assert.equal(results.filter((r) => r.monitorId === stale.id).length, 0);
+    // Acked, so the work queue holds nothing of either job any more.
+    const info = await (
+      await nc.jetstreamManager()
+    ).streams.info('PROBE_JOBS', {
+      subjects_filter: probeJobSubject(region, '*'),
+    });
+    assert.deepEqual(info.state.subjects ?? {}, {});
+  });
+});

@@ -1,6 +1,6 @@
 import { type INestApplication, RequestMethod } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { nestLogLevels } from '@uptime/config';
 import { TELEMETRY } from '@uptime/health';
 import { type RunningService, startService } from '@uptime/service-host';
@@ -42,6 +42,14 @@ function configureHttp(app: NestExpressApplication, config: GatewayConfig): void
   app.disable('x-powered-by');
   // Whose X-Forwarded-For names the client (the auth rate limit keys on it).
   app.set('trust proxy', config.trustedProxies);
+  setApiPrefix(app);
+  SwaggerModule.setup(DOCS_PATH, app, openApiDocument(app), {
+    jsonDocumentUrl: `${DOCS_PATH}/openapi.json`,
+  });
+}
+
+/** The API under /api/v1; health and metrics stay where probes and scrapers expect them. */
+export function setApiPrefix(app: INestApplication): void {
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
@@ -49,12 +57,14 @@ function configureHttp(app: NestExpressApplication, config: GatewayConfig): void
       { path: 'metrics', method: RequestMethod.GET },
     ],
   });
-  setUpOpenApi(app);
 }
 
-/** OpenAPI generated from the controllers and the contract schemas, served at /docs. */
-function setUpOpenApi(app: INestApplication): void {
-  const document = SwaggerModule.createDocument(
+/**
+ * OpenAPI generated from the controllers and the contract schemas: served at /docs, and the
+ * source of the README's route table.
+ */
+export function openApiDocument(app: INestApplication): OpenAPIObject {
+  return SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Uptime platform API')
@@ -66,7 +76,4 @@ function setUpOpenApi(app: INestApplication): void {
       .addBearerAuth()
       .build(),
   );
-  SwaggerModule.setup(DOCS_PATH, app, document, {
-    jsonDocumentUrl: `${DOCS_PATH}/openapi.json`,
-  });
 }

@@ -1,4 +1,5 @@
 import {
+  documented,
   type Env,
   envFields,
   type MetricsEndpoint,
@@ -10,19 +11,32 @@ import { z } from 'zod';
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
-const GatewayEnvSchema = z.object({
+/** The gateway's environment; also the source of the README's configuration table. */
+export const GatewayEnvSchema = z.object({
   PORT: envFields.port(3000),
-  HOST: z.string().default('0.0.0.0'),
+  HOST: envFields.host('0.0.0.0'),
   NATS_URL: envFields.natsUrl,
-  JWT_SECRET: envFields.secret,
-  ACCESS_TOKEN_TTL_SECONDS: envFields.positiveInt(900, 86_400),
-  AUTH_RATE_LIMIT_PER_MINUTE: envFields.positiveInt(10, 100_000),
+  JWT_SECRET: documented(envFields.secret, {
+    description: 'HS256 key, at least 32 characters',
+    default:
+      'generated into `DATA_DIR/jwt-secret` by `npm start`; required alone and with `NODE_ENV=production`',
+  }),
+  ACCESS_TOKEN_TTL_SECONDS: envFields.positiveInt(900, 86_400).describe('access-token lifetime'),
+  AUTH_RATE_LIMIT_PER_MINUTE: envFields
+    .positiveInt(10, 100_000)
+    .describe('register and login attempts per client address per minute'),
   LOG_LEVEL: envFields.logLevel,
   REGIONS: envFields.regions,
   TRUSTED_PROXIES: envFields.trustedProxies,
   ...metricsEnvFields,
-  ON_DEMAND_CHECKS_PER_MINUTE_PER_USER: envFields.positiveInt(30, 100_000),
-  ON_DEMAND_CHECKS_PER_MINUTE_PER_MONITOR: envFields.positiveInt(6, 100_000),
+  ON_DEMAND_CHECKS_PER_MINUTE_PER_USER: envFields
+    .positiveInt(30, 100_000)
+    .describe(
+      'on-demand checks per user per minute, per gateway replica (429 with `Retry-After` past it)',
+    ),
+  ON_DEMAND_CHECKS_PER_MINUTE_PER_MONITOR: envFields
+    .positiveInt(6, 100_000)
+    .describe('on-demand checks per monitor per minute, per gateway replica'),
 });
 
 export interface GatewayConfig {

@@ -10,7 +10,8 @@ import {
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
-const MetricsEnvSchema = z.object({
+/** The metrics app's environment; also the source of the README's configuration table. */
+export const MetricsEnvSchema = z.object({
   NATS_URL: envFields.natsUrl,
   PORT: envFields.port(3000),
   ...metricsEnvFields,
@@ -20,9 +21,16 @@ const MetricsEnvSchema = z.object({
   CLICKHOUSE_DATABASE: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a database name')
-    .default('uptime'),
-  CHECKS_RETENTION_DAYS: envFields.positiveInt(30, 3650),
-  METRICS_BATCH_SIZE: envFields.positiveInt(1000, 50_000),
+    .default('uptime')
+    .describe('ClickHouse database the check results go to'),
+  CHECKS_RETENTION_DAYS: envFields
+    .positiveInt(30, 3650)
+    .describe(
+      'raw checks are kept this long; rollups longer (1 year for 1-minute, 5 years for 1-hour)',
+    ),
+  METRICS_BATCH_SIZE: envFields
+    .positiveInt(1000, 50_000)
+    .describe('results inserted in one ClickHouse insert at most; a batch also flushes after 1 s'),
   ...streamSizeEnv,
 });
 

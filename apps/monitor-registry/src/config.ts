@@ -11,15 +11,22 @@ import { z } from 'zod';
 
 export const REGISTRY_CONFIG = Symbol('REGISTRY_CONFIG');
 
-const RegistryEnvSchema = z.object({
+/** The registry's environment; also the source of the README's configuration table. */
+export const RegistryEnvSchema = z.object({
   DATABASE_URL: envFields.databaseUrl,
   NATS_URL: envFields.natsUrl,
   PORT: envFields.port(3000),
   ...metricsEnvFields,
   LOG_LEVEL: envFields.logLevel,
-  REFRESH_TOKEN_TTL_DAYS: envFields.positiveInt(30, 365),
-  MAX_MONITORS_PER_USER: envFields.positiveInt(1000, 10_000_000),
-  MONITOR_TOMBSTONE_DAYS: envFields.positiveInt(30, 3650),
+  REFRESH_TOKEN_TTL_DAYS: envFields.positiveInt(30, 365).describe('refresh-token lifetime'),
+  MAX_MONITORS_PER_USER: envFields
+    .positiveInt(1000, 10_000_000)
+    .describe(
+      'monitors one user may own; past it a create or bulk is refused whole (403 `/problems/quota-exceeded`)',
+    ),
+  MONITOR_TOMBSTONE_DAYS: envFields
+    .positiveInt(30, 3650)
+    .describe("how long a deleted monitor's tombstone stays in `MONITOR_EVENTS`"),
   ...streamSizeEnv,
 });
 

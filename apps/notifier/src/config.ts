@@ -10,7 +10,8 @@ import {
 import { type TargetPolicy, targetEnvFields, targetPolicyFromEnv } from '@uptime/target-guard';
 import { z } from 'zod';
 
-const NotifierEnvSchema = z
+/** The notifier's environment; also the source of the README's configuration table. */
+export const NotifierEnvSchema = z
   .object({
     NATS_URL: envFields.natsUrl,
     PORT: envFields.port(3000),
@@ -20,13 +21,24 @@ const NotifierEnvSchema = z
     SMTP_URL: z
       .string()
       .regex(/^smtps?:\/\/.+/, 'must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@host:587')
-      .optional(),
-    MAIL_FROM: z.string().min(3).max(320).optional(),
+      .optional()
+      .describe('SMTP relay for email channels; without it email channels cannot deliver'),
+    MAIL_FROM: z
+      .string()
+      .min(3)
+      .max(320)
+      .optional()
+      .describe('sender address of alert emails; required with `SMTP_URL`'),
     PUBLIC_URL: z
       .url({ message: 'must be the URL users open the platform at' })
-      .default('http://localhost:3000'),
-    ALERT_MAX_ATTEMPTS: envFields.positiveInt(5, 20),
-    ALERT_RETRY_BASE_MS: envFields.positiveInt(1000, 3_600_000),
+      .default('http://localhost:3000')
+      .describe('where links in alerts point'),
+    ALERT_MAX_ATTEMPTS: envFields
+      .positiveInt(5, 20)
+      .describe('attempts at delivering one alert before it is given up'),
+    ALERT_RETRY_BASE_MS: envFields
+      .positiveInt(1000, 3_600_000)
+      .describe('a failed delivery is retried after base, 2 × base, 4 × base… milliseconds'),
     ...streamSizeEnv,
     // Webhook and Slack URLs are user input, as monitor URLs are: the same guard, the same names.
     ...targetEnvFields,

@@ -1,4 +1,4 @@
-import { type Env, envFields, parseEnv } from '@uptime/config';
+import { documented, type Env, envFields, parseEnv } from '@uptime/config';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -13,18 +13,22 @@ export const APP_NAMES = [
 ] as const;
 export type AppName = (typeof APP_NAMES)[number];
 
-const PlatformEnvSchema = z.object({
+/** `npm start`'s environment; also the source of the README's configuration table. */
+export const PlatformEnvSchema = z.object({
   NODE_ENV: envFields.nodeEnv,
   DATA_DIR: envFields.dataDir,
   NATS_URL: envFields.natsUrl,
   DATABASE_URL: envFields.databaseUrl.optional(),
   JWT_SECRET: envFields.secret.optional(),
   // One machine: only this machine reaches the API unless the operator says otherwise.
-  HOST: z.string().default('127.0.0.1'),
+  HOST: envFields.host('127.0.0.1'),
   PROBE_ALLOW_PRIVATE: envFields.boolean(false),
-  APPS: envFields
-    .commaList(z.enum(APP_NAMES, { message: `each app must be one of ${APP_NAMES.join(', ')}` }))
-    .optional(),
+  APPS: documented(
+    envFields
+      .commaList(z.enum(APP_NAMES, { message: `each app must be one of ${APP_NAMES.join(', ')}` }))
+      .optional(),
+    { description: 'comma-separated apps to run in the one process', default: 'all six' },
+  ),
 });
 
 export interface PlatformConfig {

@@ -10,18 +10,22 @@ import {
 import { type TargetPolicy, targetEnvFields, targetPolicyFromEnv } from '@uptime/target-guard';
 import { z } from 'zod';
 
-const ProberEnvSchema = z.object({
+/** The prober's environment; also the source of the README's configuration table. */
+export const ProberEnvSchema = z.object({
   NATS_URL: envFields.natsUrl,
   PORT: envFields.port(3000),
   ...metricsEnvFields,
   LOG_LEVEL: envFields.logLevel,
-  REGION: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a region name such as eu-west')
-    .default('local'),
+  REGION: envFields.region.describe(
+    'the region this prober runs in; it takes the jobs of that region',
+  ),
   ...targetEnvFields,
-  PROBE_CONCURRENCY: envFields.positiveInt(200, 10_000),
-  PROBE_ACK_WAIT_SECONDS: envFields.positiveInt(30, 600),
+  PROBE_CONCURRENCY: envFields
+    .positiveInt(200, 10_000)
+    .describe('checks in flight at once in one prober replica'),
+  PROBE_ACK_WAIT_SECONDS: envFields
+    .positiveInt(30, 600)
+    .describe('a job not acknowledged this long after delivery goes to another prober'),
   ...streamSizeEnv,
 });
 

@@ -1,5 +1,6 @@
 import { streamSizeEnv } from '@uptime/bus';
 import {
+  documented,
   type Env,
   envFields,
   type MetricsEndpoint,
@@ -10,14 +11,22 @@ import {
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
-const SchedulerEnvSchema = z.object({
+/** The scheduler's environment; also the source of the README's configuration table. */
+export const SchedulerEnvSchema = z.object({
   NATS_URL: envFields.natsUrl,
   PORT: envFields.port(3000),
   ...metricsEnvFields,
   LOG_LEVEL: envFields.logLevel,
   REGIONS: envFields.regions,
-  SCHEDULER_LEASE_SECONDS: envFields.positiveInt(6, 60),
-  SCHEDULER_ID: z.string().min(1).max(128).optional(),
+  SCHEDULER_LEASE_SECONDS: envFields
+    .positiveInt(6, 60)
+    .describe(
+      'a leader that stops renewing loses the lease after this long; the standby then takes over',
+    ),
+  SCHEDULER_ID: documented(z.string().min(1).max(128).optional(), {
+    description: 'names this scheduler in the leader lease',
+    default: 'host name, process id and a random suffix',
+  }),
   ...streamSizeEnv,
 });
 

@@ -1,4 +1,4 @@
-import { ConfigError, type Env, envFields, redact } from '@uptime/config';
+import { ConfigError, documented, type Env, envFields, redact } from '@uptime/config';
 import {
   ChannelEventStream,
   CheckResultStream,
@@ -61,7 +61,9 @@ export function streamConfigOf(
 }
 
 function sizeField(definition: StreamDefinition) {
-  return envFields.positiveInt(definition.maxBytes.defaultMiB, MAX_MIB);
+  return documented(envFields.positiveInt(definition.maxBytes.defaultMiB, MAX_MIB), {
+    description: definition.maxBytes.description,
+  });
 }
 
 /**

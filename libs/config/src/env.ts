@@ -84,6 +84,23 @@ const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal', 'none']);
 
 const REGION_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
+/**
+ * What the README's configuration table says of a variable (the table is generated from the
+ * schemas): what it does, and the default when the schema's own cannot say it (a default that
+ * depends on how the app is started).
+ */
+export interface EnvDoc {
+  description: string;
+  default?: string;
+}
+
+/** The metadata key of an {@link EnvDoc} default, beside zod's own `description`. */
+export const DEFAULT_TEXT = 'defaultText';
+
+export function documented<T extends z.ZodType>(schema: T, doc: EnvDoc): T {
+  return schema.meta({ description: doc.description, [DEFAULT_TEXT]: doc.default });
+}
+
 /** `a, b,c` → ['a', 'b', 'c'], each checked by `item`. */
 function commaList<T extends z.ZodType<unknown, string>>(item: T) {
   return z
@@ -101,43 +118,84 @@ function commaList<T extends z.ZodType<unknown, string>>(item: T) {
 export const envFields = {
   commaList,
   region: z.string().regex(REGION_NAME, 'must be a region name such as eu-west').default('local'),
-  regions: commaList(
-    z.string().regex(REGION_NAME, 'each region must be a name such as eu-west'),
-  ).default(['local']),
-  port: (fallback: number) => portNumber.default(fallback),
+  regions: documented(
+    commaList(z.string().regex(REGION_NAME, 'each region must be a name such as eu-west')).default([
+      'local',
+    ]),
+    {
+      description:
+        'regions probers run in; a monitor may only name these, and runs in all of them when it names none',
+    },
+  ),
+  port: (fallback: number) =>
+    documented(portNumber.default(fallback), {
+      description: 'HTTP port (API on the gateway, health on every app)',
+    }),
+  /** Where the HTTP server listens: `npm start` keeps the API on this machine unless told otherwise. */
+  host: (fallback: string) =>
+    documented(z.string().default(fallback), {
+      description:
+        'address the gateway listens on. Anything but loopback exposes the API (and registration) to other machines; with `npm start` it also turns private probe targets off unless `PROBE_ALLOW_PRIVATE` is set, and says so at start',
+      default: '`127.0.0.1` with `npm start`; `0.0.0.0` alone',
+    }),
   optionalPort: portNumber.optional(),
   /**
    * Whose `X-Forwarded-For` to believe, as Express's `trust proxy` reads it: addresses, CIDR
    * ranges, or the names loopback, linklocal, uniquelocal; `none` trusts no proxy.
    */
-  trustedProxies: commaList(
+  trustedProxies: documented(
+    commaList(
+      z
+        .string()
+        .refine(
+          (v) => PROXY_NAMES.has(v) || isValid(v) || isValidCIDR(v),
+          'each must be an address, a CIDR range, loopback, linklocal, uniquelocal or none',
+        ),
+    )
+      .transform((list) => list.filter((v) => v !== 'none'))
+      .default(['loopback']),
+    {
+      description:
+        'whose `X-Forwarded-For` names the client: addresses, CIDRs, `loopback`, `uniquelocal`…, `none`',
+    },
+  ),
+  natsUrl: documented(
     z
       .string()
-      .refine(
-        (v) => PROXY_NAMES.has(v) || isValid(v) || isValidCIDR(v),
-        'each must be an address, a CIDR range, loopback, linklocal, uniquelocal or none',
+      .regex(/^(nats|tls|ws|wss):\/\/.+/, 'must be a nats:// URL, e.g. nats://127.0.0.1:4222')
+      .default('nats://127.0.0.1:4222'),
+    {
+      description:
+        'NATS with JetStream; `npm start` starts `nats-server` from the PATH if nothing answers on a loopback URL',
+    },
+  ),
+  databaseUrl: documented(
+    z
+      .string({ message: 'must be a postgres:// URL' })
+      .regex(
+        /^postgres(ql)?:\/\/.+/,
+        'must be a postgres:// URL, e.g. postgres://user:pass@host:5432/db',
       ),
-  )
-    .transform((list) => list.filter((v) => v !== 'none'))
-    .default(['loopback']),
-  natsUrl: z
-    .string()
-    .regex(/^(nats|tls|ws|wss):\/\/.+/, 'must be a nats:// URL, e.g. nats://127.0.0.1:4222')
-    .default('nats://127.0.0.1:4222'),
-  databaseUrl: z
-    .string({ message: 'must be a postgres:// URL' })
-    .regex(
-      /^postgres(ql)?:\/\/.+/,
-      'must be a postgres:// URL, e.g. postgres://user:pass@host:5432/db',
-    ),
-  clickhouseUrl: z
-    .string()
-    .regex(/^https?:\/\/.+/, 'must be an http(s):// URL of a ClickHouse server'),
-  logLevel: z
-    .enum(['error', 'warn', 'info', 'debug', 'verbose'], {
-      message: 'must be one of error, warn, info, debug, verbose',
-    })
-    .default('info'),
+    {
+      description: '`postgres://user:pass@host:5432/db`',
+      default: 'embedded PostgreSQL under `DATA_DIR` with `npm start`; required alone',
+    },
+  ),
+  clickhouseUrl: documented(
+    z.string().regex(/^https?:\/\/.+/, 'must be an http(s):// URL of a ClickHouse server'),
+    {
+      description: '`http://user:pass@host:8123/db`',
+      default: 'embedded chDB under `DATA_DIR/clickhouse`',
+    },
+  ),
+  logLevel: documented(
+    z
+      .enum(['error', 'warn', 'info', 'debug', 'verbose'], {
+        message: 'must be one of error, warn, info, debug, verbose',
+      })
+      .default('info'),
+    { description: '`error`, `warn`, `info`, `debug`, `verbose`' },
+  ),
   boolean: (fallback: boolean) => booleanText.default(fallback),
   positiveInt: (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
     z.coerce
@@ -147,8 +205,13 @@ export const envFields = {
       .max(max, `must be at most ${max}`)
       .default(fallback),
   secret: z.string().min(32, 'must be at least 32 characters'),
-  nodeEnv: z.enum(['development', 'production', 'test']).default('development'),
-  dataDir: z.string().default('./.data'),
+  nodeEnv: documented(z.enum(['development', 'production', 'test']).default('development'), {
+    description: '`production` refuses to generate a JWT secret',
+  }),
+  dataDir: documented(z.string().default('./.data'), {
+    description:
+      'where the embedded defaults keep their data, owner-only (0700 folders, 0600 files); one platform at a time. As root, PostgreSQL runs as the `postgres` user with its cluster in `/var/lib/uptime-platform/clusters/<id>` (the id is kept in `DATA_DIR/postgres-cluster-id`)',
+  }),
 };
 
 /** Where an app serves `/metrics` when the operator keeps it off the public port. */
@@ -159,8 +222,14 @@ export interface MetricsEndpoint {
 
 /** METRICS_PORT and METRICS_HOST, read alike by every app that listens. */
 export const metricsEnvFields = {
-  METRICS_PORT: envFields.optionalPort,
-  METRICS_HOST: z.string().min(1).optional(),
+  METRICS_PORT: documented(envFields.optionalPort, {
+    description: 'serve `/metrics` on this port only; the public port then answers 404 for it',
+    default: '— (`/metrics` on `PORT`)',
+  }),
+  METRICS_HOST: documented(z.string().min(1).optional(), {
+    description: 'address the metrics port binds',
+    default: '`HOST` on the gateway, else `0.0.0.0`',
+  }),
 };
 
 /** The metrics endpoint, when METRICS_PORT is set; it binds METRICS_HOST, else the app's own host. */

@@ -1,11 +1,14 @@
 export {
   ConfigError,
+  DEFAULT_TEXT,
+  documented,
   envFields,
   metricsEndpointOf,
   metricsEnvFields,
   parseEnv,
   redact,
   type Env,
+  type EnvDoc,
   type MetricsEndpoint,
 } from './env';
 export { nestLogLevels } from './log-levels';

@@ -47,6 +47,8 @@ export interface StreamDefinition {
     /** The environment variable (in MiB) that overrides the default, read by every service. */
     readonly variable: string;
     readonly defaultMiB: number;
+    /** What the size bounds and what happens when it is full, for the README. */
+    readonly description: string;
   };
   /**
    * When full, `new` refuses the publish (the publisher sees it and retries or counts it);
@@ -76,7 +78,12 @@ export const MonitorEventStream = {
   retention: 'limits',
   duplicateWindowNanos: 2 * MINUTE_NANOS,
   maxAgeNanos: 0,
-  maxBytes: { variable: 'MONITOR_EVENTS_MAX_MB', defaultMiB: 1024 },
+  maxBytes: {
+    variable: 'MONITOR_EVENTS_MAX_MB',
+    defaultMiB: 1024,
+    description:
+      'size of the compacted `MONITOR_EVENTS` log; full, the registry keeps events in its outbox and retries',
+  },
   discard: 'new',
   maxMsgsPerSubject: 1,
 } as const satisfies StreamDefinition;
@@ -114,7 +121,11 @@ export const ProbeJobStream = {
   retention: 'workqueue',
   duplicateWindowNanos: 2 * MINUTE_NANOS,
   maxAgeNanos: LONGEST_INTERVAL_NANOS + 10 * MINUTE_NANOS,
-  maxBytes: { variable: 'PROBE_JOBS_MAX_MB', defaultMiB: 1024 },
+  maxBytes: {
+    variable: 'PROBE_JOBS_MAX_MB',
+    defaultMiB: 1024,
+    description: 'size of the `PROBE_JOBS` work queue; full, new jobs are refused and counted',
+  },
   discard: 'new',
   maxMsgsPerSubject: 1,
 } as const satisfies StreamDefinition;
@@ -146,7 +157,12 @@ export const CheckResultStream = {
   retention: 'limits',
   duplicateWindowNanos: 2 * MINUTE_NANOS,
   maxAgeNanos: 24 * 60 * MINUTE_NANOS,
-  maxBytes: { variable: 'CHECK_RESULTS_MAX_MB', defaultMiB: 4096 },
+  maxBytes: {
+    variable: 'CHECK_RESULTS_MAX_MB',
+    defaultMiB: 4096,
+    description:
+      "size of `CHECK_RESULTS` (24 h of results); full, the prober's publish is refused and the job retried",
+  },
   discard: 'new',
   maxMsgsPerSubject: 0,
 } as const satisfies StreamDefinition;
@@ -184,7 +200,12 @@ export const ChannelEventStream = {
   retention: 'limits',
   duplicateWindowNanos: 2 * MINUTE_NANOS,
   maxAgeNanos: 30 * 24 * 60 * MINUTE_NANOS,
-  maxBytes: { variable: 'CHANNEL_EVENTS_MAX_MB', defaultMiB: 64 },
+  maxBytes: {
+    variable: 'CHANNEL_EVENTS_MAX_MB',
+    defaultMiB: 64,
+    description:
+      'size of `CHANNEL_EVENTS` (deleted channels on their way to the registry); full, the notifier keeps them in its outbox and retries',
+  },
   discard: 'new',
   // A channel is deleted once: its subject holds that one fact (a repeat of it replaces it).
   maxMsgsPerSubject: 1,

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { ReadinessChecks } from './readiness';
 
@@ -13,6 +13,9 @@ export class HealthController {
 
   /** The process runs and answers; restart it only when this fails. */
   @Get('live')
+  @ApiOperation({
+    summary: 'Liveness: the process runs and answers (every app, outside the prefix)',
+  })
   @HealthCheck()
   live() {
     return this.health.check([]);
@@ -20,6 +23,9 @@ export class HealthController {
 
   /** Every dependency the app needs answers; route traffic to it only when this passes. */
   @Get('ready')
+  @ApiOperation({
+    summary: 'Readiness: every dependency the app needs answers (every app, outside the prefix)',
+  })
   @HealthCheck()
   ready() {
     return this.health.check(this.readiness.checks);

@@ -38,7 +38,7 @@ describe(OutboxRelay.name, () => {
     retention: 'limits',
     duplicateWindowNanos: 60_000_000_000,
     maxAgeNanos: 3_600_000_000_000,
-    maxBytes: { variable: 'OUTBOX_TEST_MAX_MB', defaultMiB: 1 },
+    maxBytes: { variable: 'OUTBOX_TEST_MAX_MB', defaultMiB: 1, description: 'test stream' },
     discard: 'new',
     maxMsgsPerSubject: 0,
   };

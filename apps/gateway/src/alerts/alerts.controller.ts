@@ -69,6 +69,7 @@ export class AlertsController {
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Delete one alert' })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ description: 'No alert of yours has this id.' })
   async remove(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<void> {

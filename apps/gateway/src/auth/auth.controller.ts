@@ -40,7 +40,7 @@ export class AuthController {
 
   @Post('register')
   @UseGuards(ThrottlerGuard)
-  @ApiOperation({ summary: 'Create an account' })
+  @ApiOperation({ summary: 'Create an account (rate-limited per address)' })
   @ApiBody({ schema: openApiSchema(CredentialsSchema) })
   @ApiCreatedResponse({ schema: USER_SCHEMA })
   @ApiConflictResponse({ description: 'The email is taken.' })
@@ -53,7 +53,10 @@ export class AuthController {
   @HttpCode(200)
   @Header('Cache-Control', NO_STORE)
   @UseGuards(ThrottlerGuard)
-  @ApiOperation({ summary: 'Exchange email and password for an access and a refresh token' })
+  @ApiOperation({
+    summary:
+      'Exchange email and password for an access token (JWT) and a refresh token (rate-limited)',
+  })
   @ApiBody({ schema: openApiSchema(LoginSchema) })
   @ApiOkResponse({ schema: TOKEN_PAIR_SCHEMA })
   @ApiTooManyRequestsResponse({ description: 'Too many attempts from this address.' })
@@ -68,7 +71,7 @@ export class AuthController {
   @HttpCode(200)
   @Header('Cache-Control', NO_STORE)
   @ApiOperation({
-    summary: 'Rotate a refresh token',
+    summary: 'Rotate a refresh token; replaying a used one revokes its whole family',
     description:
       'Each refresh token works once. Using one again revokes every token of its family.',
   })

@@ -66,12 +66,14 @@ export class ChannelsController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'Your alert channels' })
   @ApiOkResponse({ description: '{ items: Channel[] }' })
   list(@CurrentCaller() caller: Caller): Promise<{ items: Channel[] }> {
     return this.notifier.request(NotifierChannelSubjects.list, { ownerId: caller.userId });
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'A channel of yours; its config never shows secrets' })
   @ApiOkResponse(CHANNEL_DOC)
   @ApiNotFoundResponse({ description: 'No channel of yours has this id.' })
   get(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Channel> {

@@ -119,6 +119,9 @@ export class ChecksController {
   }
 
   @Get('stats')
+  @ApiOperation({
+    summary: 'Uptime, latency percentiles and the ongoing incident over a window (1h to 30d)',
+  })
   @ApiQuery({ name: 'window', required: false, enum: ['1h', '24h', '7d', '30d'] })
   @ApiOkResponse({ schema: STATS_SCHEMA })
   async stats(
@@ -143,6 +146,7 @@ export class ChecksController {
   }
 
   @Get('response-times')
+  @ApiOperation({ summary: 'Response times in buckets (1m to 1d) between from and to' })
   @ApiQuery({ name: 'from', required: false })
   @ApiQuery({ name: 'to', required: false })
   @ApiQuery({ name: 'bucket', required: false, enum: ['1m', '5m', '15m', '1h', '1d'] })

@@ -139,7 +139,7 @@ export class MonitorsController {
 
   @Get()
   @ApiOperation({
-    summary: 'List your monitors, oldest first',
+    summary: 'List your monitors, oldest first: `limit` and `cursor` → `{ items, nextCursor }`',
     description:
       'A page holds at most `limit` monitors, fewer when they are large (each page fits one ' +
       'internal message); follow `nextCursor` until it is null.',
@@ -167,6 +167,7 @@ export class MonitorsController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'A monitor of yours, with its latest status' })
   @ApiOkResponse({ schema: MONITOR_SCHEMA })
   @ApiNotFoundResponse({ description: 'No monitor of yours has this id.' })
   async get(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Monitor> {
@@ -199,6 +200,7 @@ export class MonitorsController {
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a monitor; its schedule stops' })
   @ApiNoContentResponse({ description: 'Deleted; its schedule stops.' })
   @ApiNotFoundResponse({ description: 'No monitor of yours has this id.' })
   async remove(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<void> {
@@ -212,6 +214,7 @@ export class MonitorsController {
 
   @Post(':id/pause')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Stop checking a monitor (idempotent)' })
   @ApiOkResponse({ schema: MONITOR_SCHEMA })
   pause(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Monitor> {
     return this.registry.request(RegistrySubjects.pauseMonitor, {
@@ -222,6 +225,7 @@ export class MonitorsController {
 
   @Post(':id/resume')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Start checking a paused monitor again (idempotent)' })
   @ApiOkResponse({ schema: MONITOR_SCHEMA })
   resume(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Monitor> {
     return this.registry.request(RegistrySubjects.resumeMonitor, {

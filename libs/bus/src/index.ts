@@ -9,7 +9,7 @@ export {
   streamSizeEnv,
 } from './jetstream';
 export { NATS_CONNECTION, connectBus, natsRoundTrip, type BusOptions } from './nats-connection';
-export { ContractPipe, NatsResponder, replyTooLarge, rpcProblem } from './rpc';
+export { ContractPipe, NatsResponder, replyTooLarge, requestCursor, rpcProblem } from './rpc';
 export { DEFAULT_MAX_PAYLOAD, PayloadBudget, takeWithin } from './payload-budget';
 export { natsReadiness } from './readiness';
 export { DurableFollower, type DurableFollowerOptions } from './durable-follower';

@@ -6,7 +6,16 @@ import {
   type OutgoingResponse,
   type WritePacket,
 } from '@nestjs/microservices';
-import { type Problem, Problems, fieldErrorsOf, jsonShapeErrors } from '@uptime/contracts';
+import {
+  decodeKeysetCursor,
+  fieldErrorsOf,
+  InvalidCursorError,
+  invalidCursorProblem,
+  jsonShapeErrors,
+  type KeysetPosition,
+  type Problem,
+  Problems,
+} from '@uptime/contracts';
 import { RateLimitedLog } from '@uptime/health';
 import type { Msg, MsgHdrs, NatsConnection } from 'nats';
 import { Counter, type Registry } from 'prom-client';
@@ -144,4 +153,14 @@ export class ContractPipe<T extends z.ZodType> implements PipeTransform<unknown,
 
 function describe(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/** A list request's cursor as a position; one no list returned is a 400 problem naming `cursor`. */
+export function requestCursor(cursor: string | undefined): KeysetPosition | undefined {
+  try {
+    return decodeKeysetCursor(cursor);
+  } catch (err) {
+    if (err instanceof InvalidCursorError) throw rpcProblem(invalidCursorProblem());
+    throw err;
+  }
 }

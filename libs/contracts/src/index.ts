@@ -10,3 +10,4 @@ export * from './incidents';
 export * from './channels';
 export * from './json-shape';
 export * from './channel-events';
+export * from './keyset-cursor';

@@ -2,3 +2,4 @@ export { type SchemaOwner, schemaOwnerOptions } from './orm-options';
 export { SchemaMigrator } from './schema-migrator';
 export { ValueFreePostgreSqlDriver, withoutValues } from './value-free-driver';
 export { OutboxRelay, type OutboxOptions, type OutboxRow } from './outbox-relay';
+export { keysetAfter } from './keyset-filter';

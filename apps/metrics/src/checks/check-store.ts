@@ -12,7 +12,7 @@ import type {
   ResponseTimesRequest,
   StatsWindow,
 } from '@uptime/contracts';
-import { decodeCheckCursor, encodeCheckCursor } from './check-cursor';
+import { decodeKeysetCursor, encodeKeysetCursor } from '@uptime/contracts';
 import {
   CHECK_COLUMNS,
   type CheckRow,
@@ -23,7 +23,7 @@ import {
 } from './check-rows';
 import { assertIdentifier } from './clickhouse-schema';
 
-export { InvalidCursorError } from './check-cursor';
+export { InvalidCursorError } from '@uptime/contracts';
 
 export type Bucket = (typeof BUCKETS)[number];
 export type ResponseTimesRange = Omit<ResponseTimesRequest, 'monitorId'>;
@@ -127,7 +127,7 @@ export class CheckStore {
   }
 
   async list(monitorId: string, query: ChecksQuery): Promise<Page<CheckResult>> {
-    const after = decodeCheckCursor(query.cursor);
+    const after = decodeKeysetCursor(query.cursor);
     const descending = query.sort === 'desc';
     const where = ['monitor_id = {monitorId:UUID}'];
     const params: Params = { monitorId, limit: query.limit + 1 };
@@ -165,7 +165,7 @@ export class CheckStore {
     const more = rows.length > query.limit && last !== undefined;
     return {
       items,
-      nextCursor: more ? encodeCheckCursor({ t: last.scheduledAt, id: last.id }) : null,
+      nextCursor: more ? encodeKeysetCursor({ t: last.scheduledAt, id: last.id }) : null,
     };
   }
 

@@ -5,6 +5,7 @@ import {
   type BUCKETS,
   type CheckResult,
   DeleteChecksRequestSchema,
+  invalidCursorProblem,
   LatestRequestSchema,
   type ListChecksRequest,
   ListChecksRequestSchema,
@@ -60,9 +61,7 @@ export class MetricsHandler {
       return await this.store.list(monitorId, query);
     } catch (err) {
       if (err instanceof InvalidCursorError) {
-        throw rpcProblem(
-          Problems.validation([{ field: 'cursor', message: 'is not a cursor this list returned' }]),
-        );
+        throw rpcProblem(invalidCursorProblem());
       }
       throw err;
     }

@@ -1,8 +1,8 @@
 import { type QBFilterQuery, type QueryOrderMap, raw } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import type { MonitorSpec, MonitorSummary } from '@uptime/contracts';
-import type { CursorPosition } from './page-cursor';
+import type { KeysetPosition, MonitorSpec, MonitorSummary } from '@uptime/contracts';
+import { keysetAfter } from '@uptime/persistence';
 import { MonitorEntity } from './monitor.entity';
 
 /** Queries over monitors; the only place that knows how lists are keyed and ordered. */
@@ -54,19 +54,12 @@ export class MonitorRepository {
     ownerId: string,
     limit: number,
     budget: number,
-    after?: CursorPosition,
+    after?: KeysetPosition,
   ): Promise<MonitorEntity[]> {
     return this.loadWithin(
       {
         ownerId,
-        ...(after
-          ? {
-              $or: [
-                { createdAt: { $gt: new Date(after.t) } },
-                { createdAt: new Date(after.t), id: { $gt: after.id } },
-              ],
-            }
-          : {}),
+        ...keysetAfter('createdAt', after, 'asc'),
       },
       { createdAt: 'asc', id: 'asc' },
       limit,
@@ -81,21 +74,14 @@ export class MonitorRepository {
   summariesByOwner(
     ownerId: string,
     limit: number,
-    after?: CursorPosition,
+    after?: KeysetPosition,
   ): Promise<(MonitorSummary & { createdAt: Date })[]> {
     return this.em
       .createQueryBuilder(MonitorEntity)
       .select(['id', 'name', 'url', 'paused', 'createdAt'])
       .where({
         ownerId,
-        ...(after
-          ? {
-              $or: [
-                { createdAt: { $gt: new Date(after.t) } },
-                { createdAt: new Date(after.t), id: { $gt: after.id } },
-              ],
-            }
-          : {}),
+        ...keysetAfter('createdAt', after, 'asc'),
       })
       .orderBy({ createdAt: 'asc', id: 'asc' })
       .limit(limit + 1)
@@ -103,7 +89,7 @@ export class MonitorRepository {
   }
 
   /** Every monitor that should be checked, for services that rebuild their state at start. */
-  pageActive(limit: number, budget: number, after?: CursorPosition): Promise<MonitorEntity[]> {
+  pageActive(limit: number, budget: number, after?: KeysetPosition): Promise<MonitorEntity[]> {
     return this.loadWithin(
       { paused: false, ...(after ? { id: { $gt: after.id } } : {}) },
       { id: 'asc' },

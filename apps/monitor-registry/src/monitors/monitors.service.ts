@@ -1,6 +1,6 @@
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { PayloadBudget, rpcProblem } from '@uptime/bus';
+import { PayloadBudget, requestCursor, rpcProblem } from '@uptime/bus';
 import {
   crossFieldErrors,
   type CreatedMonitors,
@@ -20,7 +20,7 @@ import { assignSpec, sameSpec, serverFieldsOf, specOf, toMonitor } from './monit
 import { MonitorEntity } from './monitor.entity';
 import { MonitorQuota } from './monitor-quota';
 import { MonitorRepository } from './monitor.repository';
-import { decodeCursor, pageOf } from './page-cursor';
+import { pageOf } from './page-cursor';
 
 const DUPLICATE = 'You already have a monitor for this method and URL.';
 
@@ -87,12 +87,12 @@ export class MonitorsService {
   /** Lists are paged by count and by bytes, so a page of large monitors still fits a message. */
   async list(ownerId: string, limit: number, cursor?: string): Promise<Page<Monitor>> {
     const budget = this.budget.pageBytes;
-    const rows = await this.monitors.pageByOwner(ownerId, limit, budget, decodeCursor(cursor));
+    const rows = await this.monitors.pageByOwner(ownerId, limit, budget, requestCursor(cursor));
     return pageOf(rows, limit, budget, toMonitor);
   }
 
   async summaries(ownerId: string, limit: number, cursor?: string): Promise<Page<MonitorSummary>> {
-    const rows = await this.monitors.summariesByOwner(ownerId, limit, decodeCursor(cursor));
+    const rows = await this.monitors.summariesByOwner(ownerId, limit, requestCursor(cursor));
     return pageOf(rows, limit, this.budget.pageBytes, ({ id, name, url, paused }) => ({
       id,
       name,
@@ -156,7 +156,7 @@ export class MonitorsService {
 
   async pageActive(limit: number, cursor?: string): Promise<Page<Monitor>> {
     const budget = this.budget.pageBytes;
-    const rows = await this.monitors.pageActive(limit, budget, decodeCursor(cursor));
+    const rows = await this.monitors.pageActive(limit, budget, requestCursor(cursor));
     return pageOf(rows, limit, budget, toMonitor);
   }
 

@@ -1,25 +1,5 @@
-import { rpcProblem, takeWithin } from '@uptime/bus';
-import { type Page, Problems } from '@uptime/contracts';
-import { z } from 'zod';
-
-/** An opaque position in a list: the sort key of the last item the client saw. */
-const CursorSchema = z.object({ t: z.iso.datetime(), id: z.uuid() }).strict();
-export type CursorPosition = z.output<typeof CursorSchema>;
-
-export function encodeCursor(position: CursorPosition): string {
-  return Buffer.from(JSON.stringify(position)).toString('base64url');
-}
-
-export function decodeCursor(cursor: string | undefined): CursorPosition | undefined {
-  if (cursor === undefined) return undefined;
-  try {
-    return CursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-  } catch {
-    throw rpcProblem(
-      Problems.validation([{ field: 'cursor', message: 'is not a cursor this list returned' }]),
-    );
-  }
-}
+import { takeWithin } from '@uptime/bus';
+import { keysetCursorAfter, type Page } from '@uptime/contracts';
 
 /**
  * The page of `rows` (a query's `limit + 1`, in list order) that holds at most `limit` items and
@@ -35,8 +15,6 @@ export function pageOf<R extends { id: string; createdAt: Date }, T>(
   const items = takeWithin(rows, limit, budget, toItem);
   const last = rows[items.length - 1];
   const nextCursor =
-    rows.length > items.length && last
-      ? encodeCursor({ t: last.createdAt.toISOString(), id: last.id })
-      : null;
+    rows.length > items.length && last ? keysetCursorAfter(last.createdAt, last.id) : null;
   return { items, nextCursor };
 }

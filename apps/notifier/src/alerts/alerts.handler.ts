@@ -1,15 +1,17 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { ContractPipe, rpcProblem } from '@uptime/bus';
+import { ContractPipe, requestCursor, rpcProblem } from '@uptime/bus';
 import {
   type Alert,
   DeleteAlertsRequestSchema,
+  keysetCursorAfter,
   ListAlertsRequestSchema,
   NotifierAlertSubjects,
   type Page,
   Problems,
 } from '@uptime/contracts';
+import { keysetAfter } from '@uptime/persistence';
 import type { z } from 'zod';
 import { AlertEntity } from './alert.entity';
 import { AlertFilterScope } from './alert-filter-scope';
@@ -28,7 +30,8 @@ export class AlertsHandler {
     @Payload(new ContractPipe(ListAlertsRequestSchema))
     req: z.output<typeof ListAlertsRequestSchema>,
   ): Promise<Page<Alert>> {
-    const after = decodeCursor(req.cursor);
+    // An empty cursor has always meant the first page here.
+    const after = requestCursor(req.cursor || undefined);
     const em = this.em.fork();
     await this.scope.assertOwned(em, req.ownerId, req);
     const createdAt = {
@@ -42,22 +45,14 @@ export class AlertsHandler {
         ...(req.monitorId ? { monitorId: req.monitorId } : {}),
         ...(req.channelId ? { channelId: req.channelId } : {}),
         ...(Object.keys(createdAt).length ? { createdAt } : {}),
-        ...(after
-          ? {
-              $or: [{ createdAt: { $lt: after.t } }, { createdAt: after.t, id: { $lt: after.id } }],
-            }
-          : {}),
+        ...keysetAfter('createdAt', after, 'desc'),
       },
       { orderBy: { createdAt: 'desc', id: 'desc' }, limit: req.limit + 1 },
     );
     const items = rows.slice(0, req.limit);
     const last = items[items.length - 1];
     const nextCursor =
-      rows.length > req.limit && last
-        ? Buffer.from(JSON.stringify({ t: last.createdAt.toISOString(), id: last.id })).toString(
-            'base64url',
-          )
-        : null;
+      rows.length > req.limit && last ? keysetCursorAfter(last.createdAt, last.id) : null;
     return { items: items.map(toAlert), nextCursor };
   }
 
@@ -90,22 +85,5 @@ export class AlertsHandler {
       ...(req.channelId ? { channelId: req.channelId } : {}),
     });
     return { deleted };
-  }
-}
-
-function decodeCursor(cursor: string | undefined): { t: Date; id: string } | undefined {
-  if (!cursor) return undefined;
-  try {
-    const { t, id } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
-      t: string;
-      id: string;
-    };
-    const at = new Date(t);
-    if (Number.isNaN(at.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error('bad cursor');
-    return { t: at, id };
-  } catch {
-    throw rpcProblem(
-      Problems.validation([{ field: 'cursor', message: 'is not a cursor this list returned' }]),
-    );
   }
 }

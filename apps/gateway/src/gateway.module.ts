@@ -2,16 +2,9 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { BusClient, BusModule, NATS_CONNECTION, natsRoundTrip } from '@uptime/bus';
-import {
-  HealthModule,
-  type ReadinessCheck,
-  ReadinessChecks,
-  readinessCheck,
-  TelemetryModule,
-} from '@uptime/health';
+import { BusClient, BusModule, natsReadiness } from '@uptime/bus';
+import { HealthModule, type ReadinessCheck, TelemetryModule } from '@uptime/health';
 import type { Registry } from 'prom-client';
-import type { NatsConnection } from 'nats';
 import { AccessTokens } from './auth/access-tokens';
 import { AuthController } from './auth/auth.controller';
 import { JwtStrategy } from './auth/jwt.strategy';
@@ -50,15 +43,9 @@ export class GatewayModule {
         PassportModule,
         JwtModule.register({}),
         ThrottlerModule.forRoot([{ ttl: 60_000, limit: config.authRateLimitPerMinute }]),
-        HealthModule.forApp({
-          provide: ReadinessChecks,
-          inject: [NATS_CONNECTION],
-          useFactory: (nc: NatsConnection) =>
-            new ReadinessChecks([
-              readinessCheck('nats', () => natsRoundTrip(nc)),
-              ...(options.peerReadiness ?? []),
-            ]),
-        }),
+        HealthModule.forApp(
+          natsReadiness({ inject: [], checks: () => options.peerReadiness ?? [] }),
+        ),
       ],
       controllers: [
         AuthController,

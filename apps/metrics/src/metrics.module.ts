@@ -1,8 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { BusModule, NATS_CONNECTION, natsRoundTrip } from '@uptime/bus';
-import { TelemetryModule, HealthModule, ReadinessChecks, readinessCheck } from '@uptime/health';
-import type { NatsConnection } from 'nats';
+import { BusModule, natsReadiness } from '@uptime/bus';
+import { TelemetryModule, HealthModule, readinessCheck } from '@uptime/health';
 import { checkStoreProvider } from './checks/check-store.provider';
 import { CLICKHOUSE, ClickHouseModule } from './clickhouse/clickhouse.provider';
 import { METRICS_CONFIG, type MetricsConfig } from './config';
@@ -19,18 +18,17 @@ export class MetricsModule {
         BusModule.forRoot({ natsUrl: config.natsUrl, name: 'metrics' }),
         TelemetryModule.forApp({ app: 'metrics' }),
         ClickHouseModule.forRoot(config.clickhouse),
-        HealthModule.forApp({
-          provide: ReadinessChecks,
-          inject: [NATS_CONNECTION, CLICKHOUSE],
-          useFactory: (nc: NatsConnection, ch: ClickHouseClient) =>
-            new ReadinessChecks([
-              readinessCheck('nats', () => natsRoundTrip(nc)),
+        HealthModule.forApp(
+          natsReadiness({
+            inject: [CLICKHOUSE],
+            checks: (ch: ClickHouseClient) => [
               readinessCheck('clickhouse', async () => {
                 const ping = await ch.ping();
                 if (!ping.success) throw ping.error;
               }),
-            ]),
-        }),
+            ],
+          }),
+        ),
       ],
       controllers: [MetricsHandler],
       providers: [

@@ -1,10 +1,9 @@
 import { MikroORM } from '@mikro-orm/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { BusModule, NATS_CONNECTION, natsRoundTrip } from '@uptime/bus';
-import { TelemetryModule, HealthModule, ReadinessChecks, readinessCheck } from '@uptime/health';
-import { SchemaMigrator } from '@uptime/persistence';
-import type { NatsConnection } from 'nats';
+import { BusModule, natsReadiness } from '@uptime/bus';
+import { TelemetryModule, HealthModule } from '@uptime/health';
+import { postgresReadiness, SchemaMigrator } from '@uptime/persistence';
 import { ChannelEventFollower } from './channel-events/channel-event-follower';
 import { REGISTRY_CONFIG, type RegistryConfig } from './config';
 import { registryOrmOptions } from './database/mikro-orm.config';
@@ -31,15 +30,12 @@ export class RegistryModule {
           ...registryOrmOptions(config.databaseUrl),
           registerRequestContext: false,
         }),
-        HealthModule.forApp({
-          provide: ReadinessChecks,
-          inject: [NATS_CONNECTION, MikroORM],
-          useFactory: (nc: NatsConnection, orm: MikroORM) =>
-            new ReadinessChecks([
-              readinessCheck('nats', () => natsRoundTrip(nc)),
-              readinessCheck('postgres', () => orm.em.getConnection().execute('select 1')),
-            ]),
-        }),
+        HealthModule.forApp(
+          natsReadiness({
+            inject: [MikroORM],
+            checks: (orm: MikroORM) => [postgresReadiness(orm)],
+          }),
+        ),
       ],
       controllers: [AuthHandler, MonitorsHandler],
       providers: [

@@ -1,18 +1,10 @@
 import { MikroORM } from '@mikro-orm/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
-import { BusClient, BusModule, NATS_CONNECTION, natsRoundTrip } from '@uptime/bus';
-import {
-  HealthModule,
-  ReadinessChecks,
-  RateLimitedLog,
-  readinessCheck,
-  TELEMETRY,
-  TelemetryModule,
-} from '@uptime/health';
+import { BusClient, BusModule, natsReadiness } from '@uptime/bus';
+import { HealthModule, RateLimitedLog, TELEMETRY, TelemetryModule } from '@uptime/health';
 import { BlockedTargetLog } from '@uptime/target-guard';
-import { SchemaMigrator } from '@uptime/persistence';
-import type { NatsConnection } from 'nats';
+import { postgresReadiness, SchemaMigrator } from '@uptime/persistence';
 import type { Registry } from 'prom-client';
 import { NOTIFIER_CONFIG, type NotifierConfig } from './config';
 import { notifierOrmOptions } from './database/mikro-orm.config';
@@ -47,15 +39,12 @@ export class NotifierModule {
           ...notifierOrmOptions(config.databaseUrl),
           registerRequestContext: false,
         }),
-        HealthModule.forApp({
-          provide: ReadinessChecks,
-          inject: [NATS_CONNECTION, MikroORM],
-          useFactory: (nc: NatsConnection, orm: MikroORM) =>
-            new ReadinessChecks([
-              readinessCheck('nats', () => natsRoundTrip(nc)),
-              readinessCheck('postgres', () => orm.em.getConnection().execute('select 1')),
-            ]),
-        }),
+        HealthModule.forApp(
+          natsReadiness({
+            inject: [MikroORM],
+            checks: (orm: MikroORM) => [postgresReadiness(orm)],
+          }),
+        ),
       ],
       controllers: [IncidentsHandler, ChannelsHandler, AlertsHandler],
       providers: [

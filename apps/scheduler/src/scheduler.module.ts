@@ -1,7 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { BusModule, NATS_CONNECTION, natsRoundTrip } from '@uptime/bus';
-import { TelemetryModule, HealthModule, ReadinessChecks, readinessCheck } from '@uptime/health';
-import type { NatsConnection } from 'nats';
+import { BusModule, natsReadiness } from '@uptime/bus';
+import { TelemetryModule, HealthModule, readinessCheck } from '@uptime/health';
 import type { SchedulerConfig } from './config';
 import { MonitorFeed } from './monitors/monitor-feed';
 import { SchedulingModule } from './scheduling.module';
@@ -17,17 +16,14 @@ export class SchedulerModule {
         TelemetryModule.forApp({ app: 'scheduler' }),
         scheduling,
         HealthModule.forApp(
-          {
-            provide: ReadinessChecks,
-            inject: [NATS_CONNECTION, MonitorFeed],
-            useFactory: (nc: NatsConnection, feed: MonitorFeed) =>
-              new ReadinessChecks([
-                readinessCheck('nats', () => natsRoundTrip(nc)),
-                readinessCheck('schedule', async () => {
-                  if (!feed.isLoaded) throw new Error('the registry snapshot is not loaded yet');
-                }),
-              ]),
-          },
+          natsReadiness({
+            inject: [MonitorFeed],
+            checks: (feed: MonitorFeed) => [
+              readinessCheck('schedule', async () => {
+                if (!feed.isLoaded) throw new Error('the registry snapshot is not loaded yet');
+              }),
+            ],
+          }),
           [scheduling],
         ),
       ],

@@ -11,6 +11,6 @@ export {
 export { NATS_CONNECTION, connectBus, natsRoundTrip, type BusOptions } from './nats-connection';
 export { ContractPipe, NatsResponder, replyTooLarge, requestCursor, rpcProblem } from './rpc';
 export { DEFAULT_MAX_PAYLOAD, PayloadBudget, takeWithin } from './payload-budget';
-export { natsReadiness } from './readiness';
+export { natsReadiness, type MoreReadiness } from './readiness';
 export { DurableFollower, type DurableFollowerOptions } from './durable-follower';
 export { JetStreamPublisher, PublishNotAcknowledged } from './jetstream-publisher';

@@ -3,3 +3,4 @@ export { SchemaMigrator } from './schema-migrator';
 export { ValueFreePostgreSqlDriver, withoutValues } from './value-free-driver';
 export { OutboxRelay, type OutboxOptions, type OutboxRow } from './outbox-relay';
 export { keysetAfter } from './keyset-filter';
+export { postgresReadiness } from './postgres-readiness';

@@ -357,6 +357,52 @@ describe('incidents and alerts', () => {
     assert.equal(receiver.of(monitor.id, 'reminder').length, 1);
   });
 
+  it('should page alerts and incidents newest first, each once, and answer 400 naming cursor to a forged one', async () => {
+    const monitor = await monitorWith('paged');
+    for (const [minute, outcome] of (['down', 'up', 'down', 'up'] as const).entries()) {
+      await publish(monitor, outcome, minute);
+      await waitFor(`alert ${minute + 1}`, () => receiver.of(monitor.id).length === minute + 1);
+    }
+    type Listed = { items: { id: string; createdAt?: string; startedAt?: string }[] };
+    const pageThrough = async (path: string) => {
+      const ids: string[] = [];
+      const times: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+        const res = await pipeline.api.get<Listed & { nextCursor: string | null }>(
+          `${path}limit=1${query}`,
+          token,
+        );
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        ids.push(...res.body.items.map((i) => i.id));
+        times.push(...res.body.items.map((i) => (i.createdAt ?? i.startedAt)!));
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      assert.equal(new Set(ids).size, ids.length, `${path}: no item twice`);
+      assert.deepEqual(times, [...times].sort().reverse(), `${path}: newest first`);
+      return ids;
+    };
+    await waitFor('all four alerts recorded', async () => {
+      const res = await pipeline.api.get<Listed>(`/api/v1/alerts?monitorId=${monitor.id}`, token);
+      return res.body.items.length === 4;
+    });
+    assert.equal((await pageThrough(`/api/v1/alerts?monitorId=${monitor.id}&`)).length, 4);
+    assert.equal((await pageThrough(`/api/v1/monitors/${monitor.id}/incidents?`)).length, 2);
+    const forged = Buffer.from(JSON.stringify({ t: 'yesterday', id: 'x' })).toString('base64url');
+    for (const path of [`/api/v1/alerts?monitorId=${monitor.id}&`, '/api/v1/incidents?']) {
+      const res = await pipeline.api.get<{ errors: { field: string }[] }>(
+        `${path}cursor=${forged}`,
+        token,
+      );
+      assert.equal(res.status, 400, path);
+      assert.deepEqual(
+        res.body.errors.map((e) => e.field),
+        ['cursor'],
+      );
+    }
+  });
+
   it('should list alerts by monitor and channel, and delete them by id, monitor and channel', async () => {
     const monitor = await monitorWith('history');
     await publish(monitor, 'down', 0);

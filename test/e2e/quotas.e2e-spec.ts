@@ -1,10 +1,9 @@
 import type { RunningService } from '@uptime/service-host';
-import { TargetPolicy } from '@uptime/target-guard';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startProber } from '../../apps/prober/src/bootstrap';
 import type { ApiClient, ApiResponse } from '../support/api-client';
-import { ApiStack, NATS_URL } from '../support/services';
+import { ApiStack, proberConfig } from '../support/services';
 import { TargetServer } from '../support/target-server';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
@@ -53,18 +52,7 @@ describe('quotas and rates', () => {
       { maxMonitorsPerUser: QUOTA },
     );
     api = stack.api;
-    prober = await startProber(
-      {
-        natsUrl: NATS_URL,
-        port: 0,
-        logLevel: 'warn',
-        region,
-        targets: new TargetPolicy({ allowPrivate: true }),
-        concurrency: 10,
-        ackWaitSeconds: 5,
-      },
-      false,
-    );
+    prober = await startProber(proberConfig(region), false);
   });
   after(async () => {
     await prober?.close();

@@ -16,7 +16,6 @@ import {
 } from '@uptime/contracts';
 import { ensureNats, freePort } from '@uptime/embedded';
 import type { RunningService } from '@uptime/service-host';
-import { TargetPolicy } from '@uptime/target-guard';
 import {
   AckPolicy,
   connect,
@@ -36,7 +35,7 @@ import { sweepTombstones } from '../../apps/monitor-registry/src/events/tombston
 import { startProber } from '../../apps/prober/src/bootstrap';
 import { startScheduler } from '../../apps/scheduler/src/bootstrap';
 import { loadSchedulerConfig } from '../../apps/scheduler/src/config';
-import { ApiStack, NATS_URL } from '../support/services';
+import { ApiStack, NATS_URL, proberConfig } from '../support/services';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
 
@@ -278,15 +277,7 @@ describe('JetStream streams', () => {
     it('should let the prober see a full results stream, count it, and store the result once there is room', async () => {
       const jsm = await nc.jetstreamManager();
       const js = nc.jetstream();
-      const prober = await startProber({
-        natsUrl: NATS_URL,
-        port: 0,
-        logLevel: 'error',
-        region,
-        targets: new TargetPolicy({ allowPrivate: true }),
-        concurrency: 10,
-        ackWaitSeconds: 5,
-      });
+      const prober = await startProber(proberConfig(region, { logLevel: 'error' }));
       try {
         await ensureStream(jsm, CheckResultStream, { CHECK_RESULTS_MAX_MB: '1' });
         await fillToTheBrim(js, `${CheckResultStream.subjectPrefix}.junk-${region}`);

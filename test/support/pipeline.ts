@@ -14,7 +14,7 @@ import type { ProberConfig } from '../../apps/prober/src/config';
 import { startScheduler } from '../../apps/scheduler/src/bootstrap';
 import type { SchedulerConfig } from '../../apps/scheduler/src/config';
 import { ApiClient } from './api-client';
-import { gatewayConfig, NATS_URL, registryConfig } from './services';
+import { gatewayConfig, NATS_URL, proberConfig, registryConfig } from './services';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 /**
@@ -61,16 +61,7 @@ export class Pipeline {
   }
 
   proberConfig(overrides: Partial<ProberConfig> = {}): ProberConfig {
-    return {
-      natsUrl: NATS_URL,
-      port: 0,
-      logLevel: 'warn',
-      region: this.region,
-      targets: new TargetPolicy({ allowPrivate: true }),
-      concurrency: 50,
-      ackWaitSeconds: 5,
-      ...overrides,
-    };
+    return proberConfig(this.region, { concurrency: 50, ...overrides });
   }
 
   schedulerConfig(overrides: Partial<SchedulerConfig> = {}): SchedulerConfig {

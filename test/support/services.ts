@@ -4,6 +4,8 @@ import { startGateway } from '../../apps/gateway/src/bootstrap';
 import { type GatewayConfig } from '../../apps/gateway/src/config';
 import { startRegistry } from '../../apps/monitor-registry/src/bootstrap';
 import type { RegistryConfig } from '../../apps/monitor-registry/src/config';
+import type { ProberConfig } from '../../apps/prober/src/config';
+import { TargetPolicy } from '@uptime/target-guard';
 import { ApiClient } from './api-client';
 import { DEFAULT_NATS_URL } from './test-infra';
 
@@ -22,6 +24,20 @@ export function registryConfig(
     refreshTokenTtlDays: 30,
     maxMonitorsPerUser: 1000,
     monitorTombstoneDays: 30,
+    ...overrides,
+  };
+}
+
+/** A prober of `region` that may check the tests' targets on loopback. */
+export function proberConfig(region: string, overrides: Partial<ProberConfig> = {}): ProberConfig {
+  return {
+    natsUrl: NATS_URL,
+    port: 0,
+    logLevel: 'warn',
+    region,
+    targets: new TargetPolicy({ allowPrivate: true }),
+    concurrency: 10,
+    ackWaitSeconds: 5,
     ...overrides,
   };
 }

@@ -8,13 +8,12 @@ import {
 } from '@uptime/contracts';
 import { TELEMETRY } from '@uptime/health';
 import type { RunningService } from '@uptime/service-host';
-import { TargetPolicy } from '@uptime/target-guard';
 import { connect, JSONCodec, type NatsConnection } from 'nats';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Registry } from 'prom-client';
-import { NATS_URL } from '../../../../test/support/services';
+import { NATS_URL, proberConfig } from '../../../../test/support/services';
 import { TargetServer } from '../../../../test/support/target-server';
 import { waitFor } from '../../../../test/support/wait-for';
 import { startProber } from '../bootstrap';
@@ -43,18 +42,7 @@ describe('ProbeWorker', () => {
   before(async () => {
     target = await TargetServer.start();
     nc = await connect({ servers: NATS_URL });
-    prober = await startProber(
-      {
-        natsUrl: NATS_URL,
-        port: 0,
-        logLevel: 'error',
-        region,
-        targets: new TargetPolicy({ allowPrivate: true }),
-        concurrency: 10,
-        ackWaitSeconds: 5,
-      },
-      false,
-    );
+    prober = await startProber(proberConfig(region, { logLevel: 'error' }), false);
   });
   after(async () => {
     await prober?.close();

@@ -4,3 +4,5 @@ export { ValueFreePostgreSqlDriver, withoutValues } from './value-free-driver';
 export { OutboxRelay, type OutboxOptions, type OutboxRow } from './outbox-relay';
 export { keysetAfter } from './keyset-filter';
 export { postgresReadiness } from './postgres-readiness';
+export { isDuplicateKey, UnitOfWork } from './unit-of-work';
+export { RequestContextInterceptor } from './request-context.interceptor';

@@ -1,7 +1,7 @@
 export { type SchemaOwner, schemaOwnerOptions } from './orm-options';
 export { SchemaMigrator } from './schema-migrator';
 export { ValueFreePostgreSqlDriver, withoutValues } from './value-free-driver';
-export { OutboxRelay, type OutboxOptions, type OutboxRow } from './outbox-relay';
+export { OutboxRelay, type OutboxDefinition, type OutboxRow } from './outbox-relay';
 export { keysetAfter } from './keyset-filter';
 export { postgresReadiness } from './postgres-readiness';
 export { isDuplicateKey, UnitOfWork } from './unit-of-work';

@@ -2,7 +2,7 @@ import { Entity, MikroORM, PrimaryKey, Property } from '@mikro-orm/postgresql';
 import { ensureStream } from '@uptime/bus';
 import type { StreamDefinition } from '@uptime/contracts';
 import { connect, JSONCodec, type NatsConnection, type Subscription } from 'nats';
-import { Counter } from 'prom-client';
+import { Registry } from 'prom-client';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -46,16 +46,22 @@ describe(OutboxRelay.name, () => {
   let orm: MikroORM;
   let nc: NatsConnection;
 
-  const counter = (name: string) => new Counter({ name, help: name, registers: [] });
-  const relay = (failures = counter('failures'), dropped = counter('dropped')) =>
-    new OutboxRelay(orm, nc, {
-      name: 'TestOutboxRelay',
+  class TestOutboxRelay extends OutboxRelay<TestOutboxRow> {
+    protected readonly outbox = {
       entity: TestOutboxRow,
       stream,
-      message: (row) => ({ subject: `${stream.subjectPrefix}.n`, payload: row.payload }),
-      failures,
-      dropped,
-    });
+      failuresMetric: 'failures',
+      droppedMetric: 'dropped',
+    };
+
+    protected message(row: TestOutboxRow) {
+      return { subject: `${stream.subjectPrefix}.n`, payload: row.payload };
+    }
+  }
+  /** A relay with a metrics registry of its own, as each app has. */
+  const relay = (telemetry = new Registry()) => new TestOutboxRelay(orm, nc, telemetry);
+  const counted = async (telemetry: Registry, name: string) =>
+    (await telemetry.getSingleMetric(name)!.get()).values[0]!.value;
 
   /** Commits rows as an app's transaction would: each new row waits for the relay. */
   const commit = async (from: number, count: number, padding?: string) => {
@@ -138,8 +144,8 @@ describe(OutboxRelay.name, () => {
   });
 
   it('should keep rows while no stream takes them, count the failed passes, and publish them once one does', async () => {
-    const failures = counter('failures');
-    const one = relay(failures);
+    const telemetry = new Registry();
+    const one = relay(telemetry);
     await one.start();
     try {
       const jsm = await nc.jetstreamManager();
@@ -148,7 +154,7 @@ describe(OutboxRelay.name, () => {
       one.kick();
       await new Promise((r) => setTimeout(r, 1500));
       assert.equal(await unpublished(), 5, 'nothing is marked published that no stream stored');
-      assert.ok((await failures.get()).values[0]!.value >= 1, 'the failed passes are counted');
+      assert.ok((await counted(telemetry, 'failures')) >= 1, 'the failed passes are counted');
       await ensureStream(jsm, stream);
       await waitFor('the sweep to publish them', async () => (await unpublished()) === 0, 5000);
       assert.equal((await jsm.streams.info(stream.name)).state.messages, 5);
@@ -158,8 +164,8 @@ describe(OutboxRelay.name, () => {
   });
 
   it('should drop, count and get past a row no message can carry', async () => {
-    const dropped = counter('dropped');
-    const one = relay(counter('failures'), dropped);
+    const telemetry = new Registry();
+    const one = relay(telemetry);
     const jsm = await nc.jetstreamManager();
     const { config } = await jsm.streams.info(stream.name);
     await jsm.streams.update(stream.name, { ...config, max_msg_size: 4096 });
@@ -174,7 +180,7 @@ describe(OutboxRelay.name, () => {
       subscription.unsubscribe();
       await jsm.streams.update(stream.name, config);
     }
-    assert.equal((await dropped.get()).values[0]!.value, 1);
+    assert.equal(await counted(telemetry, 'dropped'), 1);
     const last = await jsm.streams.getMessage(stream.name, {
       last_by_subj: `${stream.subjectPrefix}.n`,
     });

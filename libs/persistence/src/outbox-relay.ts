@@ -1,10 +1,16 @@
 import { type EntityClass, LockMode, MikroORM } from '@mikro-orm/core';
-import { Logger } from '@nestjs/common';
-import { ensureStream } from '@uptime/bus';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { ensureStream, NATS_CONNECTION } from '@uptime/bus';
 import type { StreamDefinition } from '@uptime/contracts';
-import { RateLimitedLog } from '@uptime/health';
+import { RateLimitedLog, TELEMETRY } from '@uptime/health';
 import { ErrorCode, JSONCodec, type JetStreamClient, type NatsConnection, NatsError } from 'nats';
-import type { Counter } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 
 const codec = JSONCodec<unknown>();
 const BATCH = 200;
@@ -19,22 +25,14 @@ export interface OutboxRow {
   publishedAt: Date | null;
 }
 
-export interface OutboxOptions<R extends OutboxRow> {
-  /** Named in logs. */
-  name: string;
+/** What tells one app's outbox from another's. */
+export interface OutboxDefinition<R extends OutboxRow> {
   entity: EntityClass<R>;
   stream: StreamDefinition;
-  /** Where a row goes and what it says. */
-  message(row: R): { subject: string; payload: unknown };
-  /**
-   * Runs once the stream stored a row's message (at stream sequence `seq`), before the row is
-   * marked published; a throw leaves the row to be published and handled again.
-   */
-  stored?(row: R, seq: number): Promise<void>;
   /** Counts relay passes that stopped on a row the stream did not take (NATS away, stream full). */
-  failures: Counter;
+  failuresMetric: string;
   /** Counts rows dropped as too large for a NATS message or the stream. */
-  dropped: Counter;
+  droppedMetric: string;
 }
 
 /**
@@ -44,10 +42,20 @@ export interface OutboxOptions<R extends OutboxRow> {
  * within the stream's window. Passes lock their rows (`FOR UPDATE SKIP LOCKED`), so replicas of
  * one app never relay the same rows at the same time. A row no message can carry is dropped,
  * counted and logged: retried, it would hold back every later row forever.
+ *
+ * An app's relay is a provider that extends this with its `outbox` and `message`, and nothing
+ * else it needs: the database, NATS and the app's metrics registry are injected here. It starts
+ * with the app and stops, after its pass in progress, when the app closes.
  */
-export class OutboxRelay<R extends OutboxRow> {
+@Injectable()
+export abstract class OutboxRelay<R extends OutboxRow>
+  implements OnApplicationBootstrap, OnApplicationShutdown
+{
+  /** A field of the subclass, so read only once construction is over. */
+  protected abstract readonly outbox: OutboxDefinition<R>;
   private readonly logger: Logger;
   private readonly log: RateLimitedLog;
+  private counters?: { failures: Counter; dropped: Counter };
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
@@ -57,15 +65,33 @@ export class OutboxRelay<R extends OutboxRow> {
 
   constructor(
     private readonly orm: MikroORM,
-    private readonly nc: NatsConnection,
-    private readonly options: OutboxOptions<R>,
+    @Inject(NATS_CONNECTION) protected readonly nc: NatsConnection,
+    @Inject(TELEMETRY) private readonly telemetry: Registry,
   ) {
-    this.logger = new Logger(options.name);
+    this.logger = new Logger(new.target.name);
     this.log = new RateLimitedLog(this.logger);
   }
 
+  /** Where a row goes and what it says. */
+  protected abstract message(row: R): { subject: string; payload: unknown };
+
+  /**
+   * Runs once the stream stored a row's message (at stream sequence `seq`), before the row is
+   * marked published; a throw leaves the row to be published and handled again.
+   */
+  protected async stored(_row: R, _seq: number): Promise<void> {}
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.stop();
+  }
+
   async start(): Promise<void> {
-    await ensureStream(await this.nc.jetstreamManager(), this.options.stream);
+    this.metrics();
+    await ensureStream(await this.nc.jetstreamManager(), this.outbox.stream);
     this.timer = setInterval(() => this.kick(), SWEEP_MS);
     this.kick();
   }
@@ -104,7 +130,7 @@ export class OutboxRelay<R extends OutboxRow> {
     return this.orm.em.fork().transactional(async (em) => {
       // Queried through the columns every outbox has; the rows are the app's own entities.
       const rows = (await em.find<OutboxRow>(
-        this.options.entity,
+        this.outbox.entity,
         { publishedAt: null },
         { orderBy: { seq: 'asc' }, limit: BATCH, lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE },
       )) as R[];
@@ -117,25 +143,42 @@ export class OutboxRelay<R extends OutboxRow> {
   }
 
   private async publishOrDrop(js: JetStreamClient, row: R): Promise<void> {
-    const { subject, payload } = this.options.message(row);
+    const { subject, payload } = this.message(row);
     let seq: number;
     try {
       seq = (await js.publish(subject, codec.encode(payload), { msgID: row.eventId })).seq;
     } catch (err) {
       if (!isTooLarge(err)) throw err;
-      this.options.dropped.inc();
+      this.metrics().dropped.inc();
       this.log.warn(
         `dropped event ${row.eventId} on ${subject}, too large for a message or the stream: ${String(err)}`,
       );
       return;
     }
-    await this.options.stored?.(row, seq);
+    await this.stored(row, seq);
   }
 
   private failed(err: unknown): void {
-    this.options.failures.inc();
+    this.metrics().failures.inc();
     this.failing = true;
     this.log.warn(`relay pass failed, the outbox keeps the rows, retrying: ${String(err)}`);
+  }
+
+  /** Made on first use: the subclass's `outbox` does not exist while this constructor runs. */
+  private metrics(): { failures: Counter; dropped: Counter } {
+    const { stream, failuresMetric, droppedMetric } = this.outbox;
+    return (this.counters ??= {
+      failures: new Counter({
+        name: failuresMetric,
+        help: `Relay passes that stopped on an event ${stream.name} did not take (NATS away, stream full); the event stays in the outbox and is retried`,
+        registers: [this.telemetry],
+      }),
+      dropped: new Counter({
+        name: droppedMetric,
+        help: `Events too large for one NATS message or ${stream.name}, dropped instead of blocking the outbox`,
+        registers: [this.telemetry],
+      }),
+    });
   }
 
   private recovered(): void {

@@ -1,11 +1,5 @@
-import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import {
-  Inject,
-  Injectable,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
-import { NATS_CONNECTION } from '@uptime/bus';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
 import {
   type Monitor,
   type MonitorEventKind,
@@ -13,10 +7,8 @@ import {
   monitorEventsOf,
   monitorEventSubject,
 } from '@uptime/contracts';
-import { TELEMETRY } from '@uptime/health';
 import { OutboxRelay } from '@uptime/persistence';
-import type { JetStreamManager, NatsConnection } from 'nats';
-import { Counter, type Registry } from 'prom-client';
+import type { JetStreamManager } from 'nats';
 import { randomUUID } from 'node:crypto';
 import { MonitorEventEntity } from './monitor-event.entity';
 
@@ -53,51 +45,20 @@ export function recordMonitorEvent(
  * the bounds could make one) is dropped, counted and logged.
  */
 @Injectable()
-export class MonitorEventRelay implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly relay: OutboxRelay<MonitorEventEntity>;
+export class MonitorEventRelay extends OutboxRelay<MonitorEventEntity> {
+  protected readonly outbox = {
+    entity: MonitorEventEntity,
+    stream: MonitorEventStream,
+    failuresMetric: 'uptime_registry_event_relay_failures_total',
+    droppedMetric: 'uptime_registry_monitor_events_dropped_total',
+  };
   private jsm?: Promise<JetStreamManager>;
 
-  constructor(
-    orm: MikroORM,
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    @Inject(TELEMETRY) telemetry: Registry,
-  ) {
-    this.relay = new OutboxRelay(orm, nc, {
-      name: MonitorEventRelay.name,
-      entity: MonitorEventEntity,
-      stream: MonitorEventStream,
-      message: (event) => ({
-        subject: monitorEventSubject(event.kind, event.monitorId),
-        payload: event.payload,
-      }),
-      stored: (event, seq) => this.compact(event, seq),
-      failures: new Counter({
-        name: 'uptime_registry_event_relay_failures_total',
-        help: 'Relay passes that stopped on an event MONITOR_EVENTS did not take (full, or NATS away); the event stays in the outbox and is retried',
-        registers: [telemetry],
-      }),
-      dropped: new Counter({
-        name: 'uptime_registry_monitor_events_dropped_total',
-        help: 'Monitor events too large for one NATS message or the stream, dropped instead of blocking the outbox',
-        registers: [telemetry],
-      }),
-    });
+  protected message(event: MonitorEventEntity) {
+    return { subject: monitorEventSubject(event.kind, event.monitorId), payload: event.payload };
   }
 
-  onApplicationBootstrap(): Promise<void> {
-    return this.relay.start();
-  }
-
-  onApplicationShutdown(): Promise<void> {
-    return this.relay.stop();
-  }
-
-  /** Asks for a relay pass now, after a commit that recorded events. */
-  kick(): void {
-    this.relay.kick();
-  }
-
-  private async compact(event: MonitorEventEntity, seq: number): Promise<void> {
+  protected override async stored(event: MonitorEventEntity, seq: number): Promise<void> {
     if (event.kind !== 'deleted') return;
     this.jsm ??= this.nc.jetstreamManager();
     await (

@@ -1,16 +1,7 @@
-import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import {
-  Inject,
-  Injectable,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
-import { NATS_CONNECTION } from '@uptime/bus';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
 import { channelDeletedSubject, ChannelEventStream } from '@uptime/contracts';
-import { TELEMETRY } from '@uptime/health';
 import { OutboxRelay } from '@uptime/persistence';
-import type { NatsConnection } from 'nats';
-import { Counter, type Registry } from 'prom-client';
 import { randomUUID } from 'node:crypto';
 import { ChannelEventEntity } from './channel-event.entity';
 
@@ -36,45 +27,15 @@ export function recordChannelDeleted(
 
 /** Relays the channel-event outbox to the CHANNEL_EVENTS stream (see `OutboxRelay`). */
 @Injectable()
-export class ChannelEventRelay implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly relay: OutboxRelay<ChannelEventEntity>;
+export class ChannelEventRelay extends OutboxRelay<ChannelEventEntity> {
+  protected readonly outbox = {
+    entity: ChannelEventEntity,
+    stream: ChannelEventStream,
+    failuresMetric: 'uptime_notifier_channel_event_relay_failures_total',
+    droppedMetric: 'uptime_notifier_channel_events_dropped_total',
+  };
 
-  constructor(
-    orm: MikroORM,
-    @Inject(NATS_CONNECTION) nc: NatsConnection,
-    @Inject(TELEMETRY) telemetry: Registry,
-  ) {
-    this.relay = new OutboxRelay(orm, nc, {
-      name: ChannelEventRelay.name,
-      entity: ChannelEventEntity,
-      stream: ChannelEventStream,
-      message: (event) => ({
-        subject: channelDeletedSubject(event.channelId),
-        payload: event.payload,
-      }),
-      failures: new Counter({
-        name: 'uptime_notifier_channel_event_relay_failures_total',
-        help: 'Relay passes that stopped on a channel event CHANNEL_EVENTS did not take (NATS away, stream full); the event stays in the outbox and is retried',
-        registers: [telemetry],
-      }),
-      dropped: new Counter({
-        name: 'uptime_notifier_channel_events_dropped_total',
-        help: 'Channel events too large for one NATS message or the stream, dropped instead of blocking the outbox',
-        registers: [telemetry],
-      }),
-    });
-  }
-
-  onApplicationBootstrap(): Promise<void> {
-    return this.relay.start();
-  }
-
-  onApplicationShutdown(): Promise<void> {
-    return this.relay.stop();
-  }
-
-  /** Asks for a relay pass now, after a commit that recorded a channel event. */
-  kick(): void {
-    this.relay.kick();
+  protected message(event: ChannelEventEntity) {
+    return { subject: channelDeletedSubject(event.channelId), payload: event.payload };
   }
 }

@@ -1,21 +1,30 @@
 import { MikroORM } from '@mikro-orm/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { BusModule, natsReadiness } from '@uptime/bus';
 import { TelemetryModule, HealthModule } from '@uptime/health';
-import { postgresReadiness, SchemaMigrator } from '@uptime/persistence';
+import {
+  postgresReadiness,
+  RequestContextInterceptor,
+  SchemaMigrator,
+  UnitOfWork,
+} from '@uptime/persistence';
 import { ChannelEventFollower } from './channel-events/channel-event-follower';
 import { REGISTRY_CONFIG, type RegistryConfig } from './config';
 import { registryOrmOptions } from './database/mikro-orm.config';
 import { MonitorEventRelay } from './events/monitor-event-relay';
+import { MonitorEventRepository } from './events/monitor-event.repository';
 import { TombstoneSweeper } from './events/tombstone-sweeper';
 import { MonitorQuota } from './monitors/monitor-quota';
 import { MonitorRepository } from './monitors/monitor.repository';
 import { MonitorsHandler } from './monitors/monitors.handler';
 import { MonitorsService } from './monitors/monitors.service';
 import { AuthHandler } from './sessions/auth.handler';
+import { RefreshTokenRepository } from './sessions/refresh-token.repository';
 import { SessionsService } from './sessions/sessions.service';
 import { PasswordHasher } from './users/password-hasher';
+import { UserRepository } from './users/user.repository';
 import { UsersService } from './users/users.service';
 
 @Module({})
@@ -41,6 +50,10 @@ export class RegistryModule {
       providers: [
         { provide: REGISTRY_CONFIG, useValue: config },
         SchemaMigrator,
+        UnitOfWork,
+        // Every message handled gets an identity map of its own.
+        { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
+        MonitorEventRepository,
         MonitorEventRelay,
         TombstoneSweeper,
         MonitorQuota,
@@ -48,7 +61,9 @@ export class RegistryModule {
         MonitorsService,
         ChannelEventFollower,
         PasswordHasher,
+        RefreshTokenRepository,
         SessionsService,
+        UserRepository,
         UsersService,
       ],
     };

@@ -1,4 +1,3 @@
-import { MikroORM, RequestContext } from '@mikro-orm/core';
 import {
   Inject,
   Injectable,
@@ -13,6 +12,7 @@ import {
   ChannelEventStream,
   DurableConsumers,
 } from '@uptime/contracts';
+import { UnitOfWork } from '@uptime/persistence';
 import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
 import { MonitorsService } from '../monitors/monitors.service';
 
@@ -29,7 +29,7 @@ export class ChannelEventFollower implements OnApplicationBootstrap, OnApplicati
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    private readonly orm: MikroORM,
+    private readonly work: UnitOfWork,
     private readonly monitors: MonitorsService,
   ) {}
 
@@ -52,7 +52,7 @@ export class ChannelEventFollower implements OnApplicationBootstrap, OnApplicati
   }
 
   private async channelDeleted(event: ChannelDeletedEvent): Promise<void> {
-    const updated = await RequestContext.create(this.orm.em, () =>
+    const updated = await this.work.withOwnIdentityMap(() =>
       this.monitors.removeChannel(event.ownerId, event.channelId),
     );
     if (updated) this.logger.log(`channel ${event.channelId} dropped from ${updated} monitor(s)`);

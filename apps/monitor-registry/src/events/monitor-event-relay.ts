@@ -1,41 +1,8 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import {
-  type Monitor,
-  type MonitorEventKind,
-  MonitorEventStream,
-  monitorEventsOf,
-  monitorEventSubject,
-} from '@uptime/contracts';
+import { MonitorEventStream, monitorEventsOf, monitorEventSubject } from '@uptime/contracts';
 import { OutboxRelay } from '@uptime/persistence';
 import type { JetStreamManager } from 'nats';
-import { randomUUID } from 'node:crypto';
 import { MonitorEventEntity } from './monitor-event.entity';
-
-/** Adds the event for a change to the unit of work that makes the change. */
-export function recordMonitorEvent(
-  em: EntityManager,
-  kind: MonitorEventKind,
-  ownerId: string,
-  monitor: Monitor,
-): MonitorEventEntity {
-  const event = new MonitorEventEntity();
-  event.eventId = randomUUID();
-  event.monitorId = monitor.id;
-  event.kind = kind;
-  event.occurredAt = new Date();
-  event.payload = {
-    eventId: event.eventId,
-    kind,
-    monitorId: monitor.id,
-    ownerId,
-    version: monitor.version,
-    occurredAt: event.occurredAt.toISOString(),
-    monitor,
-  };
-  em.persist(event);
-  return event;
-}
 
 /**
  * Relays the monitor-event outbox to the MONITOR_EVENTS stream (see `OutboxRelay`). A deletion

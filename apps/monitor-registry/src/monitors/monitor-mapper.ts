@@ -4,7 +4,7 @@ import {
   type MonitorServerFields,
   type MonitorSpec,
 } from '@uptime/contracts';
-import type { MonitorEntity } from './monitor.entity';
+import { MonitorEntity } from './monitor.entity';
 
 const SPEC_FIELDS = [
   'name',
@@ -30,8 +30,22 @@ export function specOf(entity: MonitorEntity): MonitorSpec {
   return Object.fromEntries(SPEC_FIELDS.map((f) => [f, entity[f]])) as unknown as MonitorSpec;
 }
 
+/**
+ * Gives the monitor `spec`. Pausing it (or creating it paused) makes its status `paused`;
+ * resuming it (or creating it running) makes it `pending` until its next check.
+ */
 export function assignSpec(entity: MonitorEntity, spec: MonitorSpec): void {
+  const wasPaused = entity.paused as boolean | undefined;
   Object.assign(entity, Object.fromEntries(SPEC_FIELDS.map((f) => [f, spec[f]])));
+  if (entity.paused !== wasPaused) entity.status = entity.paused ? 'paused' : 'pending';
+}
+
+/** A new monitor of `ownerId` with `spec`, not yet saved. */
+export function newMonitor(ownerId: string, spec: MonitorSpec): MonitorEntity {
+  const entity = new MonitorEntity();
+  entity.ownerId = ownerId;
+  assignSpec(entity, spec);
+  return entity;
 }
 
 export function serverFieldsOf(entity: MonitorEntity): MonitorServerFields {

@@ -1,14 +1,10 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { rpcProblem } from '@uptime/bus';
 import { Problems } from '@uptime/contracts';
 import { RateLimitedLog, TELEMETRY } from '@uptime/health';
 import { Counter, type Registry } from 'prom-client';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config';
-import { MonitorEntity } from './monitor.entity';
-
-/** First key of the two-key advisory lock: keeps these locks apart from any other use. */
-const QUOTA_LOCK_CLASS = 0x6d6f6e; // 'mon'
+import { MonitorRepository } from './monitor.repository';
 
 /**
  * How many monitors a user may own (`MAX_MONITORS_PER_USER`). The count and the insert it
@@ -23,6 +19,7 @@ export class MonitorQuota {
   constructor(
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
     @Inject(TELEMETRY) registry: Registry,
+    private readonly monitors: MonitorRepository,
   ) {
     this.refusals = new Counter({
       name: 'uptime_registry_monitor_quota_refusals_total',
@@ -35,9 +32,8 @@ export class MonitorQuota {
    * Inside the transaction that inserts `adding` monitors: waits for the owner's lock (released
    * at commit or rollback), then refuses with a 403 problem if they would not fit.
    */
-  async reserve(em: EntityManager, ownerId: string, adding: number): Promise<void> {
-    await em.execute('select pg_advisory_xact_lock(?, hashtext(?))', [QUOTA_LOCK_CLASS, ownerId]);
-    const owned = await em.count(MonitorEntity, { ownerId });
+  async reserve(ownerId: string, adding: number): Promise<void> {
+    const owned = await this.monitors.countOwnedLocked(ownerId);
     const max = this.config.maxMonitorsPerUser;
     if (owned + adding <= max) return;
     this.refusals.inc();

@@ -5,10 +5,38 @@ import type { KeysetPosition, MonitorSpec, MonitorSummary } from '@uptime/contra
 import { keysetAfter } from '@uptime/persistence';
 import { MonitorEntity } from './monitor.entity';
 
-/** Queries over monitors; the only place that knows how lists are keyed and ordered. */
+/** First key of the two-key advisory lock: keeps the quota's locks apart from any other use. */
+const QUOTA_LOCK_CLASS = 0x6d6f6e; // 'mon'
+
+/** Monitors in PostgreSQL; the only place that knows how lists are keyed and ordered. */
 @Injectable()
 export class MonitorRepository {
   constructor(private readonly em: EntityManager) {}
+
+  /**
+   * Inserts new monitors and writes the changes of loaded ones. A monitor whose method and URL
+   * its owner already monitors is refused with a duplicate key (`isDuplicateKey`).
+   */
+  async save(...monitors: MonitorEntity[]): Promise<void> {
+    this.em.persist(monitors);
+    await this.em.flush();
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.em.nativeDelete(MonitorEntity, { id });
+  }
+
+  /**
+   * How many monitors the owner has, counted under the owner's lock, which is held until the
+   * transaction this runs in ends: two concurrent creations count one after the other.
+   */
+  async countOwnedLocked(ownerId: string): Promise<number> {
+    await this.em.execute('select pg_advisory_xact_lock(?, hashtext(?))', [
+      QUOTA_LOCK_CLASS,
+      ownerId,
+    ]);
+    return this.em.count(MonitorEntity, { ownerId });
+  }
 
   findOwned(ownerId: string, id: string): Promise<MonitorEntity | null> {
     return this.em.findOne(MonitorEntity, { id, ownerId });

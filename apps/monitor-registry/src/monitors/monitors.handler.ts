@@ -1,4 +1,3 @@
-import { CreateRequestContext, MikroORM } from '@mikro-orm/core';
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { ContractPipe } from '@uptime/bus';
@@ -23,13 +22,9 @@ import { MonitorsService } from './monitors.service';
 /** Monitor commands and queries over NATS request/reply; every one names its owner. */
 @Controller()
 export class MonitorsHandler {
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly monitors: MonitorsService,
-  ) {}
+  constructor(private readonly monitors: MonitorsService) {}
 
   @MessagePattern(RegistrySubjects.createMonitor)
-  @CreateRequestContext()
   create(
     @Payload(new ContractPipe(CreateMonitorRequestSchema))
     req: z.output<typeof CreateMonitorRequestSchema>,
@@ -38,7 +33,6 @@ export class MonitorsHandler {
   }
 
   @MessagePattern(RegistrySubjects.createMonitors)
-  @CreateRequestContext()
   async createMany(
     @Payload(new ContractPipe(CreateMonitorsRequestSchema))
     req: z.output<typeof CreateMonitorsRequestSchema>,
@@ -47,7 +41,6 @@ export class MonitorsHandler {
   }
 
   @MessagePattern(RegistrySubjects.listMonitors)
-  @CreateRequestContext()
   list(
     @Payload(new ContractPipe(ListMonitorsRequestSchema))
     req: z.output<typeof ListMonitorsRequestSchema>,
@@ -56,7 +49,6 @@ export class MonitorsHandler {
   }
 
   @MessagePattern(RegistrySubjects.listMonitorSummaries)
-  @CreateRequestContext()
   summaries(
     @Payload(new ContractPipe(ListMonitorSummariesRequestSchema))
     req: z.output<typeof ListMonitorSummariesRequestSchema>,
@@ -65,7 +57,6 @@ export class MonitorsHandler {
   }
 
   @MessagePattern(RegistrySubjects.getMonitor)
-  @CreateRequestContext()
   get(
     @Payload(new ContractPipe(OwnedMonitorRequestSchema)) req: OwnedMonitorRequest,
   ): Promise<Monitor> {
@@ -73,7 +64,6 @@ export class MonitorsHandler {
   }
 
   @MessagePattern(RegistrySubjects.updateMonitor)
-  @CreateRequestContext()
   update(
     @Payload(new ContractPipe(UpdateMonitorRequestSchema))
     req: z.output<typeof UpdateMonitorRequestSchema>,
@@ -82,7 +72,6 @@ export class MonitorsHandler {
   }
 
   @MessagePattern(RegistrySubjects.pauseMonitor)
-  @CreateRequestContext()
   pause(
     @Payload(new ContractPipe(OwnedMonitorRequestSchema)) req: OwnedMonitorRequest,
   ): Promise<Monitor> {
@@ -90,7 +79,6 @@ export class MonitorsHandler {
   }
 
   @MessagePattern(RegistrySubjects.resumeMonitor)
-  @CreateRequestContext()
   resume(
     @Payload(new ContractPipe(OwnedMonitorRequestSchema)) req: OwnedMonitorRequest,
   ): Promise<Monitor> {
@@ -98,7 +86,6 @@ export class MonitorsHandler {
   }
 
   @MessagePattern(RegistrySubjects.deleteMonitor)
-  @CreateRequestContext()
   async remove(
     @Payload(new ContractPipe(OwnedMonitorRequestSchema)) req: OwnedMonitorRequest,
   ): Promise<{ ok: true }> {
@@ -107,7 +94,6 @@ export class MonitorsHandler {
   }
 
   @MessagePattern(RegistrySubjects.listActiveMonitors)
-  @CreateRequestContext()
   active(
     @Payload(new ContractPipe(ListActiveMonitorsRequestSchema))
     req: z.output<typeof ListActiveMonitorsRequestSchema>,

@@ -1,4 +1,3 @@
-import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { PayloadBudget, requestCursor, rpcProblem } from '@uptime/bus';
 import {
@@ -6,7 +5,6 @@ import {
   type CreatedMonitors,
   type Monitor,
   type MonitorEventKind,
-  type MonitorSpec,
   monitorSpecWithPatch,
   type MonitorSummary,
   type Page,
@@ -14,34 +12,39 @@ import {
   validateMonitorCreate,
   validateMonitorCreateMany,
   validateMonitorPatch,
+  type Validated,
 } from '@uptime/contracts';
-import { MonitorEventRelay, recordMonitorEvent } from '../events/monitor-event-relay';
-import { assignSpec, sameSpec, serverFieldsOf, specOf, toMonitor } from './monitor-mapper';
-import { MonitorEntity } from './monitor.entity';
+import { isDuplicateKey, UnitOfWork } from '@uptime/persistence';
+import { MonitorEventRelay } from '../events/monitor-event-relay';
+import { MonitorEventRepository } from '../events/monitor-event.repository';
+import {
+  assignSpec,
+  newMonitor,
+  sameSpec,
+  serverFieldsOf,
+  specOf,
+  toMonitor,
+} from './monitor-mapper';
+import type { MonitorEntity } from './monitor.entity';
 import { MonitorQuota } from './monitor-quota';
 import { MonitorRepository } from './monitor.repository';
 import { pageOf } from './page-cursor';
-
-const DUPLICATE = 'You already have a monitor for this method and URL.';
 
 /** The rules of a monitor's life: validation, ownership, uniqueness, and an event per change. */
 @Injectable()
 export class MonitorsService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly work: UnitOfWork,
     private readonly monitors: MonitorRepository,
+    private readonly events: MonitorEventRepository,
     private readonly relay: MonitorEventRelay,
     private readonly quota: MonitorQuota,
     private readonly budget: PayloadBudget,
   ) {}
 
   async create(ownerId: string, body: unknown): Promise<Monitor> {
-    const validated = validateMonitorCreate(body);
-    if (!validated.ok) throw rpcProblem(Problems.validation(validated.errors));
-    const spec = validated.value;
-    if (await this.monitors.findByTarget(ownerId, spec.method, spec.url)) {
-      throw rpcProblem(Problems.conflict(DUPLICATE));
-    }
+    const spec = valid(validateMonitorCreate(body));
+    if (await this.monitors.findByTarget(ownerId, spec.method, spec.url)) throw duplicate();
     const entity = newMonitor(ownerId, spec);
     await this.insert(ownerId, [entity]);
     return toMonitor(entity);
@@ -53,35 +56,24 @@ export class MonitorsService {
    * each, not the full monitors: a thousand of those need not fit one message.
    */
   async createMany(ownerId: string, bodies: unknown[]): Promise<CreatedMonitors> {
-    const validated = validateMonitorCreateMany({ monitors: bodies });
-    if (!validated.ok) throw rpcProblem(Problems.validation(validated.errors));
-    const specs = validated.value;
+    const specs = valid(validateMonitorCreateMany({ monitors: bodies }));
     const existing = await this.monitors.existingTargets(ownerId, specs);
     const taken = specs
       .map((spec, i) => (existing.has(`${spec.method} ${spec.url}`) ? `monitors[${i}]` : null))
       .filter((at): at is string => at !== null);
-    if (taken.length) throw rpcProblem(Problems.conflict(`${DUPLICATE} (${taken.join(', ')})`));
+    if (taken.length) throw duplicate(` (${taken.join(', ')})`);
     const entities = specs.map((spec) => newMonitor(ownerId, spec));
     await this.insert(ownerId, entities);
     return { items: entities.map(serverFieldsOf) };
   }
 
   /** Saves new monitors and their `created` events, all or none, within the owner's quota. */
-  private async insert(ownerId: string, entities: MonitorEntity[]): Promise<void> {
-    try {
-      await this.em.transactional(async (em) => {
-        await this.quota.reserve(em, ownerId, entities.length);
-        em.persist(entities);
-        await em.flush();
-        for (const entity of entities)
-          recordMonitorEvent(em, 'created', entity.ownerId, toMonitor(entity));
-      });
-    } catch (err) {
-      if (err instanceof UniqueConstraintViolationException)
-        throw rpcProblem(Problems.conflict(DUPLICATE));
-      throw err;
-    }
-    this.relay.kick();
+  private insert(ownerId: string, entities: MonitorEntity[]): Promise<void> {
+    return this.saving(async () => {
+      await this.quota.reserve(ownerId, entities.length);
+      await this.monitors.save(...entities);
+      await this.events.record('created', entities.map(toMonitor));
+    });
   }
 
   /** Lists are paged by count and by bytes, so a page of large monitors still fits a message. */
@@ -106,11 +98,10 @@ export class MonitorsService {
   }
 
   async update(ownerId: string, monitorId: string, body: unknown): Promise<Monitor> {
-    const validated = validateMonitorPatch(body);
-    if (!validated.ok) throw rpcProblem(Problems.validation(validated.errors));
+    const patch = valid(validateMonitorPatch(body));
     const entity = await this.owned(ownerId, monitorId);
     const current = specOf(entity);
-    const next = monitorSpecWithPatch(current, validated.value);
+    const next = monitorSpecWithPatch(current, patch);
     const errors = crossFieldErrors(next);
     if (errors.length) throw rpcProblem(Problems.validation(errors));
     if (sameSpec(current, next)) return toMonitor(entity);
@@ -118,10 +109,9 @@ export class MonitorsService {
       (next.url !== current.url || next.method !== current.method) &&
       (await this.monitors.findByTarget(ownerId, next.method, next.url, entity.id))
     ) {
-      throw rpcProblem(Problems.conflict(DUPLICATE));
+      throw duplicate();
     }
     assignSpec(entity, next);
-    if (next.paused !== current.paused) entity.status = next.paused ? 'paused' : 'pending';
     return this.commit(entity, 'updated');
   }
 
@@ -129,19 +119,17 @@ export class MonitorsService {
   async setPaused(ownerId: string, monitorId: string, paused: boolean): Promise<Monitor> {
     const entity = await this.owned(ownerId, monitorId);
     if (entity.paused === paused) return toMonitor(entity);
-    entity.paused = paused;
-    entity.status = paused ? 'paused' : 'pending';
+    assignSpec(entity, { ...specOf(entity), paused });
     return this.commit(entity, paused ? 'paused' : 'resumed');
   }
 
   async remove(ownerId: string, monitorId: string): Promise<void> {
     const entity = await this.owned(ownerId, monitorId);
-    await this.em.transactional(async (em) => {
-      const last = { ...toMonitor(entity), version: entity.version + 1 };
-      await em.nativeDelete(MonitorEntity, { id: entity.id });
-      recordMonitorEvent(em, 'deleted', ownerId, last);
+    const last = { ...toMonitor(entity), version: entity.version + 1 };
+    await this.saving(async () => {
+      await this.monitors.delete(entity.id);
+      await this.events.record('deleted', [last]);
     });
-    this.relay.kick();
   }
 
   /** Drops a deleted channel from every monitor of its owner; each change is an `updated` event. */
@@ -167,32 +155,42 @@ export class MonitorsService {
     return entity;
   }
 
-  /** Saves the change and its event in one transaction, then nudges the relay. */
+  /** Saves a change to a loaded monitor, with its event. */
   private async commit(entity: MonitorEntity, kind: MonitorEventKind): Promise<Monitor> {
-    if (kind !== 'created') {
-      entity.version += 1;
-      entity.updatedAt = new Date();
-    }
+    entity.version += 1;
+    entity.updatedAt = new Date();
+    await this.saving(async () => {
+      await this.monitors.save(entity);
+      await this.events.record(kind, [toMonitor(entity)]);
+    });
+    return toMonitor(entity);
+  }
+
+  /**
+   * Every change goes through here: `change` writes the monitors and their events in one
+   * transaction, a monitor that would repeat its owner's method and URL is the 409, and the relay
+   * is nudged once the events are committed.
+   */
+  private async saving(change: () => Promise<void>): Promise<void> {
     try {
-      await this.em.transactional(async (em) => {
-        em.persist(entity);
-        await em.flush();
-        recordMonitorEvent(em, kind, entity.ownerId, toMonitor(entity));
-      });
+      await this.work.transaction(change);
     } catch (err) {
-      if (err instanceof UniqueConstraintViolationException)
-        throw rpcProblem(Problems.conflict(DUPLICATE));
+      if (isDuplicateKey(err)) throw duplicate();
       throw err;
     }
     this.relay.kick();
-    return toMonitor(entity);
   }
 }
 
-function newMonitor(ownerId: string, spec: MonitorSpec): MonitorEntity {
-  const entity = new MonitorEntity();
-  entity.ownerId = ownerId;
-  assignSpec(entity, spec);
-  entity.status = spec.paused ? 'paused' : 'pending';
-  return entity;
+/** The validated value, or the 400 problem listing each bad field. */
+function valid<T>(validated: Validated<T>): T {
+  if (!validated.ok) throw rpcProblem(Problems.validation(validated.errors));
+  return validated.value;
+}
+
+/** The 409 for a method and URL the owner already monitors; `where` names the offending items. */
+function duplicate(where = ''): Error {
+  return rpcProblem(
+    Problems.conflict(`You already have a monitor for this method and URL.${where}`),
+  );
 }

@@ -1,4 +1,3 @@
-import { CreateRequestContext, MikroORM } from '@mikro-orm/core';
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { ContractPipe, rpcProblem } from '@uptime/bus';
@@ -21,19 +20,16 @@ import { SessionsService } from './sessions.service';
 @Controller()
 export class AuthHandler {
   constructor(
-    private readonly orm: MikroORM,
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
   ) {}
 
   @MessagePattern(RegistrySubjects.register)
-  @CreateRequestContext()
   register(@Payload(new ContractPipe(CredentialsSchema)) credentials: Credentials): Promise<User> {
     return this.users.register(credentials);
   }
 
   @MessagePattern(RegistrySubjects.login)
-  @CreateRequestContext()
   async login(
     @Payload(new ContractPipe(LoginSchema)) body: z.output<typeof LoginSchema>,
   ): Promise<SessionGrant> {
@@ -43,7 +39,6 @@ export class AuthHandler {
   }
 
   @MessagePattern(RegistrySubjects.refresh)
-  @CreateRequestContext()
   refresh(
     @Payload(new ContractPipe(RefreshTokenBodySchema)) body: { refreshToken: string },
   ): Promise<SessionGrant> {
@@ -51,7 +46,6 @@ export class AuthHandler {
   }
 
   @MessagePattern(RegistrySubjects.logout)
-  @CreateRequestContext()
   async logout(
     @Payload(new ContractPipe(RefreshTokenBodySchema)) body: { refreshToken: string },
   ): Promise<{ ok: true }> {
@@ -60,7 +54,6 @@ export class AuthHandler {
   }
 
   @MessagePattern(RegistrySubjects.getUser)
-  @CreateRequestContext()
   me(@Payload(new ContractPipe(UserIdSchema)) body: { userId: string }): Promise<User> {
     return this.users.get(body.userId);
   }

@@ -1,12 +1,13 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { rpcProblem } from '@uptime/bus';
 import { Problems, type SessionGrant } from '@uptime/contracts';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config';
-import { UserEntity } from '../users/user.entity';
+import type { UserEntity } from '../users/user.entity';
+import { UserRepository } from '../users/user.repository';
 import { toUser } from '../users/users.service';
 import { RefreshTokenEntity } from './refresh-token.entity';
+import { RefreshTokenRepository } from './refresh-token.repository';
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -16,7 +17,8 @@ export function hashToken(token: string): string {
 @Injectable()
 export class SessionsService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly tokens: RefreshTokenRepository,
+    private readonly users: UserRepository,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
   ) {}
 
@@ -30,42 +32,29 @@ export class SessionsService {
    * concurrent uses of one token only one wins; any later use is a replay and revokes the family.
    */
   async rotate(token: string): Promise<SessionGrant> {
-    const stored = await this.em.findOne(RefreshTokenEntity, { tokenHash: hashToken(token) });
+    const stored = await this.tokens.findByHash(hashToken(token));
     if (!stored) throw rpcProblem(Problems.unauthorized('The refresh token is not valid.'));
     if (stored.revokedAt)
       throw rpcProblem(Problems.unauthorized('The refresh token has been revoked.'));
     if (stored.expiresAt.getTime() <= Date.now()) {
       throw rpcProblem(Problems.unauthorized('The refresh token has expired.'));
     }
-    const won = await this.em.nativeUpdate(
-      RefreshTokenEntity,
-      { id: stored.id, rotatedAt: null, revokedAt: null },
-      { rotatedAt: new Date() },
-    );
-    if (won !== 1) {
-      await this.revokeFamily(stored.familyId);
+    if (!(await this.tokens.markRotated(stored.id))) {
+      await this.tokens.revokeFamily(stored.familyId);
       throw rpcProblem(
         Problems.unauthorized(
           'The refresh token was already used; every session of its family has been revoked.',
         ),
       );
     }
-    const user = await this.em.findOneOrFail(UserEntity, { id: stored.userId });
+    const user = await this.users.getById(stored.userId);
     return this.issue(user, stored.familyId);
   }
 
   /** Ends the session the token belongs to; an unknown token is already logged out. */
   async end(token: string): Promise<void> {
-    const stored = await this.em.findOne(RefreshTokenEntity, { tokenHash: hashToken(token) });
-    if (stored) await this.revokeFamily(stored.familyId);
-  }
-
-  private async revokeFamily(familyId: string): Promise<void> {
-    await this.em.nativeUpdate(
-      RefreshTokenEntity,
-      { familyId, revokedAt: null },
-      { revokedAt: new Date() },
-    );
+    const stored = await this.tokens.findByHash(hashToken(token));
+    if (stored) await this.tokens.revokeFamily(stored.familyId);
   }
 
   private async issue(user: UserEntity, familyId: string): Promise<SessionGrant> {
@@ -75,7 +64,7 @@ export class SessionsService {
     entity.familyId = familyId;
     entity.tokenHash = hashToken(token);
     entity.expiresAt = new Date(Date.now() + this.config.refreshTokenTtlDays * 86_400_000);
-    await this.em.persistAndFlush(entity);
+    await this.tokens.insert(entity);
     return {
       user: toUser(user),
       refreshToken: token,

@@ -1,9 +1,10 @@
-import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { rpcProblem } from '@uptime/bus';
 import { type Credentials, Problems, type User } from '@uptime/contracts';
+import { isDuplicateKey } from '@uptime/persistence';
 import { PasswordHasher } from './password-hasher';
 import { UserEntity } from './user.entity';
+import { UserRepository } from './user.repository';
 
 export function toUser(entity: UserEntity): User {
   return { id: entity.id, email: entity.email, createdAt: entity.createdAt.toISOString() };
@@ -12,7 +13,7 @@ export function toUser(entity: UserEntity): User {
 @Injectable()
 export class UsersService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
   ) {}
 
@@ -21,9 +22,9 @@ export class UsersService {
     user.email = credentials.email;
     user.passwordHash = await this.hasher.hash(credentials.password);
     try {
-      await this.em.persistAndFlush(user);
+      await this.users.insert(user);
     } catch (err) {
-      if (err instanceof UniqueConstraintViolationException) {
+      if (isDuplicateKey(err)) {
         throw rpcProblem(Problems.conflict('An account with this email already exists.'));
       }
       throw err;
@@ -33,13 +34,13 @@ export class UsersService {
 
   /** The user whose password matches, or null; unknown email and wrong password look the same. */
   async authenticate(email: string, password: string): Promise<UserEntity | null> {
-    const user = await this.em.findOne(UserEntity, { email });
+    const user = await this.users.findByEmail(email);
     const ok = await this.hasher.verify(user?.passwordHash ?? null, password);
     return ok ? user : null;
   }
 
   async get(userId: string): Promise<User> {
-    const user = await this.em.findOne(UserEntity, { id: userId });
+    const user = await this.users.findById(userId);
     if (!user) throw rpcProblem(Problems.notFound('The user'));
     return toUser(user);
   }

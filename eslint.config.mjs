@@ -17,31 +17,59 @@ const LIB_BY_ALIAS = {
 };
 
 /**
- * Apps never import each other: they talk over NATS, and what two share lives in libs/. Only
- * apps/platform composes the others into one process. (Rule options do not merge across config
- * blocks, so each block repeats the lib-alias pattern.)
+ * Only repositories (and what sets the database up) reach it: services and handlers call
+ * repositories, so how a row is stored is decided in one place per aggregate.
  */
-const appBoundaries = APPS.filter((app) => app !== 'platform').map((app) => ({
-  files: [`apps/${app}/**/*.ts`],
-  rules: {
-    'no-restricted-imports': [
-      'error',
-      {
-        patterns: [
-          LIB_BY_ALIAS,
-          {
-            group: APPS.filter((other) => other !== app).flatMap((other) => [
-              `**/${other}/src`,
-              `**/${other}/src/**`,
-            ]),
-            message:
-              'Apps never import another app: use a NATS subject, or move shared code to libs/.',
-          },
-        ],
-      },
-    ],
+const DATABASE_CLIENT = {
+  group: ['@mikro-orm/*', 'pg', 'pg/*'],
+  message:
+    'Only *.repository.ts, *.entity.ts, database/ and modules import a database client: call a repository.',
+};
+const DATABASE_ALLOWED = [
+  '**/*.repository.ts',
+  '**/*.entity.ts',
+  '**/database/**',
+  '**/*.module.ts',
+  '**/*.spec.ts',
+  'test/**',
+  'libs/persistence/**',
+  'libs/embedded/**',
+  // Temporary: removed when the notifier's repositories land.
+  'apps/notifier/**',
+];
+
+/**
+ * Apps never import each other: they talk over NATS, and what two share lives in libs/. Only
+ * apps/platform composes the others into one process.
+ */
+const appBoundary = (app) => ({
+  group: APPS.filter((other) => other !== app).flatMap((other) => [
+    `**/${other}/src`,
+    `**/${other}/src/**`,
+  ]),
+  message: 'Apps never import another app: use a NATS subject, or move shared code to libs/.',
+});
+
+/**
+ * The import rules of every file. Rule options do not merge across config blocks (the last block
+ * that matches a file sets them all), so each block lists every pattern that applies: each scope
+ * twice, with the database rule for the files outside DATABASE_ALLOWED and without it for those in.
+ */
+const importScopes = [
+  { patterns: [LIB_BY_ALIAS] },
+  ...APPS.filter((app) => app !== 'platform').map((app) => ({
+    files: [`apps/${app}/**/*.ts`],
+    patterns: [LIB_BY_ALIAS, appBoundary(app)],
+  })),
+];
+const importRules = importScopes.flatMap(({ files, patterns }) => [
+  { ...(files && { files }), rules: { 'no-restricted-imports': ['error', { patterns }] } },
+  {
+    ...(files && { files }),
+    ignores: DATABASE_ALLOWED,
+    rules: { 'no-restricted-imports': ['error', { patterns: [...patterns, DATABASE_CLIENT] }] },
   },
-}));
+]);
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.data/**', 'eslint.config.mjs'] },
@@ -69,8 +97,7 @@ export default tseslint.config(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
-      'no-restricted-imports': ['error', { patterns: [LIB_BY_ALIAS] }],
     },
   },
-  ...appBoundaries,
+  ...importRules,
 );

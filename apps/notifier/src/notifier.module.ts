@@ -8,6 +8,7 @@ import { postgresReadiness, SchemaMigrator } from '@uptime/persistence';
 import type { Registry } from 'prom-client';
 import { NOTIFIER_CONFIG, type NotifierConfig } from './config';
 import { notifierOrmOptions } from './database/mikro-orm.config';
+import { NotifierStore } from './database/notifier-store';
 import { ALERT_RETRY_POLICY, AlertDeliverer } from './alerts/alert-deliverer';
 import { AlertFilterScope } from './alerts/alert-filter-scope';
 import { AlertOutbox } from './alerts/alert-outbox';
@@ -73,6 +74,7 @@ export class NotifierModule {
           useValue: { maxAttempts: config.alertMaxAttempts, baseDelayMs: config.alertRetryBaseMs },
         },
         SchemaMigrator,
+        NotifierStore,
         ChannelEventRelay,
         ChannelsService,
         AlertOutbox,

@@ -1,5 +1,3 @@
-import { LockMode } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
 import {
   Inject,
   Injectable,
@@ -7,10 +5,11 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { ChannelEntity } from '../channels/channel.entity';
+import type { ChannelEntity } from '../channels/channel.entity';
 import { CHANNEL_PROVIDERS } from '../channels/channels.service';
-import { type AlertMessage, ChannelProviders, DeliveryError } from '../channels/index';
-import { AlertEntity } from './alert.entity';
+import { ChannelProviders, DeliveryError } from '../channels/index';
+import { NotifierStore } from '../database/notifier-store';
+import type { AlertEntity } from './alert.entity';
 
 export const ALERT_RETRY_POLICY = Symbol('ALERT_RETRY_POLICY');
 export interface AlertRetryPolicy {
@@ -38,7 +37,7 @@ export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShut
   private stopped = false;
 
   constructor(
-    private readonly em: EntityManager,
+    private readonly store: NotifierStore,
     @Inject(CHANNEL_PROVIDERS) private readonly providers: ChannelProviders,
     @Inject(ALERT_RETRY_POLICY) private readonly retry: AlertRetryPolicy,
   ) {}
@@ -64,7 +63,7 @@ export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShut
   /** Delivers one alert now (a channel test), returning it with the outcome recorded. */
   async deliverNow(alertId: string): Promise<AlertEntity> {
     await this.attempt(alertId);
-    return this.em.fork().findOneOrFail(AlertEntity, { id: alertId });
+    return this.store.open().alerts.getById(alertId);
   }
 
   /**
@@ -90,26 +89,19 @@ export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async claimDue(): Promise<AlertEntity[]> {
-    return this.em.fork().transactional(async (em) => {
+    return this.store.transaction(async (tx) => {
       const now = new Date();
-      const due = await em
-        .createQueryBuilder(AlertEntity)
-        .where({ status: 'pending', nextAttemptAt: { $lte: now } })
-        .orderBy({ nextAttemptAt: 'asc' })
-        .limit(20)
-        // Skip rows another deliverer holds.
-        .setLockMode(LockMode.PESSIMISTIC_PARTIAL_WRITE)
-        .getResultList();
+      const due = await tx.alerts.lockDue(now, 20);
       for (const alert of due) alert.nextAttemptAt = new Date(now.getTime() + CLAIM_MS);
       return due;
     });
   }
 
   private async attempt(alertId: string): Promise<void> {
-    const em = this.em.fork();
-    const alert = await em.findOneOrFail(AlertEntity, { id: alertId });
+    const repos = this.store.open();
+    const alert = await repos.alerts.getById(alertId);
     if (alert.status !== 'pending') return;
-    const channel = await em.findOne(ChannelEntity, { id: alert.channelId });
+    const channel = await repos.channels.findById(alert.channelId);
     const error = channel
       ? await this.send(channel, alert)
       : new DeliveryError('the channel was deleted', { retryable: false });
@@ -132,7 +124,7 @@ export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShut
         ? null
         : new Date(now.getTime() + this.retry.baseDelayMs * 2 ** (alert.attempts - 1));
     }
-    await em.flush();
+    await repos.flush();
   }
 
   private async send(channel: ChannelEntity, alert: AlertEntity): Promise<DeliveryError | null> {
@@ -140,7 +132,7 @@ export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShut
     if (!provider)
       return new DeliveryError(`no ${channel.type} provider is configured`, { retryable: false });
     try {
-      await provider.send(channel.config, alert.message as unknown as AlertMessage);
+      await provider.send(channel.config, alert.message);
       return null;
     } catch (err) {
       return err instanceof DeliveryError
@@ -152,10 +144,7 @@ export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShut
 
 /** When the alert's event happened: an incident's start, a reminder's time, a recovery's end. */
 function eventTime(alert: AlertEntity): number {
-  const message = alert.message as {
-    occurredAt?: string;
-    incident?: { startedAt: string; resolvedAt: string | null } | null;
-  };
+  const { message } = alert;
   const at =
     alert.kind === 'up'
       ? message.incident?.resolvedAt

@@ -1,11 +1,8 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { BusClient, ProblemError, rpcProblem } from '@uptime/bus';
 import { Problems, RegistrySubjects } from '@uptime/contracts';
-import { ChannelEntity } from '../channels/channel.entity';
-import { MonitorAlertStateEntity } from '../monitors/monitor-alert-state.entity';
+import type { NotifierRepositories } from '../database/notifier-store';
 import { REGISTRY_CLIENT } from '../monitors/monitor-projection';
-import { AlertEntity } from './alert.entity';
 
 export interface AlertFilter {
   monitorId?: string;
@@ -23,31 +20,36 @@ export interface AlertFilter {
 export class AlertFilterScope {
   constructor(@Inject(REGISTRY_CLIENT) private readonly registry: BusClient) {}
 
-  async assertOwned(em: EntityManager, ownerId: string, filter: AlertFilter): Promise<void> {
+  async assertOwned(
+    repos: NotifierRepositories,
+    ownerId: string,
+    filter: AlertFilter,
+  ): Promise<void> {
     const { monitorId, channelId } = filter;
-    if (monitorId && !(await this.ownsMonitor(em, ownerId, monitorId)))
+    if (monitorId && !(await this.ownsMonitor(repos, ownerId, monitorId)))
       throw rpcProblem(Problems.notFound('The monitor'));
-    if (channelId && !(await this.ownsChannel(em, ownerId, channelId)))
+    if (channelId && !(await this.ownsChannel(repos, ownerId, channelId)))
       throw rpcProblem(Problems.notFound('The channel'));
   }
 
-  private async ownsChannel(em: EntityManager, ownerId: string, id: string): Promise<boolean> {
-    if (await em.count(ChannelEntity, { id, ownerId })) return true;
-    return this.hasAlerts(em, { ownerId, channelId: id });
+  private async ownsChannel(
+    repos: NotifierRepositories,
+    ownerId: string,
+    id: string,
+  ): Promise<boolean> {
+    if (await repos.channels.isOwned(ownerId, id)) return true;
+    return repos.alerts.hasAny({ ownerId, channelId: id });
   }
 
   /** The projection answers for almost every monitor; the registry for one it has not seen. */
-  private async ownsMonitor(em: EntityManager, ownerId: string, id: string): Promise<boolean> {
-    if (await em.count(MonitorAlertStateEntity, { monitorId: id, ownerId })) return true;
-    if (await this.hasAlerts(em, { ownerId, monitorId: id })) return true;
-    return this.registryOwns(ownerId, id);
-  }
-
-  private async hasAlerts(
-    em: EntityManager,
-    where: { ownerId: string; monitorId?: string; channelId?: string },
+  private async ownsMonitor(
+    repos: NotifierRepositories,
+    ownerId: string,
+    id: string,
   ): Promise<boolean> {
-    return (await em.findOne(AlertEntity, where, { fields: ['id'] })) !== null;
+    if (await repos.monitors.isOwned(ownerId, id)) return true;
+    if (await repos.alerts.hasAny({ ownerId, monitorId: id })) return true;
+    return this.registryOwns(ownerId, id);
   }
 
   private async registryOwns(ownerId: string, monitorId: string): Promise<boolean> {

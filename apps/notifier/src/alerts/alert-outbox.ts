@@ -1,9 +1,9 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { ChannelEntity } from '../channels/channel.entity';
+import type { ChannelEntity } from '../channels/channel.entity';
 import type { AlertKind, AlertMessage } from '../channels/index';
 import { NOTIFIER_CONFIG, type NotifierConfig } from '../config';
+import type { NotifierRepositories } from '../database/notifier-store';
 import type { IncidentEntity } from '../incidents/incident.entity';
 import type { MonitorAlertStateEntity } from '../monitors/monitor-alert-state.entity';
 import { AlertEntity } from './alert.entity';
@@ -17,37 +17,31 @@ export class AlertOutbox {
   constructor(@Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig) {}
 
   async queueForIncident(
-    em: EntityManager,
+    tx: NotifierRepositories,
     monitor: MonitorAlertStateEntity,
     incident: IncidentEntity,
     kind: Exclude<AlertKind, 'test'>,
     sequence = 0,
   ): Promise<number> {
     if (monitor.channelIds.length === 0) return 0;
-    const channels = await em.find(ChannelEntity, {
-      id: { $in: monitor.channelIds },
-      ownerId: monitor.ownerId,
-    });
+    const channels = await tx.channels.findOwnedAmong(monitor.ownerId, monitor.channelIds);
     let queued = 0;
     for (const channel of channels) {
       const dedupKey = `${incident.id}:${kind}:${sequence}:${channel.id}`;
-      if (await em.findOne(AlertEntity, { dedupKey })) continue;
+      if (await tx.alerts.hasDedupKey(dedupKey)) continue;
       const alert = this.newAlert(channel, dedupKey, kind);
       alert.incidentId = incident.id;
       alert.monitorId = monitor.monitorId;
-      alert.message = this.messageFor(alert.id, kind, monitor, incident) as unknown as Record<
-        string,
-        unknown
-      >;
-      em.persist(alert);
+      alert.message = this.messageFor(alert.id, kind, monitor, incident);
+      tx.alerts.add(alert);
       queued++;
     }
     return queued;
   }
 
-  queueTest(em: EntityManager, channel: ChannelEntity): AlertEntity {
+  queueTest(tx: NotifierRepositories, channel: ChannelEntity): AlertEntity {
     const alert = this.newAlert(channel, `test:${randomUUID()}`, 'test');
-    const message: AlertMessage = {
+    alert.message = {
       alertId: alert.id,
       kind: 'test',
       monitor: {
@@ -60,8 +54,7 @@ export class AlertOutbox {
       durationMs: null,
       monitorLink: this.config.publicUrl,
     };
-    alert.message = message as unknown as Record<string, unknown>;
-    em.persist(alert);
+    tx.alerts.add(alert);
     return alert;
   }
 
@@ -82,13 +75,7 @@ export class AlertOutbox {
     monitor: MonitorAlertStateEntity,
     incident: IncidentEntity,
   ): AlertMessage {
-    const cause = incident.cause as {
-      outcome: 'up' | 'degraded' | 'down';
-      errorKind: null;
-      httpStatus: number | null;
-      message: string | null;
-      latencyMs: number;
-    };
+    const { cause } = incident;
     const end = incident.resolvedAt ?? new Date();
     return {
       alertId,

@@ -1,4 +1,5 @@
 import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import type { AlertMessage } from '../channels/alert-message';
 
 export type AlertKind = 'down' | 'degraded' | 'up' | 'test' | 'reminder';
 export type AlertStatus = 'pending' | 'sent' | 'failed';
@@ -51,7 +52,7 @@ export class AlertEntity {
 
   /** What to render, frozen when the alert was decided. */
   @Property({ type: 'json' })
-  message!: Record<string, unknown>;
+  message!: AlertMessage;
 
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();

@@ -1,4 +1,3 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { ContractPipe, requestCursor, rpcProblem } from '@uptime/bus';
@@ -11,9 +10,8 @@ import {
   type Page,
   Problems,
 } from '@uptime/contracts';
-import { keysetAfter } from '@uptime/persistence';
 import type { z } from 'zod';
-import { AlertEntity } from './alert.entity';
+import { NotifierStore } from '../database/notifier-store';
 import { AlertFilterScope } from './alert-filter-scope';
 import { toAlert } from './alert-view';
 
@@ -21,7 +19,7 @@ import { toAlert } from './alert-view';
 @Controller()
 export class AlertsHandler {
   constructor(
-    private readonly em: EntityManager,
+    private readonly store: NotifierStore,
     private readonly scope: AlertFilterScope,
   ) {}
 
@@ -32,22 +30,18 @@ export class AlertsHandler {
   ): Promise<Page<Alert>> {
     // An empty cursor has always meant the first page here.
     const after = requestCursor(req.cursor || undefined);
-    const em = this.em.fork();
-    await this.scope.assertOwned(em, req.ownerId, req);
-    const createdAt = {
-      ...(req.from ? { $gte: new Date(req.from) } : {}),
-      ...(req.to ? { $lt: new Date(req.to) } : {}),
-    };
-    const rows = await em.find(
-      AlertEntity,
+    const repos = this.store.open();
+    await this.scope.assertOwned(repos, req.ownerId, req);
+    const rows = await repos.alerts.pageNewestFirst(
       {
         ownerId: req.ownerId,
-        ...(req.monitorId ? { monitorId: req.monitorId } : {}),
-        ...(req.channelId ? { channelId: req.channelId } : {}),
-        ...(Object.keys(createdAt).length ? { createdAt } : {}),
-        ...keysetAfter('createdAt', after, 'desc'),
+        monitorId: req.monitorId,
+        channelId: req.channelId,
+        from: req.from ? new Date(req.from) : undefined,
+        to: req.to ? new Date(req.to) : undefined,
       },
-      { orderBy: { createdAt: 'desc', id: 'desc' }, limit: req.limit + 1 },
+      req.limit,
+      after,
     );
     const items = rows.slice(0, req.limit);
     const last = items[items.length - 1];
@@ -65,9 +59,9 @@ export class AlertsHandler {
     @Payload(new ContractPipe(DeleteAlertsRequestSchema))
     req: z.output<typeof DeleteAlertsRequestSchema>,
   ): Promise<{ deleted: number }> {
-    const em = this.em.fork();
+    const repos = this.store.open();
     if (req.alertId) {
-      const deleted = await em.nativeDelete(AlertEntity, { ownerId: req.ownerId, id: req.alertId });
+      const deleted = await repos.alerts.deleteOwned(req.ownerId, req.alertId);
       if (deleted === 0) throw rpcProblem(Problems.notFound('The alert'));
       return { deleted };
     }
@@ -78,11 +72,11 @@ export class AlertsHandler {
         ]),
       );
     }
-    await this.scope.assertOwned(em, req.ownerId, req);
-    const deleted = await em.nativeDelete(AlertEntity, {
+    await this.scope.assertOwned(repos, req.ownerId, req);
+    const deleted = await repos.alerts.deleteAll({
       ownerId: req.ownerId,
-      ...(req.monitorId ? { monitorId: req.monitorId } : {}),
-      ...(req.channelId ? { channelId: req.channelId } : {}),
+      monitorId: req.monitorId,
+      channelId: req.channelId,
     });
     return { deleted };
   }

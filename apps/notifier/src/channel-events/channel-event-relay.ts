@@ -1,29 +1,7 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { channelDeletedSubject, ChannelEventStream } from '@uptime/contracts';
 import { OutboxRelay } from '@uptime/persistence';
-import { randomUUID } from 'node:crypto';
 import { ChannelEventEntity } from './channel-event.entity';
-
-/** Adds "this channel was deleted" to the unit of work that deletes it. */
-export function recordChannelDeleted(
-  em: EntityManager,
-  channel: { id: string; ownerId: string },
-): ChannelEventEntity {
-  const event = new ChannelEventEntity();
-  event.eventId = randomUUID();
-  event.channelId = channel.id;
-  event.occurredAt = new Date();
-  event.payload = {
-    eventId: event.eventId,
-    kind: 'deleted',
-    channelId: channel.id,
-    ownerId: channel.ownerId,
-    occurredAt: event.occurredAt.toISOString(),
-  };
-  em.persist(event);
-  return event;
-}
 
 /** Relays the channel-event outbox to the CHANNEL_EVENTS stream (see `OutboxRelay`). */
 @Injectable()

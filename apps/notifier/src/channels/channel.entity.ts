@@ -1,4 +1,5 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import type { ChannelConfig } from './channel-provider';
 
 /** A place alerts go. `config` holds write-only secrets that the API never returns. */
 @Entity({ tableName: 'channels' })
@@ -16,7 +17,7 @@ export class ChannelEntity {
   type!: 'email' | 'webhook' | 'slack';
 
   @Property({ type: 'json', hidden: true })
-  config!: Record<string, unknown>;
+  config!: ChannelConfig;
 
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();

@@ -69,7 +69,7 @@ export class ChannelsHandler {
     const alertId = await this.channels.withChannel(
       req.ownerId,
       req.channelId,
-      (em, channel) => this.outbox.queueTest(em, channel).id,
+      (tx, channel) => this.outbox.queueTest(tx, channel).id,
     );
     return toAlert(await this.deliverer.deliverNow(alertId));
   }

@@ -1,5 +1,3 @@
-import { LockMode } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { rpcProblem } from '@uptime/bus';
 import {
@@ -10,9 +8,15 @@ import {
   Problems,
 } from '@uptime/contracts';
 import { randomUUID } from 'node:crypto';
-import { ChannelEventRelay, recordChannelDeleted } from '../channel-events/channel-event-relay';
+import { ChannelEventRelay } from '../channel-events/channel-event-relay';
+import { NotifierRepositories, NotifierStore } from '../database/notifier-store';
 import { ChannelEntity } from './channel.entity';
-import { type AnyChannelProvider, ChannelProviders, validateChannelConfig } from './index';
+import {
+  type AnyChannelProvider,
+  type ChannelConfig,
+  ChannelProviders,
+  validateChannelConfig,
+} from './index';
 
 export const CHANNEL_PROVIDERS = Symbol('CHANNEL_PROVIDERS');
 const MAX_CHANNELS_PER_OWNER = 100;
@@ -21,16 +25,16 @@ const MAX_CHANNELS_PER_OWNER = 100;
 @Injectable()
 export class ChannelsService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly store: NotifierStore,
     @Inject(CHANNEL_PROVIDERS) private readonly providers: ChannelProviders,
     private readonly events: ChannelEventRelay,
   ) {}
 
   async create(ownerId: string, input: ChannelCreateInput): Promise<Channel> {
-    const em = this.em.fork();
+    const repos = this.store.open();
     const provider = this.providerOf(input.type);
     const config = this.validConfig(provider, input.config);
-    if ((await em.count(ChannelEntity, { ownerId })) >= MAX_CHANNELS_PER_OWNER) {
+    if ((await repos.channels.countOwned(ownerId)) >= MAX_CHANNELS_PER_OWNER) {
       throw rpcProblem(
         Problems.conflict(`An account may have at most ${MAX_CHANNELS_PER_OWNER} channels.`),
       );
@@ -41,31 +45,30 @@ export class ChannelsService {
     channel.name = input.name;
     channel.type = input.type;
     channel.config = config;
-    await em.persistAndFlush(channel);
+    repos.channels.add(channel);
+    await repos.flush();
     return this.toChannel(channel);
   }
 
   async list(ownerId: string): Promise<{ items: Channel[] }> {
-    const rows = await this.em
-      .fork()
-      .find(ChannelEntity, { ownerId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+    const rows = await this.store.open().channels.listOwned(ownerId);
     return { items: rows.map((r) => this.toChannel(r)) };
   }
 
   async get(ownerId: string, channelId: string): Promise<Channel> {
-    return this.toChannel(await this.owned(this.em.fork(), ownerId, channelId));
+    return this.toChannel(found(await this.store.open().channels.findOwned(ownerId, channelId)));
   }
 
   async update(ownerId: string, channelId: string, patch: ChannelPatchInput): Promise<Channel> {
-    const em = this.em.fork();
-    const channel = await this.owned(em, ownerId, channelId);
+    const repos = this.store.open();
+    const channel = found(await repos.channels.findOwned(ownerId, channelId));
     if (patch.config) {
       const merged = { ...channel.config, ...patch.config };
       channel.config = this.validConfig(this.providerOf(channel.type), merged);
     }
     if (patch.name !== undefined) channel.name = patch.name;
     channel.updatedAt = new Date();
-    await em.flush();
+    await repos.flush();
     return this.toChannel(channel);
   }
 
@@ -74,10 +77,10 @@ export class ChannelsService {
    * it from the owner's monitors when the fact reaches it, even if it is down right now.
    */
   async remove(ownerId: string, channelId: string): Promise<void> {
-    await this.em.fork().transactional(async (em) => {
-      const channel = await this.owned(em, ownerId, channelId, LockMode.PESSIMISTIC_WRITE);
-      em.remove(channel);
-      recordChannelDeleted(em, channel);
+    await this.store.transaction(async (tx) => {
+      const channel = found(await tx.channels.lockOwned(ownerId, channelId));
+      tx.channels.remove(channel);
+      tx.channelEvents.recordDeleted(channel);
     });
     this.events.kick();
   }
@@ -86,23 +89,11 @@ export class ChannelsService {
   async withChannel<T>(
     ownerId: string,
     channelId: string,
-    fn: (em: EntityManager, channel: ChannelEntity) => T,
+    fn: (tx: NotifierRepositories, channel: ChannelEntity) => T,
   ): Promise<T> {
-    return this.em
-      .fork()
-      .transactional(async (em) => fn(em, await this.owned(em, ownerId, channelId)));
-  }
-
-  /** The stored channel with its secrets, for delivery only. */
-  async owned(
-    em: EntityManager,
-    ownerId: string,
-    channelId: string,
-    lockMode?: LockMode,
-  ): Promise<ChannelEntity> {
-    const channel = await em.findOne(ChannelEntity, { id: channelId, ownerId }, { lockMode });
-    if (!channel) throw rpcProblem(Problems.notFound('The channel'));
-    return channel;
+    return this.store.transaction(async (tx) =>
+      fn(tx, found(await tx.channels.findOwned(ownerId, channelId))),
+    );
   }
 
   private providerOf(type: string): AnyChannelProvider {
@@ -115,7 +106,7 @@ export class ChannelsService {
     throw rpcProblem(Problems.validation([{ field: 'type', message: why }]));
   }
 
-  private validConfig(provider: AnyChannelProvider, config: unknown): Record<string, unknown> {
+  private validConfig(provider: AnyChannelProvider, config: unknown): ChannelConfig {
     const validated = validateChannelConfig(provider, config);
     if (!validated.ok) throw rpcProblem(Problems.validation(validated.errors as FieldError[]));
     return validated.value;
@@ -132,4 +123,10 @@ export class ChannelsService {
       updatedAt: row.updatedAt.toISOString(),
     };
   }
+}
+
+/** The channel, or the 404 every lookup of a missing or another owner's channel answers. */
+function found(channel: ChannelEntity | null): ChannelEntity {
+  if (!channel) throw rpcProblem(Problems.notFound('The channel'));
+  return channel;
 }

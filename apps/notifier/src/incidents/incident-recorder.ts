@@ -1,12 +1,12 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import type { CheckResult } from '@uptime/contracts';
 import { AlertDeliverer } from '../alerts/alert-deliverer';
 import { AlertOutbox } from '../alerts/alert-outbox';
+import { type NotifierRepositories, NotifierStore } from '../database/notifier-store';
 import type { MonitorAlertStateEntity } from '../monitors/monitor-alert-state.entity';
 import { MonitorProjection } from '../monitors/monitor-projection';
 import { IncidentEntity } from './incident.entity';
-import { type Decision, IncidentTracker, type MonitorAlertState } from './incident-tracker';
+import { type Decision, IncidentTracker } from './incident-tracker';
 
 /**
  * Applies check results to their monitors in one transaction: the monitors' rows are locked, the
@@ -18,7 +18,7 @@ import { type Decision, IncidentTracker, type MonitorAlertState } from './incide
 @Injectable()
 export class IncidentRecorder {
   constructor(
-    private readonly em: EntityManager,
+    private readonly store: NotifierStore,
     private readonly monitors: MonitorProjection,
     private readonly outbox: AlertOutbox,
     private readonly deliverer: AlertDeliverer,
@@ -31,18 +31,17 @@ export class IncidentRecorder {
   /** Results in stream order; each monitor's are applied in that order. */
   async recordMany(results: CheckResult[], now = new Date()): Promise<Decision[]> {
     const owners = new Map(results.map((r) => [r.monitorId, r.ownerId]));
-    const decisions = await this.em.fork().transactional(async (em) => {
-      const rows = await this.monitors.lockOrFetchMany(em, owners);
+    const decisions = await this.store.transaction(async (tx) => {
+      const rows = await this.monitors.lockOrFetchMany(tx.monitors, owners);
       const made: Decision[] = [];
       for (const result of results) {
         const row = rows.get(result.monitorId);
         if (!row || row.paused) continue;
-        const state = row.state as unknown as MonitorAlertState;
-        const evaluation = IncidentTracker.apply(state, result, row.policy, now);
-        if (evaluation.state === state) continue;
-        row.state = evaluation.state as unknown as Record<string, unknown>;
+        const evaluation = IncidentTracker.apply(row.state, result, row.policy, now);
+        if (evaluation.state === row.state) continue;
+        row.state = evaluation.state;
         row.updatedAt = now;
-        for (const decision of evaluation.decisions) await this.applyDecision(em, row, decision);
+        for (const decision of evaluation.decisions) await this.applyDecision(tx, row, decision);
         made.push(...evaluation.decisions);
       }
       return made;
@@ -52,7 +51,7 @@ export class IncidentRecorder {
   }
 
   private async applyDecision(
-    em: EntityManager,
+    tx: NotifierRepositories,
     monitor: MonitorAlertStateEntity,
     decision: Decision,
   ): Promise<void> {
@@ -63,7 +62,7 @@ export class IncidentRecorder {
       incident.ownerId = monitor.ownerId;
       incident.kind = decision.kind;
       incident.startedAt = new Date(decision.startedAt);
-      incident.cause = decision.cause as unknown as Record<string, unknown>;
+      incident.cause = decision.cause;
       incident.timeline = [
         {
           at: decision.startedAt,
@@ -73,12 +72,12 @@ export class IncidentRecorder {
         },
       ];
       incident.lastNotifiedAt = new Date();
-      em.persist(incident);
-      await this.outbox.queueForIncident(em, monitor, incident, decision.kind);
+      tx.incidents.add(incident);
+      await this.outbox.queueForIncident(tx, monitor, incident, decision.kind);
       return;
     }
     if (decision.type === 'resolve') {
-      const incident = await em.findOne(IncidentEntity, { id: decision.incidentId });
+      const incident = await tx.incidents.findById(decision.incidentId);
       if (!incident) return;
       incident.state = 'resolved';
       incident.resolvedAt = new Date(decision.resolvedAt);
@@ -92,7 +91,7 @@ export class IncidentRecorder {
           message: `recovered after ${seconds} s`,
         },
       ];
-      await this.outbox.queueForIncident(em, monitor, incident, 'up');
+      await this.outbox.queueForIncident(tx, monitor, incident, 'up');
     }
   }
 }

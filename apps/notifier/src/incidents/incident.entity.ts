@@ -1,4 +1,5 @@
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
+import type { CheckSummary } from './alert-state';
 
 export type IncidentState = 'open' | 'resolved';
 
@@ -39,7 +40,7 @@ export class IncidentEntity {
 
   /** The first failing result. */
   @Property({ type: 'json' })
-  cause!: Record<string, unknown>;
+  cause!: CheckSummary;
 
   @Property({ type: 'json' })
   timeline: TimelineEntry[] = [];

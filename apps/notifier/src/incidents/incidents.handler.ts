@@ -1,4 +1,3 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { ContractPipe, requestCursor } from '@uptime/bus';
@@ -10,13 +9,13 @@ import {
   NotifierSubjects,
   type Page,
 } from '@uptime/contracts';
-import { keysetAfter } from '@uptime/persistence';
-import { IncidentEntity } from './incident.entity';
+import { NotifierStore } from '../database/notifier-store';
+import type { IncidentEntity } from './incident.entity';
 
 /** Incidents over NATS request/reply, newest first, always scoped to their owner. */
 @Controller()
 export class IncidentsHandler {
-  constructor(private readonly em: EntityManager) {}
+  constructor(private readonly store: NotifierStore) {}
 
   @MessagePattern(NotifierSubjects.listIncidents)
   async list(
@@ -24,16 +23,13 @@ export class IncidentsHandler {
   ): Promise<Page<Incident>> {
     // An empty cursor has always meant the first page here.
     const after = requestCursor(req.cursor || undefined);
-    const rows = await this.em.fork().find(
-      IncidentEntity,
-      {
-        ownerId: req.ownerId,
-        ...(req.monitorId ? { monitorId: req.monitorId } : {}),
-        ...(req.state ? { state: req.state } : {}),
-        ...keysetAfter('startedAt', after, 'desc'),
-      },
-      { orderBy: { startedAt: 'desc', id: 'desc' }, limit: req.limit + 1 },
-    );
+    const rows = await this.store
+      .open()
+      .incidents.pageNewestFirst(
+        { ownerId: req.ownerId, monitorId: req.monitorId, state: req.state },
+        req.limit,
+        after,
+      );
     const items = rows.slice(0, req.limit);
     const last = items[items.length - 1];
     return {
@@ -52,7 +48,8 @@ function toIncident(row: IncidentEntity): Incident {
     kind: row.kind,
     startedAt: row.startedAt.toISOString(),
     resolvedAt: row.resolvedAt?.toISOString() ?? null,
-    cause: row.cause,
+    // Spread: the contract types a cause as an open record, which an interface is not.
+    cause: { ...row.cause },
     timeline: row.timeline,
   };
 }

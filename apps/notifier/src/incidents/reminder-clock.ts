@@ -1,5 +1,3 @@
-import { LockMode } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
 import {
   Injectable,
   Logger,
@@ -8,9 +6,8 @@ import {
 } from '@nestjs/common';
 import { AlertDeliverer } from '../alerts/alert-deliverer';
 import { AlertOutbox } from '../alerts/alert-outbox';
-import { MonitorAlertStateEntity } from '../monitors/monitor-alert-state.entity';
-import { IncidentEntity } from './incident.entity';
-import { IncidentTracker, type MonitorAlertState } from './incident-tracker';
+import { NotifierStore } from '../database/notifier-store';
+import { IncidentTracker } from './incident-tracker';
 
 const TICK_MS = 15_000;
 
@@ -22,7 +19,7 @@ export class ReminderClock implements OnApplicationBootstrap, OnApplicationShutd
   private running?: Promise<unknown>;
 
   constructor(
-    private readonly em: EntityManager,
+    private readonly store: NotifierStore,
     private readonly outbox: AlertOutbox,
     private readonly deliverer: AlertDeliverer,
   ) {}
@@ -41,25 +38,15 @@ export class ReminderClock implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   async tick(now = new Date()): Promise<number> {
-    const open = await this.em
-      .fork()
-      .find(IncidentEntity, { state: 'open' }, { fields: ['id', 'monitorId'] });
+    const open = await this.store.open().incidents.listOpen();
     let reminded = 0;
     for (const { id, monitorId } of open) {
-      reminded += await this.em.fork().transactional(async (em) => {
-        const monitor = await em.findOne(
-          MonitorAlertStateEntity,
-          { monitorId },
-          { lockMode: LockMode.PESSIMISTIC_WRITE },
-        );
+      reminded += await this.store.transaction(async (tx) => {
+        const monitor = await tx.monitors.lock(monitorId);
         if (!monitor || monitor.paused || monitor.policy.renotifyMinutes === null) return 0;
-        const evaluation = IncidentTracker.remind(
-          monitor.state as unknown as MonitorAlertState,
-          monitor.policy,
-          now,
-        );
+        const evaluation = IncidentTracker.remind(monitor.state, monitor.policy, now);
         if (evaluation.decisions.length === 0) return 0;
-        const incident = await em.findOneOrFail(IncidentEntity, { id });
+        const incident = await tx.incidents.getById(id);
         const sequence = incident.timeline.filter((t) => t.event === 'reminded').length + 1;
         incident.timeline = [
           ...incident.timeline,
@@ -71,8 +58,8 @@ export class ReminderClock implements OnApplicationBootstrap, OnApplicationShutd
           },
         ];
         incident.lastNotifiedAt = now;
-        monitor.state = evaluation.state as unknown as Record<string, unknown>;
-        await this.outbox.queueForIncident(em, monitor, incident, 'reminder', sequence);
+        monitor.state = evaluation.state;
+        await this.outbox.queueForIncident(tx, monitor, incident, 'reminder', sequence);
         return 1;
       });
     }

@@ -1,5 +1,6 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import type { AlertPolicy } from '@uptime/contracts';
+import type { MonitorAlertState } from '../incidents/alert-state';
 
 /**
  * The notifier's own projection of a monitor, fed by MONITOR_EVENTS (it never reads the
@@ -35,7 +36,7 @@ export class MonitorAlertStateEntity {
 
   /** The window of recent results, the open incident and the applied check ids (jsonb). */
   @Property({ type: 'json' })
-  state!: Record<string, unknown>;
+  state!: MonitorAlertState;
 
   @Property({ type: 'datetime' })
   updatedAt: Date = new Date();

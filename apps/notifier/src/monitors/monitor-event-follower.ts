@@ -1,4 +1,3 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import {
   Inject,
   Injectable,
@@ -16,6 +15,7 @@ import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
 import type { ZodType } from 'zod';
 import { ChannelEventRelay } from '../channel-events/channel-event-relay';
 import { recordDanglingChannels } from '../channel-events/dangling-channels';
+import { NotifierStore } from '../database/notifier-store';
 import { MonitorProjection } from './monitor-projection';
 
 /**
@@ -28,7 +28,7 @@ export class MonitorEventFollower implements OnApplicationBootstrap, OnApplicati
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    private readonly em: EntityManager,
+    private readonly store: NotifierStore,
     private readonly projection: MonitorProjection,
     private readonly channelEvents: ChannelEventRelay,
   ) {}
@@ -48,10 +48,10 @@ export class MonitorEventFollower implements OnApplicationBootstrap, OnApplicati
   }
 
   private async apply(event: MonitorChangedEvent): Promise<void> {
-    const dangling = await this.em.fork().transactional(async (em) => {
-      await this.projection.applyEvent(em, event);
+    const dangling = await this.store.transaction(async (tx) => {
+      await this.projection.applyEvent(tx.monitors, event);
       if (event.kind === 'deleted' || !Array.isArray(event.monitor.channelIds)) return 0;
-      return recordDanglingChannels(em, event.ownerId, event.monitor.channelIds);
+      return recordDanglingChannels(tx, event.ownerId, event.monitor.channelIds);
     });
     if (dangling) this.channelEvents.kick();
   }

@@ -1,10 +1,12 @@
-import { LockMode } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { BusClient } from '@uptime/bus';
 import { type Monitor, type MonitorChangedEvent, RegistrySubjects } from '@uptime/contracts';
 import { emptyAlertState } from '../incidents/incident-tracker';
-import { MonitorAlertStateEntity } from './monitor-alert-state.entity';
+import type { MonitorAlertStateEntity } from './monitor-alert-state.entity';
+import type {
+  MonitorAlertStateRepository,
+  MonitorAlertStateRow,
+} from './monitor-alert-state.repository';
 
 export const REGISTRY_CLIENT = Symbol('REGISTRY_CLIENT');
 
@@ -20,34 +22,15 @@ export class MonitorProjection {
   constructor(@Inject(REGISTRY_CLIENT) private readonly registry: BusClient) {}
 
   /** Applies an event; an event older than the stored version changes nothing. */
-  async applyEvent(em: EntityManager, event: MonitorChangedEvent): Promise<void> {
+  async applyEvent(rows: MonitorAlertStateRepository, event: MonitorChangedEvent): Promise<void> {
     if (event.kind === 'deleted') {
-      await em.nativeDelete(MonitorAlertStateEntity, {
-        monitorId: event.monitorId,
-        version: { $lt: event.version },
-      });
+      await rows.deleteBefore(event.monitorId, event.version);
       return;
     }
-    await this.insertIfMissing(em, event.monitor);
-    const row = await this.lock(em, event.monitorId);
+    await rows.insertMissing([newRow(event.monitor)]);
+    const row = await rows.lock(event.monitorId);
     if (!row || row.version >= event.version) return;
     assign(row, event.monitor);
-  }
-
-  /** The monitor's row, locked for this transaction; fetched from the registry when unknown. */
-  async lockOrFetch(
-    em: EntityManager,
-    monitorId: string,
-    ownerId: string,
-  ): Promise<MonitorAlertStateEntity | null> {
-    const row = await this.lock(em, monitorId);
-    if (row) return row;
-    const monitor = await this.registry
-      .request<Monitor>(RegistrySubjects.getMonitor, { ownerId, monitorId })
-      .catch(() => undefined);
-    if (!monitor) return null;
-    await this.insertIfMissing(em, monitor);
-    return this.lock(em, monitorId);
   }
 
   /**
@@ -55,14 +38,12 @@ export class MonitorProjection {
    * other in a cycle); monitors not seen before are fetched from the registry, all at once.
    */
   async lockOrFetchMany(
-    em: EntityManager,
+    rows: MonitorAlertStateRepository,
     owners: Map<string, string>,
   ): Promise<Map<string, MonitorAlertStateEntity>> {
-    const rows = new Map(
-      (await this.lockMany(em, [...owners.keys()])).map((r) => [r.monitorId, r]),
-    );
-    const missing = [...owners.keys()].filter((id) => !rows.has(id));
-    if (missing.length === 0) return rows;
+    const locked = new Map((await rows.lockMany([...owners.keys()])).map((r) => [r.monitorId, r]));
+    const missing = [...owners.keys()].filter((id) => !locked.has(id));
+    if (missing.length === 0) return locked;
     const fetched = await Promise.all(
       missing.map((monitorId) =>
         this.registry
@@ -74,44 +55,14 @@ export class MonitorProjection {
       ),
     );
     const known = fetched.filter((m): m is Monitor => m !== undefined);
-    if (known.length === 0) return rows;
-    await em.upsertMany(MonitorAlertStateEntity, known.map(newRow), {
-      onConflictFields: ['monitorId'],
-      onConflictAction: 'ignore',
-    });
-    for (const row of await this.lockMany(
-      em,
-      known.map((m) => m.id),
-    ))
-      rows.set(row.monitorId, row);
-    return rows;
-  }
-
-  private lockMany(em: EntityManager, monitorIds: string[]): Promise<MonitorAlertStateEntity[]> {
-    return em.find(
-      MonitorAlertStateEntity,
-      { monitorId: { $in: monitorIds } },
-      { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true, orderBy: { monitorId: 'asc' } },
-    );
-  }
-
-  private lock(em: EntityManager, monitorId: string): Promise<MonitorAlertStateEntity | null> {
-    return em.findOne(
-      MonitorAlertStateEntity,
-      { monitorId },
-      { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
-    );
-  }
-
-  private async insertIfMissing(em: EntityManager, monitor: Monitor): Promise<void> {
-    await em.upsert(MonitorAlertStateEntity, newRow(monitor), {
-      onConflictFields: ['monitorId'],
-      onConflictAction: 'ignore',
-    });
+    if (known.length === 0) return locked;
+    await rows.insertMissing(known.map(newRow));
+    for (const row of await rows.lockMany(known.map((m) => m.id))) locked.set(row.monitorId, row);
+    return locked;
   }
 }
 
-function newRow(monitor: Monitor) {
+function newRow(monitor: Monitor): MonitorAlertStateRow {
   return {
     monitorId: monitor.id,
     ownerId: monitor.ownerId,
@@ -121,7 +72,7 @@ function newRow(monitor: Monitor) {
     channelIds: monitor.channelIds,
     paused: monitor.paused,
     version: monitor.version,
-    state: emptyAlertState() as unknown as Record<string, unknown>,
+    state: emptyAlertState(),
     updatedAt: new Date(),
   };
 }

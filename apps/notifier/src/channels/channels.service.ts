@@ -9,7 +9,7 @@ import {
 } from '@uptime/contracts';
 import { randomUUID } from 'node:crypto';
 import { ChannelEventRelay } from '../channel-events/channel-event-relay';
-import { NotifierRepositories, NotifierStore } from '../database/notifier-store';
+import { type NotifierRepositories, NotifierStore } from '../database/notifier-store';
 import { ChannelEntity } from './channel.entity';
 import {
   type AnyChannelProvider,

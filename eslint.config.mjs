@@ -34,8 +34,6 @@ const DATABASE_ALLOWED = [
   'test/**',
   'libs/persistence/**',
   'libs/embedded/**',
-  // Temporary: removed when the notifier's repositories land.
-  'apps/notifier/**',
 ];
 
 /**

@@ -1,7 +1,7 @@
 export {
   DEFAULT_MAX_BODY_BYTES,
-  MAX_REDIRECTS,
   runHttpCheck,
   type HttpCheckOptions,
   type HttpCheckOutcome,
 } from './http-check';
+export { MAX_REDIRECTS } from './redirects';

@@ -35,7 +35,7 @@ import { sweepTombstones } from '../../apps/monitor-registry/src/events/tombston
 import { startProber } from '../../apps/prober/src/bootstrap';
 import { startScheduler } from '../../apps/scheduler/src/bootstrap';
 import { loadSchedulerConfig } from '../../apps/scheduler/src/config';
-import { ApiStack, NATS_URL, proberConfig } from '../support/services';
+import { ApiStack, NATS_URL, proberConfig, schedulerConfig } from '../support/services';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
 
@@ -113,14 +113,7 @@ describe('JetStream streams', () => {
     db = await createTestDatabase();
     nc = await connect({ servers: NATS_URL });
     stack = await ApiStack.start(db.url, { defaultRegions: [region] });
-    scheduler = await startScheduler({
-      natsUrl: NATS_URL,
-      port: 0,
-      logLevel: 'error',
-      defaultRegions: [region],
-      leaseSeconds: 3,
-      instanceId: `scheduler-${region}`,
-    });
+    scheduler = await startScheduler(schedulerConfig(region, { logLevel: 'error' }));
     token = (await stack.api.newUser('streams')).accessToken;
   });
   after(async () => {

@@ -14,7 +14,7 @@ import type { ProberConfig } from '../../apps/prober/src/config';
 import { startScheduler } from '../../apps/scheduler/src/bootstrap';
 import type { SchedulerConfig } from '../../apps/scheduler/src/config';
 import { ApiClient } from './api-client';
-import { gatewayConfig, NATS_URL, proberConfig, registryConfig } from './services';
+import { gatewayConfig, NATS_URL, proberConfig, registryConfig, schedulerConfig } from './services';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 /**
@@ -65,15 +65,10 @@ export class Pipeline {
   }
 
   schedulerConfig(overrides: Partial<SchedulerConfig> = {}): SchedulerConfig {
-    return {
-      natsUrl: NATS_URL,
-      port: 0,
-      logLevel: 'warn',
-      defaultRegions: [this.region],
-      leaseSeconds: 3,
+    return schedulerConfig(this.region, {
       instanceId: `scheduler-${this.schedulers.length}-${this.region}`,
       ...overrides,
-    };
+    });
   }
 
   async startRegistry(): Promise<RunningService> {

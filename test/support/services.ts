@@ -5,6 +5,7 @@ import { type GatewayConfig } from '../../apps/gateway/src/config';
 import { startRegistry } from '../../apps/monitor-registry/src/bootstrap';
 import type { RegistryConfig } from '../../apps/monitor-registry/src/config';
 import type { ProberConfig } from '../../apps/prober/src/config';
+import type { SchedulerConfig } from '../../apps/scheduler/src/config';
 import { TargetPolicy } from '@uptime/target-guard';
 import { ApiClient } from './api-client';
 import { DEFAULT_NATS_URL } from './test-infra';
@@ -38,6 +39,22 @@ export function proberConfig(region: string, overrides: Partial<ProberConfig> = 
     targets: new TargetPolicy({ allowPrivate: true }),
     concurrency: 10,
     ackWaitSeconds: 5,
+    ...overrides,
+  };
+}
+
+/** A scheduler for `region` with a short lease, so a test sees a failover within seconds. */
+export function schedulerConfig(
+  region: string,
+  overrides: Partial<SchedulerConfig> = {},
+): SchedulerConfig {
+  return {
+    natsUrl: NATS_URL,
+    port: 0,
+    logLevel: 'warn',
+    defaultRegions: [region],
+    leaseSeconds: 3,
+    instanceId: `scheduler-${region}`,
     ...overrides,
   };
 }

@@ -1,8 +1,6 @@
 import {
   type Monitor,
-  type MonitorChangedEvent,
   monitorEventSubject,
-  monitorSpecFromCreate,
   ProbeJobStream,
   probeJobFilter,
 } from '@uptime/contracts';
@@ -18,7 +16,8 @@ import { startScheduler } from '../../apps/scheduler/src/bootstrap';
 import { LeaderLease } from '../../apps/scheduler/src/leadership/leader-lease';
 import { MonitorFeed } from '../../apps/scheduler/src/monitors/monitor-feed';
 import { phaseOf } from '../../apps/scheduler/src/schedule/slots';
-import { NATS_URL, registryConfig } from '../support/services';
+import { monitorChangedEventFixture, monitorFixture } from '../support/factories';
+import { NATS_URL, registryConfig, schedulerConfig } from '../support/services';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
 
@@ -33,21 +32,13 @@ function monitorDueSoon(region: string): Monitor {
     const wait =
       (phaseOf(id, INTERVAL_MS) - (Date.now() % INTERVAL_MS) + INTERVAL_MS) % INTERVAL_MS;
     if (wait < 1000 || wait > 2500) continue;
-    return {
-      ...monitorSpecFromCreate({
-        name: 'dispatch',
-        url: 'https://dispatch.example.test/',
-        intervalSeconds: INTERVAL_MS / 1000,
-        regions: [region],
-      }),
+    return monitorFixture({
       id,
-      ownerId: randomUUID(),
-      createdAt: new Date().toISOString(),
-      updatedAt: new Date().toISOString(),
-      status: 'pending',
-      lastCheckedAt: null,
-      version: 1,
-    };
+      name: 'dispatch',
+      url: 'https://dispatch.example.test/',
+      intervalSeconds: INTERVAL_MS / 1000,
+      regions: [region],
+    });
   }
 }
 
@@ -69,15 +60,7 @@ describe('job dispatch retries', () => {
 
   /** Announces a monitor as the registry would, on MONITOR_EVENTS. */
   const announce = async (monitor: Monitor) => {
-    const event: MonitorChangedEvent = {
-      eventId: randomUUID(),
-      kind: 'created',
-      monitorId: monitor.id,
-      ownerId: monitor.ownerId,
-      version: 1,
-      occurredAt: new Date().toISOString(),
-      monitor,
-    };
+    const event = monitorChangedEventFixture(monitor, 'created');
     await nc
       .jetstream()
       .publish(monitorEventSubject('created', monitor.id), JSONCodec().encode(event));
@@ -107,17 +90,7 @@ describe('job dispatch retries', () => {
     });
     await nc.flush();
     registry = await startRegistry(registryConfig(db.url), false);
-    scheduler = await startScheduler(
-      {
-        natsUrl: NATS_URL,
-        port: 0,
-        logLevel: 'error',
-        defaultRegions: [region],
-        leaseSeconds: 3,
-        instanceId: `scheduler-${region}`,
-      },
-      false,
-    );
+    scheduler = await startScheduler(schedulerConfig(region, { logLevel: 'error' }), false);
     await waitFor('the schedule loaded', () => scheduler.app.get(MonitorFeed).isLoaded);
     await waitFor('the lease held', () => scheduler.app.get(LeaderLease).isLeader);
   });

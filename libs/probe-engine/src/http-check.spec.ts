@@ -14,8 +14,9 @@ import { type AddressInfo, type Socket, createServer as createTcpServer } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ProbeSpec } from '@uptime/contracts';
+import type { MonitorCreateInput, ProbeSpec } from '@uptime/contracts';
 import { TargetPolicy } from '@uptime/target-guard';
+import { probeSpecFixture } from '../../../test/support/factories';
 import { type HttpCheckOptions, type HttpCheckOutcome, runHttpCheck } from './http-check';
 
 interface SeenRequest {
@@ -121,23 +122,8 @@ class TestServer {
   }
 }
 
-function specFor(url: string, overrides: Partial<ProbeSpec> = {}): ProbeSpec {
-  return {
-    type: 'http',
-    url,
-    method: 'GET',
-    headers: {},
-    body: null,
-    timeoutMs: 5000,
-    intervalSeconds: 60,
-    expectedStatus: ['200-299'],
-    followRedirects: true,
-    maxLatencyMs: null,
-    keyword: null,
-    assertions: [],
-    ...overrides,
-  };
-}
+const specFor = (url: string, overrides: Partial<MonitorCreateInput> = {}): ProbeSpec =>
+  probeSpecFixture({ url, ...overrides });
 
 const LOCAL: HttpCheckOptions = { targets: new TargetPolicy({ allowPrivate: true }) };
 const PUBLIC_ONLY: HttpCheckOptions = { targets: TargetPolicy.PUBLIC_ONLY };

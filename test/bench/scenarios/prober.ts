@@ -2,8 +2,6 @@ import { ensureStream } from '@uptime/bus';
 import { freePort } from '@uptime/embedded';
 import {
   checkResultSubject,
-  type MonitorCreateInput,
-  monitorSpecFromCreate,
   type ProbeJob,
   ProbeJobStream,
   probeJobFilter,
@@ -13,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { connect, JSONCodec, type NatsConnection } from 'nats';
 import { AppProcess } from '../../support/app-process';
+import { monitorFixture, probeJobFixture } from '../../support/factories';
 import { BenchInfra } from '../harness/infra';
 import { sampleProcess, usageBetween } from '../harness/process-usage';
 import { runRawUndici } from '../harness/raw-undici';
@@ -194,20 +193,8 @@ async function measureProber(
   return { checks, seconds: (b.at - a.at) / 1000, cpuSeconds: used.cpuSeconds };
 }
 
+/** A job as the scheduler publishes it, for a monitor checking `url` once an hour. */
 function benchJob(region: string, url: string, scheduledAt: string): ProbeJob {
-  const spec = monitorSpecFromCreate({
-    name: 'bench',
-    url,
-    intervalSeconds: 3600,
-  } as MonitorCreateInput);
-  return {
-    checkId: randomUUID(),
-    monitorId: randomUUID(),
-    ownerId: '00000000-0000-4000-8000-000000000001',
-    region,
-    scheduledAt,
-    monitorVersion: 1,
-    onDemand: false,
-    spec: { ...spec, timeoutMs: 10_000 },
-  };
+  const monitor = monitorFixture({ name: 'bench', url, intervalSeconds: 3600, timeoutMs: 10_000 });
+  return probeJobFixture(monitor, { region, scheduledAt: new Date(scheduledAt) });
 }

@@ -12,9 +12,7 @@ import {
 import { sampleAlert } from './test-support';
 
 const degradedIncident: AlertMessage['incident'] = {
-  id: 'c2a7e8d4-1f3b-4c6a-8e9d-5b4a3c2d1e0f',
-  startedAt: '2025-03-01T12:00:00.000Z',
-  resolvedAt: null,
+  ...sampleAlert().incident!,
   cause: { outcome: 'degraded', errorKind: null, httpStatus: 200, message: null, latencyMs: 1820 },
 };
 

@@ -6,6 +6,7 @@ import {
 } from '@uptime/contracts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { checkResultFixture } from '../../../../test/support/factories';
 import {
   APPLIED_IDS_KEPT,
   type Decision,
@@ -30,29 +31,20 @@ function idOf(slot: number): string {
   return `00000000-0000-4000-8000-${String(slot).padStart(12, '0')}`;
 }
 
+/** The result of slot n for the spec's monitor, with the usual values of its outcome. */
 function result(
   slot: number,
   outcome: CheckOutcome,
   overrides: Partial<CheckResult> = {},
 ): CheckResult {
-  return {
+  return checkResultFixture({
     id: idOf(slot),
     monitorId: MONITOR_ID,
     ownerId: OWNER_ID,
-    region: 'local',
     scheduledAt: at(slot),
-    startedAt: at(slot),
     outcome,
-    errorKind: outcome === 'down' ? 'timeout' : null,
-    httpStatus: outcome === 'down' ? null : 200,
-    latencyMs: outcome === 'degraded' ? 2400 : 120,
-    timings: { dnsMs: 1, connectMs: 2, tlsMs: null, firstByteMs: 100, transferMs: 17 },
-    sizeBytes: 512,
-    message: outcome === 'down' ? 'no response within 10000 ms' : null,
-    certificateExpiresAt: null,
-    onDemand: false,
     ...overrides,
-  };
+  });
 }
 
 const LETTERS: Record<string, (slot: number) => CheckResult> = {

@@ -1,18 +1,11 @@
-import {
-  type CheckResult,
-  checkResultSubject,
-  type Monitor,
-  monitorSpecFromCreate,
-  probeJobFor,
-  probeJobSubject,
-} from '@uptime/contracts';
+import { type CheckResult, checkResultSubject, probeJobSubject } from '@uptime/contracts';
 import { TELEMETRY } from '@uptime/health';
 import type { RunningService } from '@uptime/service-host';
 import { connect, JSONCodec, type NatsConnection } from 'nats';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Registry } from 'prom-client';
+import { monitorFixture, probeJobFixture } from '../../../../test/support/factories';
 import { NATS_URL, proberConfig } from '../../../../test/support/services';
 import { TargetServer } from '../../../../test/support/target-server';
 import { waitFor } from '../../../../test/support/wait-for';
@@ -20,18 +13,9 @@ import { startProber } from '../bootstrap';
 
 const INTERVAL_SECONDS = 30;
 
-function monitorAt(url: string): Monitor {
-  return {
-    ...monitorSpecFromCreate({ name: 'worker', url, intervalSeconds: INTERVAL_SECONDS }),
-    id: randomUUID(),
-    ownerId: randomUUID(),
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    status: 'pending',
-    lastCheckedAt: null,
-    version: 1,
-  };
-}
+/** A monitor of this spec's interval, checking `url`. */
+const monitorAt = (url: string) =>
+  monitorFixture({ name: 'worker', url, intervalSeconds: INTERVAL_SECONDS });
 
 describe('ProbeWorker', () => {
   const region = `w${Math.random().toString(36).slice(2, 8)}`;
@@ -71,12 +55,7 @@ describe('ProbeWorker', () => {
       [stale, now - INTERVAL_SECONDS * 1000 - 5_000],
       [fresh, now],
     ] as const) {
-      const job = probeJobFor(monitor, {
-        checkId: randomUUID(),
-        region,
-        scheduledAt: new Date(scheduledAt),
-        onDemand: false,
-      });
+      const job = probeJobFixture(monitor, { region, scheduledAt: new Date(scheduledAt) });
       await js.publish(probeJobSubject(region, monitor.id), JSONCodec().encode(job));
     }
 

@@ -1,31 +1,12 @@
-import { type Monitor, monitorSpecFromCreate, probeJobFor } from '@uptime/contracts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { monitorFixture, probeJobFixture } from '../../../../test/support/factories';
 import { isStale } from './run-probe-job';
 
-const monitor: Monitor = {
-  ...monitorSpecFromCreate({
-    name: 'stale',
-    url: 'https://example.test/',
-    intervalSeconds: 60,
-    timeoutMs: 5000,
-  }),
-  id: '00000000-0000-4000-8000-000000000002',
-  ownerId: '00000000-0000-4000-8000-000000000001',
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-  status: 'pending',
-  lastCheckedAt: null,
-  version: 1,
-};
+const monitor = monitorFixture({ intervalSeconds: 60, timeoutMs: 5000 });
 
 const jobAt = (scheduledAt: number, onDemand: boolean) =>
-  probeJobFor(monitor, {
-    checkId: '00000000-0000-4000-8000-000000000003',
-    region: 'local',
-    scheduledAt: new Date(scheduledAt),
-    onDemand,
-  });
+  probeJobFixture(monitor, { scheduledAt: new Date(scheduledAt), onDemand });
 
 describe('isStale', () => {
   const t0 = Date.parse('2026-01-01T00:00:00Z');

@@ -1,46 +1,10 @@
-import type { Monitor } from '@uptime/contracts';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { monitorFixture } from '../../../../test/support/factories';
 import { DueQueue } from './due-queue';
 import { Schedule } from './schedule';
 import { checkIdOf, nextSlot, phaseOf } from './slots';
-
-function monitor(overrides: Partial<Monitor> = {}): Monitor {
-  return {
-    id: randomUUID(),
-    ownerId: randomUUID(),
-    name: 'm',
-    type: 'http',
-    url: 'http://a.test/',
-    method: 'GET',
-    headers: {},
-    body: null,
-    intervalSeconds: 60,
-    timeoutMs: 10_000,
-    expectedStatus: ['200-299'],
-    followRedirects: true,
-    maxLatencyMs: null,
-    keyword: null,
-    assertions: [],
-    alertPolicy: {
-      failuresToOpen: 1,
-      windowSize: 1,
-      successesToResolve: 1,
-      alertOnDegraded: false,
-      renotifyMinutes: null,
-    },
-    channelIds: [],
-    regions: [],
-    paused: false,
-    status: 'pending',
-    lastCheckedAt: null,
-    createdAt: new Date().toISOString(),
-    updatedAt: new Date().toISOString(),
-    version: 1,
-    ...overrides,
-  };
-}
 
 describe('slots', () => {
   it('should place every slot of a monitor on its own phase, strictly after the given time', () => {
@@ -98,7 +62,7 @@ describe(DueQueue.name, () => {
 describe(Schedule.name, () => {
   it('should hand out each due monitor once per slot and book its next slot', () => {
     const schedule = new Schedule();
-    const m = monitor({ intervalSeconds: 10 });
+    const m = monitorFixture({ intervalSeconds: 10 });
     schedule.upsert(m, 0);
     const first = schedule.nextDueAt()!;
     assert.deepEqual(schedule.takeDue(first - 1), []);
@@ -110,7 +74,7 @@ describe(Schedule.name, () => {
 
   it('should drop a paused monitor and take back a resumed one', () => {
     const schedule = new Schedule();
-    const m = monitor();
+    const m = monitorFixture();
     schedule.upsert(m, 0);
     schedule.upsert({ ...m, paused: true, version: 2 }, 0);
     assert.equal(schedule.size, 0);
@@ -121,7 +85,7 @@ describe(Schedule.name, () => {
 
   it('should keep the slot when the interval is unchanged and move it when it changes', () => {
     const schedule = new Schedule();
-    const m = monitor({ intervalSeconds: 60 });
+    const m = monitorFixture({ intervalSeconds: 60 });
     schedule.upsert(m, 0);
     const slot = schedule.nextDueAt();
     schedule.upsert({ ...m, name: 'renamed', version: 2 }, 5000);
@@ -132,7 +96,7 @@ describe(Schedule.name, () => {
 
   it('should skip missed slots after a stall instead of bursting', () => {
     const schedule = new Schedule();
-    const m = monitor({ intervalSeconds: 10 });
+    const m = monitorFixture({ intervalSeconds: 10 });
     schedule.upsert(m, 0);
     const first = schedule.nextDueAt()!;
     const due = schedule.takeDue(first + 35_000);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { connect, JSONCodec, type NatsConnection } from 'nats';
 import { JetStreamPublisher, PublishNotAcknowledged } from './jetstream-publisher';
 
@@ -10,19 +10,25 @@ const codec = JSONCodec<{ n: number }>();
 describe('JetStreamPublisher', () => {
   let nc: NatsConnection;
   let publisher: JetStreamPublisher;
-  const stream = `PUBTEST_${randomUUID().slice(0, 8)}`;
-  const subject = `pubtest.${stream}`;
+  // Each test gets an empty stream of its own, so none counts what another stored.
+  let stream: string;
+  let subject: string;
 
   before(async () => {
     nc = await connect({ servers: NATS_URL });
-    const jsm = await nc.jetstreamManager();
-    await jsm.streams.add({ name: stream, subjects: [subject] });
-    publisher = new JetStreamPublisher(nc, 500);
   });
   after(async () => {
+    await nc.close();
+  });
+  beforeEach(async () => {
+    stream = `PUBTEST_${randomUUID().slice(0, 8)}`;
+    subject = `pubtest.${stream}`;
+    await (await nc.jetstreamManager()).streams.add({ name: stream, subjects: [subject] });
+    publisher = new JetStreamPublisher(nc, 500);
+  });
+  afterEach(async () => {
     publisher.close();
     await (await nc.jetstreamManager()).streams.delete(stream);
-    await nc.close();
   });
 
   it('should resolve once the stream stored each message, many at once', async () => {
@@ -40,7 +46,7 @@ describe('JetStreamPublisher', () => {
     await publisher.publish(subject, codec.encode({ n: 1 }), id);
     await publisher.publish(subject, codec.encode({ n: 1 }), id);
     const info = await (await nc.jetstreamManager()).streams.info(stream);
-    assert.equal(info.state.messages, 501);
+    assert.equal(info.state.messages, 1);
   });
 
   it('should reject when no stream listens on the subject', async () => {

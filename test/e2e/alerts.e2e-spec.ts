@@ -1,4 +1,10 @@
-import { type CheckResult, checkResultSubject, type Monitor } from '@uptime/contracts';
+import {
+  type CheckResult,
+  CheckResultStream,
+  checkResultSubject,
+  DurableConsumers,
+  type Monitor,
+} from '@uptime/contracts';
 import { simpleParser } from 'mailparser';
 import { connect, JSONCodec, type NatsConnection } from 'nats';
 import assert from 'node:assert/strict';
@@ -9,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import { verifyWebhookSignature } from '../../apps/notifier/src/channels/index';
 import { ReminderClock } from '../../apps/notifier/src/incidents/reminder-clock';
+import { waitForConsumerCaughtUp } from '../support/consumer-progress';
 import { Pipeline } from '../support/pipeline';
 import { NATS_URL } from '../support/services';
 import { query } from '../support/test-database';
@@ -132,6 +139,27 @@ describe('incidents and alerts', () => {
     return res.body;
   };
 
+  /**
+   * Returns once the notifier has applied every result published so far and every alert they
+   * caused has left (or given up): nothing more can reach the receiver for these results, so a
+   * count taken now includes any duplicate however late it comes.
+   */
+  const settled = async (monitor: Monitor) => {
+    await waitForConsumerCaughtUp(nc, CheckResultStream.name, DurableConsumers.notifierResults);
+    await waitFor(
+      `the alerts of ${monitor.name} delivered`,
+      async () =>
+        (
+          await query<{ n: number }>(
+            pipeline.db.url,
+            `select count(*)::int as n from notifier.alerts where monitor_id = $1 and status = 'pending'`,
+            [monitor.id],
+          )
+        )[0]!.n === 0,
+      15_000,
+    );
+  };
+
   before(async () => {
     smtp = new SMTPServer({
       authOptional: true,
@@ -229,7 +257,7 @@ describe('incidents and alerts', () => {
     assert.equal(down.payload.monitor.name, 'checkout');
     await publish(monitor, 'up', 1);
     await waitFor('the up alert', () => receiver.of(monitor.id, 'up')[0]);
-    await new Promise((r) => setTimeout(r, 1000));
+    await settled(monitor);
     assert.equal(receiver.of(monitor.id).length, 2, 'one down and one up, nothing else');
   });
 
@@ -254,7 +282,7 @@ describe('incidents and alerts', () => {
     ] as const;
     for (const [minute, outcome] of outcomes.entries()) await publish(monitor, outcome, minute);
     await waitFor('the up alert', () => receiver.of(monitor.id, 'up')[0]);
-    await new Promise((r) => setTimeout(r, 1000));
+    await settled(monitor);
     const incidents = await pipeline.api.get<{ items: { state: string }[] }>(
       `/api/v1/monitors/${monitor.id}/incidents`,
       token,
@@ -280,7 +308,7 @@ describe('incidents and alerts', () => {
     await Promise.all(sent);
     for (const monitor of monitors)
       await waitFor(`the up alert of ${monitor.name}`, () => receiver.of(monitor.id, 'up')[0]);
-    await new Promise((r) => setTimeout(r, 1000));
+    for (const monitor of monitors) await settled(monitor);
     for (const monitor of monitors) {
       const incidents = await pipeline.api.get<{ items: { state: string }[] }>(
         `/api/v1/monitors/${monitor.id}/incidents`,
@@ -340,7 +368,7 @@ describe('incidents and alerts', () => {
     await publish(monitor, 'down', 1);
     await publish(monitor, 'up', 2);
     await waitFor('the up alert', () => receiver.of(monitor.id, 'up')[0]);
-    await new Promise((r) => setTimeout(r, 1000));
+    await settled(monitor);
     assert.deepEqual(
       receiver.of(monitor.id).map((d) => d.payload.alert.kind),
       ['down', 'up'],

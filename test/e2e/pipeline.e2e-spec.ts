@@ -2,7 +2,12 @@ import { BusClient } from '@uptime/bus';
 import {
   type CheckResult,
   CheckResultStream,
+  checkResultSubject,
+  DurableConsumers,
   type MonitorStats,
+  ProbeJobStream,
+  probeJobFilter,
+  probeJobSubject,
   RegistrySubjects,
   SchedulerLease,
 } from '@uptime/contracts';
@@ -14,7 +19,9 @@ import { CheckStore } from '../../apps/metrics/src/checks/check-store';
 import { LeaderLease } from '../../apps/scheduler/src/leadership/leader-lease';
 import { ProbeWorker } from '../../apps/prober/src/probes/probe-worker';
 import { AppProcess } from '../support/app-process';
+import { waitForConsumerCaughtUp } from '../support/consumer-progress';
 import { Pipeline } from '../support/pipeline';
+import { scrapeMetric } from '../support/scrape-metric';
 import { NATS_URL } from '../support/services';
 import { refusedPort, selfSignedCertificate, TargetServer } from '../support/target-server';
 import { waitFor } from '../support/wait-for';
@@ -33,6 +40,7 @@ describe('the check pipeline', () => {
   let slowTarget: TargetServer;
   let token: string;
   let activeScheduler: AppProcess;
+  let activeSchedulerUrl: string;
   let nc: NatsConnection;
   const monitors = new Map<string, string>();
 
@@ -52,6 +60,53 @@ describe('the check pipeline', () => {
   const firstCheck = (id: string, timeoutMs = 2 * INTERVAL_S * 1000 + 8000) =>
     waitFor(`a check of ${id}`, async () => (await checksOf(id))[0], timeoutMs, 100);
 
+  /** Jobs queued or running in this run's region, by subject (acked jobs leave the queue). */
+  const jobSubjects = async () =>
+    (
+      await (
+        await nc.jetstreamManager()
+      ).streams.info(ProbeJobStream.name, { subjects_filter: probeJobFilter(pipeline.region) })
+    ).state.subjects ?? {};
+
+  type Case = [
+    name: string,
+    body: Record<string, unknown>,
+    outcome: string,
+    errorKind: string | null,
+  ];
+  let cases: Promise<Case[]> | undefined;
+  /** One monitor per outcome, its target set to give it. */
+  const outcomeCases = () =>
+    (cases ??= (async (): Promise<Case[]> => {
+      const refused = await refusedPort();
+      target.set('fail', 'fail');
+      target.set('slow', 'slow');
+      target.set('hang', 'hang');
+      target.set('wrong-keyword', 'wrong-keyword');
+      return [
+        ['ok', { url: target.url('ok'), keyword: 'healthy' }, 'up', null],
+        ['fail', { url: target.url('fail') }, 'down', 'http_status'],
+        ['slow', { url: target.url('slow'), maxLatencyMs: 1000 }, 'degraded', null],
+        ['hang', { url: target.url('hang'), timeoutMs: 2000 }, 'down', 'timeout'],
+        ['keyword', { url: target.url('wrong-keyword'), keyword: 'healthy' }, 'down', 'keyword'],
+        ['refused', { url: `http://127.0.0.1:${refused}/` }, 'down', 'connect'],
+        ['tls', { url: tlsTarget.url('ok') }, 'down', 'tls'],
+      ];
+    })());
+  /**
+   * The monitor of an outcome case with a stored check: the first test creates them all, and a
+   * test run without it creates the one it needs here, so every test stands alone.
+   */
+  const checkedMonitor = async (name: string): Promise<string> => {
+    if (!monitors.has(name)) {
+      const [, body] = (await outcomeCases()).find(([n]) => n === name)!;
+      await createMonitor(name, body);
+    }
+    const id = monitors.get(name)!;
+    await firstCheck(id);
+    return id;
+  };
+
   before(async () => {
     target = await TargetServer.start();
     tlsTarget = await TargetServer.start(selfSignedCertificate());
@@ -67,7 +122,8 @@ describe('the check pipeline', () => {
       SCHEDULER_LEASE_SECONDS: '3',
       SCHEDULER_ID: `active-${pipeline.region}`,
     });
-    await activeScheduler.waitReady(`http://127.0.0.1:${port}`);
+    activeSchedulerUrl = `http://127.0.0.1:${port}`;
+    await activeScheduler.waitReady(activeSchedulerUrl);
     nc = await connect({ servers: NATS_URL });
     const lease = await nc.jetstream().views.kv(SchedulerLease.bucket);
     await waitFor(
@@ -86,20 +142,7 @@ describe('the check pipeline', () => {
   });
 
   it('should store a result with the right outcome and error kind within two intervals', async () => {
-    const refused = await refusedPort();
-    target.set('fail', 'fail');
-    target.set('slow', 'slow');
-    target.set('hang', 'hang');
-    target.set('wrong-keyword', 'wrong-keyword');
-    const cases: [string, Record<string, unknown>, string, string | null][] = [
-      ['ok', { url: target.url('ok'), keyword: 'healthy' }, 'up', null],
-      ['fail', { url: target.url('fail') }, 'down', 'http_status'],
-      ['slow', { url: target.url('slow'), maxLatencyMs: 1000 }, 'degraded', null],
-      ['hang', { url: target.url('hang'), timeoutMs: 2000 }, 'down', 'timeout'],
-      ['keyword', { url: target.url('wrong-keyword'), keyword: 'healthy' }, 'down', 'keyword'],
-      ['refused', { url: `http://127.0.0.1:${refused}/` }, 'down', 'connect'],
-      ['tls', { url: tlsTarget.url('ok') }, 'down', 'tls'],
-    ];
+    const cases = await outcomeCases();
     const created = Date.now();
     for (const [name, body] of cases) await createMonitor(name, body);
     const lags: number[] = [];
@@ -116,15 +159,15 @@ describe('the check pipeline', () => {
     process.stdout.write(
       `# scheduledAt → queryable (upper bound, 100 ms polling): max ${Math.max(...lags)} ms\n`,
     );
-    const ok = (await checksOf(monitors.get('ok')!))[0]!;
+    const ok = (await checksOf(await checkedMonitor('ok')))[0]!;
     assert.equal(ok.httpStatus, 200);
     assert.ok(ok.timings.connectMs !== null && ok.timings.firstByteMs !== null);
     assert.ok(ok.sizeBytes > 0);
   });
 
   it('should keep stats that agree with the stored checks', async () => {
-    const ok = monitors.get('ok')!;
-    const fail = monitors.get('fail')!;
+    const ok = await checkedMonitor('ok');
+    const fail = await checkedMonitor('fail');
     await waitFor(
       'two checks of the ok monitor',
       async () => (await checksOf(ok)).length >= 2,
@@ -202,7 +245,7 @@ describe('the check pipeline', () => {
   });
 
   it('should run an on-demand check on a prober, answer its result and store it', async () => {
-    const id = monitors.get('ok')!;
+    const id = await checkedMonitor('ok');
     const started = Date.now();
     const res = await pipeline.api.post<CheckResult>(
       `/api/v1/monitors/${id}/check`,
@@ -219,27 +262,29 @@ describe('the check pipeline', () => {
   });
 
   it('should show every monitor with its latest status and 24 h uptime on the dashboard', async () => {
+    const [ok, fail] = [await checkedMonitor('ok'), await checkedMonitor('fail')];
     const res = await pipeline.api.get<{
       items: { id: string; status: string; uptime24hPercent: number | null }[];
     }>('/api/v1/dashboard', token);
     assert.equal(res.status, 200);
     const byId = new Map(res.body.items.map((i) => [i.id, i]));
-    assert.equal(byId.get(monitors.get('ok')!)?.status, 'up');
-    assert.equal(byId.get(monitors.get('ok')!)?.uptime24hPercent, 100);
-    assert.equal(byId.get(monitors.get('fail')!)?.status, 'down');
+    assert.equal(byId.get(ok)?.status, 'up');
+    assert.equal(byId.get(ok)?.uptime24hPercent, 100);
+    assert.equal(byId.get(fail)?.status, 'down');
   });
 
   it('should show the latest status on the monitor itself and in the list', async () => {
     type Shown = { id: string; status: string; lastCheckedAt: string | null };
-    const one = await pipeline.api.get<Shown>(`/api/v1/monitors/${monitors.get('fail')}`, token);
+    const [ok, fail] = [await checkedMonitor('ok'), await checkedMonitor('fail')];
+    const one = await pipeline.api.get<Shown>(`/api/v1/monitors/${fail}`, token);
     assert.equal(one.body.status, 'down');
     assert.ok(one.body.lastCheckedAt && Date.parse(one.body.lastCheckedAt) > 0);
     const list = await pipeline.api.get<{ items: Shown[] }>('/api/v1/monitors?limit=500', token);
-    assert.equal(list.body.items.find((m) => m.id === monitors.get('ok'))?.status, 'up');
+    assert.equal(list.body.items.find((m) => m.id === ok)?.status, 'up');
   });
 
   it('should refuse bad queries and other users', async () => {
-    const id = monitors.get('ok')!;
+    const id = await checkedMonitor('ok');
     assert.equal(
       (await pipeline.api.get(`/api/v1/monitors/${id}/checks?outcome=sideways`, token)).status,
       400,
@@ -265,7 +310,7 @@ describe('the check pipeline', () => {
   });
 
   it('should delete stored checks on request, and all of a deleted monitor', async () => {
-    const cleared = monitors.get('keyword')!;
+    const cleared = await checkedMonitor('keyword');
     assert.ok((await checksOf(cleared)).length > 0);
     const clearedAt = Date.now();
     assert.equal(
@@ -278,10 +323,12 @@ describe('the check pipeline', () => {
     );
     assert.deepEqual(left, []);
 
-    const deleted = monitors.get('refused')!;
+    const deleted = await checkedMonitor('refused');
     const store = pipeline.metrics!.app.get(CheckStore, { strict: false });
     assert.ok((await store.list(deleted, { sort: 'desc', limit: 10 })).items.length > 0);
+    const scheduled = await scrapeMetric(activeSchedulerUrl, 'uptime_scheduler_monitors');
     assert.equal((await pipeline.api.delete(`/api/v1/monitors/${deleted}`, token)).status, 204);
+    monitors.delete('refused');
     assert.equal((await pipeline.api.get(`/api/v1/monitors/${deleted}/stats`, token)).status, 404);
     await waitFor(
       "the deleted monitor's checks and rollups to go",
@@ -289,8 +336,20 @@ describe('the check pipeline', () => {
         (await store.list(deleted, { sort: 'desc', limit: 10 })).items.length === 0 &&
         (await store.stats(deleted, '30d')).totalChecks === 0,
     );
-    // A result still in flight when the monitor was deleted must not bring its rows back.
-    await new Promise((r) => setTimeout(r, INTERVAL_S * 1000));
+    // A result still in flight when the monitor was deleted must not bring its rows back. In
+    // flight is over once the scheduler dropped the monitor, no job of it waits or runs (a job
+    // leaves the work queue when its result is published) and metrics acked every result.
+    await waitFor(
+      'the leading scheduler to drop the monitor',
+      async () =>
+        (await scrapeMetric(activeSchedulerUrl, 'uptime_scheduler_monitors')) === scheduled - 1,
+    );
+    await waitFor(
+      'no job of the monitor queued or running',
+      async () => !(probeJobSubject(pipeline.region, deleted) in (await jobSubjects())),
+      15_000,
+    );
+    await waitForConsumerCaughtUp(nc, CheckResultStream.name, DurableConsumers.metricsResults);
     assert.equal((await store.list(deleted, { sort: 'desc', limit: 10 })).items.length, 0);
     assert.equal((await store.stats(deleted, '30d')).totalChecks, 0);
   });
@@ -329,11 +388,11 @@ describe('the check pipeline', () => {
   });
 
   it('should store every result exactly once when metrics was down while they flowed', async () => {
-    const id = monitors.get('fail')!;
+    const id = await checkedMonitor('fail');
     const before = new Set((await checksOf(id)).map((c) => c.id));
     const since = new Date();
     await pipeline.metrics!.close();
-    await new Promise((r) => setTimeout(r, INTERVAL_S * 1000 + 2000));
+    await nextResultOf(nc, pipeline.region, id, INTERVAL_S * 1000 + 5000);
     await pipeline.startMetrics();
     const published = await resultsOnStream(nc, since, id);
     assert.ok(published.size >= 1, 'results flowed while metrics was down');
@@ -401,7 +460,7 @@ describe('the check pipeline', () => {
   it('should let the standby scheduler take over within 10 s, skipping no slot', async () => {
     const standby = pipeline.schedulers[0]!.app.get(LeaderLease, { strict: false });
     assert.equal(standby.isLeader, false);
-    const id = monitors.get('ok')!;
+    const id = await checkedMonitor('ok');
     const killedAt = Date.now();
     await activeScheduler.stop('SIGKILL');
     await waitFor('the standby to lead', () => standby.isLeader, 10_000, 50);
@@ -448,4 +507,30 @@ async function resultsOnStream(
     if (r.monitorId === monitorId) ids.add(r.id);
   }
   return ids;
+}
+
+/** The next result of a monitor published on its region's subject, as it happens. */
+function nextResultOf(
+  nc: NatsConnection,
+  region: string,
+  monitorId: string,
+  timeoutMs: number,
+): Promise<CheckResult> {
+  const codec = JSONCodec<CheckResult>();
+  return new Promise((resolve, reject) => {
+    const deadline = setTimeout(() => {
+      sub.unsubscribe();
+      reject(new Error(`no result of ${monitorId} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const sub = nc.subscribe(checkResultSubject(region), {
+      callback: (err, m) => {
+        if (err) return;
+        const result = codec.decode(m.data);
+        if (result.monitorId !== monitorId) return;
+        clearTimeout(deadline);
+        sub.unsubscribe();
+        resolve(result);
+      },
+    });
+  });
 }

@@ -33,9 +33,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sweepTombstones } from '../../apps/monitor-registry/src/events/tombstone-sweeper';
 import { startProber } from '../../apps/prober/src/bootstrap';
+import { loadProberConfig } from '../../apps/prober/src/config';
 import { startScheduler } from '../../apps/scheduler/src/bootstrap';
 import { loadSchedulerConfig } from '../../apps/scheduler/src/config';
 import { ApiStack, NATS_URL, proberConfig, schedulerConfig } from '../support/services';
+import { scrapeMetric } from '../support/scrape-metric';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
 
@@ -79,12 +81,6 @@ async function subjectCounts(
   const jsm = await nc.jetstreamManager();
   const info = await jsm.streams.info(stream, { subjects_filter: filter });
   return info.state.subjects ?? {};
-}
-
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url.replace('[::1]', '127.0.0.1')}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(name));
-  return line ? Number(line.split(' ').pop()) : 0;
 }
 
 /** Publishes ever smaller messages until not even 64 bytes more fit in the stream. */
@@ -147,10 +143,11 @@ describe('JetStream streams', () => {
     it('should take a stream size from its variable, and refuse a malformed one naming it', async () => {
       const jsm = await nc.jetstreamManager();
       try {
-        await ensureStream(jsm, CheckResultStream, { CHECK_RESULTS_MAX_MB: '64' });
+        const { streamSizes } = loadProberConfig({ CHECK_RESULTS_MAX_MB: '64' });
+        await ensureStream(jsm, CheckResultStream, streamSizes);
         assert.equal((await jsm.streams.info(CheckResultStream.name)).config.max_bytes, 64 * MIB);
-        await assert.rejects(
-          ensureStream(jsm, CheckResultStream, { CHECK_RESULTS_MAX_MB: 'lots' }),
+        assert.throws(
+          () => loadProberConfig({ CHECK_RESULTS_MAX_MB: 'lots' }),
           (err: unknown) => err instanceof ConfigError && /CHECK_RESULTS_MAX_MB/.test(err.message),
         );
       } finally {
@@ -228,7 +225,8 @@ describe('JetStream streams', () => {
       await waitFor(
         'three slots published per monitor',
         async () =>
-          (await metric(url, 'uptime_scheduler_jobs_published_total')) >= 3 * monitors || undefined,
+          (await scrapeMetric(url, 'uptime_scheduler_jobs_published_total')) >= 3 * monitors ||
+          undefined,
         40_000,
       );
       const counts = await subjectCounts(nc, ProbeJobStream.name, probeJobFilter(region));
@@ -240,7 +238,7 @@ describe('JetStream streams', () => {
       const jsm = await nc.jetstreamManager();
       const js = nc.jetstream();
       try {
-        await ensureStream(jsm, ProbeJobStream, { PROBE_JOBS_MAX_MB: '1' });
+        await ensureStream(jsm, ProbeJobStream, { [ProbeJobStream.name]: 1 });
         let junk = 0;
         await fillToTheBrim(js, () => `${ProbeJobStream.subjectPrefix}.${region}.junk-${junk++}`);
         const more = await stack.api.post<Monitor>(
@@ -252,7 +250,7 @@ describe('JetStream streams', () => {
         await waitFor(
           'refused jobs counted',
           async () =>
-            (await metric(url, 'uptime_scheduler_jobs_unpublished_total')) > 0 || undefined,
+            (await scrapeMetric(url, 'uptime_scheduler_jobs_unpublished_total')) > 0 || undefined,
           30_000,
         );
         const now = await subjectCounts(nc, ProbeJobStream.name, probeJobFilter(region));
@@ -272,7 +270,7 @@ describe('JetStream streams', () => {
       const js = nc.jetstream();
       const prober = await startProber(proberConfig(region, { logLevel: 'error' }));
       try {
-        await ensureStream(jsm, CheckResultStream, { CHECK_RESULTS_MAX_MB: '1' });
+        await ensureStream(jsm, CheckResultStream, { [CheckResultStream.name]: 1 });
         await fillToTheBrim(js, `${CheckResultStream.subjectPrefix}.junk-${region}`);
         const created = await stack.api.post<Monitor>(
           '/api/v1/monitors',
@@ -282,7 +280,7 @@ describe('JetStream streams', () => {
         assert.equal(created.status, 201);
         await waitFor(
           'refused results counted by the prober',
-          async () => (await metric(prober.url!, 'uptime_probe_jobs_unfinished_total')) > 0,
+          async () => (await scrapeMetric(prober.url!, 'uptime_probe_jobs_unfinished_total')) > 0,
           30_000,
         );
         await jsm.streams.purge(CheckResultStream.name, {

@@ -1,4 +1,4 @@
-import { streamSizeEnv } from '@uptime/bus';
+import { type StreamSizes, streamSizeEnv, streamSizesOf } from '@uptime/bus';
 import {
   type Env,
   envFields,
@@ -49,6 +49,8 @@ export interface MetricsConfig {
   rawRetentionDays: number;
   /** Results inserted in one ClickHouse insert at most; a batch also flushes after 1 s. */
   batchSize: number;
+  /** Each stream's size in MiB (`*_MAX_MB`); absent, every stream gets its default. */
+  streamSizes?: StreamSizes;
 }
 
 export function loadMetricsConfig(env: Env): MetricsConfig {
@@ -64,6 +66,7 @@ export function loadMetricsConfig(env: Env): MetricsConfig {
     database: e.CLICKHOUSE_DATABASE,
     rawRetentionDays: e.CHECKS_RETENTION_DAYS,
     batchSize: e.METRICS_BATCH_SIZE,
+    streamSizes: streamSizesOf(e),
   };
 }
 

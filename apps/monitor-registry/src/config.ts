@@ -1,4 +1,4 @@
-import { streamSizeEnv } from '@uptime/bus';
+import { type StreamSizes, streamSizeEnv, streamSizesOf } from '@uptime/bus';
 import {
   type Env,
   envFields,
@@ -42,6 +42,8 @@ export interface RegistryConfig {
   maxMonitorsPerUser: number;
   /** A deleted monitor's tombstone stays in MONITOR_EVENTS this long, for consumers that were away. */
   monitorTombstoneDays: number;
+  /** Each stream's size in MiB (`*_MAX_MB`); absent, every stream gets its default. */
+  streamSizes?: StreamSizes;
 }
 
 export function loadRegistryConfig(env: Env): RegistryConfig {
@@ -55,5 +57,6 @@ export function loadRegistryConfig(env: Env): RegistryConfig {
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
     maxMonitorsPerUser: e.MAX_MONITORS_PER_USER,
     monitorTombstoneDays: e.MONITOR_TOMBSTONE_DAYS,
+    streamSizes: streamSizesOf(e),
   };
 }

@@ -2,7 +2,7 @@ import { MikroORM } from '@mikro-orm/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { BusModule, natsReadiness } from '@uptime/bus';
+import { BusModule, natsReadiness, STREAM_SIZES } from '@uptime/bus';
 import { TelemetryModule, HealthModule } from '@uptime/health';
 import {
   postgresReadiness,
@@ -49,6 +49,7 @@ export class RegistryModule {
       controllers: [AuthHandler, MonitorsHandler],
       providers: [
         { provide: REGISTRY_CONFIG, useValue: config },
+        { provide: STREAM_SIZES, useValue: config.streamSizes ?? {} },
         SchemaMigrator,
         UnitOfWork,
         // Every message handled gets an identity map of its own.

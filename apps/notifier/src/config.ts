@@ -1,4 +1,4 @@
-import { streamSizeEnv } from '@uptime/bus';
+import { type StreamSizes, streamSizeEnv, streamSizesOf } from '@uptime/bus';
 import {
   type Env,
   envFields,
@@ -65,6 +65,8 @@ export interface NotifierConfig {
   alertRetryBaseMs: number;
   /** `PROBE_ALLOW_PRIVATE` and `PROBE_ALLOWED_CIDRS`: the addresses channels may post to. */
   targets: TargetPolicy;
+  /** Each stream's size in MiB (`*_MAX_MB`); absent, every stream gets its default. */
+  streamSizes?: StreamSizes;
 }
 
 export function loadNotifierConfig(env: Env): NotifierConfig {
@@ -81,6 +83,7 @@ export function loadNotifierConfig(env: Env): NotifierConfig {
     alertMaxAttempts: e.ALERT_MAX_ATTEMPTS,
     alertRetryBaseMs: e.ALERT_RETRY_BASE_MS,
     targets: targetPolicyFromEnv(e),
+    streamSizes: streamSizesOf(e),
   };
 }
 

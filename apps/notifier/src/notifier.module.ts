@@ -1,7 +1,7 @@
 import { MikroORM } from '@mikro-orm/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
-import { BusClient, BusModule, natsReadiness } from '@uptime/bus';
+import { BusClient, BusModule, natsReadiness, STREAM_SIZES } from '@uptime/bus';
 import { HealthModule, RateLimitedLog, TELEMETRY, TelemetryModule } from '@uptime/health';
 import { BlockedTargetLog } from '@uptime/target-guard';
 import { postgresReadiness, SchemaMigrator } from '@uptime/persistence';
@@ -50,6 +50,7 @@ export class NotifierModule {
       controllers: [IncidentsHandler, ChannelsHandler, AlertsHandler],
       providers: [
         { provide: NOTIFIER_CONFIG, useValue: config },
+        { provide: STREAM_SIZES, useValue: config.streamSizes ?? {} },
         {
           provide: REGISTRY_CLIENT,
           useFactory: () => BusClient.connect(config.natsUrl, 'notifier-registry-client'),

@@ -1,4 +1,4 @@
-import { streamSizeEnv } from '@uptime/bus';
+import { type StreamSizes, streamSizeEnv, streamSizesOf } from '@uptime/bus';
 import {
   type Env,
   envFields,
@@ -42,6 +42,8 @@ export interface ProberConfig {
   concurrency: number;
   /** A job not acked this long after delivery goes to another prober. */
   ackWaitSeconds: number;
+  /** Each stream's size in MiB (`*_MAX_MB`); absent, every stream gets its default. */
+  streamSizes?: StreamSizes;
 }
 
 export function loadProberConfig(env: Env): ProberConfig {
@@ -55,6 +57,7 @@ export function loadProberConfig(env: Env): ProberConfig {
     targets: targetPolicyFromEnv(e),
     concurrency: e.PROBE_CONCURRENCY,
     ackWaitSeconds: e.PROBE_ACK_WAIT_SECONDS,
+    streamSizes: streamSizesOf(e),
   };
 }
 

@@ -1,4 +1,4 @@
-import { streamSizeEnv } from '@uptime/bus';
+import { type StreamSizes, streamSizeEnv, streamSizesOf } from '@uptime/bus';
 import {
   documented,
   type Env,
@@ -41,6 +41,8 @@ export interface SchedulerConfig {
   /** A leader that stops renewing loses the lease after this long; the standby then takes over. */
   leaseSeconds: number;
   instanceId: string;
+  /** Each stream's size in MiB (`*_MAX_MB`); absent, every stream gets its default. */
+  streamSizes?: StreamSizes;
 }
 
 export function loadSchedulerConfig(env: Env): SchedulerConfig {
@@ -54,6 +56,7 @@ export function loadSchedulerConfig(env: Env): SchedulerConfig {
     leaseSeconds: e.SCHEDULER_LEASE_SECONDS,
     instanceId:
       e.SCHEDULER_ID ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    streamSizes: streamSizesOf(e),
   };
 }
 

@@ -8,7 +8,7 @@ import {
   type NatsConnection,
 } from 'nats';
 import type { z } from 'zod';
-import { ensureDurableConsumer, ensureStream } from './jetstream';
+import { ensureDurableConsumer, ensureStream, type StreamSizes } from './jetstream';
 
 const codec = JSONCodec<unknown>();
 
@@ -16,6 +16,8 @@ export interface DurableFollowerOptions<T> {
   /** Named in logs. */
   name: string;
   stream: StreamDefinition;
+  /** The app's configured stream sizes; the stream is created (or updated) at its size. */
+  streamSizes?: StreamSizes;
   consumer: Partial<ConsumerConfig> & { durable_name: string };
   /** The payload's contract, checked on receipt: a malformed message is dropped, never retried forever. */
   schema: z.ZodType<T>;
@@ -40,7 +42,7 @@ export class DurableFollower {
     options: DurableFollowerOptions<T>,
   ): Promise<DurableFollower> {
     const jsm = await nc.jetstreamManager();
-    await ensureStream(jsm, options.stream);
+    await ensureStream(jsm, options.stream, options.streamSizes);
     await ensureDurableConsumer(jsm, options.stream.name, options.consumer);
     const consumer = await nc
       .jetstream()

@@ -4,9 +4,12 @@ export {
   ensureDurableConsumer,
   ensureStream,
   isNotFound,
+  STREAM_SIZES,
   streamConfigOf,
-  streamMaxMiB,
   streamSizeEnv,
+  streamSizesOf,
+  type StreamSizeEnv,
+  type StreamSizes,
 } from './jetstream';
 export { NATS_CONNECTION, connectBus, natsRoundTrip, type BusOptions } from './nats-connection';
 export { ContractPipe, NatsResponder, replyTooLarge, requestCursor, rpcProblem } from './rpc';

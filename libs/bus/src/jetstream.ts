@@ -1,4 +1,4 @@
-import { ConfigError, documented, type Env, envFields, redact } from '@uptime/config';
+import { documented, envFields } from '@uptime/config';
 import {
   ChannelEventStream,
   CheckResultStream,
@@ -20,18 +20,27 @@ const MIB = 1024 * 1024;
 const MAX_MIB = 1024 * 1024;
 
 /**
+ * Stream sizes in MiB by stream name, from an app's validated configuration
+ * ({@link streamSizesOf}); a stream it does not name gets its definition's default size.
+ */
+export type StreamSizes = Readonly<Partial<Record<StreamName, number>>>;
+
+/** Injection token of the app's {@link StreamSizes}, for providers that create streams. */
+export const STREAM_SIZES = Symbol('STREAM_SIZES');
+
+/**
  * Creates a stream, or brings an existing one to its definition. Every service that publishes to
- * or consumes from a stream calls it at start, so start order never matters; each reads the
- * stream's size from the same environment variable, so they agree. Bringing an older stream up
- * to date changes its subjects, limits and discard policy in place (JetStream allows all three);
- * its messages stay.
+ * or consumes from a stream calls it at start, so start order never matters; each takes the
+ * stream's size from its own configuration, read from the same environment variable, so they
+ * agree. Bringing an older stream up to date changes its subjects, limits and discard policy in
+ * place (JetStream allows all three); its messages stay.
  */
 export async function ensureStream(
   jsm: JetStreamManager,
   definition: StreamDefinition,
-  env: Env = process.env,
+  sizes: StreamSizes = {},
 ): Promise<void> {
-  const wanted = streamConfigOf(definition, env);
+  const wanted = streamConfigOf(definition, sizes);
   try {
     await jsm.streams.info(definition.name);
     await jsm.streams.update(definition.name, wanted).catch(explainStorage(definition, wanted));
@@ -41,10 +50,10 @@ export async function ensureStream(
   }
 }
 
-/** The JetStream configuration a definition asks for, with its size from the environment. */
+/** The JetStream configuration a definition asks for, at the size configured for it. */
 export function streamConfigOf(
   definition: StreamDefinition,
-  env: Env = process.env,
+  sizes: StreamSizes = {},
 ): Partial<StreamConfig> & { name: string } {
   return {
     name: definition.name,
@@ -54,10 +63,18 @@ export function streamConfigOf(
       definition.retention === 'workqueue' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
     duplicate_window: definition.duplicateWindowNanos,
     max_age: definition.maxAgeNanos,
-    max_bytes: streamMaxMiB(definition, env) * MIB,
+    max_bytes: sizeOf(definition, sizes) * MIB,
     discard: definition.discard === 'new' ? DiscardPolicy.New : DiscardPolicy.Old,
     max_msgs_per_subject: definition.maxMsgsPerSubject || -1,
   };
+}
+
+const STREAMS = [MonitorEventStream, ProbeJobStream, CheckResultStream, ChannelEventStream];
+type StreamName = (typeof STREAMS)[number]['name'];
+
+function sizeOf(definition: StreamDefinition, sizes: StreamSizes): number {
+  const byName: Readonly<Record<string, number | undefined>> = sizes;
+  return byName[definition.name] ?? definition.maxBytes.defaultMiB;
 }
 
 function sizeField(definition: StreamDefinition) {
@@ -77,14 +94,14 @@ export const streamSizeEnv = {
   [ChannelEventStream.maxBytes.variable]: sizeField(ChannelEventStream),
 };
 
-/** The stream's size in MiB: its variable when set (validated), else the default. */
-export function streamMaxMiB(definition: StreamDefinition, env: Env = process.env): number {
-  const { variable } = definition.maxBytes;
-  const raw = env[variable] || undefined;
-  const parsed = sizeField(definition).safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const message = parsed.error.issues[0]?.message ?? 'is invalid';
-  throw new ConfigError([`${variable}: ${message} (got ${JSON.stringify(redact(raw ?? ''))})`]);
+/** The size variables as an app's schema parsed them. */
+export type StreamSizeEnv = { readonly [variable in keyof typeof streamSizeEnv]: number };
+
+/** The stream sizes of an environment parsed with {@link streamSizeEnv} in the app's schema. */
+export function streamSizesOf(parsed: StreamSizeEnv): StreamSizes {
+  return Object.fromEntries(
+    STREAMS.map((definition) => [definition.name, parsed[definition.maxBytes.variable]]),
+  );
 }
 
 /** JetStream refuses a size it cannot reserve on disk: say which variable to lower. */

@@ -44,7 +44,7 @@ export interface StreamDefinition {
   readonly maxAgeNanos: number;
   /** Size bound: every stream has one, so nothing grows until the disk is full. */
   readonly maxBytes: {
-    /** The environment variable (in MiB) that overrides the default, read by every service. */
+    /** The environment variable (in MiB) that overrides the default, in the config of every app that declares the stream. */
     readonly variable: string;
     readonly defaultMiB: number;
     /** What the size bounds and what happens when it is full, for the README. */

@@ -4,9 +4,10 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
+  Optional,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { ensureStream, NATS_CONNECTION } from '@uptime/bus';
+import { ensureStream, NATS_CONNECTION, STREAM_SIZES, type StreamSizes } from '@uptime/bus';
 import type { StreamDefinition } from '@uptime/contracts';
 import { RateLimitedLog, TELEMETRY } from '@uptime/health';
 import { ErrorCode, JSONCodec, type JetStreamClient, type NatsConnection, NatsError } from 'nats';
@@ -67,6 +68,8 @@ export abstract class OutboxRelay<R extends OutboxRow>
     private readonly orm: MikroORM,
     @Inject(NATS_CONNECTION) protected readonly nc: NatsConnection,
     @Inject(TELEMETRY) private readonly telemetry: Registry,
+    // The app's configured sizes: the relay creates (or updates) the stream at its size.
+    @Optional() @Inject(STREAM_SIZES) private readonly streamSizes: StreamSizes = {},
   ) {
     this.logger = new Logger(new.target.name);
     this.log = new RateLimitedLog(this.logger);
@@ -91,7 +94,7 @@ export abstract class OutboxRelay<R extends OutboxRow>
 
   async start(): Promise<void> {
     this.metrics();
-    await ensureStream(await this.nc.jetstreamManager(), this.outbox.stream);
+    await ensureStream(await this.nc.jetstreamManager(), this.outbox.stream, this.streamSizes);
     this.timer = setInterval(() => this.kick(), SWEEP_MS);
     this.kick();
   }

@@ -15,6 +15,7 @@ import {
 import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
 import type { ZodType } from 'zod';
 import { CheckStore } from '../checks/check-store';
+import { METRICS_CONFIG, type MetricsConfig } from '../config';
 
 /** Removes a deleted monitor's checks and rollups; durable, so a deletion during downtime is not missed. */
 @Injectable()
@@ -23,6 +24,7 @@ export class DeletedMonitorCleaner implements OnApplicationBootstrap, OnApplicat
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(METRICS_CONFIG) private readonly config: MetricsConfig,
     private readonly store: CheckStore,
   ) {}
 
@@ -30,6 +32,7 @@ export class DeletedMonitorCleaner implements OnApplicationBootstrap, OnApplicat
     this.follower = await DurableFollower.start(this.nc, {
       name: DeletedMonitorCleaner.name,
       stream: MonitorEventStream,
+      streamSizes: this.config.streamSizes,
       consumer: {
         durable_name: DurableConsumers.metricsMonitorEvents,
         filter_subject: monitorEventFilter('deleted'),

@@ -57,7 +57,7 @@ export class ResultIngestor implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationBootstrap(): Promise<void> {
     const jsm = await this.nc.jetstreamManager();
-    await ensureStream(jsm, CheckResultStream);
+    await ensureStream(jsm, CheckResultStream, this.config.streamSizes);
     const settings = {
       durable_name: DurableConsumers.metricsResults,
       ack_policy: AckPolicy.Explicit,

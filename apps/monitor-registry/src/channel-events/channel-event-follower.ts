@@ -15,6 +15,7 @@ import {
 import { UnitOfWork } from '@uptime/persistence';
 import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
 import { MonitorsService } from '../monitors/monitors.service';
+import { REGISTRY_CONFIG, type RegistryConfig } from '../config';
 
 /**
  * Drops each deleted channel from its owner's monitors, from the notifier's CHANNEL_EVENTS. The
@@ -29,6 +30,7 @@ export class ChannelEventFollower implements OnApplicationBootstrap, OnApplicati
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
     private readonly work: UnitOfWork,
     private readonly monitors: MonitorsService,
   ) {}
@@ -37,6 +39,7 @@ export class ChannelEventFollower implements OnApplicationBootstrap, OnApplicati
     this.follower = await DurableFollower.start(this.nc, {
       name: ChannelEventFollower.name,
       stream: ChannelEventStream,
+      streamSizes: this.config.streamSizes,
       consumer: {
         durable_name: DurableConsumers.registryChannelEvents,
         ack_policy: AckPolicy.Explicit,

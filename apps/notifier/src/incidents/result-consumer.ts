@@ -21,6 +21,7 @@ import {
   type NatsConnection,
 } from 'nats';
 import { IncidentRecorder } from './incident-recorder';
+import { NOTIFIER_CONFIG, type NotifierConfig } from '../config';
 
 const codec = JSONCodec<unknown>();
 interface Parsed {
@@ -45,12 +46,13 @@ export class ResultConsumer implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
     private readonly recorder: IncidentRecorder,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const jsm = await this.nc.jetstreamManager();
-    await ensureStream(jsm, CheckResultStream);
+    await ensureStream(jsm, CheckResultStream, this.config.streamSizes);
     await ensureDurableConsumer(jsm, CheckResultStream.name, {
       durable_name: DurableConsumers.notifierResults,
       ack_policy: AckPolicy.Explicit,

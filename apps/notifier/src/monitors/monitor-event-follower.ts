@@ -17,6 +17,7 @@ import { ChannelEventRelay } from '../channel-events/channel-event-relay';
 import { recordDanglingChannels } from '../channel-events/dangling-channels';
 import { NotifierStore } from '../database/notifier-store';
 import { MonitorProjection } from './monitor-projection';
+import { NOTIFIER_CONFIG, type NotifierConfig } from '../config';
 
 /**
  * Keeps the monitor projection current from MONITOR_EVENTS, durable so no change is missed; a
@@ -28,6 +29,7 @@ export class MonitorEventFollower implements OnApplicationBootstrap, OnApplicati
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
     private readonly store: NotifierStore,
     private readonly projection: MonitorProjection,
     private readonly channelEvents: ChannelEventRelay,
@@ -37,6 +39,7 @@ export class MonitorEventFollower implements OnApplicationBootstrap, OnApplicati
     this.follower = await DurableFollower.start(this.nc, {
       name: MonitorEventFollower.name,
       stream: MonitorEventStream,
+      streamSizes: this.config.streamSizes,
       consumer: {
         durable_name: DurableConsumers.notifierMonitorEvents,
         ack_policy: AckPolicy.Explicit,

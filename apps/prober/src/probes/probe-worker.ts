@@ -110,8 +110,8 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationBootstrap(): Promise<void> {
     const jsm = await this.nc.jetstreamManager();
-    await ensureStream(jsm, ProbeJobStream);
-    await ensureStream(jsm, CheckResultStream);
+    await ensureStream(jsm, ProbeJobStream, this.config.streamSizes);
+    await ensureStream(jsm, CheckResultStream, this.config.streamSizes);
     const durable = proberConsumerName(this.config.region);
     const settings = {
       durable_name: durable,

@@ -79,7 +79,7 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
   private readonly unpublishedTotal: Counter;
 
   async onApplicationBootstrap(): Promise<void> {
-    await ensureStream(await this.nc.jetstreamManager(), ProbeJobStream);
+    await ensureStream(await this.nc.jetstreamManager(), ProbeJobStream, this.config.streamSizes);
     this.publisher = new JetStreamPublisher(this.nc);
     this.wake();
   }

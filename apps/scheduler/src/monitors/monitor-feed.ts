@@ -17,6 +17,7 @@ import {
 import { type ConsumerMessages, DeliverPolicy, JSONCodec, type NatsConnection } from 'nats';
 import { Schedule } from '../schedule/schedule';
 import { JobDispatcher } from '../jobs/job-dispatcher';
+import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 
 export const REGISTRY_CLIENT = Symbol('REGISTRY_CLIENT');
 const codec = JSONCodec<MonitorChangedEvent>();
@@ -37,6 +38,7 @@ export class MonitorFeed implements OnApplicationBootstrap, OnApplicationShutdow
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     @Inject(REGISTRY_CLIENT) private readonly registry: BusClient,
     private readonly schedule: Schedule,
     private readonly dispatcher: JobDispatcher,
@@ -47,7 +49,11 @@ export class MonitorFeed implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await ensureStream(await this.nc.jetstreamManager(), MonitorEventStream);
+    await ensureStream(
+      await this.nc.jetstreamManager(),
+      MonitorEventStream,
+      this.config.streamSizes,
+    );
     const consumer = await this.nc.jetstream().consumers.get(MonitorEventStream.name, {
       deliver_policy: DeliverPolicy.StartTime,
       opt_start_time: new Date().toISOString(),

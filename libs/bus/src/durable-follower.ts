@@ -1,16 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { StreamDefinition } from '@uptime/contracts';
-import {
-  type ConsumerConfig,
-  type ConsumerMessages,
-  type JsMsg,
-  JSONCodec,
-  type NatsConnection,
-} from 'nats';
+import type { ConsumerConfig, ConsumerMessages, NatsConnection } from 'nats';
 import type { z } from 'zod';
+import { ContractReader } from './contract-reader';
 import { ensureDurableConsumer, ensureStream, type StreamSizes } from './jetstream';
-
-const codec = JSONCodec<unknown>();
 
 export interface DurableFollowerOptions<T> {
   /** Named in logs. */
@@ -48,7 +41,8 @@ export class DurableFollower {
       .jetstream()
       .consumers.get(options.stream.name, options.consumer.durable_name);
     const messages = await consumer.consume();
-    return new DurableFollower(messages, follow(messages, options, new Logger(options.name)));
+    const reader = new ContractReader(options.schema, options.name, options.consumer.durable_name);
+    return new DurableFollower(messages, follow(messages, options, reader));
   }
 
   async close(): Promise<void> {
@@ -60,29 +54,18 @@ export class DurableFollower {
 async function follow<T>(
   messages: ConsumerMessages,
   options: DurableFollowerOptions<T>,
-  logger: Logger,
+  reader: ContractReader<T>,
 ): Promise<void> {
+  const logger = new Logger(options.name);
   for await (const m of messages) {
-    const parsed = options.schema.safeParse(decode(m));
-    if (!parsed.success) {
-      logger.warn(`dropped a malformed message (seq ${m.seq})`);
-      m.term();
-      continue;
-    }
+    const message = reader.read(m);
+    if (message === undefined) continue;
     try {
-      await options.handle(parsed.data);
+      await options.handle(message);
       m.ack();
     } catch (err) {
       logger.warn(`message not handled, will be redelivered: ${String(err)}`);
       m.nak(options.retryDelayMs ?? 2000);
     }
-  }
-}
-
-function decode(m: JsMsg): unknown {
-  try {
-    return codec.decode(m.data);
-  } catch {
-    return undefined;
   }
 }

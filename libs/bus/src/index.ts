@@ -16,4 +16,5 @@ export { ContractPipe, NatsResponder, replyTooLarge, requestCursor, rpcProblem }
 export { DEFAULT_MAX_PAYLOAD, PayloadBudget, takeWithin } from './payload-budget';
 export { natsReadiness, type MoreReadiness } from './readiness';
 export { DurableFollower, type DurableFollowerOptions } from './durable-follower';
+export { BatchFollower, type BatchFollowerOptions } from './batch-follower';
 export { JetStreamPublisher, PublishNotAcknowledged } from './jetstream-publisher';

@@ -1,0 +1,238 @@
+import { Logger } from '@nestjs/common';
+import type { StreamDefinition } from '@uptime/contracts';
+import type { Consumer, ConsumerConfig, ConsumerMessages, JsMsg, NatsConnection } from 'nats';
+import type { Registry } from 'prom-client';
+import type { z } from 'zod';
+import { ContractReader } from './contract-reader';
+import { ensureDurableConsumer, ensureStream } from './jetstream';
+
+export interface BatchFollowerOptions<T> {
+  /** Named in logs. */
+  name: string;
+  stream: StreamDefinition;
+  consumer: Partial<ConsumerConfig> & { durable_name: string };
+  /** The payload's contract, checked on receipt: a malformed message is dropped, never retried. */
+  schema: z.ZodType<T>;
+  /** Most messages handed over at once; twice as many are pulled ahead. */
+  batchSize: number;
+  /**
+   * How long a batch waits for more, from its first message, once nothing else is buffered.
+   * 0 (the default): it is handed over as soon as nothing else is buffered, so on a quiet stream
+   * a message waits for nothing, and under load batches fill up.
+   */
+  maxWaitMs?: number;
+  /** Resolves once the batch's effect is committed; then its messages are acked. */
+  handle: (batch: T[]) => Promise<void>;
+  /**
+   * When `handle` threw: each message on its own, so one bad message never holds the others
+   * back. Without it the whole batch is redelivered.
+   */
+  handleEach?: (item: T) => Promise<void>;
+  /** How long a message that was not handled waits before it is redelivered. */
+  retryDelayMs?: number;
+  /** Where the count of malformed messages goes (see ContractReader). */
+  registry?: Registry;
+}
+
+interface Received<T> {
+  m: JsMsg;
+  item: T;
+}
+
+/** After a pull that failed, or a batch none of which could be handled: a dependency is away. */
+const PAUSE_MS = 500;
+
+/**
+ * Batches from a durable consumer, in stream order: validate each message on receipt, hand the
+ * valid ones over a batch at a time, ack them after the handler's commit and nak (redeliver
+ * later) what it could not handle. A continuous pull, so the next batch is already buffered
+ * while one is handled. Durable, so what arrives while the app is down is handled when it is back.
+ */
+export class BatchFollower<T> {
+  private readonly logger: Logger;
+  private readonly reader: ContractReader<T>;
+  private readonly loop: Promise<void>;
+  private messages?: ConsumerMessages;
+  private stopped = false;
+
+  private constructor(
+    private readonly consumer: Consumer,
+    private readonly options: BatchFollowerOptions<T>,
+  ) {
+    this.logger = new Logger(options.name);
+    this.reader = new ContractReader(
+      options.schema,
+      options.name,
+      options.consumer.durable_name,
+      options.registry,
+    );
+    this.loop = this.follow();
+  }
+
+  static async start<T>(
+    nc: NatsConnection,
+    options: BatchFollowerOptions<T>,
+  ): Promise<BatchFollower<T>> {
+    const jsm = await nc.jetstreamManager();
+    await ensureStream(jsm, options.stream);
+    await ensureDurableConsumer(jsm, options.stream.name, options.consumer);
+    const consumer = await nc
+      .jetstream()
+      .consumers.get(options.stream.name, options.consumer.durable_name);
+    return new BatchFollower(consumer, options);
+  }
+
+  /** Messages dropped as malformed since start. */
+  get dropped(): number {
+    return this.reader.dropped;
+  }
+
+  /** Ends the pull; what was already received is handled before this resolves. */
+  async close(): Promise<void> {
+    this.stopped = true;
+    await this.messages?.close();
+    await this.loop;
+  }
+
+  private async follow(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        this.messages = await this.consumer.consume({ max_messages: this.options.batchSize * 2 });
+        // close() may have come while the pull was being set up.
+        if (this.stopped) await this.messages.close();
+        await this.drain(this.messages);
+      } catch (err) {
+        if (this.stopped) return;
+        this.logger.warn(`pull failed, retrying: ${String(err)}`);
+        await sleep(PAUSE_MS);
+      }
+    }
+  }
+
+  /** Hands over batches of what arrives until the pull ends; the batch in hand goes last. */
+  private async drain(messages: ConsumerMessages): Promise<void> {
+    const iterator = messages[Symbol.asyncIterator]();
+    const batch = new PendingBatch<T>(this.options.batchSize, this.options.maxWaitMs ?? 0);
+    let next: Promise<IteratorResult<JsMsg>> | undefined;
+    try {
+      for (;;) {
+        next ??= iterator.next();
+        const got = await batch.waitFor(next);
+        if (got === undefined) {
+          // The batch is due and nothing else is buffered; the pull goes on.
+          await this.handOver(batch.take());
+          continue;
+        }
+        next = undefined;
+        if (got.done) return;
+        const item = this.reader.read(got.value);
+        if (item !== undefined) batch.add({ m: got.value, item });
+        if (batch.full) await this.handOver(batch.take());
+      }
+    } finally {
+      await this.handOver(batch.take());
+    }
+  }
+
+  /** Never throws: what is not handled is nak'ed, to come back after `retryDelayMs`. */
+  private async handOver(batch: Received<T>[]): Promise<void> {
+    if (batch.length === 0) return;
+    const handled = await this.handleBatch(batch);
+    // Nothing went through: the store or database is away, so do not spin through the backlog.
+    if (handled === 0 && !this.stopped) await sleep(PAUSE_MS);
+  }
+
+  /** How many of the batch were handled (and acked). */
+  private async handleBatch(batch: Received<T>[]): Promise<number> {
+    try {
+      await this.options.handle(batch.map((r) => r.item));
+      for (const { m } of batch) m.ack();
+      return batch.length;
+    } catch (err) {
+      const each = this.options.handleEach;
+      if (each === undefined) {
+        this.logger.warn(
+          `a batch of ${batch.length} not handled, will be redelivered: ${String(err)}`,
+        );
+        for (const { m } of batch) m.nak(this.retryDelayMs);
+        return 0;
+      }
+      this.logger.warn(`a batch of ${batch.length} failed, handling one by one: ${String(err)}`);
+      let handled = 0;
+      for (const received of batch) handled += await this.handleAlone(received, each);
+      return handled;
+    }
+  }
+
+  private async handleAlone(
+    { m, item }: Received<T>,
+    handle: (item: T) => Promise<void>,
+  ): Promise<number> {
+    try {
+      await handle(item);
+      m.ack();
+      return 1;
+    } catch (err) {
+      this.logger.warn(`message ${m.seq} not handled, will be redelivered: ${String(err)}`);
+      m.nak(this.retryDelayMs);
+      return 0;
+    }
+  }
+
+  private get retryDelayMs(): number {
+    return this.options.retryDelayMs ?? 2000;
+  }
+}
+
+/** The batch being filled: full at `size`, due `maxWaitMs` after its first message. */
+class PendingBatch<T> {
+  private items: Received<T>[] = [];
+  private dueAt = 0;
+
+  constructor(
+    private readonly size: number,
+    private readonly maxWaitMs: number,
+  ) {}
+
+  get full(): boolean {
+    return this.items.length >= this.size;
+  }
+
+  add(received: Received<T>): void {
+    if (this.items.length === 0) this.dueAt = Date.now() + this.maxWaitMs;
+    this.items.push(received);
+  }
+
+  take(): Received<T>[] {
+    const taken = this.items;
+    this.items = [];
+    return taken;
+  }
+
+  /**
+   * The next message, or undefined when the batch is due first. Once due it takes only what is
+   * already buffered: a buffered message comes within the current tick (the iterator settles in
+   * microtasks), one still on the wire after it. Not `getPending()`, which also counts the
+   * client's own pull requests queued in the iterator and so can claim a message that never comes.
+   */
+  async waitFor<R>(next: Promise<R>): Promise<R | undefined> {
+    if (this.items.length === 0) return next;
+    let timer: NodeJS.Timeout | undefined;
+    let tick: NodeJS.Immediate | undefined;
+    const due = new Promise<undefined>((resolve) => {
+      const ms = this.dueAt - Date.now();
+      if (ms > 0) timer = setTimeout(() => resolve(undefined), ms);
+      else tick = setImmediate(() => resolve(undefined));
+    });
+    try {
+      return await Promise.race([next, due]);
+    } finally {
+      clearTimeout(timer);
+      clearImmediate(tick);
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

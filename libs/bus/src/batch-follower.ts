@@ -4,7 +4,7 @@ import type { Consumer, ConsumerConfig, ConsumerMessages, JsMsg, NatsConnection 
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 import { ContractReader } from './contract-reader';
-import { ensureDurableConsumer, ensureStream } from './jetstream';
+import { ensureDurableConsumer, ensureStream, type StreamSizes } from './jetstream';
 
 export interface BatchFollowerOptions<T> {
   /** Named in logs. */
@@ -12,6 +12,8 @@ export interface BatchFollowerOptions<T> {
   stream: StreamDefinition;
   consumer: Partial<ConsumerConfig> & { durable_name: string };
   /** The payload's contract, checked on receipt: a malformed message is dropped, never retried. */
+  /** The app's configured stream sizes; the stream is created (or updated) at its size. */
+  streamSizes?: StreamSizes;
   schema: z.ZodType<T>;
   /** Most messages handed over at once; twice as many are pulled ahead. */
   batchSize: number;
@@ -74,7 +76,7 @@ export class BatchFollower<T> {
     options: BatchFollowerOptions<T>,
   ): Promise<BatchFollower<T>> {
     const jsm = await nc.jetstreamManager();
-    await ensureStream(jsm, options.stream);
+    await ensureStream(jsm, options.stream, options.streamSizes);
     await ensureDurableConsumer(jsm, options.stream.name, options.consumer);
     const consumer = await nc
       .jetstream()

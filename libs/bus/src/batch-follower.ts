@@ -4,7 +4,7 @@ import type { Consumer, ConsumerConfig, ConsumerMessages, JsMsg, NatsConnection 
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 import { ContractReader } from './contract-reader';
-import { ensureDurableConsumer, ensureStream, type StreamSizes } from './jetstream';
+import { openDurableConsumer, type StreamSizes } from './jetstream';
 
 export interface BatchFollowerOptions<T> {
   /** Named in logs. */
@@ -75,12 +75,12 @@ export class BatchFollower<T> {
     nc: NatsConnection,
     options: BatchFollowerOptions<T>,
   ): Promise<BatchFollower<T>> {
-    const jsm = await nc.jetstreamManager();
-    await ensureStream(jsm, options.stream, options.streamSizes);
-    await ensureDurableConsumer(jsm, options.stream.name, options.consumer);
-    const consumer = await nc
-      .jetstream()
-      .consumers.get(options.stream.name, options.consumer.durable_name);
+    const consumer = await openDurableConsumer(
+      nc,
+      options.stream,
+      options.consumer,
+      options.streamSizes,
+    );
     return new BatchFollower(consumer, options);
   }
 

@@ -3,7 +3,7 @@ import type { StreamDefinition } from '@uptime/contracts';
 import type { ConsumerConfig, ConsumerMessages, NatsConnection } from 'nats';
 import type { z } from 'zod';
 import { ContractReader } from './contract-reader';
-import { ensureDurableConsumer, ensureStream, type StreamSizes } from './jetstream';
+import { openDurableConsumer, type StreamSizes } from './jetstream';
 
 export interface DurableFollowerOptions<T> {
   /** Named in logs. */
@@ -34,12 +34,12 @@ export class DurableFollower {
     nc: NatsConnection,
     options: DurableFollowerOptions<T>,
   ): Promise<DurableFollower> {
-    const jsm = await nc.jetstreamManager();
-    await ensureStream(jsm, options.stream, options.streamSizes);
-    await ensureDurableConsumer(jsm, options.stream.name, options.consumer);
-    const consumer = await nc
-      .jetstream()
-      .consumers.get(options.stream.name, options.consumer.durable_name);
+    const consumer = await openDurableConsumer(
+      nc,
+      options.stream,
+      options.consumer,
+      options.streamSizes,
+    );
     const messages = await consumer.consume();
     const reader = new ContractReader(options.schema, options.name, options.consumer.durable_name);
     return new DurableFollower(messages, follow(messages, options, reader));

@@ -7,9 +7,11 @@ import {
   type StreamDefinition,
 } from '@uptime/contracts';
 import {
+  type Consumer,
   type ConsumerConfig,
   DiscardPolicy,
   type JetStreamManager,
+  type NatsConnection,
   RetentionPolicy,
   type StreamConfig,
   StorageType,
@@ -130,6 +132,19 @@ export async function ensureDurableConsumer(
     if (!isNotFound(err)) throw err;
     await jsm.consumers.add(stream, config);
   }
+}
+
+/** A durable consumer to pull from, its stream and itself set up first. */
+export async function openDurableConsumer(
+  nc: NatsConnection,
+  stream: StreamDefinition,
+  config: Partial<ConsumerConfig> & { durable_name: string },
+  sizes: StreamSizes = {},
+): Promise<Consumer> {
+  const jsm = await nc.jetstreamManager();
+  await ensureStream(jsm, stream, sizes);
+  await ensureDurableConsumer(jsm, stream.name, config);
+  return nc.jetstream().consumers.get(stream.name, config.durable_name);
 }
 
 /** JetStream's answer for a stream or consumer that does not exist (yet). */

@@ -2,7 +2,10 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { BusModule, natsReadiness } from '@uptime/bus';
 import { TelemetryModule, HealthModule, readinessCheck } from '@uptime/health';
-import { checkStoreProvider } from './checks/check-store.provider';
+import { CheckStore } from './checks/check-store';
+import { CheckWriter } from './checks/check-writer';
+import { checksDatabaseProvider } from './checks/checks-database.provider';
+import { MonitorErasure } from './checks/monitor-erasure';
 import { CLICKHOUSE, ClickHouseModule } from './clickhouse/clickhouse.provider';
 import { METRICS_CONFIG, type MetricsConfig } from './config';
 import { DeletedMonitorCleaner } from './ingest/deleted-monitor-cleaner';
@@ -33,7 +36,10 @@ export class MetricsModule {
       controllers: [MetricsHandler],
       providers: [
         { provide: METRICS_CONFIG, useValue: config },
-        checkStoreProvider,
+        checksDatabaseProvider,
+        CheckStore,
+        CheckWriter,
+        MonitorErasure,
         ResultIngestor,
         DeletedMonitorCleaner,
       ],

@@ -3,6 +3,7 @@ import type { MonitorStats, Page, ResponseTimeSeries, StatsWindow } from '@uptim
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { CheckStore } from '../../../apps/metrics/src/checks/check-store';
+import { ChecksDatabase } from '../../../apps/metrics/src/checks/checks-database';
 import { migrateClickHouse } from '../../../apps/metrics/src/checks/clickhouse-schema';
 import { connectClickHouse } from '../../../apps/metrics/src/clickhouse/clickhouse.provider';
 import { loadMetricsConfig, type MetricsConfig } from '../../../apps/metrics/src/config';
@@ -168,7 +169,7 @@ async function seedAndProbeStore(
     const sizes = await tableSizes(client, config.database);
     const store = await measure(
       storeProbes(monitorIds),
-      new CheckStore(client, config.database),
+      new CheckStore(new ChecksDatabase(client, config.database)),
       monitorIds,
       Math.min(params.samples, 100),
       params.dashboardSamples,

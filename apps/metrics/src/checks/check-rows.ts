@@ -1,4 +1,40 @@
-import type { CheckOutcome, CheckResult, ErrorKind } from '@uptime/contracts';
+import type {
+  CheckOutcome,
+  CheckResult,
+  ErrorKind,
+  MonitorLatest,
+  MonitorStats,
+  ResponseTimePoint,
+} from '@uptime/contracts';
+
+/** How a time column or parameter is typed; toClickHouseTime writes its text. */
+export const TIME = "DateTime64(3, 'UTC')";
+
+export type StoredStats = Omit<MonitorStats, 'ongoingIncident'>;
+
+/** ClickHouse prints UInt64 (every count) as a JSON string. */
+type Count = number | string;
+
+/** Aggregates over counted checks, raw or from a rollup; `q` is [p50, p95, p99]. */
+export interface Totals {
+  checks: Count;
+  down: Count;
+  latency_sum: number;
+  q: (number | null)[];
+}
+
+/** A `checks_latest` state merged: (started_at, outcome, latency_ms) of the newest counted check. */
+export type LastCheck = [string, CheckOutcome, number];
+
+/** Totals over a window beside the monitor's `checks_latest` row (`known` 0: it has none). */
+export type StatsRow = Totals & { known: Count; last_check: LastCheck };
+
+export interface LatestRow {
+  monitor_id: string;
+  last_check: LastCheck;
+  checks_24h: Count;
+  down_24h: Count;
+}
 
 /** A `checks` row as JSONEachRow writes and reads it (UInt64 comes back as a string). */
 export interface CheckRow {
@@ -115,4 +151,84 @@ export function fromClickHouseTime(text: string): string {
 
 function nullableTime(value: string | null, convert: (t: string) => string): string | null {
   return value === null ? null : convert(value);
+}
+
+export function toStats(window: StoredStats['window'], row: StatsRow | undefined): StoredStats {
+  const last = Number(row?.known ?? 0) > 0 ? row?.last_check : undefined;
+  return {
+    window,
+    ...summarise(row),
+    currentStatus: last ? last[1] : 'pending',
+    lastCheckedAt: last ? fromClickHouseTime(last[0]) : null,
+  };
+}
+
+function summarise(
+  totals: Totals | undefined,
+): Omit<StoredStats, 'window' | 'currentStatus' | 'lastCheckedAt'> {
+  const checks = Number(totals?.checks ?? 0);
+  const down = Number(totals?.down ?? 0);
+  if (totals === undefined || checks === 0) {
+    return {
+      totalChecks: 0,
+      failedChecks: 0,
+      uptimePercent: null,
+      avgLatencyMs: null,
+      p50: null,
+      p95: null,
+      p99: null,
+    };
+  }
+  const [p50, p95, p99] = totals.q;
+  return {
+    totalChecks: checks,
+    failedChecks: down,
+    uptimePercent: round(((checks - down) / checks) * 100, 3),
+    avgLatencyMs: round(totals.latency_sum / checks, 1),
+    p50: roundOrNull(p50),
+    p95: roundOrNull(p95),
+    p99: roundOrNull(p99),
+  };
+}
+
+export function toPoint(row: Totals & { at: string }): ResponseTimePoint {
+  const checks = Number(row.checks);
+  return {
+    at: fromClickHouseTime(row.at),
+    checks,
+    failures: Number(row.down),
+    avgLatencyMs: checks === 0 ? null : round(row.latency_sum / checks, 1),
+    p95LatencyMs: checks === 0 ? null : roundOrNull(row.q[1]),
+  };
+}
+
+export function toLatest(monitorId: string, row: LatestRow | undefined): MonitorLatest {
+  if (row === undefined) {
+    return {
+      monitorId,
+      lastCheckedAt: null,
+      outcome: null,
+      latencyMs: null,
+      uptime24hPercent: null,
+    };
+  }
+  const checks = Number(row.checks_24h);
+  const down = Number(row.down_24h);
+  const [startedAt, outcome, latencyMs] = row.last_check;
+  return {
+    monitorId,
+    lastCheckedAt: fromClickHouseTime(startedAt),
+    outcome,
+    latencyMs,
+    uptime24hPercent: checks === 0 ? null : round(((checks - down) / checks) * 100, 3),
+  };
+}
+
+function round(value: number, decimals: number): number {
+  const factor = 10 ** decimals;
+  return Math.round(value * factor) / factor;
+}
+
+function roundOrNull(value: number | null | undefined): number | null {
+  return value === null || value === undefined || Number.isNaN(value) ? null : round(value, 1);
 }

@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bucketFor, CheckStore, InvalidCursorError } from './check-store';
+import { CheckWriter } from './check-writer';
+import { ChecksDatabase } from './checks-database';
 import { migrateClickHouse } from './clickhouse-schema';
+import { MonitorErasure } from './monitor-erasure';
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 
@@ -64,14 +67,36 @@ function query(overrides: Partial<ChecksQuery> = {}): ChecksQuery {
   return { sort: 'desc', limit: 50, ...overrides };
 }
 
-describe('CheckStore over embedded ClickHouse', () => {
+describe('Checks in embedded ClickHouse', () => {
   let dataDir: string;
   let client: ClickHouseClient;
   let store: CheckStore;
+  let writer: CheckWriter;
+  let erasure: MonitorErasure;
 
   async function rows<T>(sql: string, params: Record<string, unknown> = {}): Promise<T[]> {
     const result = await client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
     return result.json<T>();
+  }
+
+  /** The monitor's rows in each table that has a monitor_id (views only feed tables: left out). */
+  async function rowsOf(monitorId: string): Promise<Record<string, number>> {
+    const tables = await rows<{ table: string }>(
+      `SELECT c.table AS table FROM system.columns AS c
+       JOIN system.tables AS t ON t.database = c.database AND t.name = c.table
+       WHERE c.database = {db:String} AND c.name = 'monitor_id' AND t.engine NOT LIKE '%View'
+       ORDER BY c.table`,
+      { db: DATABASE },
+    );
+    const counts: Record<string, number> = {};
+    for (const { table } of tables) {
+      const [row] = await rows<{ n: string }>(
+        `SELECT count() AS n FROM ${DATABASE}.${table} WHERE monitor_id = {m:UUID}`,
+        { m: monitorId },
+      );
+      counts[table] = Number(row?.n);
+    }
+    return counts;
   }
 
   before(async () => {
@@ -80,7 +105,10 @@ describe('CheckStore over embedded ClickHouse', () => {
     const connection = createChdbConnection({ path: dataDir }) as unknown as ClientConnection;
     client = createClient({ connection });
     await migrateClickHouse(client, { database: DATABASE, rawRetentionDays: 3650 });
-    store = new CheckStore(client, DATABASE);
+    const database = new ChecksDatabase(client, DATABASE);
+    store = new CheckStore(database);
+    writer = new CheckWriter(database);
+    erasure = new MonitorErasure(database);
   });
 
   after(async () => {
@@ -158,7 +186,7 @@ describe('CheckStore over embedded ClickHouse', () => {
       );
       assert.equal(column?.type, "DateTime64(3, 'UTC')");
       const before = Date.now();
-      await new CheckStore(client, legacy).insert([check(randomUUID())]);
+      await new CheckWriter(new ChecksDatabase(client, legacy)).insert([check(randomUUID())]);
       const [row] = await rows<{ ms: string }>(
         `SELECT toUnixTimestamp64Milli(inserted_at) AS ms FROM ${legacy}.checks`,
       );
@@ -195,7 +223,7 @@ describe('CheckStore over embedded ClickHouse', () => {
           sizeBytes: 5_000_000_000,
         }),
       ];
-      assert.equal(await store.insert(stored), 3);
+      assert.equal(await writer.insert(stored), 3);
       const page = await store.list(m, query({ sort: 'asc' }));
       assert.deepEqual(page, { items: stored, nextCursor: null });
     });
@@ -204,10 +232,10 @@ describe('CheckStore over embedded ClickHouse', () => {
       const m = randomUUID();
       const first = [0, 1, 2].map((i) => check(m, { scheduledAt: ago((10 + i) * MINUTE) }));
       const [again, other] = [3, 4].map((i) => check(m, { scheduledAt: ago((10 + i) * MINUTE) }));
-      assert.equal(await store.insert(first), 3);
-      assert.equal(await store.insert(first), 0);
-      assert.equal(await store.insert([again, again, other, first[0]]), 2);
-      assert.equal(await store.insert([]), 0);
+      assert.equal(await writer.insert(first), 3);
+      assert.equal(await writer.insert(first), 0);
+      assert.equal(await writer.insert([again, again, other, first[0]]), 2);
+      assert.equal(await writer.insert([]), 0);
 
       assert.equal((await store.list(m, query())).items.length, 5);
       for (const window of ['24h', '7d', '30d'] as const) {
@@ -235,7 +263,7 @@ describe('CheckStore over embedded ClickHouse', () => {
     const ids = (items: CheckResult[]) => items.map((c) => c.id);
 
     before(async () => {
-      await store.insert(seeded);
+      await writer.insert(seeded);
     });
 
     it('returns checks newest first by default and oldest first when asked', async () => {
@@ -297,7 +325,7 @@ describe('CheckStore over embedded ClickHouse', () => {
     const latest = check(m, { scheduledAt: ago(10 * MINUTE), latencyMs: 100 });
 
     before(async () => {
-      await store.insert([
+      await writer.insert([
         proberError(m, { scheduledAt: ago(5 * MINUTE) }),
         latest,
         check(m, { scheduledAt: ago(20 * MINUTE), outcome: 'degraded', latencyMs: 200 }),
@@ -385,7 +413,7 @@ describe('CheckStore over embedded ClickHouse', () => {
     const m = randomUUID();
 
     before(async () => {
-      await store.insert([
+      await writer.insert([
         check(m, { scheduledAt: ago(50 * MINUTE), latencyMs: 100 }),
         down(m, { scheduledAt: ago(49.5 * MINUTE), latencyMs: 300 }),
         check(m, { scheduledAt: ago(20 * MINUTE), latencyMs: 200 }),
@@ -441,7 +469,7 @@ describe('CheckStore over embedded ClickHouse', () => {
       const [a, b, none] = [randomUUID(), randomUUID(), randomUUID()];
       const newest = down(a, { scheduledAt: ago(2 * MINUTE), latencyMs: 250.5 });
       const stale = check(b, { scheduledAt: ago(30 * HOUR), latencyMs: 80 });
-      await store.insert([
+      await writer.insert([
         check(a, { scheduledAt: ago(3 * MINUTE) }),
         newest,
         proberError(a, { scheduledAt: ago(MINUTE) }),
@@ -477,7 +505,7 @@ describe('CheckStore over embedded ClickHouse', () => {
     it('fills the latest checks from the raw table in a database that predates them', async () => {
       const m = randomUUID();
       const newest = down(m, { scheduledAt: ago(2 * MINUTE), latencyMs: 42 });
-      await store.insert([check(m, { scheduledAt: ago(3 * MINUTE) }), newest]);
+      await writer.insert([check(m, { scheduledAt: ago(3 * MINUTE) }), newest]);
       const before = await store.latest([m], NOW);
       await client.command({ query: `DROP TABLE ${DATABASE}.checks_latest_mv` });
       await client.command({ query: `DROP TABLE ${DATABASE}.checks_latest` });
@@ -493,13 +521,13 @@ describe('CheckStore over embedded ClickHouse', () => {
   describe('deleteMonitor', () => {
     it("removes the monitor's checks and rollups, and only its own", async () => {
       const [gone, kept] = [randomUUID(), randomUUID()];
-      await store.insert([
+      await writer.insert([
         check(gone, { scheduledAt: ago(HOUR / 2) }),
         down(gone, { scheduledAt: ago(2 * DAY) }),
         check(kept, { scheduledAt: ago(HOUR / 2) }),
       ]);
 
-      await store.deleteMonitor(gone);
+      await erasure.deleteMonitor(gone);
 
       assert.deepEqual(await store.list(gone, query()), { items: [], nextCursor: null });
       for (const window of ['1h', '24h', '7d', '30d'] as const) {
@@ -517,22 +545,55 @@ describe('CheckStore over embedded ClickHouse', () => {
       assert.equal((await store.stats(kept, '30d', NOW)).totalChecks, 1);
     });
 
+    it('leaves no row of the monitor in any table', async () => {
+      const gone = randomUUID();
+      await writer.insert([
+        check(gone, { scheduledAt: ago(HOUR / 2) }),
+        down(gone, { scheduledAt: ago(2 * DAY) }),
+        proberError(gone, { scheduledAt: ago(HOUR / 4) }),
+      ]);
+      const stored = await rowsOf(gone);
+      assert.deepEqual(
+        Object.entries(stored).filter(([, n]) => n === 0),
+        [['deleted_monitors', 0]],
+      );
+
+      await erasure.deleteMonitor(gone);
+
+      assert.deepEqual(
+        await rowsOf(gone),
+        Object.fromEntries(Object.keys(stored).map((table) => [table, 0])),
+      );
+    });
+
     it('keeps taking checks after a clean-up of a monitor that still exists', async () => {
       const cleaned = randomUUID();
-      await store.insert([check(cleaned, { scheduledAt: ago(HOUR / 2) })]);
-      await store.deleteMonitor(cleaned);
-      assert.equal(await store.insert([check(cleaned, { scheduledAt: ago(HOUR / 4) })]), 1);
+      await writer.insert([check(cleaned, { scheduledAt: ago(HOUR / 2) })]);
+      await erasure.deleteMonitor(cleaned);
+      assert.equal(await writer.insert([check(cleaned, { scheduledAt: ago(HOUR / 4) })]), 1);
     });
   });
 
   describe('forgetMonitor', () => {
     it('refuses results of a deleted monitor that arrive after its deletion', async () => {
       const deleted = randomUUID();
-      await store.insert([check(deleted, { scheduledAt: ago(HOUR / 2) })]);
-      await store.forgetMonitor(deleted);
-      assert.equal(await store.insert([check(deleted, { scheduledAt: ago(HOUR / 4) })]), 0);
+      await writer.insert([check(deleted, { scheduledAt: ago(HOUR / 2) })]);
+      await erasure.forgetMonitor(deleted);
+      assert.equal(await writer.insert([check(deleted, { scheduledAt: ago(HOUR / 4) })]), 0);
       assert.deepEqual(await store.list(deleted, query()), { items: [], nextCursor: null });
       assert.equal((await store.stats(deleted, '30d', NOW)).totalChecks, 0);
+    });
+
+    it('keeps only its note that the monitor is gone', async () => {
+      const deleted = randomUUID();
+      await writer.insert([check(deleted, { scheduledAt: ago(HOUR / 2) })]);
+      await erasure.forgetMonitor(deleted);
+      const left = await rowsOf(deleted);
+      assert.equal(left.deleted_monitors, 1);
+      assert.deepEqual(
+        Object.entries(left).filter(([, n]) => n > 0),
+        [['deleted_monitors', 1]],
+      );
     });
   });
 });

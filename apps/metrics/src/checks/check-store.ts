@@ -1,13 +1,11 @@
-import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
+import type { ClickHouseSettings } from '@clickhouse/client';
+import { Injectable } from '@nestjs/common';
 import type {
   BUCKETS,
-  CheckOutcome,
   CheckResult,
   ChecksQuery,
   MonitorLatest,
-  MonitorStats,
   Page,
-  ResponseTimePoint,
   ResponseTimeSeries,
   ResponseTimesRequest,
   StatsWindow,
@@ -17,23 +15,23 @@ import {
   CHECK_COLUMNS,
   type CheckRow,
   fromCheckRow,
-  fromClickHouseTime,
-  toCheckRow,
+  type LatestRow,
+  type StatsRow,
+  type StoredStats,
+  TIME,
   toClickHouseTime,
+  toLatest,
+  toPoint,
+  toStats,
+  type Totals,
 } from './check-rows';
-import { assertIdentifier } from './clickhouse-schema';
+import { ChecksDatabase, type QueryParams } from './checks-database';
 
 export { InvalidCursorError } from '@uptime/contracts';
 
 export type Bucket = (typeof BUCKETS)[number];
 export type ResponseTimesRange = Omit<ResponseTimesRequest, 'monitorId'>;
-export type StoredStats = Omit<MonitorStats, 'ongoingIncident'>;
 
-type Params = Record<string, unknown>;
-/** ClickHouse prints UInt64 (every count) as a JSON string. */
-type Count = number | string;
-
-const TIME = "DateTime64(3, 'UTC')";
 const COUNTED = "error_kind != 'prober_error'";
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -43,8 +41,6 @@ const DAY_MS = 24 * HOUR_MS;
  * saves the set-up of a parallel pipeline per query and leaves the other cores to the app.
  */
 const ONE_MONITOR: ClickHouseSettings = { max_threads: 1 };
-/** Ids per existence query: a server takes query parameters in the URL, which has a limit. */
-const ID_CHUNK = 2000;
 
 type Rollup = 'checks_1m' | 'checks_1h';
 
@@ -70,67 +66,25 @@ const ROLLUP_START: Record<Rollup, string> = {
   checks_1h: 'toStartOfHour',
 };
 
-/** Aggregates over counted checks, raw or from a rollup; `q` is [p50, p95, p99]. */
-interface Totals {
-  checks: Count;
-  down: Count;
-  latency_sum: number;
-  q: (number | null)[];
-}
-
-/** A `checks_latest` state merged: (started_at, outcome, latency_ms) of the newest counted check. */
-type LastCheck = [string, CheckOutcome, number];
-
-interface LatestRow {
-  monitor_id: string;
-  last_check: LastCheck;
-  checks_24h: Count;
-  down_24h: Count;
-}
-
 /**
- * Check results in ClickHouse: the raw `checks` table and its 1-minute and 1-hour rollups (see
- * clickhouse-schema.ts). Every value reaches SQL as a query parameter; only the database name
- * and constants of this file are part of the SQL text.
+ * Reads of the stored checks: history from the raw `checks` table, stats and charts from it or
+ * its 1-minute and 1-hour rollups, status from `checks_latest` (see clickhouse-schema.ts). Every
+ * value reaches SQL as a query parameter; only the database name and constants of this file are
+ * part of the SQL text. CheckWriter writes them, MonitorErasure removes a monitor's.
  */
+@Injectable()
 export class CheckStore {
-  private readonly db: string;
+  constructor(private readonly database: ChecksDatabase) {}
 
-  constructor(
-    private readonly client: ClickHouseClient,
-    database: string,
-  ) {
-    this.db = assertIdentifier(database);
-  }
-
-  /**
-   * Stores the checks it does not have yet, in one insert, and returns how many. A redelivered
-   * batch thus inserts nothing, and the rollups, fed by what is inserted, never count twice.
-   */
-  async insert(results: CheckResult[]): Promise<number> {
-    const unique = uniqueById(results);
-    if (unique.length === 0) return 0;
-    const [stored, deleted] = await Promise.all([
-      this.storedIds(unique),
-      this.deletedMonitors(unique),
-    ]);
-    const fresh = unique.filter(
-      (r) => !stored.has(r.id.toLowerCase()) && !deleted.has(r.monitorId.toLowerCase()),
-    );
-    if (fresh.length === 0) return 0;
-    await this.client.insert({
-      table: `${this.db}.checks`,
-      values: fresh.map(toCheckRow),
-      format: 'JSONEachRow',
-    });
-    return fresh.length;
+  private get db(): string {
+    return this.database.name;
   }
 
   async list(monitorId: string, query: ChecksQuery): Promise<Page<CheckResult>> {
     const after = decodeKeysetCursor(query.cursor);
     const descending = query.sort === 'desc';
     const where = ['monitor_id = {monitorId:UUID}'];
-    const params: Params = { monitorId, limit: query.limit + 1 };
+    const params: QueryParams = { monitorId, limit: query.limit + 1 };
     if (query.from) {
       where.push(`scheduled_at >= {from:${TIME}}`);
       params.from = toClickHouseTime(query.from);
@@ -152,7 +106,7 @@ export class CheckStore {
       params.afterId = after.id;
     }
     const direction = descending ? 'DESC' : 'ASC';
-    const rows = await this.select<CheckRow>(
+    const rows = await this.database.select<CheckRow>(
       `SELECT ${CHECK_COLUMNS} FROM ${this.db}.checks FINAL
        WHERE ${where.join(' AND ')}
        ORDER BY scheduled_at ${direction}, check_id ${direction}
@@ -178,7 +132,7 @@ export class CheckStore {
     const { ms, source } = WINDOWS[window];
     const since = new Date(now.getTime() - ms);
     const totals = source === 'checks' ? this.rawTotalsSql() : this.rollupTotalsSql(source);
-    const [row] = await this.select<Totals & { known: Count; last_check: LastCheck }>(
+    const [row] = await this.database.select<StatsRow>(
       `SELECT * FROM (${totals}) AS totals
        CROSS JOIN (
          SELECT count() AS known, argMaxMerge(last_check) AS last_check
@@ -187,13 +141,7 @@ export class CheckStore {
       { monitorId, since: toClickHouseTime(since), until: toClickHouseTime(now) },
       ONE_MONITOR,
     );
-    const known = Number(row?.known ?? 0) > 0;
-    return {
-      window,
-      ...summarise(row),
-      currentStatus: known ? row!.last_check[1] : 'pending',
-      lastCheckedAt: known ? fromClickHouseTime(row!.last_check[0]) : null,
-    };
+    return toStats(window, row);
   }
 
   async responseTimes(
@@ -207,7 +155,7 @@ export class CheckStore {
     const { table, interval } = BUCKET_SOURCES[bucket];
     // A point covers its whole bucket, so the first may start before `from`; the last rollup
     // bucket before `to` may hold up to one rollup bucket of checks after it.
-    const rows = await this.select<Totals & { at: string }>(
+    const rows = await this.database.select<Totals & { at: string }>(
       `SELECT toStartOfInterval(bucket, ${interval}) AS at,
          sum(checks) AS checks, sum(down) AS down, sum(latency_sum) AS latency_sum,
          quantilesMerge(0.5, 0.95, 0.99)(latency_quantiles) AS q
@@ -234,7 +182,7 @@ export class CheckStore {
    */
   async latest(monitorIds: string[], now = new Date()): Promise<MonitorLatest[]> {
     if (monitorIds.length === 0) return [];
-    const rows = await this.select<LatestRow>(
+    const rows = await this.database.select<LatestRow>(
       `SELECT latest.monitor_id AS monitor_id, latest.last_check AS last_check,
          day.checks AS checks_24h, day.down AS down_24h
        FROM (
@@ -259,61 +207,6 @@ export class CheckStore {
     return monitorIds.map((id) => toLatest(id, byMonitor.get(id.toLowerCase())));
   }
 
-  /** Removes the monitor's checks and rollups; done when the promise resolves. */
-  /** A monitor deleted in the registry: its rows go, and results still in flight are refused. */
-  async forgetMonitor(monitorId: string): Promise<void> {
-    await this.client.insert({
-      table: `${this.db}.deleted_monitors`,
-      values: [{ monitor_id: monitorId }],
-      format: 'JSONEachRow',
-    });
-    await this.deleteMonitor(monitorId);
-  }
-
-  private async deletedMonitors(results: CheckResult[]): Promise<Set<string>> {
-    const monitorIds = [...new Set(results.map((r) => r.monitorId))];
-    const rows = await this.select<{ monitor_id: string }>(
-      `SELECT DISTINCT monitor_id FROM ${this.db}.deleted_monitors WHERE monitor_id IN {monitorIds:Array(UUID)}`,
-      { monitorIds },
-    );
-    return new Set(rows.map((r) => r.monitor_id.toLowerCase()));
-  }
-
-  async deleteMonitor(monitorId: string): Promise<void> {
-    for (const table of ['checks', 'checks_1m', 'checks_1h', 'checks_latest']) {
-      await this.client.command({
-        query: `DELETE FROM ${this.db}.${table} WHERE monitor_id = {monitorId:UUID}`,
-        query_params: { monitorId },
-        clickhouse_settings: { lightweight_deletes_sync: '2' },
-      });
-    }
-  }
-
-  /**
-   * The ids of the batch already stored. A check id fixes its monitor and slot, so the
-   * stored copy has the same scheduled_at and the range narrows the scan to a few parts.
-   */
-  private async storedIds(results: CheckResult[]): Promise<Set<string>> {
-    const stored = new Set<string>();
-    for (let i = 0; i < results.length; i += ID_CHUNK) {
-      const chunk = results.slice(i, i + ID_CHUNK);
-      const times = chunk.map((r) => Date.parse(r.scheduledAt));
-      const rows = await this.select<{ id: string }>(
-        `SELECT toString(check_id) AS id FROM ${this.db}.checks
-         WHERE monitor_id IN {monitorIds:Array(UUID)} AND check_id IN {checkIds:Array(UUID)}
-           AND scheduled_at BETWEEN {earliest:${TIME}} AND {latest:${TIME}}`,
-        {
-          monitorIds: [...new Set(chunk.map((r) => r.monitorId))],
-          checkIds: chunk.map((r) => r.id),
-          earliest: toClickHouseTime(new Date(Math.min(...times))),
-          latest: toClickHouseTime(new Date(Math.max(...times))),
-        },
-      );
-      for (const row of rows) stored.add(row.id);
-    }
-    return stored;
-  }
-
   /** Totals over raw checks from `since` to `until` (both inclusive): exact. */
   private rawTotalsSql(): string {
     return `SELECT count() AS checks, countIf(outcome = 'down') AS down,
@@ -335,31 +228,6 @@ export class CheckStore {
        WHERE monitor_id = {monitorId:UUID}
          AND bucket >= ${ROLLUP_START[table]}({since:${TIME}}) AND bucket <= {until:${TIME}}`;
   }
-
-  private async select<T>(
-    query: string,
-    params: Params,
-    settings?: ClickHouseSettings,
-  ): Promise<T[]> {
-    const result = await this.client.query({
-      query,
-      query_params: params,
-      format: 'JSONEachRow',
-      clickhouse_settings: settings,
-    });
-    return result.json<T>();
-  }
-}
-
-/** First occurrence of each id; ids compare case-insensitively, as ClickHouse's UUIDs do. */
-function uniqueById(results: CheckResult[]): CheckResult[] {
-  const seen = new Set<string>();
-  return results.filter((r) => {
-    const id = r.id.toLowerCase();
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
 }
 
 /** The bucket that gives a chart a few dozen to a few hundred points over the range. */
@@ -369,74 +237,4 @@ export function bucketFor(rangeMs: number): Bucket {
   if (rangeMs <= 2 * DAY_MS) return '15m';
   if (rangeMs <= 14 * DAY_MS) return '1h';
   return '1d';
-}
-
-function summarise(
-  totals: Totals | undefined,
-): Omit<StoredStats, 'window' | 'currentStatus' | 'lastCheckedAt'> {
-  const checks = Number(totals?.checks ?? 0);
-  const down = Number(totals?.down ?? 0);
-  if (totals === undefined || checks === 0) {
-    return {
-      totalChecks: 0,
-      failedChecks: 0,
-      uptimePercent: null,
-      avgLatencyMs: null,
-      p50: null,
-      p95: null,
-      p99: null,
-    };
-  }
-  const [p50, p95, p99] = totals.q;
-  return {
-    totalChecks: checks,
-    failedChecks: down,
-    uptimePercent: round(((checks - down) / checks) * 100, 3),
-    avgLatencyMs: round(totals.latency_sum / checks, 1),
-    p50: roundOrNull(p50),
-    p95: roundOrNull(p95),
-    p99: roundOrNull(p99),
-  };
-}
-
-function toPoint(row: Totals & { at: string }): ResponseTimePoint {
-  const checks = Number(row.checks);
-  return {
-    at: fromClickHouseTime(row.at),
-    checks,
-    failures: Number(row.down),
-    avgLatencyMs: checks === 0 ? null : round(row.latency_sum / checks, 1),
-    p95LatencyMs: checks === 0 ? null : roundOrNull(row.q[1]),
-  };
-}
-
-function toLatest(monitorId: string, row: LatestRow | undefined): MonitorLatest {
-  if (row === undefined) {
-    return {
-      monitorId,
-      lastCheckedAt: null,
-      outcome: null,
-      latencyMs: null,
-      uptime24hPercent: null,
-    };
-  }
-  const checks = Number(row.checks_24h);
-  const down = Number(row.down_24h);
-  const [startedAt, outcome, latencyMs] = row.last_check;
-  return {
-    monitorId,
-    lastCheckedAt: fromClickHouseTime(startedAt),
-    outcome,
-    latencyMs,
-    uptime24hPercent: checks === 0 ? null : round(((checks - down) / checks) * 100, 3),
-  };
-}
-
-function round(value: number, decimals: number): number {
-  const factor = 10 ** decimals;
-  return Math.round(value * factor) / factor;
-}
-
-function roundOrNull(value: number | null | undefined): number | null {
-  return value === null || value === undefined || Number.isNaN(value) ? null : round(value, 1);
 }

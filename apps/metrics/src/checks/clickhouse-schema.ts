@@ -21,6 +21,12 @@ export const ROLLUPS = [
 ] as const;
 
 /**
+ * Every table that holds a monitor's rows; the views only feed them. Not `deleted_monitors`: it
+ * remembers the monitors that are gone, and is itself forgotten after a week.
+ */
+export const MONITOR_TABLES = ['checks', ...ROLLUPS.map((r) => r.table), 'checks_latest'];
+
+/**
  * Creates the database, the raw `checks` table, its rollups and the latest check per monitor if
  * missing, and applies a changed raw retention. Safe to run at every boot: nothing is touched when the schema is already current.
  */

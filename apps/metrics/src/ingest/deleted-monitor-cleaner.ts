@@ -14,7 +14,7 @@ import {
 } from '@uptime/contracts';
 import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
 import type { ZodType } from 'zod';
-import { CheckStore } from '../checks/check-store';
+import { MonitorErasure } from '../checks/monitor-erasure';
 import { METRICS_CONFIG, type MetricsConfig } from '../config';
 
 /** Removes a deleted monitor's checks and rollups; durable, so a deletion during downtime is not missed. */
@@ -25,7 +25,7 @@ export class DeletedMonitorCleaner implements OnApplicationBootstrap, OnApplicat
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(METRICS_CONFIG) private readonly config: MetricsConfig,
-    private readonly store: CheckStore,
+    private readonly erasure: MonitorErasure,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -40,7 +40,7 @@ export class DeletedMonitorCleaner implements OnApplicationBootstrap, OnApplicat
         deliver_policy: DeliverPolicy.New,
       },
       schema: MonitorChangedEventSchema as unknown as ZodType<MonitorChangedEvent>,
-      handle: (event) => this.store.forgetMonitor(event.monitorId),
+      handle: (event) => this.erasure.forgetMonitor(event.monitorId),
       retryDelayMs: 5000,
     });
   }

@@ -14,7 +14,7 @@ import {
 import { TELEMETRY } from '@uptime/health';
 import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { CheckStore } from '../checks/check-store';
+import { CheckWriter } from '../checks/check-writer';
 import { METRICS_CONFIG, type MetricsConfig } from '../config';
 
 /** ClickHouse wants few large inserts: a batch waits this long for more when results trickle in. */
@@ -34,7 +34,7 @@ export class ResultIngestor implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(METRICS_CONFIG) private readonly config: MetricsConfig,
-    private readonly store: CheckStore,
+    private readonly checks: CheckWriter,
     @Inject(TELEMETRY) private readonly registry: Registry,
   ) {
     this.storedTotal = new Counter({
@@ -76,7 +76,7 @@ export class ResultIngestor implements OnApplicationBootstrap, OnApplicationShut
 
   private async insert(results: CheckResult[]): Promise<void> {
     const timer = this.insertSeconds.startTimer();
-    const inserted = await this.store.insert(results);
+    const inserted = await this.checks.insert(results);
     timer();
     this.storedTotal.inc(inserted);
   }

@@ -21,6 +21,7 @@ import {
   StatsRequestSchema,
 } from '@uptime/contracts';
 import { CheckStore, InvalidCursorError } from '../checks/check-store';
+import { MonitorErasure } from '../checks/monitor-erasure';
 
 /**
  * Points one response-time answer may hold: more than a chart shows, and at ~100 bytes a point
@@ -50,7 +51,10 @@ function pointsOf(range: Omit<ResponseTimesRequest, 'monitorId'>, now = Date.now
  */
 @Controller()
 export class MetricsHandler {
-  constructor(private readonly store: CheckStore) {}
+  constructor(
+    private readonly store: CheckStore,
+    private readonly erasure: MonitorErasure,
+  ) {}
 
   @MessagePattern(MetricsSubjects.listChecks)
   async list(
@@ -101,7 +105,7 @@ export class MetricsHandler {
   async remove(
     @Payload(new ContractPipe(DeleteChecksRequestSchema)) req: { monitorId: string },
   ): Promise<{ ok: true }> {
-    await this.store.deleteMonitor(req.monitorId);
+    await this.erasure.deleteMonitor(req.monitorId);
     return { ok: true };
   }
 }

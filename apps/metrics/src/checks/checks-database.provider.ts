@@ -2,18 +2,18 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Provider } from '@nestjs/common';
 import { CLICKHOUSE } from '../clickhouse/clickhouse.provider';
 import { METRICS_CONFIG, type MetricsConfig } from '../config';
+import { ChecksDatabase } from './checks-database';
 import { migrateClickHouse } from './clickhouse-schema';
-import { CheckStore } from './check-store';
 
-/** The store, over a schema migrated before anything reads or writes. */
-export const checkStoreProvider: Provider = {
-  provide: CheckStore,
+/** The checks database, its schema migrated before anything reads or writes. */
+export const checksDatabaseProvider: Provider = {
+  provide: ChecksDatabase,
   inject: [CLICKHOUSE, METRICS_CONFIG],
   useFactory: async (client: ClickHouseClient, config: MetricsConfig) => {
     await migrateClickHouse(client, {
       database: config.database,
       rawRetentionDays: config.rawRetentionDays,
     });
-    return new CheckStore(client, config.database);
+    return new ChecksDatabase(client, config.database);
   },
 };

@@ -4,6 +4,30 @@ import { GiveUp, waitFor } from './wait-for';
 
 const DIST = join(__dirname, '..', '..');
 
+/** Every app process a test file started and that has not exited yet. */
+const running = new Set<ChildProcess>();
+let endsWithThisProcess = false;
+
+/**
+ * The runner ends a test file that overruns its time limit with SIGTERM, and `after` hooks do
+ * not run then: without this, the file's apps would live on, hold the scheduler lease and check
+ * the monitors of the files that run after it. So a file that is ended takes its apps along.
+ */
+function endChildrenWithThisProcess(): void {
+  if (endsWithThisProcess) return;
+  endsWithThisProcess = true;
+  const killAll = () => {
+    for (const child of running) child.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
+    });
+  }
+}
+
 /** One app (or the whole platform) as its own OS process, the way an operator runs it. */
 export class AppProcess {
   stdout = '';
@@ -47,6 +71,9 @@ export class AppProcess {
         gid,
       },
     );
+    endChildrenWithThisProcess();
+    running.add(child);
+    child.once('exit', () => running.delete(child));
     return new AppProcess(app, child);
   }
 

@@ -39,22 +39,25 @@ export const RefreshTokenBodySchema = z
 
 export const UserIdSchema = z.object({ userId: z.uuid() }).strict();
 
-export interface User {
-  id: string;
-  email: string;
-  createdAt: string;
-}
+export const UserSchema = z.object({
+  id: z.uuid(),
+  email: z.email(),
+  createdAt: z.iso.datetime({ offset: true }),
+});
+export type User = z.output<typeof UserSchema>;
 
 /** What the registry answers to a login or a refresh; the gateway adds the access token. */
-export interface SessionGrant {
-  user: User;
-  refreshToken: string;
-  refreshExpiresAt: string;
-}
+export const SessionGrantSchema = z.object({
+  user: UserSchema,
+  refreshToken: z.string(),
+  refreshExpiresAt: z.iso.datetime({ offset: true }),
+});
+export type SessionGrant = z.output<typeof SessionGrantSchema>;
 
-export interface TokenPair {
-  accessToken: string;
-  refreshToken: string;
-  tokenType: 'Bearer';
-  expiresIn: number;
-}
+export const TokenPairSchema = z.object({
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  tokenType: z.literal('Bearer'),
+  expiresIn: z.number().int().meta({ description: 'Seconds until the access token expires.' }),
+});
+export type TokenPair = z.output<typeof TokenPairSchema>;

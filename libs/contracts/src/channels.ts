@@ -2,29 +2,34 @@ import { z } from 'zod';
 
 export const CHANNEL_TYPE_NAMES = ['email', 'webhook', 'slack'] as const;
 
+export const ALERT_KINDS = ['down', 'degraded', 'up', 'test', 'reminder'] as const;
+export const ALERT_STATUSES = ['pending', 'sent', 'failed'] as const;
+
 /** A channel as the API returns it: `config` without its write-only secrets. */
-export interface Channel {
-  id: string;
-  name: string;
-  type: (typeof CHANNEL_TYPE_NAMES)[number];
-  config: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
-}
+export const ChannelSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  type: z.enum(CHANNEL_TYPE_NAMES),
+  config: z.record(z.string(), z.unknown()),
+  createdAt: z.iso.datetime({ offset: true }),
+  updatedAt: z.iso.datetime({ offset: true }),
+});
+export type Channel = z.output<typeof ChannelSchema>;
 
 /** One notification: what was sent where, and how delivery went. */
-export interface Alert {
-  id: string;
-  incidentId: string | null;
-  monitorId: string | null;
-  channelId: string;
-  kind: 'down' | 'degraded' | 'up' | 'test' | 'reminder';
-  status: 'pending' | 'sent' | 'failed';
-  attempts: number;
-  lastError: string | null;
-  createdAt: string;
-  sentAt: string | null;
-}
+export const AlertSchema = z.object({
+  id: z.uuid(),
+  incidentId: z.uuid().nullable(),
+  monitorId: z.uuid().nullable(),
+  channelId: z.uuid(),
+  kind: z.enum(ALERT_KINDS),
+  status: z.enum(ALERT_STATUSES),
+  attempts: z.number().int(),
+  lastError: z.string().nullable(),
+  createdAt: z.iso.datetime({ offset: true }),
+  sentAt: z.iso.datetime({ offset: true }).nullable(),
+});
+export type Alert = z.output<typeof AlertSchema>;
 
 export const ChannelCreateSchema = z
   .object({

@@ -52,33 +52,16 @@ export interface ProbeJob {
   spec: ProbeSpec;
 }
 
-export interface CheckTimings {
-  dnsMs: number | null;
-  connectMs: number | null;
-  tlsMs: number | null;
-  firstByteMs: number | null;
-  transferMs: number | null;
-}
+export const CheckTimingsSchema = z.object({
+  dnsMs: z.number().nullable(),
+  connectMs: z.number().nullable(),
+  tlsMs: z.number().nullable(),
+  firstByteMs: z.number().nullable(),
+  transferMs: z.number().nullable(),
+});
+export type CheckTimings = z.output<typeof CheckTimingsSchema>;
 
 /** One finished check, as the prober publishes it and the API returns it. */
-export interface CheckResult {
-  id: string;
-  monitorId: string;
-  ownerId: string;
-  region: string;
-  scheduledAt: string;
-  startedAt: string;
-  outcome: CheckOutcome;
-  errorKind: ErrorKind | null;
-  httpStatus: number | null;
-  latencyMs: number;
-  timings: CheckTimings;
-  sizeBytes: number;
-  message: string | null;
-  certificateExpiresAt: string | null;
-  onDemand: boolean;
-}
-
 export const CheckResultSchema = z.object({
   id: z.uuid(),
   monitorId: z.uuid(),
@@ -90,18 +73,13 @@ export const CheckResultSchema = z.object({
   errorKind: z.enum(ERROR_KINDS).nullable(),
   httpStatus: z.number().int().nullable(),
   latencyMs: z.number().min(0),
-  timings: z.object({
-    dnsMs: z.number().nullable(),
-    connectMs: z.number().nullable(),
-    tlsMs: z.number().nullable(),
-    firstByteMs: z.number().nullable(),
-    transferMs: z.number().nullable(),
-  }),
+  timings: CheckTimingsSchema,
   sizeBytes: z.number().int().min(0),
   message: z.string().nullable(),
   certificateExpiresAt: z.iso.datetime().nullable(),
   onDemand: z.boolean(),
 });
+export type CheckResult = z.output<typeof CheckResultSchema>;
 
 /** A probe job as received, or why it cannot be run (first problem found, by field). */
 export type ProbeJobParse = { success: true; data: ProbeJob } | { success: false; error: string };

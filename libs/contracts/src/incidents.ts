@@ -1,18 +1,30 @@
 import { z } from 'zod';
 import { pageFields } from './monitor-requests';
 
+export const INCIDENT_STATES = ['open', 'resolved'] as const;
+export const INCIDENT_KINDS = ['down', 'degraded'] as const;
+export const INCIDENT_EVENTS = ['opened', 'reminded', 'resolved'] as const;
+
 /** An incident as the API returns it. */
-export interface Incident {
-  id: string;
-  monitorId: string;
-  state: 'open' | 'resolved';
-  kind: 'down' | 'degraded';
-  startedAt: string;
-  resolvedAt: string | null;
+export const IncidentSchema = z.object({
+  id: z.uuid(),
+  monitorId: z.uuid(),
+  state: z.enum(INCIDENT_STATES),
+  kind: z.enum(INCIDENT_KINDS),
+  startedAt: z.iso.datetime({ offset: true }),
+  resolvedAt: z.iso.datetime({ offset: true }).nullable(),
   /** The first failing result. */
-  cause: Record<string, unknown>;
-  timeline: { at: string; event: string; checkId: string | null; message: string }[];
-}
+  cause: z.record(z.string(), z.unknown()),
+  timeline: z.array(
+    z.object({
+      at: z.iso.datetime({ offset: true }),
+      event: z.enum(INCIDENT_EVENTS),
+      checkId: z.uuid().nullable(),
+      message: z.string(),
+    }),
+  ),
+});
+export type Incident = z.output<typeof IncidentSchema>;
 
 export const NotifierSubjects = {
   listIncidents: 'notifier.incidents.list',
@@ -20,7 +32,7 @@ export const NotifierSubjects = {
 
 export const IncidentQuerySchema = z
   .object({
-    state: z.enum(['open', 'resolved'], { message: 'must be open or resolved' }).optional(),
+    state: z.enum(INCIDENT_STATES, { message: 'must be open or resolved' }).optional(),
     ...pageFields,
   })
   .strict();

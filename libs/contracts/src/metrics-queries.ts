@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { pageFields } from './monitor-requests';
-import { CHECK_OUTCOMES, type CheckOutcome } from './checks';
+import { CHECK_OUTCOMES } from './checks';
+import { IncidentSchema } from './incidents';
 
 const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' });
 
@@ -29,20 +30,21 @@ export const StatsRequestSchema = StatsQuerySchema.extend({ monitorId: z.uuid() 
 export type StatsRequest = z.output<typeof StatsRequestSchema>;
 
 /** Uptime counts `up` and `degraded` as available; `prober_error` results are not counted at all. */
-export interface MonitorStats {
-  window: StatsWindow;
-  totalChecks: number;
-  failedChecks: number;
-  uptimePercent: number | null;
-  avgLatencyMs: number | null;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  currentStatus: CheckOutcome | 'pending';
-  lastCheckedAt: string | null;
-  /** Filled by the gateway from the notifier once incidents exist. */
-  ongoingIncident: unknown | null;
-}
+export const MonitorStatsSchema = z.object({
+  window: z.enum(STATS_WINDOWS),
+  totalChecks: z.number().int(),
+  failedChecks: z.number().int(),
+  uptimePercent: z.number().nullable(),
+  avgLatencyMs: z.number().nullable(),
+  p50: z.number().nullable(),
+  p95: z.number().nullable(),
+  p99: z.number().nullable(),
+  currentStatus: z.enum(['pending', ...CHECK_OUTCOMES]),
+  lastCheckedAt: z.iso.datetime({ offset: true }).nullable(),
+  /** Filled by the gateway from the notifier; the metrics service answers null. */
+  ongoingIncident: IncidentSchema.nullable(),
+});
+export type MonitorStats = z.output<typeof MonitorStatsSchema>;
 
 export const BUCKETS = ['1m', '5m', '15m', '1h', '1d'] as const;
 export const ResponseTimesQuerySchema = z
@@ -57,20 +59,22 @@ export const ResponseTimesRequestSchema = ResponseTimesQuerySchema.extend({
 }).strict();
 export type ResponseTimesRequest = z.output<typeof ResponseTimesRequestSchema>;
 
-export interface ResponseTimePoint {
-  at: string;
-  checks: number;
-  failures: number;
-  avgLatencyMs: number | null;
-  p95LatencyMs: number | null;
-}
+export const ResponseTimePointSchema = z.object({
+  at: z.iso.datetime({ offset: true }),
+  checks: z.number().int(),
+  failures: z.number().int(),
+  avgLatencyMs: z.number().nullable(),
+  p95LatencyMs: z.number().nullable(),
+});
+export type ResponseTimePoint = z.output<typeof ResponseTimePointSchema>;
 
-export interface ResponseTimeSeries {
-  bucket: (typeof BUCKETS)[number];
-  from: string;
-  to: string;
-  points: ResponseTimePoint[];
-}
+export const ResponseTimeSeriesSchema = z.object({
+  bucket: z.enum(BUCKETS),
+  from: z.iso.datetime({ offset: true }),
+  to: z.iso.datetime({ offset: true }),
+  points: z.array(ResponseTimePointSchema),
+});
+export type ResponseTimeSeries = z.output<typeof ResponseTimeSeriesSchema>;
 
 /** Ids per `metrics.latest` question: the answer, ~150 bytes a monitor, stays far below one message. */
 export const MAX_LATEST_IDS = 1000;
@@ -79,12 +83,13 @@ export const LatestRequestSchema = z
   .strict();
 
 /** A monitor's latest check and 24 h uptime, for the dashboard. */
-export interface MonitorLatest {
-  monitorId: string;
-  lastCheckedAt: string | null;
-  outcome: CheckOutcome | null;
-  latencyMs: number | null;
-  uptime24hPercent: number | null;
-}
+export const MonitorLatestSchema = z.object({
+  monitorId: z.uuid(),
+  lastCheckedAt: z.iso.datetime({ offset: true }).nullable(),
+  outcome: z.enum(CHECK_OUTCOMES).nullable(),
+  latencyMs: z.number().nullable(),
+  uptime24hPercent: z.number().nullable(),
+});
+export type MonitorLatest = z.output<typeof MonitorLatestSchema>;
 
 export const DeleteChecksRequestSchema = z.object({ monitorId: z.uuid() }).strict();

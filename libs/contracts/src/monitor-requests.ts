@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { MonitorServerFields } from './monitor';
+import { MonitorSchema, MonitorServerFieldsSchema } from './monitor';
 
 /** Request payloads of the registry's monitor subjects; every one is scoped to its owner. */
 export const OwnedMonitorRequestSchema = z
@@ -40,24 +40,22 @@ export const ListMonitorSummariesRequestSchema = ListMonitorsRequestSchema.exten
 }).strict();
 
 /** What an overview shows of a monitor; a page of 1,000 is ~100 kB where full monitors are ~700 kB. */
-export interface MonitorSummary {
-  id: string;
-  name: string;
-  url: string;
-  paused: boolean;
-}
+export const MonitorSummarySchema = MonitorSchema.pick({ id: true, name: true, url: true, paused: true });
+export type MonitorSummary = z.output<typeof MonitorSummarySchema>;
 
 /**
  * The reply to a bulk create: what the registry set on each monitor, in the order of the request.
  * The asker holds the specifications it sent (validation is idempotent, so they are what was
  * stored); a thousand full monitors would not fit one message, these always do.
  */
-export interface CreatedMonitors {
-  items: MonitorServerFields[];
-}
+export const CreatedMonitorsSchema = z.object({ items: z.array(MonitorServerFieldsSchema) });
+export type CreatedMonitors = z.output<typeof CreatedMonitorsSchema>;
 
 /** A page may hold fewer than `limit` items: it is also filled by bytes, to fit one message. */
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({
+    items: z.array(item),
+    nextCursor: z.string().nullable().meta({ description: 'Null on the last page.' }),
+  });
 }
+export type Page<T> = z.output<ReturnType<typeof pageSchema<z.ZodType<T>>>>;

@@ -117,12 +117,12 @@ function headerBytes(h: Record<string, string>): number {
   );
 }
 
+export const KEYWORD_MODES = ['present', 'absent'] as const;
+
 export const KeywordSchema = z
   .object({
     value: z.string().min(1, 'must not be empty').max(1024, 'must be at most 1024 characters'),
-    mode: z
-      .enum(['present', 'absent'], { message: 'must be present or absent' })
-      .default('present'),
+    mode: z.enum(KEYWORD_MODES, { message: 'must be present or absent' }).default('present'),
   })
   .strict();
 
@@ -190,7 +190,6 @@ const alertPolicyFields = {
 
 export const AlertPolicySchema = z.object(alertPolicyFields).strict();
 export const AlertPolicyPatchSchema = AlertPolicySchema.partial();
-export type AlertPolicy = z.output<typeof AlertPolicySchema>;
 
 export const DEFAULT_ALERT_POLICY: AlertPolicy = {
   failuresToOpen: 1,
@@ -199,6 +198,63 @@ export const DEFAULT_ALERT_POLICY: AlertPolicy = {
   alertOnDegraded: false,
   renotifyMinutes: null,
 };
+
+/**
+ * A monitor's complete check specification, as stored and as it travels (replies, events, jobs).
+ * It checks the shape a receiver relies on, not the rules a write must pass (`monitorFields`):
+ * a monitor saved before a bound was added must still be read, and a newer sender's extra field
+ * is dropped rather than refused.
+ */
+export const MonitorSpecSchema = z.object({
+  name: z.string(),
+  type: z.enum(MONITOR_TYPES),
+  url: z.string(),
+  method: z.enum(HTTP_METHODS),
+  headers: z.record(z.string(), z.string()),
+  body: z.string().nullable(),
+  intervalSeconds: z.number().int(),
+  timeoutMs: z.number().int(),
+  expectedStatus: z.array(z.string()),
+  followRedirects: z.boolean(),
+  maxLatencyMs: z.number().int().nullable(),
+  keyword: z.object({ value: z.string(), mode: z.enum(KEYWORD_MODES) }).nullable(),
+  assertions: z.array(
+    z.object({
+      type: z.literal('jsonPath'),
+      path: z.string(),
+      operator: z.enum(ASSERTION_OPERATORS),
+      value: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+    }),
+  ),
+  alertPolicy: z.object({
+    failuresToOpen: z.number().int(),
+    windowSize: z.number().int(),
+    successesToResolve: z.number().int(),
+    alertOnDegraded: z.boolean(),
+    renotifyMinutes: z.number().int().nullable(),
+  }),
+  channelIds: z.array(z.string()),
+  regions: z.array(z.string()),
+  paused: z.boolean(),
+});
+export type MonitorSpec = z.output<typeof MonitorSpecSchema>;
+export type AlertPolicy = MonitorSpec['alertPolicy'];
+
+/** What the registry sets on a monitor, beside the specification the client wrote. */
+export const MonitorServerFieldsSchema = z.object({
+  id: z.uuid(),
+  ownerId: z.uuid(),
+  status: z.enum(MONITOR_STATUSES),
+  lastCheckedAt: z.iso.datetime({ offset: true }).nullable(),
+  createdAt: z.iso.datetime({ offset: true }),
+  updatedAt: z.iso.datetime({ offset: true }),
+  version: z.number().int(),
+});
+export type MonitorServerFields = z.output<typeof MonitorServerFieldsSchema>;
+
+/** A monitor as the API returns it. */
+export const MonitorSchema = MonitorSpecSchema.extend(MonitorServerFieldsSchema.shape);
+export type Monitor = z.output<typeof MonitorSchema>;
 
 /** Every writable field, each with its own rule; which are required depends on the operation. */
 const monitorFields = {
@@ -261,7 +317,7 @@ const monitorFields = {
     .array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a region name such as eu-west'))
     .max(20, 'must have at most 20 regions'),
   paused: z.boolean({ message: 'must be true or false' }),
-};
+} satisfies Record<keyof MonitorSpec, z.ZodType>;
 
 const optionalFields = Object.fromEntries(
   Object.entries(monitorFields).map(([k, schema]) => [k, schema.optional()]),
@@ -282,41 +338,6 @@ export const MonitorPatchSchema = z
 
 export type MonitorCreateInput = z.output<typeof MonitorCreateSchema>;
 export type MonitorPatchInput = z.output<typeof MonitorPatchSchema>;
-
-/** A monitor's complete, validated check specification, as stored and as sent to probers. */
-export interface MonitorSpec {
-  name: string;
-  type: MonitorType;
-  url: string;
-  method: (typeof HTTP_METHODS)[number];
-  headers: Record<string, string>;
-  body: string | null;
-  intervalSeconds: number;
-  timeoutMs: number;
-  expectedStatus: string[];
-  followRedirects: boolean;
-  maxLatencyMs: number | null;
-  keyword: z.output<typeof KeywordSchema> | null;
-  assertions: z.output<typeof AssertionSchema>[];
-  alertPolicy: AlertPolicy;
-  channelIds: string[];
-  regions: string[];
-  paused: boolean;
-}
-
-/** A monitor as the API returns it. */
-export interface Monitor extends MonitorSpec {
-  id: string;
-  ownerId: string;
-  createdAt: string;
-  updatedAt: string;
-  status: MonitorStatus;
-  lastCheckedAt: string | null;
-  version: number;
-}
-
-/** What the registry sets on a monitor, beside the specification the client wrote. */
-export type MonitorServerFields = Omit<Monitor, keyof MonitorSpec>;
 
 /** The monitor as the API returns it, from its specification and the fields the server set. */
 export function monitorOf(fields: MonitorServerFields, spec: MonitorSpec): Monitor {

@@ -1,30 +1,21 @@
 import { z } from 'zod';
 
 /** One invalid field, named by its path in the request (`alertPolicy.windowSize`, `expectedStatus[0]`). */
-export interface FieldError {
-  field: string;
-  message: string;
-}
+export const FieldErrorSchema = z.object({ field: z.string(), message: z.string() });
+export type FieldError = z.output<typeof FieldErrorSchema>;
 
 /**
  * An RFC 9457 problem, as services reply it over the bus and the gateway answers it over HTTP.
  * `type` is a stable, relative URI that names the kind of problem.
  */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  errors?: FieldError[];
-}
-
 export const ProblemSchema = z.object({
   type: z.string(),
   title: z.string(),
   status: z.number().int().min(400).max(599),
   detail: z.string().optional(),
-  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  errors: z.array(FieldErrorSchema).optional(),
 });
+export type Problem = z.output<typeof ProblemSchema>;
 
 export const Problems = {
   validation: (errors: FieldError[], detail = 'The request has invalid fields.'): Problem => ({

@@ -12,8 +12,6 @@ import type { ClickHouseTarget } from '../config';
 
 export const CLICKHOUSE = Symbol('CLICKHOUSE');
 
-type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
-
 /**
  * The same `@clickhouse/client` API over either a server or embedded chDB, so the metrics
  * code never knows which it talks to.
@@ -22,9 +20,9 @@ export function connectClickHouse(target: ClickHouseTarget): ClickHouseClient {
   if (target.kind === 'server') {
     return createClient({ url: target.url, clickhouse_settings: { async_insert: 0 } });
   }
-  // chdb types its connection against its own copy of @clickhouse/client-common; same shape.
-  const connection = createChdbConnection({ path: target.path }) as unknown as ClientConnection;
-  return createClient({ connection });
+  // chdb types its connection against @clickhouse/client-common, which tsconfig.base.json maps to
+  // the copy @clickhouse/client bundles, so the two name the same types.
+  return createClient({ connection: createChdbConnection({ path: target.path }) });
 }
 
 @Injectable()

@@ -7,13 +7,11 @@ import {
 import { DurableFollower, NATS_CONNECTION } from '@uptime/bus';
 import {
   DurableConsumers,
-  type MonitorChangedEvent,
   MonitorChangedEventSchema,
   MonitorEventStream,
   monitorEventFilter,
 } from '@uptime/contracts';
 import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
-import type { ZodType } from 'zod';
 import { MonitorErasure } from '../checks/monitor-erasure';
 import { METRICS_CONFIG, type MetricsConfig } from '../config';
 
@@ -39,7 +37,7 @@ export class DeletedMonitorCleaner implements OnApplicationBootstrap, OnApplicat
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.New,
       },
-      schema: MonitorChangedEventSchema as unknown as ZodType<MonitorChangedEvent>,
+      schema: MonitorChangedEventSchema,
       handle: (event) => this.erasure.forgetMonitor(event.monitorId),
       retryDelayMs: 5000,
     });

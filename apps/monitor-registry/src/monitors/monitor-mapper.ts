@@ -3,31 +3,32 @@ import {
   monitorOf,
   type MonitorServerFields,
   type MonitorSpec,
+  MonitorSpecSchema,
 } from '@uptime/contracts';
 import { MonitorEntity } from './monitor.entity';
 
-const SPEC_FIELDS = [
-  'name',
-  'type',
-  'url',
-  'method',
-  'headers',
-  'body',
-  'intervalSeconds',
-  'timeoutMs',
-  'expectedStatus',
-  'followRedirects',
-  'maxLatencyMs',
-  'keyword',
-  'assertions',
-  'alertPolicy',
-  'channelIds',
-  'regions',
-  'paused',
-] as const satisfies readonly (keyof MonitorSpec)[];
+const SPEC_FIELDS = MonitorSpecSchema.keyof().options;
 
 export function specOf(entity: MonitorEntity): MonitorSpec {
-  return Object.fromEntries(SPEC_FIELDS.map((f) => [f, entity[f]])) as unknown as MonitorSpec;
+  return {
+    name: entity.name,
+    type: entity.type,
+    url: entity.url,
+    method: entity.method,
+    headers: entity.headers,
+    body: entity.body,
+    intervalSeconds: entity.intervalSeconds,
+    timeoutMs: entity.timeoutMs,
+    expectedStatus: entity.expectedStatus,
+    followRedirects: entity.followRedirects,
+    maxLatencyMs: entity.maxLatencyMs,
+    keyword: entity.keyword,
+    assertions: entity.assertions,
+    alertPolicy: entity.alertPolicy,
+    channelIds: entity.channelIds,
+    regions: entity.regions,
+    paused: entity.paused,
+  };
 }
 
 /**

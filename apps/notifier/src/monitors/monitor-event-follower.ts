@@ -12,7 +12,6 @@ import {
   MonitorEventStream,
 } from '@uptime/contracts';
 import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
-import type { ZodType } from 'zod';
 import { ChannelEventRelay } from '../channel-events/channel-event-relay';
 import { recordDanglingChannels } from '../channel-events/dangling-channels';
 import { NotifierStore } from '../database/notifier-store';
@@ -45,7 +44,7 @@ export class MonitorEventFollower implements OnApplicationBootstrap, OnApplicati
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.New,
       },
-      schema: MonitorChangedEventSchema as unknown as ZodType<MonitorChangedEvent>,
+      schema: MonitorChangedEventSchema,
       handle: (event) => this.apply(event),
     });
   }

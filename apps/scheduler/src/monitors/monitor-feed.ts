@@ -8,7 +8,6 @@ import {
 import { BusClient, ensureStream, NATS_CONNECTION } from '@uptime/bus';
 import {
   type Monitor,
-  type MonitorChangedEvent,
   MonitorChangedEventSchema,
   MonitorEventStream,
   type Page,
@@ -20,7 +19,7 @@ import { JobDispatcher } from '../jobs/job-dispatcher';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 
 export const REGISTRY_CLIENT = Symbol('REGISTRY_CLIENT');
-const codec = JSONCodec<MonitorChangedEvent>();
+const codec = JSONCodec<unknown>();
 /** Monitors asked per snapshot page; the registry answers fewer when they would pass its byte budget. */
 const PAGE = 1000;
 
@@ -101,7 +100,7 @@ export class MonitorFeed implements OnApplicationBootstrap, OnApplicationShutdow
         this.logger.warn(`ignored a malformed monitor event (seq ${m.seq})`);
         continue;
       }
-      const event = parsed.data as unknown as MonitorChangedEvent;
+      const event = parsed.data;
       const held = this.schedule.version(event.monitorId);
       if (held !== undefined && held >= event.version) continue;
       if (event.kind === 'deleted') this.schedule.remove(event.monitorId);

@@ -8,8 +8,8 @@ const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 dat
 /** `GET /monitors/{id}/checks` query. */
 export const ChecksQuerySchema = z
   .object({
-    from: isoTime.optional(),
-    to: isoTime.optional(),
+    from: isoTime.optional().meta({ description: 'ISO 8601, inclusive' }),
+    to: isoTime.optional().meta({ description: 'ISO 8601, exclusive' }),
     outcome: z.enum(CHECK_OUTCOMES, { message: 'must be up, degraded or down' }).optional(),
     sort: z.enum(['asc', 'desc'], { message: 'must be asc or desc' }).default('desc'),
     ...pageFields,

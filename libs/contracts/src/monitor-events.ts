@@ -9,7 +9,9 @@ export type MonitorEventKind = (typeof MONITOR_EVENT_KINDS)[number];
  * in the compacted log (a monitor unchanged since then keeps its old event); the event's own
  * `ownerId` stands in for it, so such an event is read, not dropped.
  */
-const EventMonitorSchema = MonitorSchema.extend({ ownerId: MonitorSchema.shape.ownerId.optional() });
+const EventMonitorSchema = MonitorSchema.extend({
+  ownerId: MonitorSchema.shape.ownerId.optional(),
+});
 
 /**
  * A fact about a monitor, on the MONITOR_EVENTS stream. It carries the whole monitor so a

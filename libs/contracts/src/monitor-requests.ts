@@ -25,7 +25,11 @@ export const pageFields = {
     .min(1, 'must be at least 1')
     .max(500, 'must be at most 500')
     .default(50),
-  cursor: z.string().max(512, 'is not a valid cursor').optional(),
+  cursor: z
+    .string()
+    .max(512, 'is not a valid cursor')
+    .optional()
+    .meta({ description: 'The nextCursor of the previous page.' }),
 };
 
 export const PageQuerySchema = z.object(pageFields).strict();
@@ -40,7 +44,12 @@ export const ListMonitorSummariesRequestSchema = ListMonitorsRequestSchema.exten
 }).strict();
 
 /** What an overview shows of a monitor; a page of 1,000 is ~100 kB where full monitors are ~700 kB. */
-export const MonitorSummarySchema = MonitorSchema.pick({ id: true, name: true, url: true, paused: true });
+export const MonitorSummarySchema = MonitorSchema.pick({
+  id: true,
+  name: true,
+  url: true,
+  paused: true,
+});
 export type MonitorSummary = z.output<typeof MonitorSummarySchema>;
 
 /**

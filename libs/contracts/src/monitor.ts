@@ -481,6 +481,11 @@ export function validateMonitorCreate(body: unknown): Validated<MonitorSpec> {
 /** At most this many monitors per bulk create: one transaction, one request a few hundred KB. */
 export const MAX_MONITORS_PER_BULK = 1000;
 
+/** Body of `POST /monitors/bulk`; `validateMonitorCreateMany` checks it, naming errors `monitors[i].field`. */
+export const MonitorBulkCreateSchema = z
+  .object({ monitors: z.array(MonitorCreateSchema).min(1).max(MAX_MONITORS_PER_BULK) })
+  .strict();
+
 /**
  * Validates `{ monitors: [...] }` for a bulk create: every monitor as `validateMonitorCreate`
  * does, errors named `monitors[i].field`, and two entries with the same method and URL refused.

@@ -4,20 +4,22 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
 import {
   type Alert,
   type AlertQuery,
   AlertQuerySchema,
+  AlertSchema,
   DeleteAlertsQuerySchema,
   NotifierAlertSubjects,
   type Page,
+  pageSchema,
 } from '@uptime/contracts';
 import type { z } from 'zod';
 import { Authenticated, CurrentCaller } from '../auth/current-caller';
 import type { Caller } from '../auth/jwt.strategy';
+import { ApiQueryFrom, openApiResponse } from '../http/openapi';
 import { IdParam, ZodPipe } from '../http/validation';
 import { NOTIFIER_CLIENT, type NotifierClient } from '../notifier-client';
 
@@ -34,16 +36,8 @@ export class AlertsController {
   @ApiOperation({
     summary: 'Your alerts (one per notification), newest first, with delivery status and attempts',
   })
-  @ApiQuery({ name: 'monitorId', required: false })
-  @ApiQuery({ name: 'channelId', required: false })
-  @ApiQuery({ name: 'from', required: false })
-  @ApiQuery({ name: 'to', required: false })
-  @ApiQuery({ name: 'limit', required: false })
-  @ApiQuery({ name: 'cursor', required: false })
-  @ApiOkResponse({
-    description:
-      '{ items: [{ id, incidentId, monitorId, channelId, kind, status, attempts, lastError, createdAt, sentAt }], nextCursor }',
-  })
+  @ApiQueryFrom(AlertQuerySchema)
+  @ApiOkResponse({ schema: openApiResponse(pageSchema(AlertSchema)) })
   @ApiNotFoundResponse({ description: FILTER_NOT_FOUND })
   list(
     @CurrentCaller() caller: Caller,
@@ -58,6 +52,7 @@ export class AlertsController {
     summary:
       'Delete every alert of a monitor (?monitorId=), of a channel (?channelId=), or of both together',
   })
+  @ApiQueryFrom(DeleteAlertsQuerySchema)
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ description: FILTER_NOT_FOUND })
   async removeMany(

@@ -17,15 +17,17 @@ import {
   RegistrySubjects,
   type SessionGrant,
   type TokenPair,
+  TokenPairSchema,
   type User,
+  UserSchema,
 } from '@uptime/contracts';
 import type { z } from 'zod';
-import { openApiSchema, ZodPipe } from '../http/validation';
+import { openApiResponse, openApiSchema } from '../http/openapi';
+import { ZodPipe } from '../http/validation';
 import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
 import { AccessTokens } from './access-tokens';
 import { Authenticated, CurrentCaller } from './current-caller';
 import type { Caller } from './jwt.strategy';
-import { TOKEN_PAIR_SCHEMA, USER_SCHEMA } from './openapi-schemas';
 
 /** Tokens are credentials: no cache, shared or private, may keep a copy. */
 const NO_STORE = 'no-store';
@@ -42,7 +44,7 @@ export class AuthController {
   @UseGuards(ThrottlerGuard)
   @ApiOperation({ summary: 'Create an account (rate-limited per address)' })
   @ApiBody({ schema: openApiSchema(CredentialsSchema) })
-  @ApiCreatedResponse({ schema: USER_SCHEMA })
+  @ApiCreatedResponse({ schema: openApiResponse(UserSchema) })
   @ApiConflictResponse({ description: 'The email is taken.' })
   @ApiTooManyRequestsResponse({ description: 'Too many attempts from this address.' })
   register(@Body(new ZodPipe(CredentialsSchema)) body: Credentials): Promise<User> {
@@ -58,7 +60,7 @@ export class AuthController {
       'Exchange email and password for an access token (JWT) and a refresh token (rate-limited)',
   })
   @ApiBody({ schema: openApiSchema(LoginSchema) })
-  @ApiOkResponse({ schema: TOKEN_PAIR_SCHEMA })
+  @ApiOkResponse({ schema: openApiResponse(TokenPairSchema) })
   @ApiTooManyRequestsResponse({ description: 'Too many attempts from this address.' })
   async login(
     @Body(new ZodPipe(LoginSchema)) body: z.output<typeof LoginSchema>,
@@ -76,7 +78,7 @@ export class AuthController {
       'Each refresh token works once. Using one again revokes every token of its family.',
   })
   @ApiBody({ schema: openApiSchema(RefreshTokenBodySchema) })
-  @ApiOkResponse({ schema: TOKEN_PAIR_SCHEMA })
+  @ApiOkResponse({ schema: openApiResponse(TokenPairSchema) })
   async refresh(
     @Body(new ZodPipe(RefreshTokenBodySchema)) body: { refreshToken: string },
   ): Promise<TokenPair> {
@@ -97,7 +99,7 @@ export class AuthController {
   @Get('me')
   @Authenticated()
   @ApiOperation({ summary: 'The account of the access token' })
-  @ApiOkResponse({ schema: USER_SCHEMA })
+  @ApiOkResponse({ schema: openApiResponse(UserSchema) })
   me(@CurrentCaller() caller: Caller): Promise<User> {
     return this.registry.request<User>(RegistrySubjects.getUser, { userId: caller.userId });
   }

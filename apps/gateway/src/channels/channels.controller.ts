@@ -20,22 +20,26 @@ import {
 } from '@nestjs/swagger';
 import {
   type Alert,
+  AlertSchema,
   type Channel,
   ChannelCreateSchema,
+  ChannelSchema,
   type ChannelCreateInput,
   type ChannelPatchInput,
   ChannelPatchSchema,
   NotifierChannelSubjects,
 } from '@uptime/contracts';
 import type { Response } from 'express';
+import { z } from 'zod';
 import { Authenticated, CurrentCaller } from '../auth/current-caller';
 import type { Caller } from '../auth/jwt.strategy';
-import { IdParam, openApiSchema, ZodPipe } from '../http/validation';
+import { openApiResponse, openApiSchema } from '../http/openapi';
+import { IdParam, ZodPipe } from '../http/validation';
 import { NOTIFIER_CLIENT, type NotifierClient } from '../notifier-client';
 
 const CHANNEL_DOC = {
-  description:
-    '{ id, name, type, config, createdAt, updatedAt }. `config` never contains secrets (webhook `secret`, Slack `webhookUrl`).',
+  description: '`config` never contains secrets (webhook `secret`, Slack `webhookUrl`).',
+  schema: openApiResponse(ChannelSchema),
 };
 
 @ApiTags('channels')
@@ -67,7 +71,7 @@ export class ChannelsController {
 
   @Get()
   @ApiOperation({ summary: 'Your alert channels' })
-  @ApiOkResponse({ description: '{ items: Channel[] }' })
+  @ApiOkResponse({ schema: openApiResponse(z.object({ items: z.array(ChannelSchema) })) })
   list(@CurrentCaller() caller: Caller): Promise<{ items: Channel[] }> {
     return this.notifier.request(NotifierChannelSubjects.list, { ownerId: caller.userId });
   }
@@ -122,7 +126,8 @@ export class ChannelsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Send a test message now; answers the alert with the attempt recorded' })
   @ApiOkResponse({
-    description: 'The test alert: { id, kind: "test", status, attempts, lastError, ... }',
+    description: 'The test alert (kind `test`), with the attempt recorded.',
+    schema: openApiResponse(AlertSchema),
   })
   test(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Alert> {
     return this.notifier.request(

@@ -4,12 +4,12 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiQuery,
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import {
   type CheckResult,
+  CheckResultSchema,
   type ChecksQuery,
   ChecksQuerySchema,
   type Incident,
@@ -17,9 +17,12 @@ import {
   NotifierSubjects,
   type Monitor,
   type MonitorStats,
+  MonitorStatsSchema,
   type Page,
+  pageSchema,
   RegistrySubjects,
   type ResponseTimeSeries,
+  ResponseTimeSeriesSchema,
   ResponseTimesQuerySchema,
   StatsQuerySchema,
 } from '@uptime/contracts';
@@ -27,16 +30,11 @@ import type { Response } from 'express';
 import type { z } from 'zod';
 import { Authenticated, CurrentCaller } from '../auth/current-caller';
 import type { Caller } from '../auth/jwt.strategy';
+import { ApiQueryFrom, openApiResponse } from '../http/openapi';
 import { IdParam, ZodPipe } from '../http/validation';
 import { METRICS_CLIENT, type MetricsClient } from '../metrics-client';
 import { NOTIFIER_CLIENT, type NotifierClient } from '../notifier-client';
 import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
-import {
-  CHECK_PAGE_SCHEMA,
-  CHECK_RESULT_SCHEMA,
-  RESPONSE_TIMES_SCHEMA,
-  STATS_SCHEMA,
-} from './openapi-schemas';
 import { OnDemandCheck } from './on-demand-check';
 import { OnDemandCheckLimit, OnDemandCheckRefused } from './on-demand-limit';
 import { MonitorOwnership } from '../monitors/monitor-ownership';
@@ -62,7 +60,7 @@ export class ChecksController {
     description:
       'A paused monitor can be checked too (to try a change before resuming it). Limited per user and per monitor (ON_DEMAND_CHECKS_PER_MINUTE_PER_USER, ON_DEMAND_CHECKS_PER_MINUTE_PER_MONITOR, per gateway replica).',
   })
-  @ApiOkResponse({ schema: CHECK_RESULT_SCHEMA })
+  @ApiOkResponse({ schema: openApiResponse(CheckResultSchema) })
   @ApiTooManyRequestsResponse({
     description: 'Rate limit reached; `Retry-After` says in how many seconds to try again.',
   })
@@ -85,17 +83,8 @@ export class ChecksController {
 
   @Get('checks')
   @ApiOperation({ summary: 'Check history, newest first by default' })
-  @ApiQuery({ name: 'from', required: false, description: 'ISO 8601, inclusive' })
-  @ApiQuery({ name: 'to', required: false, description: 'ISO 8601, exclusive' })
-  @ApiQuery({ name: 'outcome', required: false, enum: ['up', 'degraded', 'down'] })
-  @ApiQuery({ name: 'sort', required: false, enum: ['asc', 'desc'] })
-  @ApiQuery({
-    name: 'limit',
-    required: false,
-    schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
-  })
-  @ApiQuery({ name: 'cursor', required: false })
-  @ApiOkResponse({ schema: CHECK_PAGE_SCHEMA })
+  @ApiQueryFrom(ChecksQuerySchema)
+  @ApiOkResponse({ schema: openApiResponse(pageSchema(CheckResultSchema)) })
   async list(
     @CurrentCaller() caller: Caller,
     @Param('id', IdParam) id: string,
@@ -122,8 +111,8 @@ export class ChecksController {
   @ApiOperation({
     summary: 'Uptime, latency percentiles and the ongoing incident over a window (1h to 30d)',
   })
-  @ApiQuery({ name: 'window', required: false, enum: ['1h', '24h', '7d', '30d'] })
-  @ApiOkResponse({ schema: STATS_SCHEMA })
+  @ApiQueryFrom(StatsQuerySchema)
+  @ApiOkResponse({ schema: openApiResponse(MonitorStatsSchema) })
   async stats(
     @CurrentCaller() caller: Caller,
     @Param('id', IdParam) id: string,
@@ -147,10 +136,8 @@ export class ChecksController {
 
   @Get('response-times')
   @ApiOperation({ summary: 'Response times in buckets (1m to 1d) between from and to' })
-  @ApiQuery({ name: 'from', required: false })
-  @ApiQuery({ name: 'to', required: false })
-  @ApiQuery({ name: 'bucket', required: false, enum: ['1m', '5m', '15m', '1h', '1d'] })
-  @ApiOkResponse({ schema: RESPONSE_TIMES_SCHEMA })
+  @ApiQueryFrom(ResponseTimesQuerySchema)
+  @ApiOkResponse({ schema: openApiResponse(ResponseTimeSeriesSchema) })
   async responseTimes(
     @CurrentCaller() caller: Caller,
     @Param('id', IdParam) id: string,

@@ -3,29 +3,31 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   MAX_LATEST_IDS,
   MetricsSubjects,
+  MONITOR_STATUSES,
   type MonitorLatest,
+  MonitorLatestSchema,
   type MonitorSummary,
+  MonitorSummarySchema,
   type Page,
   RegistrySubjects,
 } from '@uptime/contracts';
 import { Authenticated, CurrentCaller } from '../auth/current-caller';
 import type { Caller } from '../auth/jwt.strategy';
+import { openApiResponse } from '../http/openapi';
 import { METRICS_CLIENT, type MetricsClient } from '../metrics-client';
 import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
+import { z } from 'zod';
 
 /** Summaries asked per page; the registry may answer fewer, to keep the page within a message. */
 const SUMMARY_PAGE = 5000;
 
-export interface DashboardEntry {
-  id: string;
-  name: string;
-  url: string;
-  paused: boolean;
-  status: string;
-  lastCheckedAt: string | null;
-  latencyMs: number | null;
-  uptime24hPercent: number | null;
-}
+/** A monitor on the dashboard: its summary and its latest check. */
+const DashboardEntrySchema = MonitorSummarySchema.extend({
+  status: z.enum(MONITOR_STATUSES),
+  ...MonitorLatestSchema.pick({ lastCheckedAt: true, latencyMs: true, uptime24hPercent: true })
+    .shape,
+});
+type DashboardEntry = z.output<typeof DashboardEntrySchema>;
 
 @ApiTags('dashboard')
 @Authenticated()
@@ -39,8 +41,7 @@ export class DashboardController {
   @Get()
   @ApiOperation({ summary: 'Every monitor of yours with its latest status and 24 h uptime' })
   @ApiOkResponse({
-    description:
-      '{ items: [{ id, name, url, paused, status, lastCheckedAt, latencyMs, uptime24hPercent }] }',
+    schema: openApiResponse(z.object({ items: z.array(DashboardEntrySchema) })),
   })
   async get(@CurrentCaller() caller: Caller): Promise<{ items: DashboardEntry[] }> {
     const items: DashboardEntry[] = [];

@@ -53,14 +53,3 @@ export class ValidatorPipe<T> implements PipeTransform<unknown, T> {
 }
 
 export const IdParam = new ZodPipe(z.uuid({ message: 'must be an id (UUID)' }), ['id']);
-
-/** A JSON Schema of a contract, for the OpenAPI document; generated, never written by hand. */
-export function openApiSchema(schema: z.ZodType): Record<string, unknown> {
-  const json = z.toJSONSchema(schema, {
-    target: 'openapi-3.0',
-    io: 'input',
-    unrepresentable: 'any',
-  }) as Record<string, unknown>;
-  delete json.$schema;
-  return json;
-}

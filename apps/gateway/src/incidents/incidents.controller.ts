@@ -1,28 +1,22 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import {
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiQuery,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   type Incident,
   type IncidentQuery,
   IncidentQuerySchema,
+  IncidentSchema,
   NotifierSubjects,
   type Page,
+  pageSchema,
 } from '@uptime/contracts';
 import { Authenticated, CurrentCaller } from '../auth/current-caller';
 import type { Caller } from '../auth/jwt.strategy';
+import { ApiQueryFrom, openApiResponse } from '../http/openapi';
 import { IdParam, ZodPipe } from '../http/validation';
 import { NOTIFIER_CLIENT, type NotifierClient } from '../notifier-client';
 import { MonitorOwnership } from '../monitors/monitor-ownership';
 
-const INCIDENT_PAGE_DOC = {
-  description:
-    '{ items: [{ id, monitorId, state, kind, startedAt, resolvedAt, cause, timeline }], nextCursor }',
-};
+const INCIDENT_PAGE_DOC = { schema: openApiResponse(pageSchema(IncidentSchema)) };
 
 @ApiTags('incidents')
 @Authenticated()
@@ -35,13 +29,7 @@ export class IncidentsController {
 
   @Get('incidents')
   @ApiOperation({ summary: 'Your incidents, newest first' })
-  @ApiQuery({ name: 'state', required: false, enum: ['open', 'resolved'] })
-  @ApiQuery({
-    name: 'limit',
-    required: false,
-    schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
-  })
-  @ApiQuery({ name: 'cursor', required: false })
+  @ApiQueryFrom(IncidentQuerySchema)
   @ApiOkResponse(INCIDENT_PAGE_DOC)
   list(
     @CurrentCaller() caller: Caller,
@@ -55,7 +43,7 @@ export class IncidentsController {
 
   @Get('monitors/:id/incidents')
   @ApiOperation({ summary: "A monitor's incidents, newest first" })
-  @ApiQuery({ name: 'state', required: false, enum: ['open', 'resolved'] })
+  @ApiQueryFrom(IncidentQuerySchema)
   @ApiOkResponse(INCIDENT_PAGE_DOC)
   @ApiNotFoundResponse({ description: 'No monitor of yours has this id.' })
   async ofMonitor(

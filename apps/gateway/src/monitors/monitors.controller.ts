@@ -20,12 +20,13 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
 import {
   type CreatedMonitors,
   type Monitor,
+  MonitorBulkCreateSchema,
+  MonitorSchema,
   monitorOf,
   MonitorCreateSchema,
   type MonitorPatchInput,
@@ -34,22 +35,25 @@ import {
   type Page,
   type PageQuery,
   PageQuerySchema,
+  pageSchema,
   RegistrySubjects,
-  MAX_MONITORS_PER_BULK,
   validateMonitorCreate,
   validateMonitorCreateMany,
   validateMonitorPatch,
 } from '@uptime/contracts';
 import type { Response } from 'express';
+import { z } from 'zod';
 import { Authenticated, CurrentCaller } from '../auth/current-caller';
 import type { Caller } from '../auth/jwt.strategy';
-import { IdParam, invalid, openApiSchema, ValidatorPipe, ZodPipe } from '../http/validation';
+import { ApiQueryFrom, openApiResponse, openApiSchema } from '../http/openapi';
+import { IdParam, invalid, ValidatorPipe, ZodPipe } from '../http/validation';
 import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
 import { ChannelCheck } from './channel-check';
 import { MonitorOwnership } from './monitor-ownership';
 import { MonitorStatus } from './monitor-status';
 import { RegionCheck } from './region-check';
-import { MONITOR_PAGE_SCHEMA, MONITOR_SCHEMA } from './openapi-schemas';
+
+const MONITOR_RESPONSE = { schema: openApiResponse(MonitorSchema) };
 
 const MAX_BULK_BYTES = 900_000;
 
@@ -68,7 +72,7 @@ export class MonitorsController {
   @Post()
   @ApiOperation({ summary: 'Create a monitor' })
   @ApiBody({ schema: openApiSchema(MonitorCreateSchema) })
-  @ApiCreatedResponse({ schema: MONITOR_SCHEMA })
+  @ApiCreatedResponse(MONITOR_RESPONSE)
   @ApiConflictResponse({ description: 'You already monitor this method and URL.' })
   @ApiForbiddenResponse({
     description:
@@ -93,22 +97,9 @@ export class MonitorsController {
   @ApiOperation({
     summary: 'Create up to 1,000 monitors at once, all or none (imports, monitors as code)',
   })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['monitors'],
-      properties: {
-        monitors: {
-          type: 'array',
-          minItems: 1,
-          maxItems: MAX_MONITORS_PER_BULK,
-          items: openApiSchema(MonitorCreateSchema),
-        },
-      },
-    },
-  })
+  @ApiBody({ schema: openApiSchema(MonitorBulkCreateSchema) })
   @ApiCreatedResponse({
-    schema: { type: 'object', properties: { items: { type: 'array', items: MONITOR_SCHEMA } } },
+    schema: openApiResponse(z.object({ items: z.array(MonitorSchema) })),
   })
   @ApiConflictResponse({ description: 'You already monitor one of these methods and URLs.' })
   @ApiForbiddenResponse({
@@ -144,17 +135,8 @@ export class MonitorsController {
       'A page holds at most `limit` monitors, fewer when they are large (each page fits one ' +
       'internal message); follow `nextCursor` until it is null.',
   })
-  @ApiQuery({
-    name: 'limit',
-    required: false,
-    schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
-  })
-  @ApiQuery({
-    name: 'cursor',
-    required: false,
-    description: 'The nextCursor of the previous page.',
-  })
-  @ApiOkResponse({ schema: MONITOR_PAGE_SCHEMA })
+  @ApiQueryFrom(PageQuerySchema)
+  @ApiOkResponse({ schema: openApiResponse(pageSchema(MonitorSchema)) })
   async list(
     @CurrentCaller() caller: Caller,
     @Query(new ZodPipe(PageQuerySchema)) page: PageQuery,
@@ -168,7 +150,7 @@ export class MonitorsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'A monitor of yours, with its latest status' })
-  @ApiOkResponse({ schema: MONITOR_SCHEMA })
+  @ApiOkResponse(MONITOR_RESPONSE)
   @ApiNotFoundResponse({ description: 'No monitor of yours has this id.' })
   async get(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Monitor> {
     const monitor = await this.registry.request<Monitor>(RegistrySubjects.getMonitor, {
@@ -182,7 +164,7 @@ export class MonitorsController {
   @Patch(':id')
   @ApiOperation({ summary: 'Change some fields of a monitor; alertPolicy merges field by field' })
   @ApiBody({ schema: openApiSchema(MonitorPatchSchema) })
-  @ApiOkResponse({ schema: MONITOR_SCHEMA })
+  @ApiOkResponse(MONITOR_RESPONSE)
   @ApiNotFoundResponse({ description: 'No monitor of yours has this id.' })
   async update(
     @CurrentCaller() caller: Caller,
@@ -215,7 +197,7 @@ export class MonitorsController {
   @Post(':id/pause')
   @HttpCode(200)
   @ApiOperation({ summary: 'Stop checking a monitor (idempotent)' })
-  @ApiOkResponse({ schema: MONITOR_SCHEMA })
+  @ApiOkResponse(MONITOR_RESPONSE)
   pause(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Monitor> {
     return this.registry.request(RegistrySubjects.pauseMonitor, {
       ownerId: caller.userId,
@@ -226,7 +208,7 @@ export class MonitorsController {
   @Post(':id/resume')
   @HttpCode(200)
   @ApiOperation({ summary: 'Start checking a paused monitor again (idempotent)' })
-  @ApiOkResponse({ schema: MONITOR_SCHEMA })
+  @ApiOkResponse(MONITOR_RESPONSE)
   resume(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Monitor> {
     return this.registry.request(RegistrySubjects.resumeMonitor, {
       ownerId: caller.userId,

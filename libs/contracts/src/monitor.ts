@@ -186,7 +186,7 @@ const alertPolicyFields = {
   successesToResolve: count(20),
   alertOnDegraded: z.boolean({ message: 'must be true or false' }),
   renotifyMinutes: count(7 * 24 * 60).nullable(),
-};
+} satisfies Record<keyof AlertPolicy, z.ZodType>;
 
 export const AlertPolicySchema = z.object(alertPolicyFields).strict();
 export const AlertPolicyPatchSchema = AlertPolicySchema.partial();

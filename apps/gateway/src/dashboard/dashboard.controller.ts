@@ -11,12 +11,12 @@ import {
   type Page,
   RegistrySubjects,
 } from '@uptime/contracts';
+import { z } from 'zod';
 import { Authenticated, CurrentCaller } from '../auth/current-caller';
 import type { Caller } from '../auth/jwt.strategy';
 import { openApiResponse } from '../http/openapi';
 import { METRICS_CLIENT, type MetricsClient } from '../metrics-client';
 import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
-import { z } from 'zod';
 
 /** Summaries asked per page; the registry may answer fewer, to keep the page within a message. */
 const SUMMARY_PAGE = 5000;

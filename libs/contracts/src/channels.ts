@@ -50,15 +50,6 @@ export type ChannelCreateInput = z.output<typeof ChannelCreateSchema>;
 export const ChannelPatchSchema = ChannelCreateSchema.omit({ type: true }).partial().strict();
 export type ChannelPatchInput = z.output<typeof ChannelPatchSchema>;
 
-export const NotifierChannelSubjects = {
-  create: 'notifier.channels.create',
-  list: 'notifier.channels.list',
-  get: 'notifier.channels.get',
-  update: 'notifier.channels.update',
-  delete: 'notifier.channels.delete',
-  test: 'notifier.channels.test',
-} as const;
-
 export const OwnedChannelRequestSchema = z
   .object({ ownerId: z.uuid(), channelId: z.uuid() })
   .strict();
@@ -69,11 +60,6 @@ export const UpdateChannelRequestSchema = z
   .object({ ownerId: z.uuid(), channelId: z.uuid(), body: ChannelPatchSchema })
   .strict();
 export const ListChannelsRequestSchema = z.object({ ownerId: z.uuid() }).strict();
-
-export const NotifierAlertSubjects = {
-  list: 'notifier.alerts.list',
-  delete: 'notifier.alerts.delete',
-} as const;
 
 const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' });
 

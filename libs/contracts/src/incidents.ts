@@ -26,10 +26,6 @@ export const IncidentSchema = z.object({
 });
 export type Incident = z.output<typeof IncidentSchema>;
 
-export const NotifierSubjects = {
-  listIncidents: 'notifier.incidents.list',
-} as const;
-
 export const IncidentQuerySchema = z
   .object({
     state: z.enum(INCIDENT_STATES, { message: 'must be open or resolved' }).optional(),

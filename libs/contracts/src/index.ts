@@ -11,3 +11,4 @@ export * from './channels';
 export * from './json-shape';
 export * from './channel-events';
 export * from './keyset-cursor';
+export { requestSchemaOf, type ParsedRequest, type ReplyOf, type RequestInput } from './requests';

@@ -24,6 +24,42 @@ export const RegistrySubjects = {
 
 export type RegistrySubject = (typeof RegistrySubjects)[keyof typeof RegistrySubjects];
 
+export const MetricsSubjects = {
+  listChecks: 'metrics.checks.list',
+  deleteChecks: 'metrics.checks.delete',
+  stats: 'metrics.stats',
+  responseTimes: 'metrics.response-times',
+  latest: 'metrics.latest',
+} as const;
+
+export const NotifierSubjects = {
+  listIncidents: 'notifier.incidents.list',
+} as const;
+
+export const NotifierChannelSubjects = {
+  create: 'notifier.channels.create',
+  list: 'notifier.channels.list',
+  get: 'notifier.channels.get',
+  update: 'notifier.channels.update',
+  delete: 'notifier.channels.delete',
+  test: 'notifier.channels.test',
+} as const;
+
+export const NotifierAlertSubjects = {
+  list: 'notifier.alerts.list',
+  delete: 'notifier.alerts.delete',
+} as const;
+
+type ValueOf<T> = T[keyof T];
+
+/** Every request/reply subject; `RequestContracts` (requests.ts) gives each its payload and reply. */
+export type RequestSubject =
+  | RegistrySubject
+  | ValueOf<typeof MetricsSubjects>
+  | ValueOf<typeof NotifierSubjects>
+  | ValueOf<typeof NotifierChannelSubjects>
+  | ValueOf<typeof NotifierAlertSubjects>;
+
 /** Queue groups: replicas of one service share a group so each request is answered once. */
 export const QueueGroups = {
   registry: 'monitor-registry',
@@ -170,14 +206,6 @@ export const CheckResultStream = {
 export function checkResultSubject(region: string): string {
   return `${CheckResultStream.subjectPrefix}.${region}`;
 }
-
-export const MetricsSubjects = {
-  listChecks: 'metrics.checks.list',
-  deleteChecks: 'metrics.checks.delete',
-  stats: 'metrics.stats',
-  responseTimes: 'metrics.response-times',
-  latest: 'metrics.latest',
-} as const;
 
 export const DurableConsumers = {
   metricsResults: 'metrics',

@@ -16,6 +16,14 @@ const LIB_BY_ALIAS = {
   message: 'Import a lib through its @uptime/* alias.',
 };
 
+/** A handler typed by its subject's contract, or none: see `Answers` in libs/bus. */
+const ANSWERS_NOT_MESSAGE_PATTERN = {
+  name: '@nestjs/microservices',
+  importNames: ['MessagePattern', 'Payload'],
+  message:
+    'Answer a request with @Answers(subject) from @uptime/bus: it validates and types the request and reply by the subject.',
+};
+
 /**
  * Only repositories (and what sets the database up) reach it: services and handlers call
  * repositories, so how a row is stored is decided in one place per aggregate.
@@ -57,15 +65,18 @@ const importScopes = [
   { patterns: [LIB_BY_ALIAS] },
   ...APPS.filter((app) => app !== 'platform').map((app) => ({
     files: [`apps/${app}/**/*.ts`],
+    paths: [ANSWERS_NOT_MESSAGE_PATTERN],
     patterns: [LIB_BY_ALIAS, appBoundary(app)],
   })),
 ];
-const importRules = importScopes.flatMap(({ files, patterns }) => [
-  { ...(files && { files }), rules: { 'no-restricted-imports': ['error', { patterns }] } },
+const importRules = importScopes.flatMap(({ files, paths = [], patterns }) => [
+  { ...(files && { files }), rules: { 'no-restricted-imports': ['error', { paths, patterns }] } },
   {
     ...(files && { files }),
     ignores: DATABASE_ALLOWED,
-    rules: { 'no-restricted-imports': ['error', { patterns: [...patterns, DATABASE_CLIENT] }] },
+    rules: {
+      'no-restricted-imports': ['error', { paths, patterns: [...patterns, DATABASE_CLIENT] }],
+    },
   },
 ]);
 

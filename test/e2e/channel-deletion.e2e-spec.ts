@@ -247,7 +247,7 @@ describe('channel deletion', () => {
     const registry = BusClient.connect(NATS_URL, 'channel-deletion-test');
     let created: Monitor;
     try {
-      created = await registry.request<Monitor>(RegistrySubjects.createMonitor, {
+      created = await registry.request(RegistrySubjects.createMonitor, {
         ownerId,
         body: {
           name: 'raced-check',

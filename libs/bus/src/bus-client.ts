@@ -1,6 +1,13 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
-import { type Problem, Problems, isProblem } from '@uptime/contracts';
+import {
+  isProblem,
+  type Problem,
+  Problems,
+  type ReplyOf,
+  type RequestInput,
+  type RequestSubject,
+} from '@uptime/contracts';
 import { RateLimitedLog } from '@uptime/health';
 import { ErrorCode, NatsError } from 'nats';
 import { firstValueFrom, timeout } from 'rxjs';
@@ -35,13 +42,16 @@ export class BusClient implements OnApplicationShutdown {
     return new BusClient(proxy, defaultTimeoutMs);
   }
 
-  async request<T>(
-    subject: string,
-    payload: unknown,
+  /** Asks `subject`: the payload and the answer are typed by the subject's contract. */
+  async request<S extends RequestSubject>(
+    subject: S,
+    payload: RequestInput<S>,
     timeoutMs = this.defaultTimeoutMs,
-  ): Promise<T> {
+  ): Promise<ReplyOf<S>> {
     try {
-      return await firstValueFrom(this.proxy.send<T>(subject, payload).pipe(timeout(timeoutMs)));
+      return await firstValueFrom(
+        this.proxy.send<ReplyOf<S>>(subject, payload).pipe(timeout(timeoutMs)),
+      );
     } catch (err) {
       if (isProblem(err)) throw new ProblemError(err);
       if (isTooLarge(err)) {

@@ -12,7 +12,7 @@ export {
   type StreamSizes,
 } from './jetstream';
 export { NATS_CONNECTION, connectBus, natsRoundTrip, type BusOptions } from './nats-connection';
-export { ContractPipe, NatsResponder, replyTooLarge, requestCursor, rpcProblem } from './rpc';
+export { Answers, NatsResponder, replyTooLarge, requestCursor, rpcProblem } from './rpc';
 export { DEFAULT_MAX_PAYLOAD, PayloadBudget, takeWithin } from './payload-budget';
 export { natsReadiness, type MoreReadiness } from './readiness';
 export { DurableFollower, type DurableFollowerOptions } from './durable-follower';

@@ -8,12 +8,18 @@ import { NatsResponder } from './rpc';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
+/** The client as the transport sees it: these subjects are the spec's own, outside the contracts. */
+interface AnySubjectClient {
+  request(subject: string, payload: unknown): Promise<unknown>;
+}
+
 /** A real responder and a real asker over the real NATS server (default max_payload, 1 MB). */
 describe('NatsResponder', () => {
   const prefix = `rpctest.${randomUUID().slice(0, 8)}`;
   const subjects = { echo: `${prefix}.echo`, huge: `${prefix}.huge` };
   let responder: NatsResponder;
-  let client: BusClient;
+  let client: AnySubjectClient;
+  let busClient: BusClient;
   let nc: NatsConnection;
   const registry = new Registry();
 
@@ -25,11 +31,12 @@ describe('NatsResponder', () => {
     await new Promise<void>((resolve, reject) =>
       responder.listen((err) => (err ? reject(err as Error) : resolve())),
     );
-    client = BusClient.connect(NATS_URL, 'rpc-spec', 2000);
+    busClient = BusClient.connect(NATS_URL, 'rpc-spec', 2000);
+    client = busClient as unknown as AnySubjectClient;
     nc = await connect({ servers: NATS_URL });
   });
   after(async () => {
-    await client.close();
+    await busClient.close();
     await responder.close();
     await nc.close();
   });

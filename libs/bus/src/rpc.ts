@@ -1,6 +1,8 @@
 import { Logger, type PipeTransform } from '@nestjs/common';
 import {
+  MessagePattern,
   type NatsContext,
+  Payload,
   RpcException,
   ServerNats,
   type OutgoingResponse,
@@ -13,8 +15,12 @@ import {
   invalidCursorProblem,
   jsonShapeErrors,
   type KeysetPosition,
+  type ParsedRequest,
   type Problem,
   Problems,
+  type ReplyOf,
+  requestSchemaOf,
+  type RequestSubject,
 } from '@uptime/contracts';
 import { RateLimitedLog } from '@uptime/health';
 import type { Msg, MsgHdrs, NatsConnection } from 'nats';
@@ -136,8 +142,25 @@ export function rpcProblem(problem: Problem): RpcException {
   return new RpcException(problem);
 }
 
+/**
+ * Makes a method the answer to `subject`: Nest routes the subject's requests to it, and its first
+ * parameter receives the payload validated on receipt against the subject's request schema in
+ * `RequestContracts` (a bad one is answered with a 400 problem). The compiler checks the method
+ * against the same contract: its parameter must take the parsed request, its result the reply.
+ */
+export function Answers<S extends RequestSubject>(subject: S) {
+  return <Handler extends (request: ParsedRequest<S>) => ReplyOf<S> | Promise<ReplyOf<S>>>(
+    target: object,
+    method: string | symbol,
+    descriptor: TypedPropertyDescriptor<Handler>,
+  ): void => {
+    MessagePattern(subject)(target, method, descriptor);
+    Payload(new ContractPipe(requestSchemaOf(subject)))(target, method, 0);
+  };
+}
+
 /** Validates a request payload on receipt against its contract; a bad one is a 400 problem. */
-export class ContractPipe<T extends z.ZodType> implements PipeTransform<unknown, z.output<T>> {
+class ContractPipe<T extends z.ZodType> implements PipeTransform<unknown, z.output<T>> {
   constructor(private readonly schema: T) {}
 
   transform(value: unknown): z.output<T> {

@@ -15,7 +15,6 @@ import {
   LoginSchema,
   RefreshTokenBodySchema,
   RegistrySubjects,
-  type SessionGrant,
   type TokenPair,
   TokenPairSchema,
   type User,
@@ -48,7 +47,7 @@ export class AuthController {
   @ApiConflictResponse({ description: 'The email is taken.' })
   @ApiTooManyRequestsResponse({ description: 'Too many attempts from this address.' })
   register(@Body(new ZodPipe(CredentialsSchema)) body: Credentials): Promise<User> {
-    return this.registry.request<User>(RegistrySubjects.register, body, 15_000);
+    return this.registry.request(RegistrySubjects.register, body, 15_000);
   }
 
   @Post('login')
@@ -65,7 +64,7 @@ export class AuthController {
   async login(
     @Body(new ZodPipe(LoginSchema)) body: z.output<typeof LoginSchema>,
   ): Promise<TokenPair> {
-    const grant = await this.registry.request<SessionGrant>(RegistrySubjects.login, body, 15_000);
+    const grant = await this.registry.request(RegistrySubjects.login, body, 15_000);
     return this.tokens.pairFor(grant);
   }
 
@@ -82,7 +81,7 @@ export class AuthController {
   async refresh(
     @Body(new ZodPipe(RefreshTokenBodySchema)) body: { refreshToken: string },
   ): Promise<TokenPair> {
-    const grant = await this.registry.request<SessionGrant>(RegistrySubjects.refresh, body);
+    const grant = await this.registry.request(RegistrySubjects.refresh, body);
     return this.tokens.pairFor(grant);
   }
 
@@ -101,6 +100,6 @@ export class AuthController {
   @ApiOperation({ summary: 'The account of the access token' })
   @ApiOkResponse({ schema: openApiResponse(UserSchema) })
   me(@CurrentCaller() caller: Caller): Promise<User> {
-    return this.registry.request<User>(RegistrySubjects.getUser, { userId: caller.userId });
+    return this.registry.request(RegistrySubjects.getUser, { userId: caller.userId });
   }
 }

@@ -61,7 +61,7 @@ export class ChannelsController {
     @Body(new ZodPipe(ChannelCreateSchema)) body: ChannelCreateInput,
     @Res({ passthrough: true }) res: Response,
   ): Promise<Channel> {
-    const channel = await this.notifier.request<Channel>(NotifierChannelSubjects.create, {
+    const channel = await this.notifier.request(NotifierChannelSubjects.create, {
       ownerId: caller.userId,
       body,
     });

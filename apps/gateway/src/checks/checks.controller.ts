@@ -91,7 +91,7 @@ export class ChecksController {
     @Query(new ZodPipe(ChecksQuerySchema)) query: ChecksQuery,
   ): Promise<Page<CheckResult>> {
     return this.ownedThen(caller, id, () =>
-      this.metrics.request<Page<CheckResult>>(MetricsSubjects.listChecks, {
+      this.metrics.request(MetricsSubjects.listChecks, {
         monitorId: id,
         ...query,
       }),
@@ -120,9 +120,9 @@ export class ChecksController {
   ): Promise<MonitorStats> {
     return this.ownedThen(caller, id, async () => {
       const [stats, open] = await Promise.all([
-        this.metrics.request<MonitorStats>(MetricsSubjects.stats, { monitorId: id, ...query }),
+        this.metrics.request(MetricsSubjects.stats, { monitorId: id, ...query }),
         this.notifier
-          .request<Page<Incident>>(NotifierSubjects.listIncidents, {
+          .request(NotifierSubjects.listIncidents, {
             ownerId: caller.userId,
             monitorId: id,
             state: 'open',
@@ -144,7 +144,7 @@ export class ChecksController {
     @Query(new ZodPipe(ResponseTimesQuerySchema)) query: z.output<typeof ResponseTimesQuerySchema>,
   ): Promise<ResponseTimeSeries> {
     return this.ownedThen(caller, id, () =>
-      this.metrics.request<ResponseTimeSeries>(MetricsSubjects.responseTimes, {
+      this.metrics.request(MetricsSubjects.responseTimes, {
         monitorId: id,
         ...query,
       }),
@@ -171,7 +171,7 @@ export class ChecksController {
    * monitor answers 404 before anything is done to it.
    */
   private owned(caller: Caller, id: string): Promise<Monitor> {
-    return this.registry.request<Monitor>(RegistrySubjects.getMonitor, {
+    return this.registry.request(RegistrySubjects.getMonitor, {
       ownerId: caller.userId,
       monitorId: id,
     });

@@ -47,10 +47,11 @@ export class DashboardController {
     const items: DashboardEntry[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.registry.request<Page<MonitorSummary>>(
-        RegistrySubjects.listMonitorSummaries,
-        { ownerId: caller.userId, limit: SUMMARY_PAGE, cursor },
-      );
+      const page = await this.registry.request(RegistrySubjects.listMonitorSummaries, {
+        ownerId: caller.userId,
+        limit: SUMMARY_PAGE,
+        cursor,
+      });
       const latest = await this.latestOf(page.items.map((m) => m.id));
       for (const m of page.items) items.push(entryOf(m, latest.get(m.id)));
       cursor = page.nextCursor ?? undefined;
@@ -68,7 +69,7 @@ export class DashboardController {
       chunks.push(monitorIds.slice(i, i + MAX_LATEST_IDS));
     const answers = await Promise.all(
       chunks.map((ids) =>
-        this.metrics.request<{ items: MonitorLatest[] }>(MetricsSubjects.latest, {
+        this.metrics.request(MetricsSubjects.latest, {
           monitorIds: ids,
         }),
       ),

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type Channel, NotifierChannelSubjects } from '@uptime/contracts';
+import { NotifierChannelSubjects } from '@uptime/contracts';
 import { invalid } from '../http/validation';
 import { NOTIFIER_CLIENT, type NotifierClient } from '../notifier-client';
 
@@ -19,10 +19,7 @@ export class ChannelCheck {
     prefix: (i: number) => string = (i) => `monitors[${i}].`,
   ): Promise<void> {
     if (!lists.some((l) => l.length)) return;
-    const { items } = await this.notifier.request<{ items: Channel[] }>(
-      NotifierChannelSubjects.list,
-      { ownerId },
-    );
+    const { items } = await this.notifier.request(NotifierChannelSubjects.list, { ownerId });
     const owned = new Set(items.map((c) => c.id));
     const errors = lists.flatMap((channelIds, m) =>
       channelIds

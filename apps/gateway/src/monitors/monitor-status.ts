@@ -17,7 +17,7 @@ export class MonitorStatus {
     if (monitors.length === 0) return monitors;
     let latest: MonitorLatest[];
     try {
-      ({ items: latest } = await this.metrics.request<{ items: MonitorLatest[] }>(
+      ({ items: latest } = await this.metrics.request(
         MetricsSubjects.latest,
         { monitorIds: monitors.map((m) => m.id) },
         2000,

@@ -23,7 +23,6 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import {
-  type CreatedMonitors,
   type Monitor,
   MonitorBulkCreateSchema,
   MonitorSchema,
@@ -85,7 +84,7 @@ export class MonitorsController {
   ): Promise<Monitor> {
     this.regions.assertKnown(spec.regions);
     await this.channels.assertOwned(caller.userId, spec.channelIds);
-    const monitor = await this.registry.request<Monitor>(RegistrySubjects.createMonitor, {
+    const monitor = await this.registry.request(RegistrySubjects.createMonitor, {
       ownerId: caller.userId,
       body: spec,
     });
@@ -121,7 +120,7 @@ export class MonitorsController {
       caller.userId,
       specs.map((s) => s.channelIds),
     );
-    const created = await this.registry.request<CreatedMonitors>(RegistrySubjects.createMonitors, {
+    const created = await this.registry.request(RegistrySubjects.createMonitors, {
       ownerId: caller.userId,
       bodies: specs,
     });
@@ -141,7 +140,7 @@ export class MonitorsController {
     @CurrentCaller() caller: Caller,
     @Query(new ZodPipe(PageQuerySchema)) page: PageQuery,
   ): Promise<Page<Monitor>> {
-    const found = await this.registry.request<Page<Monitor>>(RegistrySubjects.listMonitors, {
+    const found = await this.registry.request(RegistrySubjects.listMonitors, {
       ownerId: caller.userId,
       ...page,
     });
@@ -153,7 +152,7 @@ export class MonitorsController {
   @ApiOkResponse(MONITOR_RESPONSE)
   @ApiNotFoundResponse({ description: 'No monitor of yours has this id.' })
   async get(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Monitor> {
-    const monitor = await this.registry.request<Monitor>(RegistrySubjects.getMonitor, {
+    const monitor = await this.registry.request(RegistrySubjects.getMonitor, {
       ownerId: caller.userId,
       monitorId: id,
     });

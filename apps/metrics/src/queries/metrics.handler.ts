@@ -1,14 +1,10 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { ContractPipe, rpcProblem } from '@uptime/bus';
+import { Answers, rpcProblem } from '@uptime/bus';
 import {
   type BUCKETS,
   type CheckResult,
-  DeleteChecksRequestSchema,
   invalidCursorProblem,
-  LatestRequestSchema,
   type ListChecksRequest,
-  ListChecksRequestSchema,
   MetricsSubjects,
   type MonitorLatest,
   type MonitorStats,
@@ -16,9 +12,7 @@ import {
   Problems,
   type ResponseTimeSeries,
   type ResponseTimesRequest,
-  ResponseTimesRequestSchema,
   type StatsRequest,
-  StatsRequestSchema,
 } from '@uptime/contracts';
 import { CheckStore, InvalidCursorError } from '../checks/check-store';
 import { MonitorErasure } from '../checks/monitor-erasure';
@@ -56,10 +50,8 @@ export class MetricsHandler {
     private readonly erasure: MonitorErasure,
   ) {}
 
-  @MessagePattern(MetricsSubjects.listChecks)
-  async list(
-    @Payload(new ContractPipe(ListChecksRequestSchema)) req: ListChecksRequest,
-  ): Promise<Page<CheckResult>> {
+  @Answers(MetricsSubjects.listChecks)
+  async list(req: ListChecksRequest): Promise<Page<CheckResult>> {
     const { monitorId, ...query } = req;
     try {
       return await this.store.list(monitorId, query);
@@ -71,17 +63,13 @@ export class MetricsHandler {
     }
   }
 
-  @MessagePattern(MetricsSubjects.stats)
-  async stats(
-    @Payload(new ContractPipe(StatsRequestSchema)) req: StatsRequest,
-  ): Promise<MonitorStats> {
+  @Answers(MetricsSubjects.stats)
+  async stats(req: StatsRequest): Promise<MonitorStats> {
     return { ...(await this.store.stats(req.monitorId, req.window)), ongoingIncident: null };
   }
 
-  @MessagePattern(MetricsSubjects.responseTimes)
-  responseTimes(
-    @Payload(new ContractPipe(ResponseTimesRequestSchema)) req: ResponseTimesRequest,
-  ): Promise<ResponseTimeSeries> {
+  @Answers(MetricsSubjects.responseTimes)
+  responseTimes(req: ResponseTimesRequest): Promise<ResponseTimeSeries> {
     const { monitorId, ...range } = req;
     if (range.from && range.to && Date.parse(range.from) >= Date.parse(range.to)) {
       throw rpcProblem(Problems.validation([{ field: 'from', message: 'must be before to' }]));
@@ -94,17 +82,13 @@ export class MetricsHandler {
     return this.store.responseTimes(monitorId, range);
   }
 
-  @MessagePattern(MetricsSubjects.latest)
-  async latest(
-    @Payload(new ContractPipe(LatestRequestSchema)) req: { monitorIds: string[] },
-  ): Promise<{ items: MonitorLatest[] }> {
+  @Answers(MetricsSubjects.latest)
+  async latest(req: { monitorIds: string[] }): Promise<{ items: MonitorLatest[] }> {
     return { items: await this.store.latest(req.monitorIds) };
   }
 
-  @MessagePattern(MetricsSubjects.deleteChecks)
-  async remove(
-    @Payload(new ContractPipe(DeleteChecksRequestSchema)) req: { monitorId: string },
-  ): Promise<{ ok: true }> {
+  @Answers(MetricsSubjects.deleteChecks)
+  async remove(req: { monitorId: string }): Promise<{ ok: true }> {
     await this.erasure.deleteMonitor(req.monitorId);
     return { ok: true };
   }

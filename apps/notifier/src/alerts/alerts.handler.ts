@@ -1,16 +1,13 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { ContractPipe, requestCursor, rpcProblem } from '@uptime/bus';
+import { Answers, requestCursor, rpcProblem } from '@uptime/bus';
 import {
   type Alert,
-  DeleteAlertsRequestSchema,
   keysetCursorAfter,
-  ListAlertsRequestSchema,
   NotifierAlertSubjects,
   type Page,
   Problems,
+  type ParsedRequest,
 } from '@uptime/contracts';
-import type { z } from 'zod';
 import { NotifierStore } from '../database/notifier-store';
 import { AlertFilterScope } from './alert-filter-scope';
 import { toAlert } from './alert-view';
@@ -23,11 +20,8 @@ export class AlertsHandler {
     private readonly scope: AlertFilterScope,
   ) {}
 
-  @MessagePattern(NotifierAlertSubjects.list)
-  async list(
-    @Payload(new ContractPipe(ListAlertsRequestSchema))
-    req: z.output<typeof ListAlertsRequestSchema>,
-  ): Promise<Page<Alert>> {
+  @Answers(NotifierAlertSubjects.list)
+  async list(req: ParsedRequest<typeof NotifierAlertSubjects.list>): Promise<Page<Alert>> {
     // An empty cursor has always meant the first page here.
     const after = requestCursor(req.cursor || undefined);
     const repos = this.store.open();
@@ -54,10 +48,9 @@ export class AlertsHandler {
    * Deletes one alert by id, or all of a monitor's or a channel's (of both, when both are
    * named); answers how many went.
    */
-  @MessagePattern(NotifierAlertSubjects.delete)
+  @Answers(NotifierAlertSubjects.delete)
   async remove(
-    @Payload(new ContractPipe(DeleteAlertsRequestSchema))
-    req: z.output<typeof DeleteAlertsRequestSchema>,
+    req: ParsedRequest<typeof NotifierAlertSubjects.delete>,
   ): Promise<{ deleted: number }> {
     const repos = this.store.open();
     if (req.alertId) {

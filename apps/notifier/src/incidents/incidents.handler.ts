@@ -1,11 +1,9 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { ContractPipe, requestCursor } from '@uptime/bus';
+import { Answers, requestCursor } from '@uptime/bus';
 import {
   type Incident,
   keysetCursorAfter,
   type ListIncidentsRequest,
-  ListIncidentsRequestSchema,
   NotifierSubjects,
   type Page,
 } from '@uptime/contracts';
@@ -17,10 +15,8 @@ import type { IncidentEntity } from './incident.entity';
 export class IncidentsHandler {
   constructor(private readonly store: NotifierStore) {}
 
-  @MessagePattern(NotifierSubjects.listIncidents)
-  async list(
-    @Payload(new ContractPipe(ListIncidentsRequestSchema)) req: ListIncidentsRequest,
-  ): Promise<Page<Incident>> {
+  @Answers(NotifierSubjects.listIncidents)
+  async list(req: ListIncidentsRequest): Promise<Page<Incident>> {
     // An empty cursor has always meant the first page here.
     const after = requestCursor(req.cursor || undefined);
     const rows = await this.store

@@ -42,15 +42,12 @@ export class MonitorProjection {
     owners: Map<string, string>,
   ): Promise<Map<string, MonitorAlertStateEntity>> {
     const locked = new Map((await rows.lockMany([...owners.keys()])).map((r) => [r.monitorId, r]));
-    const missing = [...owners.keys()].filter((id) => !locked.has(id));
+    const missing = [...owners].filter(([monitorId]) => !locked.has(monitorId));
     if (missing.length === 0) return locked;
     const fetched = await Promise.all(
-      missing.map((monitorId) =>
+      missing.map(([monitorId, ownerId]) =>
         this.registry
-          .request<Monitor>(RegistrySubjects.getMonitor, {
-            ownerId: owners.get(monitorId),
-            monitorId,
-          })
+          .request(RegistrySubjects.getMonitor, { ownerId, monitorId })
           .catch(() => undefined),
       ),
     );

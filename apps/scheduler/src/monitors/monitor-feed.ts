@@ -10,7 +10,6 @@ import {
   type Monitor,
   MonitorChangedEventSchema,
   MonitorEventStream,
-  type Page,
   RegistrySubjects,
 } from '@uptime/contracts';
 import { type ConsumerMessages, DeliverPolicy, JSONCodec, type NatsConnection } from 'nats';
@@ -73,10 +72,10 @@ export class MonitorFeed implements OnApplicationBootstrap, OnApplicationShutdow
         let cursor: string | undefined;
         let count = 0;
         do {
-          const page = await this.registry.request<Page<Monitor>>(
-            RegistrySubjects.listActiveMonitors,
-            { limit: PAGE, cursor },
-          );
+          const page = await this.registry.request(RegistrySubjects.listActiveMonitors, {
+            limit: PAGE,
+            cursor,
+          });
           for (const monitor of page.items) this.apply(monitor);
           count += page.items.length;
           cursor = page.nextCursor ?? undefined;

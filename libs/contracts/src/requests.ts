@@ -1,15 +1,15 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   CredentialsSchema,
   LoginSchema,
   RefreshTokenBodySchema,
-  type SessionGrant,
-  type User,
+  SessionGrantSchema,
   UserIdSchema,
+  UserSchema,
 } from './auth';
 import {
-  type Alert,
-  type Channel,
+  AlertSchema,
+  ChannelSchema,
   CreateChannelRequestSchema,
   DeleteAlertsRequestSchema,
   ListAlertsRequestSchema,
@@ -17,29 +17,29 @@ import {
   OwnedChannelRequestSchema,
   UpdateChannelRequestSchema,
 } from './channels';
-import type { CheckResult } from './checks';
-import { type Incident, ListIncidentsRequestSchema } from './incidents';
+import { CheckResultSchema } from './checks';
+import { IncidentSchema, ListIncidentsRequestSchema } from './incidents';
 import {
   DeleteChecksRequestSchema,
   LatestRequestSchema,
   ListChecksRequestSchema,
-  type MonitorLatest,
-  type MonitorStats,
+  MonitorLatestSchema,
+  MonitorStatsSchema,
   ResponseTimesRequestSchema,
-  type ResponseTimeSeries,
+  ResponseTimeSeriesSchema,
   StatsRequestSchema,
 } from './metrics-queries';
-import type { Monitor } from './monitor';
+import { MonitorSchema } from './monitor';
 import {
   CreateMonitorRequestSchema,
   CreateMonitorsRequestSchema,
-  type CreatedMonitors,
+  CreatedMonitorsSchema,
   ListActiveMonitorsRequestSchema,
   ListMonitorsRequestSchema,
   ListMonitorSummariesRequestSchema,
-  type MonitorSummary,
+  MonitorSummarySchema,
   OwnedMonitorRequestSchema,
-  type Page,
+  pageSchema,
   UpdateMonitorRequestSchema,
 } from './monitor-requests';
 import {
@@ -51,22 +51,15 @@ import {
   type RequestSubject,
 } from './subjects';
 
-/** The type a subject replies with. Nothing is sent or checked at run time: it types the asker. */
-export interface ReplyType<T> {
-  readonly reply?: T;
-}
-
-function replies<T>(): ReplyType<T> {
-  return {};
-}
-
 interface RequestContract {
   /** What the answering service validates the payload against on receipt (a bad one is a 400). */
   readonly request: z.ZodType;
-  readonly reply: ReplyType<unknown>;
+  /** What the handler answers with (typed for both sides; not parsed again on the way back). */
+  readonly reply: z.ZodType;
 }
 
-type Done = { ok: true };
+/** The reply of a command that has nothing else to say. */
+const DoneSchema = z.object({ ok: z.literal(true) });
 
 /**
  * Every request/reply subject with its request schema and its reply: the asker's payload and
@@ -74,84 +67,87 @@ type Done = { ok: true };
  * its request and its reply cannot drift apart.
  */
 export const RequestContracts = {
-  [RegistrySubjects.register]: { request: CredentialsSchema, reply: replies<User>() },
-  [RegistrySubjects.login]: { request: LoginSchema, reply: replies<SessionGrant>() },
-  [RegistrySubjects.refresh]: { request: RefreshTokenBodySchema, reply: replies<SessionGrant>() },
-  [RegistrySubjects.logout]: { request: RefreshTokenBodySchema, reply: replies<Done>() },
-  [RegistrySubjects.getUser]: { request: UserIdSchema, reply: replies<User>() },
+  [RegistrySubjects.register]: { request: CredentialsSchema, reply: UserSchema },
+  [RegistrySubjects.login]: { request: LoginSchema, reply: SessionGrantSchema },
+  [RegistrySubjects.refresh]: { request: RefreshTokenBodySchema, reply: SessionGrantSchema },
+  [RegistrySubjects.logout]: { request: RefreshTokenBodySchema, reply: DoneSchema },
+  [RegistrySubjects.getUser]: { request: UserIdSchema, reply: UserSchema },
   [RegistrySubjects.createMonitor]: {
     request: CreateMonitorRequestSchema,
-    reply: replies<Monitor>(),
+    reply: MonitorSchema,
   },
   [RegistrySubjects.createMonitors]: {
     request: CreateMonitorsRequestSchema,
-    reply: replies<CreatedMonitors>(),
+    reply: CreatedMonitorsSchema,
   },
   [RegistrySubjects.listMonitors]: {
     request: ListMonitorsRequestSchema,
-    reply: replies<Page<Monitor>>(),
+    reply: pageSchema(MonitorSchema),
   },
   [RegistrySubjects.listMonitorSummaries]: {
     request: ListMonitorSummariesRequestSchema,
-    reply: replies<Page<MonitorSummary>>(),
+    reply: pageSchema(MonitorSummarySchema),
   },
-  [RegistrySubjects.getMonitor]: { request: OwnedMonitorRequestSchema, reply: replies<Monitor>() },
+  [RegistrySubjects.getMonitor]: { request: OwnedMonitorRequestSchema, reply: MonitorSchema },
   [RegistrySubjects.updateMonitor]: {
     request: UpdateMonitorRequestSchema,
-    reply: replies<Monitor>(),
+    reply: MonitorSchema,
   },
-  [RegistrySubjects.deleteMonitor]: { request: OwnedMonitorRequestSchema, reply: replies<Done>() },
+  [RegistrySubjects.deleteMonitor]: { request: OwnedMonitorRequestSchema, reply: DoneSchema },
   [RegistrySubjects.pauseMonitor]: {
     request: OwnedMonitorRequestSchema,
-    reply: replies<Monitor>(),
+    reply: MonitorSchema,
   },
   [RegistrySubjects.resumeMonitor]: {
     request: OwnedMonitorRequestSchema,
-    reply: replies<Monitor>(),
+    reply: MonitorSchema,
   },
   [RegistrySubjects.listActiveMonitors]: {
     request: ListActiveMonitorsRequestSchema,
-    reply: replies<Page<Monitor>>(),
+    reply: pageSchema(MonitorSchema),
   },
 
   [MetricsSubjects.listChecks]: {
     request: ListChecksRequestSchema,
-    reply: replies<Page<CheckResult>>(),
+    reply: pageSchema(CheckResultSchema),
   },
-  [MetricsSubjects.deleteChecks]: { request: DeleteChecksRequestSchema, reply: replies<Done>() },
-  [MetricsSubjects.stats]: { request: StatsRequestSchema, reply: replies<MonitorStats>() },
+  [MetricsSubjects.deleteChecks]: { request: DeleteChecksRequestSchema, reply: DoneSchema },
+  [MetricsSubjects.stats]: { request: StatsRequestSchema, reply: MonitorStatsSchema },
   [MetricsSubjects.responseTimes]: {
     request: ResponseTimesRequestSchema,
-    reply: replies<ResponseTimeSeries>(),
+    reply: ResponseTimeSeriesSchema,
   },
   [MetricsSubjects.latest]: {
     request: LatestRequestSchema,
-    reply: replies<{ items: MonitorLatest[] }>(),
+    reply: z.object({ items: z.array(MonitorLatestSchema) }),
   },
 
   [NotifierSubjects.listIncidents]: {
     request: ListIncidentsRequestSchema,
-    reply: replies<Page<Incident>>(),
+    reply: pageSchema(IncidentSchema),
   },
   [NotifierChannelSubjects.create]: {
     request: CreateChannelRequestSchema,
-    reply: replies<Channel>(),
+    reply: ChannelSchema,
   },
   [NotifierChannelSubjects.list]: {
     request: ListChannelsRequestSchema,
-    reply: replies<{ items: Channel[] }>(),
+    reply: z.object({ items: z.array(ChannelSchema) }),
   },
-  [NotifierChannelSubjects.get]: { request: OwnedChannelRequestSchema, reply: replies<Channel>() },
+  [NotifierChannelSubjects.get]: { request: OwnedChannelRequestSchema, reply: ChannelSchema },
   [NotifierChannelSubjects.update]: {
     request: UpdateChannelRequestSchema,
-    reply: replies<Channel>(),
+    reply: ChannelSchema,
   },
-  [NotifierChannelSubjects.delete]: { request: OwnedChannelRequestSchema, reply: replies<Done>() },
-  [NotifierChannelSubjects.test]: { request: OwnedChannelRequestSchema, reply: replies<Alert>() },
-  [NotifierAlertSubjects.list]: { request: ListAlertsRequestSchema, reply: replies<Page<Alert>>() },
+  [NotifierChannelSubjects.delete]: { request: OwnedChannelRequestSchema, reply: DoneSchema },
+  [NotifierChannelSubjects.test]: { request: OwnedChannelRequestSchema, reply: AlertSchema },
+  [NotifierAlertSubjects.list]: {
+    request: ListAlertsRequestSchema,
+    reply: pageSchema(AlertSchema),
+  },
   [NotifierAlertSubjects.delete]: {
     request: DeleteAlertsRequestSchema,
-    reply: replies<{ deleted: number }>(),
+    reply: z.object({ deleted: z.number().int() }),
   },
 } as const satisfies Record<RequestSubject, RequestContract>;
 
@@ -169,5 +165,4 @@ export type RequestInput<S extends RequestSubject> = z.input<RequestSchemaOf<S>>
 export type ParsedRequest<S extends RequestSubject> = z.output<RequestSchemaOf<S>>;
 
 /** What a subject answers with. */
-export type ReplyOf<S extends RequestSubject> =
-  (typeof RequestContracts)[S]['reply'] extends ReplyType<infer T> ? T : never;
+export type ReplyOf<S extends RequestSubject> = z.output<(typeof RequestContracts)[S]['reply']>;

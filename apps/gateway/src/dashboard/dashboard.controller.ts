@@ -8,7 +8,6 @@ import {
   MonitorLatestSchema,
   type MonitorSummary,
   MonitorSummarySchema,
-  type Page,
   RegistrySubjects,
 } from '@uptime/contracts';
 import { z } from 'zod';

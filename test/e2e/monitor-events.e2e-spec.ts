@@ -1,4 +1,9 @@
-import { MonitorEventStream, type MonitorChangedEvent } from '@uptime/contracts';
+import {
+  type Monitor,
+  MonitorChangedEventSchema,
+  MonitorEventStream,
+  type MonitorChangedEvent,
+} from '@uptime/contracts';
 import { DeliverPolicy, JSONCodec, connect, type NatsConnection } from 'nats';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -123,5 +128,50 @@ describe('monitor-changed events', () => {
       return found.some((e) => e.eventId === eventId) ? found : undefined;
     });
     assert.equal(events.filter((e) => e.eventId === eventId).length, 1);
+  });
+
+  it('should pass every event the registry publishes whole through MonitorChangedEventSchema, the monitor equal to what the API returns', async () => {
+    const since = new Date(Date.now() - 1000);
+    const user = await stack.api.newUser('contract');
+    const created = await stack.api.post<Monitor>(
+      '/api/v1/monitors',
+      {
+        name: 'Contract',
+        url: 'https://contract.example.test/health',
+        method: 'POST',
+        body: '{"ping":true}',
+        headers: { 'x-probe': 'contract' },
+        keyword: { value: 'ok', mode: 'absent' },
+        assertions: [{ type: 'jsonPath', path: '$.status', operator: 'equals', value: 'up' }],
+        alertPolicy: { failuresToOpen: 2, windowSize: 3, renotifyMinutes: 60 },
+      },
+      user.accessToken,
+    );
+    const id = created.body.id;
+    const paused = await stack.api.post<Monitor>(
+      `/api/v1/monitors/${id}/pause`,
+      undefined,
+      user.accessToken,
+    );
+
+    const events = await waitFor('created and paused on the stream', async () => {
+      const found = await eventsSince(nc, since, id);
+      return found.length >= 2 ? found : undefined;
+    });
+    const parsed = events.map((e) => MonitorChangedEventSchema.safeParse(e));
+    for (const p of parsed) assert.ok(p.success, p.error?.message);
+    const [onCreate, onPause] = parsed.map((p) => p.data!);
+    assert.deepEqual(onCreate!.monitor, created.body);
+    assert.deepEqual(onPause!.monitor, paused.body);
+
+    await stack.api.delete(`/api/v1/monitors/${id}`, user.accessToken);
+    const tombstone = await waitFor('the tombstone', async () => {
+      const found = await eventsSince(nc, since, id);
+      return found.length === 1 ? found[0] : undefined;
+    });
+    const read = MonitorChangedEventSchema.safeParse(tombstone);
+    assert.ok(read.success, read.error?.message);
+    assert.equal(read.data.kind, 'deleted');
+    assert.equal(read.data.monitor.id, id);
   });
 });

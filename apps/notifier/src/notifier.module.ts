@@ -1,26 +1,37 @@
 import { MikroORM } from '@mikro-orm/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { BusClient, BusModule, natsReadiness, STREAM_SIZES } from '@uptime/bus';
 import { HealthModule, RateLimitedLog, TELEMETRY, TelemetryModule } from '@uptime/health';
 import { BlockedTargetLog } from '@uptime/target-guard';
-import { postgresReadiness, SchemaMigrator } from '@uptime/persistence';
+import {
+  postgresReadiness,
+  RequestContextInterceptor,
+  SchemaMigrator,
+  UnitOfWork,
+} from '@uptime/persistence';
 import type { Registry } from 'prom-client';
 import { NOTIFIER_CONFIG, type NotifierConfig } from './config';
 import { notifierOrmOptions } from './database/mikro-orm.config';
-import { NotifierStore } from './database/notifier-store';
 import { ALERT_RETRY_POLICY, AlertDeliverer } from './alerts/alert-deliverer';
 import { AlertFilterScope } from './alerts/alert-filter-scope';
 import { AlertOutbox } from './alerts/alert-outbox';
+import { AlertRepository } from './alerts/alert.repository';
 import { AlertsHandler } from './alerts/alerts.handler';
 import { ChannelEventRelay } from './channel-events/channel-event-relay';
+import { ChannelEventRepository } from './channel-events/channel-event.repository';
+import { DanglingChannels } from './channel-events/dangling-channels';
+import { ChannelRepository } from './channels/channel.repository';
 import { ChannelsHandler } from './channels/channels.handler';
 import { CHANNEL_PROVIDERS, ChannelsService } from './channels/channels.service';
 import { createChannelProviders } from './channels/index';
 import { IncidentRecorder } from './incidents/incident-recorder';
+import { IncidentRepository } from './incidents/incident.repository';
 import { IncidentsHandler } from './incidents/incidents.handler';
 import { ReminderClock } from './incidents/reminder-clock';
 import { ResultConsumer } from './incidents/result-consumer';
+import { MonitorAlertStateRepository } from './monitors/monitor-alert-state.repository';
 import { MonitorEventFollower } from './monitors/monitor-event-follower';
 import { MonitorProjection, REGISTRY_CLIENT } from './monitors/monitor-projection';
 
@@ -75,8 +86,16 @@ export class NotifierModule {
           useValue: { maxAttempts: config.alertMaxAttempts, baseDelayMs: config.alertRetryBaseMs },
         },
         SchemaMigrator,
-        NotifierStore,
+        UnitOfWork,
+        // Every handled message gets an identity map of its own (see RequestContextInterceptor).
+        { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
+        ChannelRepository,
+        ChannelEventRepository,
+        AlertRepository,
+        IncidentRepository,
+        MonitorAlertStateRepository,
         ChannelEventRelay,
+        DanglingChannels,
         ChannelsService,
         AlertOutbox,
         AlertFilterScope,

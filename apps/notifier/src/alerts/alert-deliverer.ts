@@ -5,11 +5,13 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { UnitOfWork } from '@uptime/persistence';
 import type { ChannelEntity } from '../channels/channel.entity';
+import { ChannelRepository } from '../channels/channel.repository';
 import { CHANNEL_PROVIDERS } from '../channels/channels.service';
 import { ChannelProviders, DeliveryError } from '../channels/index';
-import { NotifierStore } from '../database/notifier-store';
 import type { AlertEntity } from './alert.entity';
+import { AlertRepository } from './alert.repository';
 
 export const ALERT_RETRY_POLICY = Symbol('ALERT_RETRY_POLICY');
 export interface AlertRetryPolicy {
@@ -28,6 +30,8 @@ const SWEEP_MS = 500;
  * short transaction, sent outside it, and its attempt recorded after; a notifier that dies
  * mid-send leaves the claim to expire and the alert is sent again (at least once). Failures
  * retry with exponential backoff up to `maxAttempts`; a receiver's permanent refusal stops at once.
+ * Each claim and each attempt has an identity map of its own, whoever started the pass: parallel
+ * attempts never share an entity, and a claim never decides on a copy an earlier one loaded.
  */
 @Injectable()
 export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -37,7 +41,9 @@ export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShut
   private stopped = false;
 
   constructor(
-    private readonly store: NotifierStore,
+    private readonly work: UnitOfWork,
+    private readonly alerts: AlertRepository,
+    private readonly channels: ChannelRepository,
     @Inject(CHANNEL_PROVIDERS) private readonly providers: ChannelProviders,
     @Inject(ALERT_RETRY_POLICY) private readonly retry: AlertRetryPolicy,
   ) {}
@@ -61,9 +67,8 @@ export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /** Delivers one alert now (a channel test), returning it with the outcome recorded. */
-  async deliverNow(alertId: string): Promise<AlertEntity> {
-    await this.attempt(alertId);
-    return this.store.open().alerts.getById(alertId);
+  deliverNow(alertId: string): Promise<AlertEntity> {
+    return this.attempt(alertId);
   }
 
   /**
@@ -88,20 +93,29 @@ export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  private async claimDue(): Promise<AlertEntity[]> {
-    return this.store.transaction(async (tx) => {
-      const now = new Date();
-      const due = await tx.alerts.lockDue(now, 20);
-      for (const alert of due) alert.nextAttemptAt = new Date(now.getTime() + CLAIM_MS);
-      return due;
+  private claimDue(): Promise<AlertEntity[]> {
+    return this.work.withOwnIdentityMap(() =>
+      this.work.transaction(async () => {
+        const now = new Date();
+        const due = await this.alerts.lockDue(now, 20);
+        for (const alert of due) alert.nextAttemptAt = new Date(now.getTime() + CLAIM_MS);
+        return due;
+      }),
+    );
+  }
+
+  /** The alert as it is after the attempt (or as it was, if it is no longer pending). */
+  private attempt(alertId: string): Promise<AlertEntity> {
+    return this.work.withOwnIdentityMap(async () => {
+      const alert = await this.alerts.getById(alertId);
+      if (alert.status === 'pending') await this.sendAndRecord(alert);
+      return alert;
     });
   }
 
-  private async attempt(alertId: string): Promise<void> {
-    const repos = this.store.open();
-    const alert = await repos.alerts.getById(alertId);
-    if (alert.status !== 'pending') return;
-    const channel = await repos.channels.findById(alert.channelId);
+  /** Sends outside any transaction: a slow receiver must not hold a connection or a lock. */
+  private async sendAndRecord(alert: AlertEntity): Promise<void> {
+    const channel = await this.channels.findById(alert.channelId);
     const error = channel
       ? await this.send(channel, alert)
       : new DeliveryError('the channel was deleted', { retryable: false });
@@ -124,7 +138,7 @@ export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShut
         ? null
         : new Date(now.getTime() + this.retry.baseDelayMs * 2 ** (alert.attempts - 1));
     }
-    await repos.flush();
+    await this.alerts.save(alert);
   }
 
   private async send(channel: ChannelEntity, alert: AlertEntity): Promise<DeliveryError | null> {

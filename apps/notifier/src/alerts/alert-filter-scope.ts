@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BusClient, ProblemError, rpcProblem } from '@uptime/bus';
 import { Problems, RegistrySubjects } from '@uptime/contracts';
-import type { NotifierRepositories } from '../database/notifier-store';
+import { ChannelRepository } from '../channels/channel.repository';
+import { MonitorAlertStateRepository } from '../monitors/monitor-alert-state.repository';
 import { REGISTRY_CLIENT } from '../monitors/monitor-projection';
+import { AlertRepository } from './alert.repository';
 
 export interface AlertFilter {
   monitorId?: string;
@@ -18,37 +20,30 @@ export interface AlertFilter {
  */
 @Injectable()
 export class AlertFilterScope {
-  constructor(@Inject(REGISTRY_CLIENT) private readonly registry: BusClient) {}
+  constructor(
+    @Inject(REGISTRY_CLIENT) private readonly registry: BusClient,
+    private readonly channels: ChannelRepository,
+    private readonly monitors: MonitorAlertStateRepository,
+    private readonly alerts: AlertRepository,
+  ) {}
 
-  async assertOwned(
-    repos: NotifierRepositories,
-    ownerId: string,
-    filter: AlertFilter,
-  ): Promise<void> {
+  async assertOwned(ownerId: string, filter: AlertFilter): Promise<void> {
     const { monitorId, channelId } = filter;
-    if (monitorId && !(await this.ownsMonitor(repos, ownerId, monitorId)))
+    if (monitorId && !(await this.ownsMonitor(ownerId, monitorId)))
       throw rpcProblem(Problems.notFound('The monitor'));
-    if (channelId && !(await this.ownsChannel(repos, ownerId, channelId)))
+    if (channelId && !(await this.ownsChannel(ownerId, channelId)))
       throw rpcProblem(Problems.notFound('The channel'));
   }
 
-  private async ownsChannel(
-    repos: NotifierRepositories,
-    ownerId: string,
-    id: string,
-  ): Promise<boolean> {
-    if (await repos.channels.isOwned(ownerId, id)) return true;
-    return repos.alerts.hasAny({ ownerId, channelId: id });
+  private async ownsChannel(ownerId: string, id: string): Promise<boolean> {
+    if (await this.channels.isOwned(ownerId, id)) return true;
+    return this.alerts.hasAny({ ownerId, channelId: id });
   }
 
   /** The projection answers for almost every monitor; the registry for one it has not seen. */
-  private async ownsMonitor(
-    repos: NotifierRepositories,
-    ownerId: string,
-    id: string,
-  ): Promise<boolean> {
-    if (await repos.monitors.isOwned(ownerId, id)) return true;
-    if (await repos.alerts.hasAny({ ownerId, monitorId: id })) return true;
+  private async ownsMonitor(ownerId: string, id: string): Promise<boolean> {
+    if (await this.monitors.isOwned(ownerId, id)) return true;
+    if (await this.alerts.hasAny({ ownerId, monitorId: id })) return true;
     return this.registryOwns(ownerId, id);
   }
 

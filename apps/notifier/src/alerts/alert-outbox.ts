@@ -1,45 +1,49 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { ChannelEntity } from '../channels/channel.entity';
+import { ChannelRepository } from '../channels/channel.repository';
 import type { AlertKind, AlertMessage } from '../channels/index';
 import { NOTIFIER_CONFIG, type NotifierConfig } from '../config';
-import type { NotifierRepositories } from '../database/notifier-store';
 import type { IncidentEntity } from '../incidents/incident.entity';
 import type { MonitorAlertStateEntity } from '../monitors/monitor-alert-state.entity';
 import { AlertEntity } from './alert.entity';
+import { AlertRepository } from './alert.repository';
 
 /**
  * Writes the alerts a decision implies, one per channel, in the transaction that made the
- * decision. `dedupKey` (incident, kind, channel) makes the same decision taken twice a no-op.
+ * decision (the caller's `UnitOfWork.transaction`). `dedupKey` (incident, kind, channel) makes the same decision taken twice a no-op.
  */
 @Injectable()
 export class AlertOutbox {
-  constructor(@Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig) {}
+  constructor(
+    @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
+    private readonly channels: ChannelRepository,
+    private readonly alerts: AlertRepository,
+  ) {}
 
   async queueForIncident(
-    tx: NotifierRepositories,
     monitor: MonitorAlertStateEntity,
     incident: IncidentEntity,
     kind: Exclude<AlertKind, 'test'>,
     sequence = 0,
   ): Promise<number> {
     if (monitor.channelIds.length === 0) return 0;
-    const channels = await tx.channels.findOwnedAmong(monitor.ownerId, monitor.channelIds);
+    const channels = await this.channels.findOwnedAmong(monitor.ownerId, monitor.channelIds);
     let queued = 0;
     for (const channel of channels) {
       const dedupKey = `${incident.id}:${kind}:${sequence}:${channel.id}`;
-      if (await tx.alerts.hasDedupKey(dedupKey)) continue;
+      if (await this.alerts.hasDedupKey(dedupKey)) continue;
       const alert = this.newAlert(channel, dedupKey, kind);
       alert.incidentId = incident.id;
       alert.monitorId = monitor.monitorId;
       alert.message = this.messageFor(alert.id, kind, monitor, incident);
-      tx.alerts.add(alert);
+      this.alerts.add(alert);
       queued++;
     }
     return queued;
   }
 
-  queueTest(tx: NotifierRepositories, channel: ChannelEntity): AlertEntity {
+  queueTest(channel: ChannelEntity): AlertEntity {
     const alert = this.newAlert(channel, `test:${randomUUID()}`, 'test');
     alert.message = {
       alertId: alert.id,
@@ -54,7 +58,7 @@ export class AlertOutbox {
       durationMs: null,
       monitorLink: this.config.publicUrl,
     };
-    tx.alerts.add(alert);
+    this.alerts.add(alert);
     return alert;
   }
 

@@ -1,5 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
 import type { KeysetPosition } from '@uptime/contracts';
 import { keysetAfter } from '@uptime/persistence';
 import { AlertEntity } from './alert.entity';
@@ -12,6 +13,7 @@ export interface AlertScope {
 }
 
 /** The delivery log, and the queue the deliverer works through. */
+@Injectable()
 export class AlertRepository {
   constructor(private readonly em: EntityManager) {}
 
@@ -75,8 +77,15 @@ export class AlertRepository {
     return this.em.nativeDelete(AlertEntity, where(scope));
   }
 
+  /** Stages a new alert, written when the transaction it was added in commits. */
   add(alert: AlertEntity): void {
     this.em.persist(alert);
+  }
+
+  /** Writes the changes made to an alert loaded outside a transaction (a delivery attempt). */
+  async save(alert: AlertEntity): Promise<void> {
+    this.em.persist(alert);
+    await this.em.flush();
   }
 }
 

@@ -8,15 +8,15 @@ import {
   Problems,
   type ParsedRequest,
 } from '@uptime/contracts';
-import { NotifierStore } from '../database/notifier-store';
 import { AlertFilterScope } from './alert-filter-scope';
+import { AlertRepository } from './alert.repository';
 import { toAlert } from './alert-view';
 
 /** The alert history: every notification with its delivery outcome, newest first. */
 @Controller()
 export class AlertsHandler {
   constructor(
-    private readonly store: NotifierStore,
+    private readonly alerts: AlertRepository,
     private readonly scope: AlertFilterScope,
   ) {}
 
@@ -24,9 +24,8 @@ export class AlertsHandler {
   async list(req: ParsedRequest<typeof NotifierAlertSubjects.list>): Promise<Page<Alert>> {
     // An empty cursor has always meant the first page here.
     const after = requestCursor(req.cursor || undefined);
-    const repos = this.store.open();
-    await this.scope.assertOwned(repos, req.ownerId, req);
-    const rows = await repos.alerts.pageNewestFirst(
+    await this.scope.assertOwned(req.ownerId, req);
+    const rows = await this.alerts.pageNewestFirst(
       {
         ownerId: req.ownerId,
         monitorId: req.monitorId,
@@ -52,9 +51,8 @@ export class AlertsHandler {
   async remove(
     req: ParsedRequest<typeof NotifierAlertSubjects.delete>,
   ): Promise<{ deleted: number }> {
-    const repos = this.store.open();
     if (req.alertId) {
-      const deleted = await repos.alerts.deleteOwned(req.ownerId, req.alertId);
+      const deleted = await this.alerts.deleteOwned(req.ownerId, req.alertId);
       if (deleted === 0) throw rpcProblem(Problems.notFound('The alert'));
       return { deleted };
     }
@@ -65,8 +63,8 @@ export class AlertsHandler {
         ]),
       );
     }
-    await this.scope.assertOwned(repos, req.ownerId, req);
-    const deleted = await repos.alerts.deleteAll({
+    await this.scope.assertOwned(req.ownerId, req);
+    const deleted = await this.alerts.deleteAll({
       ownerId: req.ownerId,
       monitorId: req.monitorId,
       channelId: req.channelId,

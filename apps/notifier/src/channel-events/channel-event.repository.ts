@@ -1,8 +1,10 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { ChannelEventEntity } from './channel-event.entity';
 
 /** The channel-event outbox, written to here; `ChannelEventRelay` reads and relays it. */
+@Injectable()
 export class ChannelEventRepository {
   constructor(private readonly em: EntityManager) {}
 

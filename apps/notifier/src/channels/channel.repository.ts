@@ -1,8 +1,10 @@
 import { LockMode } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
 import { ChannelEntity } from './channel.entity';
 
 /** Channels, always looked up within their owner except where an alert is delivered. */
+@Injectable()
 export class ChannelRepository {
   constructor(private readonly em: EntityManager) {}
 
@@ -52,10 +54,13 @@ export class ChannelRepository {
     return this.em.findOne(ChannelEntity, { id });
   }
 
-  add(channel: ChannelEntity): void {
+  /** Inserts a new channel or writes the changes of a loaded one, now. */
+  async save(channel: ChannelEntity): Promise<void> {
     this.em.persist(channel);
+    await this.em.flush();
   }
 
+  /** Stages the deletion, done when the transaction it was staged in commits. */
   remove(channel: ChannelEntity): void {
     this.em.remove(channel);
   }

@@ -54,7 +54,7 @@ export class ChannelsHandler {
     const alertId = await this.channels.withChannel(
       req.ownerId,
       req.channelId,
-      (tx, channel) => this.outbox.queueTest(tx, channel).id,
+      (channel) => this.outbox.queueTest(channel).id,
     );
     return toAlert(await this.deliverer.deliverNow(alertId));
   }

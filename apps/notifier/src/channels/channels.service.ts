@@ -8,9 +8,11 @@ import {
   Problems,
 } from '@uptime/contracts';
 import { randomUUID } from 'node:crypto';
+import { UnitOfWork } from '@uptime/persistence';
 import { ChannelEventRelay } from '../channel-events/channel-event-relay';
-import { type NotifierRepositories, NotifierStore } from '../database/notifier-store';
+import { ChannelEventRepository } from '../channel-events/channel-event.repository';
 import { ChannelEntity } from './channel.entity';
+import { ChannelRepository } from './channel.repository';
 import {
   type AnyChannelProvider,
   type ChannelConfig,
@@ -25,16 +27,17 @@ const MAX_CHANNELS_PER_OWNER = 100;
 @Injectable()
 export class ChannelsService {
   constructor(
-    private readonly store: NotifierStore,
+    private readonly work: UnitOfWork,
+    private readonly channels: ChannelRepository,
+    private readonly channelEvents: ChannelEventRepository,
     @Inject(CHANNEL_PROVIDERS) private readonly providers: ChannelProviders,
     private readonly events: ChannelEventRelay,
   ) {}
 
   async create(ownerId: string, input: ChannelCreateInput): Promise<Channel> {
-    const repos = this.store.open();
     const provider = this.providerOf(input.type);
     const config = this.validConfig(provider, input.config);
-    if ((await repos.channels.countOwned(ownerId)) >= MAX_CHANNELS_PER_OWNER) {
+    if ((await this.channels.countOwned(ownerId)) >= MAX_CHANNELS_PER_OWNER) {
       throw rpcProblem(
         Problems.conflict(`An account may have at most ${MAX_CHANNELS_PER_OWNER} channels.`),
       );
@@ -45,30 +48,28 @@ export class ChannelsService {
     channel.name = input.name;
     channel.type = input.type;
     channel.config = config;
-    repos.channels.add(channel);
-    await repos.flush();
+    await this.channels.save(channel);
     return this.toChannel(channel);
   }
 
   async list(ownerId: string): Promise<{ items: Channel[] }> {
-    const rows = await this.store.open().channels.listOwned(ownerId);
+    const rows = await this.channels.listOwned(ownerId);
     return { items: rows.map((r) => this.toChannel(r)) };
   }
 
   async get(ownerId: string, channelId: string): Promise<Channel> {
-    return this.toChannel(found(await this.store.open().channels.findOwned(ownerId, channelId)));
+    return this.toChannel(found(await this.channels.findOwned(ownerId, channelId)));
   }
 
   async update(ownerId: string, channelId: string, patch: ChannelPatchInput): Promise<Channel> {
-    const repos = this.store.open();
-    const channel = found(await repos.channels.findOwned(ownerId, channelId));
+    const channel = found(await this.channels.findOwned(ownerId, channelId));
     if (patch.config) {
       const merged = { ...channel.config, ...patch.config };
       channel.config = this.validConfig(this.providerOf(channel.type), merged);
     }
     if (patch.name !== undefined) channel.name = patch.name;
     channel.updatedAt = new Date();
-    await repos.flush();
+    await this.channels.save(channel);
     return this.toChannel(channel);
   }
 
@@ -77,10 +78,10 @@ export class ChannelsService {
    * it from the owner's monitors when the fact reaches it, even if it is down right now.
    */
   async remove(ownerId: string, channelId: string): Promise<void> {
-    await this.store.transaction(async (tx) => {
-      const channel = found(await tx.channels.lockOwned(ownerId, channelId));
-      tx.channels.remove(channel);
-      tx.channelEvents.recordDeleted(channel);
+    await this.work.transaction(async () => {
+      const channel = found(await this.channels.lockOwned(ownerId, channelId));
+      this.channels.remove(channel);
+      this.channelEvents.recordDeleted(channel);
     });
     this.events.kick();
   }
@@ -89,10 +90,10 @@ export class ChannelsService {
   async withChannel<T>(
     ownerId: string,
     channelId: string,
-    fn: (tx: NotifierRepositories, channel: ChannelEntity) => T,
+    fn: (channel: ChannelEntity) => T,
   ): Promise<T> {
-    return this.store.transaction(async (tx) =>
-      fn(tx, found(await tx.channels.findOwned(ownerId, channelId))),
+    return this.work.transaction(async () =>
+      fn(found(await this.channels.findOwned(ownerId, channelId))),
     );
   }
 

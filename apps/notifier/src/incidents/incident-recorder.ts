@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { CheckResult } from '@uptime/contracts';
+import { UnitOfWork } from '@uptime/persistence';
 import { AlertDeliverer } from '../alerts/alert-deliverer';
 import { AlertOutbox } from '../alerts/alert-outbox';
-import { type NotifierRepositories, NotifierStore } from '../database/notifier-store';
 import type { MonitorAlertStateEntity } from '../monitors/monitor-alert-state.entity';
 import { MonitorProjection } from '../monitors/monitor-projection';
 import { IncidentEntity } from './incident.entity';
+import { IncidentRepository } from './incident.repository';
 import { type Decision, IncidentTracker } from './incident-tracker';
 
 /**
@@ -18,7 +19,8 @@ import { type Decision, IncidentTracker } from './incident-tracker';
 @Injectable()
 export class IncidentRecorder {
   constructor(
-    private readonly store: NotifierStore,
+    private readonly work: UnitOfWork,
+    private readonly incidents: IncidentRepository,
     private readonly monitors: MonitorProjection,
     private readonly outbox: AlertOutbox,
     private readonly deliverer: AlertDeliverer,
@@ -31,8 +33,8 @@ export class IncidentRecorder {
   /** Results in stream order; each monitor's are applied in that order. */
   async recordMany(results: CheckResult[], now = new Date()): Promise<Decision[]> {
     const owners = new Map(results.map((r) => [r.monitorId, r.ownerId]));
-    const decisions = await this.store.transaction(async (tx) => {
-      const rows = await this.monitors.lockOrFetchMany(tx.monitors, owners);
+    const decisions = await this.work.transaction(async () => {
+      const rows = await this.monitors.lockOrFetchMany(owners);
       const made: Decision[] = [];
       for (const result of results) {
         const row = rows.get(result.monitorId);
@@ -41,7 +43,7 @@ export class IncidentRecorder {
         if (evaluation.state === row.state) continue;
         row.state = evaluation.state;
         row.updatedAt = now;
-        for (const decision of evaluation.decisions) await this.applyDecision(tx, row, decision);
+        for (const decision of evaluation.decisions) await this.applyDecision(row, decision);
         made.push(...evaluation.decisions);
       }
       return made;
@@ -50,11 +52,7 @@ export class IncidentRecorder {
     return decisions;
   }
 
-  private async applyDecision(
-    tx: NotifierRepositories,
-    monitor: MonitorAlertStateEntity,
-    decision: Decision,
-  ): Promise<void> {
+  private async applyDecision(monitor: MonitorAlertStateEntity, decision: Decision): Promise<void> {
     if (decision.type === 'open') {
       const incident = new IncidentEntity();
       incident.id = decision.incidentId;
@@ -72,12 +70,12 @@ export class IncidentRecorder {
         },
       ];
       incident.lastNotifiedAt = new Date();
-      tx.incidents.add(incident);
-      await this.outbox.queueForIncident(tx, monitor, incident, decision.kind);
+      this.incidents.add(incident);
+      await this.outbox.queueForIncident(monitor, incident, decision.kind);
       return;
     }
     if (decision.type === 'resolve') {
-      const incident = await tx.incidents.findById(decision.incidentId);
+      const incident = await this.incidents.findById(decision.incidentId);
       if (!incident) return;
       incident.state = 'resolved';
       incident.resolvedAt = new Date(decision.resolvedAt);
@@ -91,7 +89,7 @@ export class IncidentRecorder {
           message: `recovered after ${seconds} s`,
         },
       ];
-      await this.outbox.queueForIncident(tx, monitor, incident, 'up');
+      await this.outbox.queueForIncident(monitor, incident, 'up');
     }
   }
 }

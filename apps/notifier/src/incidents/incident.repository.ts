@@ -1,9 +1,11 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
 import type { KeysetPosition } from '@uptime/contracts';
 import { keysetAfter } from '@uptime/persistence';
 import { IncidentEntity, type IncidentState } from './incident.entity';
 
 /** Incidents, read by their owners newest first and kept by the recorder and the reminder clock. */
+@Injectable()
 export class IncidentRepository {
   constructor(private readonly em: EntityManager) {}
 

@@ -7,25 +7,23 @@ import {
   NotifierSubjects,
   type Page,
 } from '@uptime/contracts';
-import { NotifierStore } from '../database/notifier-store';
 import type { IncidentEntity } from './incident.entity';
+import { IncidentRepository } from './incident.repository';
 
 /** Incidents over NATS request/reply, newest first, always scoped to their owner. */
 @Controller()
 export class IncidentsHandler {
-  constructor(private readonly store: NotifierStore) {}
+  constructor(private readonly incidents: IncidentRepository) {}
 
   @Answers(NotifierSubjects.listIncidents)
   async list(req: ListIncidentsRequest): Promise<Page<Incident>> {
     // An empty cursor has always meant the first page here.
     const after = requestCursor(req.cursor || undefined);
-    const rows = await this.store
-      .open()
-      .incidents.pageNewestFirst(
-        { ownerId: req.ownerId, monitorId: req.monitorId, state: req.state },
-        req.limit,
-        after,
-      );
+    const rows = await this.incidents.pageNewestFirst(
+      { ownerId: req.ownerId, monitorId: req.monitorId, state: req.state },
+      req.limit,
+      after,
+    );
     const items = rows.slice(0, req.limit);
     const last = items[items.length - 1];
     return {

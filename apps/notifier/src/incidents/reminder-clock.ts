@@ -5,13 +5,19 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { AlertDeliverer } from '../alerts/alert-deliverer';
+import { UnitOfWork } from '@uptime/persistence';
 import { AlertOutbox } from '../alerts/alert-outbox';
-import { NotifierStore } from '../database/notifier-store';
+import { MonitorAlertStateRepository } from '../monitors/monitor-alert-state.repository';
+import { IncidentRepository } from './incident.repository';
 import { IncidentTracker } from './incident-tracker';
 
 const TICK_MS = 15_000;
 
-/** Re-notifies every `renotifyMinutes` while an incident stays open. */
+/**
+ * Re-notifies every `renotifyMinutes` while an incident stays open. Each incident is reminded in
+ * a transaction of its own that reads the incident only after locking its monitor, so replicas
+ * never remind one twice.
+ */
 @Injectable()
 export class ReminderClock implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ReminderClock.name);
@@ -19,7 +25,9 @@ export class ReminderClock implements OnApplicationBootstrap, OnApplicationShutd
   private running?: Promise<unknown>;
 
   constructor(
-    private readonly store: NotifierStore,
+    private readonly work: UnitOfWork,
+    private readonly incidents: IncidentRepository,
+    private readonly monitors: MonitorAlertStateRepository,
     private readonly outbox: AlertOutbox,
     private readonly deliverer: AlertDeliverer,
   ) {}
@@ -38,15 +46,15 @@ export class ReminderClock implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   async tick(now = new Date()): Promise<number> {
-    const open = await this.store.open().incidents.listOpen();
+    const open = await this.work.withOwnIdentityMap(() => this.incidents.listOpen());
     let reminded = 0;
     for (const { id, monitorId } of open) {
-      reminded += await this.store.transaction(async (tx) => {
-        const monitor = await tx.monitors.lock(monitorId);
+      reminded += await this.work.transaction(async () => {
+        const monitor = await this.monitors.lock(monitorId);
         if (!monitor || monitor.paused || monitor.policy.renotifyMinutes === null) return 0;
         const evaluation = IncidentTracker.remind(monitor.state, monitor.policy, now);
         if (evaluation.decisions.length === 0) return 0;
-        const incident = await tx.incidents.getById(id);
+        const incident = await this.incidents.getById(id);
         const sequence = incident.timeline.filter((t) => t.event === 'reminded').length + 1;
         incident.timeline = [
           ...incident.timeline,
@@ -59,7 +67,7 @@ export class ReminderClock implements OnApplicationBootstrap, OnApplicationShutd
         ];
         incident.lastNotifiedAt = now;
         monitor.state = evaluation.state;
-        await this.outbox.queueForIncident(tx, monitor, incident, 'reminder', sequence);
+        await this.outbox.queueForIncident(monitor, incident, 'reminder', sequence);
         return 1;
       });
     }

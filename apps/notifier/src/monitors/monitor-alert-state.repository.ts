@@ -1,5 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
 import { MonitorAlertStateEntity } from './monitor-alert-state.entity';
 
 /** A whole row of the projection, as written when a monitor is first seen. */
@@ -21,6 +22,7 @@ export type MonitorAlertStateRow = Pick<
  * The monitor projection with its alert state. Rows are changed only under their lock, taken
  * with `refresh` so what a transaction decides on is the committed row, never a stale copy.
  */
+@Injectable()
 export class MonitorAlertStateRepository {
   constructor(private readonly em: EntityManager) {}
 

@@ -12,9 +12,9 @@ import {
   MonitorEventStream,
 } from '@uptime/contracts';
 import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
+import { UnitOfWork } from '@uptime/persistence';
 import { ChannelEventRelay } from '../channel-events/channel-event-relay';
-import { recordDanglingChannels } from '../channel-events/dangling-channels';
-import { NotifierStore } from '../database/notifier-store';
+import { DanglingChannels } from '../channel-events/dangling-channels';
 import { MonitorProjection } from './monitor-projection';
 import { NOTIFIER_CONFIG, type NotifierConfig } from '../config';
 
@@ -29,8 +29,9 @@ export class MonitorEventFollower implements OnApplicationBootstrap, OnApplicati
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
-    private readonly store: NotifierStore,
+    private readonly work: UnitOfWork,
     private readonly projection: MonitorProjection,
+    private readonly danglingChannels: DanglingChannels,
     private readonly channelEvents: ChannelEventRelay,
   ) {}
 
@@ -50,10 +51,10 @@ export class MonitorEventFollower implements OnApplicationBootstrap, OnApplicati
   }
 
   private async apply(event: MonitorChangedEvent): Promise<void> {
-    const dangling = await this.store.transaction(async (tx) => {
-      await this.projection.applyEvent(tx.monitors, event);
+    const dangling = await this.work.transaction(async () => {
+      await this.projection.applyEvent(event);
       if (event.kind === 'deleted' || !Array.isArray(event.monitor.channelIds)) return 0;
-      return recordDanglingChannels(tx, event.ownerId, event.monitor.channelIds);
+      return this.danglingChannels.record(event.ownerId, event.monitor.channelIds);
     });
     if (dangling) this.channelEvents.kick();
   }

@@ -3,9 +3,9 @@ import { BusClient } from '@uptime/bus';
 import { type Monitor, type MonitorChangedEvent, RegistrySubjects } from '@uptime/contracts';
 import { emptyAlertState } from '../incidents/incident-tracker';
 import type { MonitorAlertStateEntity } from './monitor-alert-state.entity';
-import type {
+import {
   MonitorAlertStateRepository,
-  MonitorAlertStateRow,
+  type MonitorAlertStateRow,
 } from './monitor-alert-state.repository';
 
 export const REGISTRY_CLIENT = Symbol('REGISTRY_CLIENT');
@@ -19,10 +19,17 @@ export const REGISTRY_CLIENT = Symbol('REGISTRY_CLIENT');
  */
 @Injectable()
 export class MonitorProjection {
-  constructor(@Inject(REGISTRY_CLIENT) private readonly registry: BusClient) {}
+  constructor(
+    @Inject(REGISTRY_CLIENT) private readonly registry: BusClient,
+    private readonly rows: MonitorAlertStateRepository,
+  ) {}
 
-  /** Applies an event; an event older than the stored version changes nothing. */
-  async applyEvent(rows: MonitorAlertStateRepository, event: MonitorChangedEvent): Promise<void> {
+  /**
+   * Applies an event, in the caller's transaction; an event older than the stored version
+   * changes nothing.
+   */
+  async applyEvent(event: MonitorChangedEvent): Promise<void> {
+    const { rows } = this;
     if (event.kind === 'deleted') {
       await rows.deleteBefore(event.monitorId, event.version);
       return;
@@ -35,12 +42,13 @@ export class MonitorProjection {
 
   /**
    * The rows of several monitors, locked in monitor id order (so two batches never wait on each
-   * other in a cycle); monitors not seen before are fetched from the registry, all at once.
+   * other in a cycle), until the caller's transaction ends; monitors not seen before are fetched
+   * from the registry, all at once.
    */
   async lockOrFetchMany(
-    rows: MonitorAlertStateRepository,
     owners: Map<string, string>,
   ): Promise<Map<string, MonitorAlertStateEntity>> {
+    const { rows } = this;
     const locked = new Map((await rows.lockMany([...owners.keys()])).map((r) => [r.monitorId, r]));
     const missing = [...owners].filter(([monitorId]) => !locked.has(monitorId));
     if (missing.length === 0) return locked;

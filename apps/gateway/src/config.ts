@@ -2,10 +2,10 @@ import {
   documented,
   type Env,
   envFields,
-  type MetricsEndpoint,
-  metricsEndpointOf,
   metricsEnvFields,
   parseEnv,
+  type ServiceConfig,
+  serviceConfigOf,
 } from '@uptime/config';
 import { z } from 'zod';
 
@@ -39,21 +39,16 @@ export const GatewayEnvSchema = z.object({
     .describe('on-demand checks per monitor per minute, per gateway replica'),
 });
 
-export interface GatewayConfig {
-  port: number;
+export interface GatewayConfig extends ServiceConfig {
   host: string;
-  natsUrl: string;
   jwtSecret: string;
   accessTokenTtlSeconds: number;
   /** Register and login attempts per client address per minute. */
   authRateLimitPerMinute: number;
-  logLevel: z.output<typeof envFields.logLevel>;
   /** Where a monitor that names no region runs; an on-demand check goes to the first. */
   defaultRegions: string[];
   /** Express's `trust proxy`: the proxies whose X-Forwarded-For names the client. */
   trustedProxies: string[];
-  /** `/metrics` on a port of its own instead of the public one. */
-  metrics?: MetricsEndpoint;
   /** On-demand checks (`POST /monitors/{id}/check`) a user may run per minute, on this replica. */
   onDemandChecksPerMinutePerUser: number;
   /** On-demand checks of one monitor per minute, on this replica. */
@@ -63,16 +58,13 @@ export interface GatewayConfig {
 export function loadGatewayConfig(env: Env): GatewayConfig {
   const e = parseEnv(GatewayEnvSchema, env);
   return {
-    port: e.PORT,
+    ...serviceConfigOf(e, e.HOST),
     host: e.HOST,
-    natsUrl: e.NATS_URL,
     jwtSecret: e.JWT_SECRET,
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
-    logLevel: e.LOG_LEVEL,
     defaultRegions: e.REGIONS,
     trustedProxies: e.TRUSTED_PROXIES,
-    metrics: metricsEndpointOf(e, e.HOST),
     onDemandChecksPerMinutePerUser: e.ON_DEMAND_CHECKS_PER_MINUTE_PER_USER,
     onDemandChecksPerMinutePerMonitor: e.ON_DEMAND_CHECKS_PER_MINUTE_PER_MONITOR,
   };

@@ -2,20 +2,17 @@ import { type StreamSizes, streamSizeEnv, streamSizesOf } from '@uptime/bus';
 import {
   type Env,
   envFields,
-  type MetricsEndpoint,
-  metricsEndpointOf,
-  metricsEnvFields,
   parseEnv,
+  type ServiceConfig,
+  serviceConfigOf,
+  serviceEnvFields,
 } from '@uptime/config';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
 /** The metrics app's environment; also the source of the README's configuration table. */
 export const MetricsEnvSchema = z.object({
-  NATS_URL: envFields.natsUrl,
-  PORT: envFields.port(3000),
-  ...metricsEnvFields,
-  LOG_LEVEL: envFields.logLevel,
+  ...serviceEnvFields,
   CLICKHOUSE_URL: envFields.clickhouseUrl.optional(),
   DATA_DIR: envFields.dataDir,
   CLICKHOUSE_DATABASE: z
@@ -37,12 +34,7 @@ export const MetricsEnvSchema = z.object({
 /** A ClickHouse server, or the embedded engine (chDB) over a data directory of this process. */
 export type ClickHouseTarget = { kind: 'server'; url: string } | { kind: 'embedded'; path: string };
 
-export interface MetricsConfig {
-  natsUrl: string;
-  port: number;
-  /** `/metrics` on a port of its own instead of `port`. */
-  metrics?: MetricsEndpoint;
-  logLevel: z.output<typeof envFields.logLevel>;
+export interface MetricsConfig extends ServiceConfig {
   clickhouse: ClickHouseTarget;
   database: string;
   /** Raw checks are kept this long; rollups longer (1 year for 1-minute, 5 years for 1-hour). */
@@ -56,10 +48,7 @@ export interface MetricsConfig {
 export function loadMetricsConfig(env: Env): MetricsConfig {
   const e = parseEnv(MetricsEnvSchema, env);
   return {
-    natsUrl: e.NATS_URL,
-    port: e.PORT,
-    metrics: metricsEndpointOf(e),
-    logLevel: e.LOG_LEVEL,
+    ...serviceConfigOf(e),
     clickhouse: e.CLICKHOUSE_URL
       ? { kind: 'server', url: e.CLICKHOUSE_URL }
       : { kind: 'embedded', path: resolve(e.DATA_DIR, 'clickhouse') },

@@ -2,10 +2,10 @@ import { type StreamSizes, streamSizeEnv, streamSizesOf } from '@uptime/bus';
 import {
   type Env,
   envFields,
-  type MetricsEndpoint,
-  metricsEndpointOf,
-  metricsEnvFields,
   parseEnv,
+  type ServiceConfig,
+  serviceConfigOf,
+  serviceEnvFields,
 } from '@uptime/config';
 import { z } from 'zod';
 
@@ -14,10 +14,7 @@ export const REGISTRY_CONFIG = Symbol('REGISTRY_CONFIG');
 /** The registry's environment; also the source of the README's configuration table. */
 export const RegistryEnvSchema = z.object({
   DATABASE_URL: envFields.databaseUrl,
-  NATS_URL: envFields.natsUrl,
-  PORT: envFields.port(3000),
-  ...metricsEnvFields,
-  LOG_LEVEL: envFields.logLevel,
+  ...serviceEnvFields,
   REFRESH_TOKEN_TTL_DAYS: envFields.positiveInt(30, 365).describe('refresh-token lifetime'),
   MAX_MONITORS_PER_USER: envFields
     .positiveInt(1000, 10_000_000)
@@ -30,13 +27,8 @@ export const RegistryEnvSchema = z.object({
   ...streamSizeEnv,
 });
 
-export interface RegistryConfig {
+export interface RegistryConfig extends ServiceConfig {
   databaseUrl: string;
-  natsUrl: string;
-  port: number;
-  /** `/metrics` on a port of its own instead of `port`. */
-  metrics?: MetricsEndpoint;
-  logLevel: z.output<typeof envFields.logLevel>;
   refreshTokenTtlDays: number;
   /** Monitors one user may own; a create or bulk that would go past it is refused whole. */
   maxMonitorsPerUser: number;
@@ -50,10 +42,7 @@ export function loadRegistryConfig(env: Env): RegistryConfig {
   const e = parseEnv(RegistryEnvSchema, env);
   return {
     databaseUrl: e.DATABASE_URL,
-    natsUrl: e.NATS_URL,
-    port: e.PORT,
-    metrics: metricsEndpointOf(e),
-    logLevel: e.LOG_LEVEL,
+    ...serviceConfigOf(e),
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
     maxMonitorsPerUser: e.MAX_MONITORS_PER_USER,
     monitorTombstoneDays: e.MONITOR_TOMBSTONE_DAYS,

@@ -2,10 +2,10 @@ import { type StreamSizes, streamSizeEnv, streamSizesOf } from '@uptime/bus';
 import {
   type Env,
   envFields,
-  type MetricsEndpoint,
-  metricsEndpointOf,
-  metricsEnvFields,
   parseEnv,
+  type ServiceConfig,
+  serviceConfigOf,
+  serviceEnvFields,
 } from '@uptime/config';
 import { type TargetPolicy, targetEnvFields, targetPolicyFromEnv } from '@uptime/target-guard';
 import { z } from 'zod';
@@ -13,10 +13,7 @@ import { z } from 'zod';
 /** The notifier's environment; also the source of the README's configuration table. */
 export const NotifierEnvSchema = z
   .object({
-    NATS_URL: envFields.natsUrl,
-    PORT: envFields.port(3000),
-    ...metricsEnvFields,
-    LOG_LEVEL: envFields.logLevel,
+    ...serviceEnvFields,
     DATABASE_URL: envFields.databaseUrl,
     SMTP_URL: z
       .string()
@@ -48,12 +45,7 @@ export const NotifierEnvSchema = z
     message: 'is required when SMTP_URL is set',
   });
 
-export interface NotifierConfig {
-  natsUrl: string;
-  port: number;
-  /** `/metrics` on a port of its own instead of `port`. */
-  metrics?: MetricsEndpoint;
-  logLevel: z.output<typeof envFields.logLevel>;
+export interface NotifierConfig extends ServiceConfig {
   databaseUrl: string;
   /** Email channels work only when an SMTP relay is configured. */
   smtpUrl?: string;
@@ -72,10 +64,7 @@ export interface NotifierConfig {
 export function loadNotifierConfig(env: Env): NotifierConfig {
   const e = parseEnv(NotifierEnvSchema, env);
   return {
-    natsUrl: e.NATS_URL,
-    port: e.PORT,
-    metrics: metricsEndpointOf(e),
-    logLevel: e.LOG_LEVEL,
+    ...serviceConfigOf(e),
     databaseUrl: e.DATABASE_URL,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,

@@ -2,20 +2,17 @@ import { type StreamSizes, streamSizeEnv, streamSizesOf } from '@uptime/bus';
 import {
   type Env,
   envFields,
-  type MetricsEndpoint,
-  metricsEndpointOf,
-  metricsEnvFields,
   parseEnv,
+  type ServiceConfig,
+  serviceConfigOf,
+  serviceEnvFields,
 } from '@uptime/config';
 import { type TargetPolicy, targetEnvFields, targetPolicyFromEnv } from '@uptime/target-guard';
 import { z } from 'zod';
 
 /** The prober's environment; also the source of the README's configuration table. */
 export const ProberEnvSchema = z.object({
-  NATS_URL: envFields.natsUrl,
-  PORT: envFields.port(3000),
-  ...metricsEnvFields,
-  LOG_LEVEL: envFields.logLevel,
+  ...serviceEnvFields,
   REGION: envFields.region.describe(
     'the region this prober runs in; it takes the jobs of that region',
   ),
@@ -29,12 +26,7 @@ export const ProberEnvSchema = z.object({
   ...streamSizeEnv,
 });
 
-export interface ProberConfig {
-  natsUrl: string;
-  port: number;
-  /** `/metrics` on a port of its own instead of `port`. */
-  metrics?: MetricsEndpoint;
-  logLevel: z.output<typeof envFields.logLevel>;
+export interface ProberConfig extends ServiceConfig {
   region: string;
   /** `PROBE_ALLOW_PRIVATE` and `PROBE_ALLOWED_CIDRS`: the addresses checks may reach. */
   targets: TargetPolicy;
@@ -49,10 +41,7 @@ export interface ProberConfig {
 export function loadProberConfig(env: Env): ProberConfig {
   const e = parseEnv(ProberEnvSchema, env);
   return {
-    natsUrl: e.NATS_URL,
-    port: e.PORT,
-    metrics: metricsEndpointOf(e),
-    logLevel: e.LOG_LEVEL,
+    ...serviceConfigOf(e),
     region: e.REGION,
     targets: targetPolicyFromEnv(e),
     concurrency: e.PROBE_CONCURRENCY,

@@ -3,20 +3,17 @@ import {
   documented,
   type Env,
   envFields,
-  type MetricsEndpoint,
-  metricsEndpointOf,
-  metricsEnvFields,
   parseEnv,
+  type ServiceConfig,
+  serviceConfigOf,
+  serviceEnvFields,
 } from '@uptime/config';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
 /** The scheduler's environment; also the source of the README's configuration table. */
 export const SchedulerEnvSchema = z.object({
-  NATS_URL: envFields.natsUrl,
-  PORT: envFields.port(3000),
-  ...metricsEnvFields,
-  LOG_LEVEL: envFields.logLevel,
+  ...serviceEnvFields,
   REGIONS: envFields.regions,
   SCHEDULER_LEASE_SECONDS: envFields
     .positiveInt(6, 60)
@@ -30,12 +27,7 @@ export const SchedulerEnvSchema = z.object({
   ...streamSizeEnv,
 });
 
-export interface SchedulerConfig {
-  natsUrl: string;
-  port: number;
-  /** `/metrics` on a port of its own instead of `port`. */
-  metrics?: MetricsEndpoint;
-  logLevel: z.output<typeof envFields.logLevel>;
+export interface SchedulerConfig extends ServiceConfig {
   /** Regions a monitor runs from when it names none. */
   defaultRegions: string[];
   /** A leader that stops renewing loses the lease after this long; the standby then takes over. */
@@ -48,10 +40,7 @@ export interface SchedulerConfig {
 export function loadSchedulerConfig(env: Env): SchedulerConfig {
   const e = parseEnv(SchedulerEnvSchema, env);
   return {
-    natsUrl: e.NATS_URL,
-    port: e.PORT,
-    metrics: metricsEndpointOf(e),
-    logLevel: e.LOG_LEVEL,
+    ...serviceConfigOf(e),
     defaultRegions: e.REGIONS,
     leaseSeconds: e.SCHEDULER_LEASE_SECONDS,
     instanceId:

@@ -12,3 +12,4 @@ export {
   type MetricsEndpoint,
 } from './env';
 export { nestLogLevels } from './log-levels';
+export { serviceConfigOf, serviceEnvFields, type ServiceConfig } from './service-config';

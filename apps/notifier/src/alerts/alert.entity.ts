@@ -1,8 +1,9 @@
 import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import type { Alert } from '@uptime/contracts';
 import type { AlertMessage } from '../channels/alert-message';
 
-export type AlertKind = 'down' | 'degraded' | 'up' | 'test' | 'reminder';
-export type AlertStatus = 'pending' | 'sent' | 'failed';
+export type AlertKind = Alert['kind'];
+export type AlertStatus = Alert['status'];
 
 /**
  * One notification to one channel. Written in the transaction that decides it (an outbox), then

@@ -1,12 +1,13 @@
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
+import type { Incident } from '@uptime/contracts';
 import type { CheckSummary } from './alert-state';
 
-export type IncidentState = 'open' | 'resolved';
+export type IncidentState = Incident['state'];
 
 /** One transition of an incident, in order: opened, reminded, resolved… */
 export interface TimelineEntry {
   at: string;
-  event: 'opened' | 'reminded' | 'resolved';
+  event: Incident['timeline'][number]['event'];
   checkId: string | null;
   message: string;
 }

@@ -8,22 +8,32 @@ const DIST = join(__dirname, '..', '..');
 const running = new Set<ChildProcess>();
 let endsWithThisProcess = false;
 
+/** How long a file that is being ended gives its apps to stop their own servers. */
+const STOP_GRACE_MS = 5_000;
+
 /**
  * The runner ends a test file that overruns its time limit with SIGTERM, and `after` hooks do
  * not run then: without this, the file's apps would live on, hold the scheduler lease and check
- * the monitors of the files that run after it. So a file that is ended takes its apps along.
+ * the monitors of the files that run after it. So a file that is ended takes its apps along:
+ * SIGTERM first, so a platform stops the nats-server and PostgreSQL it started, then SIGKILL.
  */
 function endChildrenWithThisProcess(): void {
   if (endsWithThisProcess) return;
   endsWithThisProcess = true;
-  const killAll = () => {
+  process.once('exit', () => {
     for (const child of running) child.kill('SIGKILL');
-  };
-  process.once('exit', killAll);
+  });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
-      killAll();
-      process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
+      const code = 128 + (signal === 'SIGTERM' ? 15 : 2);
+      for (const child of running) child.kill('SIGTERM');
+      const giveUp = setTimeout(() => process.exit(code), STOP_GRACE_MS);
+      const stopped = setInterval(() => {
+        if (running.size > 0) return;
+        clearTimeout(giveUp);
+        clearInterval(stopped);
+        process.exit(code);
+      }, 50);
     });
   }
 }

@@ -24,6 +24,7 @@ export function registryConfig(
     logLevel: 'warn',
     refreshTokenTtlDays: 30,
     maxMonitorsPerUser: 1000,
+    maxTeamsPerUser: 20,
     monitorTombstoneDays: 30,
     ...overrides,
   };

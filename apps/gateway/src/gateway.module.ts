@@ -5,6 +5,8 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { BusClient, BusModule, natsReadiness } from '@uptime/bus';
 import { HealthModule, type ReadinessCheck, TelemetryModule } from '@uptime/health';
 import type { Registry } from 'prom-client';
+import { AccessGuard } from './access/access.guard';
+import { TeamMemberships } from './access/team-memberships';
 import { AccessTokens } from './auth/access-tokens';
 import { AuthController } from './auth/auth.controller';
 import { JwtStrategy } from './auth/jwt.strategy';
@@ -24,6 +26,7 @@ import { MonitorStatus } from './monitors/monitor-status';
 import { NOTIFIER_CLIENT } from './notifier-client';
 import { MonitorsController } from './monitors/monitors.controller';
 import { REGISTRY_CLIENT } from './registry-client';
+import { TeamsController } from './teams/teams.controller';
 
 export interface GatewayOptions {
   /** In single-process mode: the other apps' checks, so the gateway's ready covers the process. */
@@ -55,6 +58,7 @@ export class GatewayModule {
         IncidentsController,
         ChannelsController,
         AlertsController,
+        TeamsController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
@@ -78,6 +82,8 @@ export class GatewayModule {
         OnDemandCheckLimit,
         AccessTokens,
         JwtStrategy,
+        TeamMemberships,
+        AccessGuard,
       ],
     };
   }

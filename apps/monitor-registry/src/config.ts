@@ -19,8 +19,11 @@ export const RegistryEnvSchema = z.object({
   MAX_MONITORS_PER_USER: envFields
     .positiveInt(1000, 10_000_000)
     .describe(
-      'monitors one user may own; past it a create or bulk is refused whole (403 `/problems/quota-exceeded`)',
+      'monitors one team may own (the name predates teams); past it a create or bulk is refused whole (403 `/problems/quota-exceeded`)',
     ),
+  MAX_TEAMS_PER_USER: envFields
+    .positiveInt(20, 10_000)
+    .describe('teams one account may belong to; past it creating a team is refused (403)'),
   MONITOR_TOMBSTONE_DAYS: envFields
     .positiveInt(30, 3650)
     .describe("how long a deleted monitor's tombstone stays in `MONITOR_EVENTS`"),
@@ -30,8 +33,10 @@ export const RegistryEnvSchema = z.object({
 export interface RegistryConfig extends ServiceConfig {
   databaseUrl: string;
   refreshTokenTtlDays: number;
-  /** Monitors one user may own; a create or bulk that would go past it is refused whole. */
+  /** Monitors one team may own; a create or bulk that would go past it is refused whole. */
   maxMonitorsPerUser: number;
+  /** Teams one account may belong to. */
+  maxTeamsPerUser: number;
   /** A deleted monitor's tombstone stays in MONITOR_EVENTS this long, for consumers that were away. */
   monitorTombstoneDays: number;
   /** Each stream's size in MiB (`*_MAX_MB`); absent, every stream gets its default. */
@@ -46,6 +51,7 @@ export function loadRegistryConfig(env: Env): RegistryConfig {
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
     maxMonitorsPerUser: e.MAX_MONITORS_PER_USER,
     monitorTombstoneDays: e.MONITOR_TOMBSTONE_DAYS,
+    maxTeamsPerUser: e.MAX_TEAMS_PER_USER,
     streamSizes: streamSizesOf(e),
   };
 }

@@ -26,6 +26,10 @@ import { SessionsService } from './sessions/sessions.service';
 import { PasswordHasher } from './users/password-hasher';
 import { UserRepository } from './users/user.repository';
 import { UsersService } from './users/users.service';
+import { TeamAccessNotices } from './teams/team-access-notices';
+import { TeamRepository } from './teams/team.repository';
+import { TeamsHandler } from './teams/teams.handler';
+import { TeamsService } from './teams/teams.service';
 
 @Module({})
 export class RegistryModule {
@@ -46,7 +50,7 @@ export class RegistryModule {
           }),
         ),
       ],
-      controllers: [AuthHandler, MonitorsHandler],
+      controllers: [AuthHandler, MonitorsHandler, TeamsHandler],
       providers: [
         { provide: REGISTRY_CONFIG, useValue: config },
         { provide: STREAM_SIZES, useValue: config.streamSizes ?? {} },
@@ -66,6 +70,9 @@ export class RegistryModule {
         SessionsService,
         UserRepository,
         UsersService,
+        TeamRepository,
+        TeamsService,
+        TeamAccessNotices,
       ],
     };
   }

@@ -11,4 +11,5 @@ export * from './channels';
 export * from './json-shape';
 export * from './channel-events';
 export * from './keyset-cursor';
+export * from './teams';
 export { requestSchemaOf, type ParsedRequest, type ReplyOf, type RequestInput } from './requests';

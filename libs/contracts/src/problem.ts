@@ -37,6 +37,13 @@ export const Problems = {
     status: 401,
     detail,
   }),
+  /** Known caller, not allowed: a role too weak for the action. */
+  forbidden: (detail: string): Problem => ({
+    type: '/problems/forbidden',
+    title: 'Forbidden',
+    status: 403,
+    detail,
+  }),
   notFound: (what: string): Problem => ({
     type: '/problems/not-found',
     title: 'Not found',

@@ -48,8 +48,23 @@ import {
   NotifierChannelSubjects,
   NotifierSubjects,
   RegistrySubjects,
+  RegistryTeamSubjects,
   type RequestSubject,
 } from './subjects';
+import {
+  CreateTeamRequestSchema,
+  DeleteTeamRequestSchema,
+  ListMembersRequestSchema,
+  ListTeamsRequestSchema,
+  MemberSchema,
+  RemoveMemberRequestSchema,
+  TeamAccessRequestSchema,
+  TeamAccessSchema,
+  TeamRequestSchema,
+  TeamSchema,
+  UpdateMemberRequestSchema,
+  UpdateTeamRequestSchema,
+} from './teams';
 
 interface RequestContract {
   /** What the answering service validates the payload against on receipt (a bad one is a 400). */
@@ -107,6 +122,22 @@ export const RequestContracts = {
     reply: pageSchema(MonitorSchema),
   },
 
+  [RegistryTeamSubjects.access]: { request: TeamAccessRequestSchema, reply: TeamAccessSchema },
+  [RegistryTeamSubjects.create]: { request: CreateTeamRequestSchema, reply: TeamSchema },
+  [RegistryTeamSubjects.list]: {
+    request: ListTeamsRequestSchema,
+    reply: z.object({ items: z.array(TeamSchema) }),
+  },
+  [RegistryTeamSubjects.get]: { request: TeamRequestSchema, reply: TeamSchema },
+  [RegistryTeamSubjects.update]: { request: UpdateTeamRequestSchema, reply: TeamSchema },
+  [RegistryTeamSubjects.delete]: { request: DeleteTeamRequestSchema, reply: DoneSchema },
+  [RegistryTeamSubjects.listMembers]: {
+    request: ListMembersRequestSchema,
+    reply: z.object({ items: z.array(MemberSchema) }),
+  },
+  [RegistryTeamSubjects.updateMember]: { request: UpdateMemberRequestSchema, reply: MemberSchema },
+  [RegistryTeamSubjects.removeMember]: { request: RemoveMemberRequestSchema, reply: DoneSchema },
+
   [MetricsSubjects.listChecks]: {
     request: ListChecksRequestSchema,
     reply: pageSchema(CheckResultSchema),
@@ -141,6 +172,10 @@ export const RequestContracts = {
   },
   [NotifierChannelSubjects.delete]: { request: OwnedChannelRequestSchema, reply: DoneSchema },
   [NotifierChannelSubjects.test]: { request: OwnedChannelRequestSchema, reply: AlertSchema },
+  [NotifierChannelSubjects.deleteOwned]: {
+    request: ListChannelsRequestSchema,
+    reply: z.object({ deleted: z.number().int() }),
+  },
   [NotifierAlertSubjects.list]: {
     request: ListAlertsRequestSchema,
     reply: pageSchema(AlertSchema),

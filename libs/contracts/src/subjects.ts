@@ -24,6 +24,26 @@ export const RegistrySubjects = {
 
 export type RegistrySubject = (typeof RegistrySubjects)[keyof typeof RegistrySubjects];
 
+/** Teams and their members; every subject names the team, the gateway has decided access. */
+export const RegistryTeamSubjects = {
+  /** The caller's role in a team (its personal team when none is named): the access guard's question. */
+  access: 'registry.teams.access',
+  create: 'registry.teams.create',
+  list: 'registry.teams.list',
+  get: 'registry.teams.get',
+  update: 'registry.teams.update',
+  delete: 'registry.teams.delete',
+  listMembers: 'registry.teams.members.list',
+  updateMember: 'registry.teams.members.update',
+  removeMember: 'registry.teams.members.remove',
+} as const;
+
+/** Core NATS notices (no stream): losing one costs at most a cache's TTL, never data. */
+export const RegistryNotices = {
+  /** `TeamAccessChanged`: every gateway forgets what it remembered of the team's access. */
+  teamAccessChanged: 'registry.notices.team-access-changed',
+} as const;
+
 export const MetricsSubjects = {
   listChecks: 'metrics.checks.list',
   deleteChecks: 'metrics.checks.delete',
@@ -43,6 +63,8 @@ export const NotifierChannelSubjects = {
   update: 'notifier.channels.update',
   delete: 'notifier.channels.delete',
   test: 'notifier.channels.test',
+  /** Every channel of a team, when the team is deleted. */
+  deleteOwned: 'notifier.channels.delete-owned',
 } as const;
 
 export const NotifierAlertSubjects = {
@@ -55,6 +77,7 @@ type ValueOf<T> = T[keyof T];
 /** Every request/reply subject; `RequestContracts` (requests.ts) gives each its payload and reply. */
 export type RequestSubject =
   | RegistrySubject
+  | ValueOf<typeof RegistryTeamSubjects>
   | ValueOf<typeof MetricsSubjects>
   | ValueOf<typeof NotifierSubjects>
   | ValueOf<typeof NotifierChannelSubjects>

@@ -17,8 +17,9 @@ import {
   pageSchema,
 } from '@uptime/contracts';
 import type { z } from 'zod';
-import { Authenticated, CurrentCaller } from '../auth/current-caller';
-import type { Caller } from '../auth/jwt.strategy';
+import { Allow, Authenticated } from '../access/access-rule';
+import { CurrentScope } from '../access/current-scope';
+import type { TeamScope } from '../access/caller';
 import { ApiQueryFrom, openApiResponse } from '../http/openapi';
 import { IdParam, ZodPipe } from '../http/validation';
 import { NOTIFIER_CLIENT, type NotifierClient } from '../notifier-client';
@@ -32,6 +33,7 @@ const FILTER_NOT_FOUND =
 export class AlertsController {
   constructor(@Inject(NOTIFIER_CLIENT) private readonly notifier: NotifierClient) {}
 
+  @Allow('viewer')
   @Get()
   @ApiOperation({
     summary: 'Your alerts (one per notification), newest first, with delivery status and attempts',
@@ -40,12 +42,13 @@ export class AlertsController {
   @ApiOkResponse({ schema: openApiResponse(pageSchema(AlertSchema)) })
   @ApiNotFoundResponse({ description: FILTER_NOT_FOUND })
   list(
-    @CurrentCaller() caller: Caller,
+    @CurrentScope() scope: TeamScope,
     @Query(new ZodPipe(AlertQuerySchema)) query: AlertQuery,
   ): Promise<Page<Alert>> {
-    return this.notifier.request(NotifierAlertSubjects.list, { ownerId: caller.userId, ...query });
+    return this.notifier.request(NotifierAlertSubjects.list, { ownerId: scope.teamId, ...query });
   }
 
+  @Allow('admin')
   @Delete()
   @HttpCode(204)
   @ApiOperation({
@@ -56,20 +59,21 @@ export class AlertsController {
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ description: FILTER_NOT_FOUND })
   async removeMany(
-    @CurrentCaller() caller: Caller,
+    @CurrentScope() scope: TeamScope,
     @Query(new ZodPipe(DeleteAlertsQuerySchema)) query: z.output<typeof DeleteAlertsQuerySchema>,
   ): Promise<void> {
-    await this.notifier.request(NotifierAlertSubjects.delete, { ownerId: caller.userId, ...query });
+    await this.notifier.request(NotifierAlertSubjects.delete, { ownerId: scope.teamId, ...query });
   }
 
+  @Allow('admin')
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete one alert' })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ description: 'No alert of yours has this id.' })
-  async remove(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<void> {
+  async remove(@CurrentScope() scope: TeamScope, @Param('id', IdParam) id: string): Promise<void> {
     await this.notifier.request(NotifierAlertSubjects.delete, {
-      ownerId: caller.userId,
+      ownerId: scope.teamId,
       alertId: id,
     });
   }

@@ -25,8 +25,9 @@ import { openApiResponse, openApiSchema } from '../http/openapi';
 import { ZodPipe } from '../http/validation';
 import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
 import { AccessTokens } from './access-tokens';
-import { Authenticated, CurrentCaller } from './current-caller';
-import type { Caller } from './jwt.strategy';
+import { Authenticated, SignedIn } from '../access/access-rule';
+import type { UserCaller } from '../access/caller';
+import { CurrentUser } from '../access/current-scope';
 
 /** Tokens are credentials: no cache, shared or private, may keep a copy. */
 const NO_STORE = 'no-store';
@@ -97,9 +98,10 @@ export class AuthController {
 
   @Get('me')
   @Authenticated()
+  @SignedIn()
   @ApiOperation({ summary: 'The account of the access token' })
   @ApiOkResponse({ schema: openApiResponse(UserSchema) })
-  me(@CurrentCaller() caller: Caller): Promise<User> {
+  me(@CurrentUser() caller: UserCaller): Promise<User> {
     return this.registry.request(RegistrySubjects.getUser, { userId: caller.userId });
   }
 }

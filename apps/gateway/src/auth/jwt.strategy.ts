@@ -3,6 +3,7 @@ import { createSecretKey } from 'node:crypto';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, type SecretOrKeyProvider, Strategy } from 'passport-jwt';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+import type { UserCaller } from '../access/caller';
 import { type AccessClaims, JWT_AUDIENCE, JWT_ISSUER } from './access-tokens';
 
 /**
@@ -14,11 +15,6 @@ import { type AccessClaims, JWT_AUDIENCE, JWT_ISSUER } from './access-tokens';
 function hmacKeyProvider(secret: string): SecretOrKeyProvider {
   const key = createSecretKey(Buffer.from(secret));
   return (_request, _token, done) => Reflect.apply(done, undefined, [null, key]);
-}
-
-export interface Caller {
-  userId: string;
-  email: string;
 }
 
 @Injectable()
@@ -35,8 +31,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   /** jsonwebtoken checks `exp` only when present: a token without one would never expire. */
-  validate(claims: AccessClaims & { exp?: unknown }): Caller {
+  validate(claims: AccessClaims & { exp?: unknown }): UserCaller {
     if (typeof claims.exp !== 'number') throw new UnauthorizedException('The token has no expiry.');
-    return { userId: claims.sub, email: claims.email };
+    return { kind: 'user', userId: claims.sub, email: claims.email };
   }
 }

@@ -31,8 +31,9 @@ import {
 } from '@uptime/contracts';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { Authenticated, CurrentCaller } from '../auth/current-caller';
-import type { Caller } from '../auth/jwt.strategy';
+import { Allow, Authenticated } from '../access/access-rule';
+import { CurrentScope } from '../access/current-scope';
+import type { TeamScope } from '../access/caller';
 import { openApiResponse, openApiSchema } from '../http/openapi';
 import { IdParam, ZodPipe } from '../http/validation';
 import { NOTIFIER_CLIENT, type NotifierClient } from '../notifier-client';
@@ -48,6 +49,7 @@ const CHANNEL_DOC = {
 export class ChannelsController {
   constructor(@Inject(NOTIFIER_CLIENT) private readonly notifier: NotifierClient) {}
 
+  @Allow('admin')
   @Post()
   @ApiOperation({
     summary: 'Create a channel',
@@ -57,36 +59,39 @@ export class ChannelsController {
   @ApiBody({ schema: openApiSchema(ChannelCreateSchema) })
   @ApiOkResponse(CHANNEL_DOC)
   async create(
-    @CurrentCaller() caller: Caller,
+    @CurrentScope() scope: TeamScope,
     @Body(new ZodPipe(ChannelCreateSchema)) body: ChannelCreateInput,
     @Res({ passthrough: true }) res: Response,
   ): Promise<Channel> {
     const channel = await this.notifier.request(NotifierChannelSubjects.create, {
-      ownerId: caller.userId,
+      ownerId: scope.teamId,
       body,
     });
     res.status(201).location(`/api/v1/channels/${channel.id}`);
     return channel;
   }
 
+  @Allow('viewer')
   @Get()
   @ApiOperation({ summary: 'Your alert channels' })
   @ApiOkResponse({ schema: openApiResponse(z.object({ items: z.array(ChannelSchema) })) })
-  list(@CurrentCaller() caller: Caller): Promise<{ items: Channel[] }> {
-    return this.notifier.request(NotifierChannelSubjects.list, { ownerId: caller.userId });
+  list(@CurrentScope() scope: TeamScope): Promise<{ items: Channel[] }> {
+    return this.notifier.request(NotifierChannelSubjects.list, { ownerId: scope.teamId });
   }
 
+  @Allow('viewer')
   @Get(':id')
   @ApiOperation({ summary: 'A channel of yours; its config never shows secrets' })
   @ApiOkResponse(CHANNEL_DOC)
   @ApiNotFoundResponse({ description: 'No channel of yours has this id.' })
-  get(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Channel> {
+  get(@CurrentScope() scope: TeamScope, @Param('id', IdParam) id: string): Promise<Channel> {
     return this.notifier.request(NotifierChannelSubjects.get, {
-      ownerId: caller.userId,
+      ownerId: scope.teamId,
       channelId: id,
     });
   }
 
+  @Allow('admin')
   @Patch(':id')
   @ApiOperation({
     summary:
@@ -95,17 +100,18 @@ export class ChannelsController {
   @ApiBody({ schema: openApiSchema(ChannelPatchSchema) })
   @ApiOkResponse(CHANNEL_DOC)
   update(
-    @CurrentCaller() caller: Caller,
+    @CurrentScope() scope: TeamScope,
     @Param('id', IdParam) id: string,
     @Body(new ZodPipe(ChannelPatchSchema)) body: ChannelPatchInput,
   ): Promise<Channel> {
     return this.notifier.request(NotifierChannelSubjects.update, {
-      ownerId: caller.userId,
+      ownerId: scope.teamId,
       channelId: id,
       body,
     });
   }
 
+  @Allow('admin')
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({
@@ -115,13 +121,14 @@ export class ChannelsController {
   })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ description: 'No channel of yours has this id.' })
-  async remove(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<void> {
+  async remove(@CurrentScope() scope: TeamScope, @Param('id', IdParam) id: string): Promise<void> {
     await this.notifier.request(NotifierChannelSubjects.delete, {
-      ownerId: caller.userId,
+      ownerId: scope.teamId,
       channelId: id,
     });
   }
 
+  @Allow('admin')
   @Post(':id/test')
   @HttpCode(200)
   @ApiOperation({ summary: 'Send a test message now; answers the alert with the attempt recorded' })
@@ -129,10 +136,10 @@ export class ChannelsController {
     description: 'The test alert (kind `test`), with the attempt recorded.',
     schema: openApiResponse(AlertSchema),
   })
-  test(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Alert> {
+  test(@CurrentScope() scope: TeamScope, @Param('id', IdParam) id: string): Promise<Alert> {
     return this.notifier.request(
       NotifierChannelSubjects.test,
-      { ownerId: caller.userId, channelId: id },
+      { ownerId: scope.teamId, channelId: id },
       30_000,
     );
   }

@@ -28,8 +28,9 @@ import {
 } from '@uptime/contracts';
 import type { Response } from 'express';
 import type { z } from 'zod';
-import { Authenticated, CurrentCaller } from '../auth/current-caller';
-import type { Caller } from '../auth/jwt.strategy';
+import { Allow, Authenticated } from '../access/access-rule';
+import { CurrentScope } from '../access/current-scope';
+import type { TeamScope } from '../access/caller';
 import { ApiQueryFrom, openApiResponse } from '../http/openapi';
 import { IdParam, ZodPipe } from '../http/validation';
 import { METRICS_CLIENT, type MetricsClient } from '../metrics-client';
@@ -53,6 +54,7 @@ export class ChecksController {
     private readonly ownership: MonitorOwnership,
   ) {}
 
+  @Allow('editor')
   @Post('check')
   @HttpCode(200)
   @ApiOperation({
@@ -65,14 +67,14 @@ export class ChecksController {
     description: 'Rate limit reached; `Retry-After` says in how many seconds to try again.',
   })
   async checkNow(
-    @CurrentCaller() caller: Caller,
+    @CurrentScope() scope: TeamScope,
     @Param('id', IdParam) id: string,
     @Res({ passthrough: true }) res: Response,
   ): Promise<CheckResult> {
     // Ownership first: another user's monitor is a 404 and never spends anyone's allowance.
-    const monitor = await this.owned(caller, id);
+    const monitor = await this.owned(scope, id);
     try {
-      this.onDemandLimit.admit(caller.userId, monitor.id);
+      this.onDemandLimit.admit(scope.teamId, monitor.id);
     } catch (err) {
       if (err instanceof OnDemandCheckRefused)
         res.setHeader('Retry-After', String(err.retryAfterSeconds));
@@ -81,16 +83,17 @@ export class ChecksController {
     return this.onDemand.run(monitor);
   }
 
+  @Allow('viewer')
   @Get('checks')
   @ApiOperation({ summary: 'Check history, newest first by default' })
   @ApiQueryFrom(ChecksQuerySchema)
   @ApiOkResponse({ schema: openApiResponse(pageSchema(CheckResultSchema)) })
   async list(
-    @CurrentCaller() caller: Caller,
+    @CurrentScope() scope: TeamScope,
     @Param('id', IdParam) id: string,
     @Query(new ZodPipe(ChecksQuerySchema)) query: ChecksQuery,
   ): Promise<Page<CheckResult>> {
-    return this.ownedThen(caller, id, () =>
+    return this.ownedThen(scope, id, () =>
       this.metrics.request(MetricsSubjects.listChecks, {
         monitorId: id,
         ...query,
@@ -98,15 +101,17 @@ export class ChecksController {
     );
   }
 
+  @Allow('editor')
   @Delete('checks')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete every stored check of the monitor (and its rollups)' })
   @ApiNoContentResponse()
-  async clear(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<void> {
-    await this.owned(caller, id);
+  async clear(@CurrentScope() scope: TeamScope, @Param('id', IdParam) id: string): Promise<void> {
+    await this.owned(scope, id);
     await this.metrics.request(MetricsSubjects.deleteChecks, { monitorId: id }, 30_000);
   }
 
+  @Allow('viewer')
   @Get('stats')
   @ApiOperation({
     summary: 'Uptime, latency percentiles and the ongoing incident over a window (1h to 30d)',
@@ -114,16 +119,16 @@ export class ChecksController {
   @ApiQueryFrom(StatsQuerySchema)
   @ApiOkResponse({ schema: openApiResponse(MonitorStatsSchema) })
   async stats(
-    @CurrentCaller() caller: Caller,
+    @CurrentScope() scope: TeamScope,
     @Param('id', IdParam) id: string,
     @Query(new ZodPipe(StatsQuerySchema)) query: z.output<typeof StatsQuerySchema>,
   ): Promise<MonitorStats> {
-    return this.ownedThen(caller, id, async () => {
+    return this.ownedThen(scope, id, async () => {
       const [stats, open] = await Promise.all([
         this.metrics.request(MetricsSubjects.stats, { monitorId: id, ...query }),
         this.notifier
           .request(NotifierSubjects.listIncidents, {
-            ownerId: caller.userId,
+            ownerId: scope.teamId,
             monitorId: id,
             state: 'open',
             limit: 1,
@@ -134,16 +139,17 @@ export class ChecksController {
     });
   }
 
+  @Allow('viewer')
   @Get('response-times')
   @ApiOperation({ summary: 'Response times in buckets (1m to 1d) between from and to' })
   @ApiQueryFrom(ResponseTimesQuerySchema)
   @ApiOkResponse({ schema: openApiResponse(ResponseTimeSeriesSchema) })
   async responseTimes(
-    @CurrentCaller() caller: Caller,
+    @CurrentScope() scope: TeamScope,
     @Param('id', IdParam) id: string,
     @Query(new ZodPipe(ResponseTimesQuerySchema)) query: z.output<typeof ResponseTimesQuerySchema>,
   ): Promise<ResponseTimeSeries> {
-    return this.ownedThen(caller, id, () =>
+    return this.ownedThen(scope, id, () =>
       this.metrics.request(MetricsSubjects.responseTimes, {
         monitorId: id,
         ...query,
@@ -154,15 +160,15 @@ export class ChecksController {
   /**
    * A read asked together with the ownership check instead of after it: one round trip less on
    * every chart and stats request (none at all once the owner is remembered). Ownership still
-   * decides: another user's monitor answers 404 (never the read's answer or error), and the
+   * decides: another team's monitor answers 404 (never the read's answer or error), and the
    * read's answer is dropped unseen.
    */
-  private async ownedThen<T>(caller: Caller, id: string, read: () => Promise<T>): Promise<T> {
+  private async ownedThen<T>(scope: TeamScope, id: string, read: () => Promise<T>): Promise<T> {
     const answer = read();
     // Settled here so that a read failing while ownership is pending is not an unhandled
     // rejection; it is rethrown below once ownership holds.
     answer.catch(() => undefined);
-    await this.ownership.assertOwned(caller, id);
+    await this.ownership.assertOwned(scope.teamId, id);
     return answer;
   }
 
@@ -170,9 +176,9 @@ export class ChecksController {
    * Ownership first, from the registry itself (it also gives the monitor): another user's
    * monitor answers 404 before anything is done to it.
    */
-  private owned(caller: Caller, id: string): Promise<Monitor> {
+  private owned(scope: TeamScope, id: string): Promise<Monitor> {
     return this.registry.request(RegistrySubjects.getMonitor, {
-      ownerId: caller.userId,
+      ownerId: scope.teamId,
       monitorId: id,
     });
   }

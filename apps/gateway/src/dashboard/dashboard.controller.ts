@@ -11,8 +11,9 @@ import {
   RegistrySubjects,
 } from '@uptime/contracts';
 import { z } from 'zod';
-import { Authenticated, CurrentCaller } from '../auth/current-caller';
-import type { Caller } from '../auth/jwt.strategy';
+import { Allow, Authenticated } from '../access/access-rule';
+import { CurrentScope } from '../access/current-scope';
+import type { TeamScope } from '../access/caller';
 import { openApiResponse } from '../http/openapi';
 import { METRICS_CLIENT, type MetricsClient } from '../metrics-client';
 import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
@@ -37,17 +38,18 @@ export class DashboardController {
     @Inject(METRICS_CLIENT) private readonly metrics: MetricsClient,
   ) {}
 
+  @Allow('viewer')
   @Get()
   @ApiOperation({ summary: 'Every monitor of yours with its latest status and 24 h uptime' })
   @ApiOkResponse({
     schema: openApiResponse(z.object({ items: z.array(DashboardEntrySchema) })),
   })
-  async get(@CurrentCaller() caller: Caller): Promise<{ items: DashboardEntry[] }> {
+  async get(@CurrentScope() scope: TeamScope): Promise<{ items: DashboardEntry[] }> {
     const items: DashboardEntry[] = [];
     let cursor: string | undefined;
     do {
       const page = await this.registry.request(RegistrySubjects.listMonitorSummaries, {
-        ownerId: caller.userId,
+        ownerId: scope.teamId,
         limit: SUMMARY_PAGE,
         cursor,
       });

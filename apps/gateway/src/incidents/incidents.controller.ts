@@ -9,8 +9,9 @@ import {
   type Page,
   pageSchema,
 } from '@uptime/contracts';
-import { Authenticated, CurrentCaller } from '../auth/current-caller';
-import type { Caller } from '../auth/jwt.strategy';
+import { Allow, Authenticated } from '../access/access-rule';
+import { CurrentScope } from '../access/current-scope';
+import type { TeamScope } from '../access/caller';
 import { ApiQueryFrom, openApiResponse } from '../http/openapi';
 import { IdParam, ZodPipe } from '../http/validation';
 import { NOTIFIER_CLIENT, type NotifierClient } from '../notifier-client';
@@ -27,33 +28,35 @@ export class IncidentsController {
     private readonly ownership: MonitorOwnership,
   ) {}
 
+  @Allow('viewer')
   @Get('incidents')
   @ApiOperation({ summary: 'Your incidents, newest first' })
   @ApiQueryFrom(IncidentQuerySchema)
   @ApiOkResponse(INCIDENT_PAGE_DOC)
   list(
-    @CurrentCaller() caller: Caller,
+    @CurrentScope() scope: TeamScope,
     @Query(new ZodPipe(IncidentQuerySchema)) query: IncidentQuery,
   ): Promise<Page<Incident>> {
     return this.notifier.request(NotifierSubjects.listIncidents, {
-      ownerId: caller.userId,
+      ownerId: scope.teamId,
       ...query,
     });
   }
 
+  @Allow('viewer')
   @Get('monitors/:id/incidents')
   @ApiOperation({ summary: "A monitor's incidents, newest first" })
   @ApiQueryFrom(IncidentQuerySchema)
   @ApiOkResponse(INCIDENT_PAGE_DOC)
   @ApiNotFoundResponse({ description: 'No monitor of yours has this id.' })
   async ofMonitor(
-    @CurrentCaller() caller: Caller,
+    @CurrentScope() scope: TeamScope,
     @Param('id', IdParam) id: string,
     @Query(new ZodPipe(IncidentQuerySchema)) query: IncidentQuery,
   ): Promise<Page<Incident>> {
-    await this.ownership.assertOwned(caller, id);
+    await this.ownership.assertOwned(scope.teamId, id);
     return this.notifier.request(NotifierSubjects.listIncidents, {
-      ownerId: caller.userId,
+      ownerId: scope.teamId,
       monitorId: id,
       ...query,
     });

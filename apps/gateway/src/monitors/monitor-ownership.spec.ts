@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { NATS_URL } from '../../../../test/support/services';
 import { waitFor } from '../../../../test/support/wait-for';
-import type { Caller } from '../auth/jwt.strategy';
 import { MonitorOwnership, type OwnershipLimits } from './monitor-ownership';
 
 const packets = JSONCodec<{ id: string; data: { ownerId: string; monitorId: string } }>();
@@ -47,7 +46,7 @@ describe('MonitorOwnership', () => {
   let registryNc: NatsConnection;
   let registry: HeldRegistry;
   let client: BusClient;
-  const caller: Caller = { userId: randomUUID(), email: 'owner@example.test' };
+  const teamId = randomUUID();
   let clock = Date.parse('2026-03-01T12:00:00Z');
   const limits: OwnershipLimits = { ttlMs: 60_000, maxRemembered: 2, now: () => clock };
 
@@ -78,8 +77,8 @@ describe('MonitorOwnership', () => {
   it('should ask the registry once, then answer from memory', async () => {
     const ownership = await started();
     const id = randomUUID();
-    await ownership.assertOwned(caller, id);
-    await ownership.assertOwned(caller, id);
+    await ownership.assertOwned(teamId, id);
+    await ownership.assertOwned(teamId, id);
     assert.deepEqual(registry.asked, [id]);
     ownership.onModuleDestroy();
   });
@@ -88,7 +87,7 @@ describe('MonitorOwnership', () => {
     const ownership = await started();
     const id = randomUUID();
     registry.hold = true;
-    const lookup = ownership.assertOwned(caller, id);
+    const lookup = ownership.assertOwned(teamId, id);
     await waitFor('the lookup reaching the registry', () => registry.asked.length === 1);
     // The deletion, published on the ownership's own connection: once flushed it has been heard.
     nc.publish(monitorEventSubject('deleted', id), JSONCodec().encode({ monitorId: id }));
@@ -97,7 +96,7 @@ describe('MonitorOwnership', () => {
     await lookup;
     registry.hold = false;
     // Before the guard, the answer fetched across the deletion was remembered and trusted.
-    await ownership.assertOwned(caller, id);
+    await ownership.assertOwned(teamId, id);
     assert.deepEqual(registry.asked, [id, id]);
     ownership.onModuleDestroy();
   });
@@ -105,12 +104,12 @@ describe('MonitorOwnership', () => {
   it('should trust an answer for its time to live and ask again after', async () => {
     const ownership = await started();
     const id = randomUUID();
-    await ownership.assertOwned(caller, id);
+    await ownership.assertOwned(teamId, id);
     clock += limits.ttlMs - 1;
-    await ownership.assertOwned(caller, id);
+    await ownership.assertOwned(teamId, id);
     assert.equal(registry.asked.length, 1, 'still within its time to live');
     clock += 1;
-    await ownership.assertOwned(caller, id);
+    await ownership.assertOwned(teamId, id);
     assert.equal(registry.asked.length, 2, 'expired at its time to live');
     ownership.onModuleDestroy();
   });
@@ -118,12 +117,12 @@ describe('MonitorOwnership', () => {
   it('should remember a bounded number of monitors, forgetting the oldest first', async () => {
     const ownership = await started();
     const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
-    for (const id of [a, b, c]) await ownership.assertOwned(caller, id);
+    for (const id of [a, b, c]) await ownership.assertOwned(teamId, id);
     registry.asked.length = 0;
-    await ownership.assertOwned(caller, c);
-    await ownership.assertOwned(caller, b);
+    await ownership.assertOwned(teamId, c);
+    await ownership.assertOwned(teamId, b);
     assert.deepEqual(registry.asked, [], 'the two newest are remembered');
-    await ownership.assertOwned(caller, a);
+    await ownership.assertOwned(teamId, a);
     assert.deepEqual(registry.asked, [a], 'the oldest was evicted');
     ownership.onModuleDestroy();
   });

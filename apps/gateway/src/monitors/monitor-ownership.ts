@@ -9,7 +9,7 @@ import {
 import { NATS_CONNECTION } from '@uptime/bus';
 import { RegistrySubjects, monitorEventFilter } from '@uptime/contracts';
 import type { NatsConnection, Subscription } from 'nats';
-import type { Caller } from '../auth/jwt.strategy';
+import { type RememberLimits, RememberedAnswers } from '../access/remembered-answers';
 import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
 
 /** How long a confirmed owner is trusted without asking again: bounds a missed deletion event. */
@@ -19,24 +19,15 @@ const MAX_REMEMBERED = 100_000;
 
 /** How long answers are trusted, how many are kept and what time it is; tests shorten them. */
 export const OWNERSHIP_LIMITS = Symbol('OWNERSHIP_LIMITS');
-export interface OwnershipLimits {
-  ttlMs: number;
-  maxRemembered: number;
-  now: () => number;
-}
+export type OwnershipLimits = RememberLimits;
 const DEFAULT_LIMITS: OwnershipLimits = {
   ttlMs: OWNERSHIP_TTL_MS,
   maxRemembered: MAX_REMEMBERED,
   now: Date.now,
 };
 
-interface Owner {
-  ownerId: string;
-  until: number;
-}
-
 /**
- * Answers "does this caller own this monitor?" for reads (stats, history, charts, incidents)
+ * Answers "does this team own this monitor?" for reads (stats, history, charts, incidents)
  * without asking the registry each time: an owner never changes after creation, and the
  * question costs a NATS round trip and a PostgreSQL query on every read. Only a deletion ends
  * ownership. Every gateway replica hears deletions on MONITOR_EVENTS and forgets the monitor
@@ -46,16 +37,17 @@ interface Owner {
 @Injectable()
 export class MonitorOwnership implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(MonitorOwnership.name);
-  private readonly owners = new Map<string, Owner>();
-  /** Grows with every deletion heard: an answer fetched across one is not remembered. */
-  private deletions = 0;
+  /** Monitor id (lower case) → its owning team. */
+  private readonly owners: RememberedAnswers<string>;
   private subscription?: Subscription;
 
   constructor(
     @Inject(REGISTRY_CLIENT) private readonly registry: RegistryClient,
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    @Optional() @Inject(OWNERSHIP_LIMITS) private readonly limits: OwnershipLimits = DEFAULT_LIMITS,
-  ) {}
+    @Optional() @Inject(OWNERSHIP_LIMITS) limits: OwnershipLimits = DEFAULT_LIMITS,
+  ) {
+    this.owners = new RememberedAnswers(limits);
+  }
 
   onModuleInit(): void {
     this.subscription = this.nc.subscribe(monitorEventFilter('deleted'), {
@@ -70,32 +62,22 @@ export class MonitorOwnership implements OnModuleInit, OnModuleDestroy {
     this.subscription?.unsubscribe();
   }
 
-  /** Resolves when the caller owns the monitor; otherwise rejects with the registry's 404. */
-  async assertOwned(caller: Caller, monitorId: string): Promise<void> {
-    const key = monitorId.toLowerCase();
-    const known = this.owners.get(key);
-    if (known && known.ownerId === caller.userId && known.until > this.limits.now()) return;
-    const deletionsBefore = this.deletions;
-    await this.registry.request(RegistrySubjects.getMonitor, {
-      ownerId: caller.userId,
-      monitorId,
-    });
-    if (this.deletions === deletionsBefore) this.remember(key, caller.userId);
+  /** Resolves when the team owns the monitor; otherwise rejects with the registry's 404. */
+  async assertOwned(ownerId: string, monitorId: string): Promise<void> {
+    await this.owners.recall(
+      monitorId.toLowerCase(),
+      async () => {
+        await this.registry.request(RegistrySubjects.getMonitor, { ownerId, monitorId });
+        return ownerId;
+      },
+      (knownOwner) => knownOwner === ownerId,
+    );
   }
 
   /** The monitor is gone (deleted here, or heard from another replica); unknown: forget all. */
   forget(monitorId: string | undefined): void {
-    this.deletions++;
-    if (monitorId) this.owners.delete(monitorId.toLowerCase());
-    else this.owners.clear();
-  }
-
-  private remember(monitorId: string, ownerId: string): void {
-    this.owners.delete(monitorId);
-    this.owners.set(monitorId, { ownerId, until: this.limits.now() + this.limits.ttlMs });
-    if (this.owners.size <= this.limits.maxRemembered) return;
-    const oldest = this.owners.keys().next().value;
-    if (oldest !== undefined) this.owners.delete(oldest);
+    if (!monitorId) return this.owners.forget();
+    this.owners.forgetKey(monitorId.toLowerCase());
   }
 }
 

@@ -42,8 +42,9 @@ import {
 } from '@uptime/contracts';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { Authenticated, CurrentCaller } from '../auth/current-caller';
-import type { Caller } from '../auth/jwt.strategy';
+import { Allow, Authenticated } from '../access/access-rule';
+import { CurrentScope } from '../access/current-scope';
+import type { TeamScope } from '../access/caller';
 import { ApiQueryFrom, openApiResponse, openApiSchema } from '../http/openapi';
 import { IdParam, invalid, ValidatorPipe, ZodPipe } from '../http/validation';
 import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
@@ -68,6 +69,7 @@ export class MonitorsController {
     private readonly regions: RegionCheck,
   ) {}
 
+  @Allow('editor')
   @Post()
   @ApiOperation({ summary: 'Create a monitor' })
   @ApiBody({ schema: openApiSchema(MonitorCreateSchema) })
@@ -78,20 +80,21 @@ export class MonitorsController {
       'Quota exceeded (`/problems/quota-exceeded`): you would own more than MAX_MONITORS_PER_USER monitors; nothing was created.',
   })
   async create(
-    @CurrentCaller() caller: Caller,
+    @CurrentScope() scope: TeamScope,
     @Body(new ValidatorPipe(validateMonitorCreate)) spec: MonitorSpec,
     @Res({ passthrough: true }) res: Response,
   ): Promise<Monitor> {
     this.regions.assertKnown(spec.regions);
-    await this.channels.assertOwned(caller.userId, spec.channelIds);
+    await this.channels.assertOwned(scope.teamId, spec.channelIds);
     const monitor = await this.registry.request(RegistrySubjects.createMonitor, {
-      ownerId: caller.userId,
+      ownerId: scope.teamId,
       body: spec,
     });
     res.location(`/api/v1/monitors/${monitor.id}`);
     return monitor;
   }
 
+  @Allow('editor')
   @Post('bulk')
   @ApiOperation({
     summary: 'Create up to 1,000 monitors at once, all or none (imports, monitors as code)',
@@ -106,7 +109,7 @@ export class MonitorsController {
       'Quota exceeded (`/problems/quota-exceeded`): you would own more than MAX_MONITORS_PER_USER monitors; nothing was created.',
   })
   async createMany(
-    @CurrentCaller() caller: Caller,
+    @CurrentScope() scope: TeamScope,
     @Body(new ValidatorPipe(validateMonitorCreateMany)) specs: MonitorSpec[],
   ): Promise<{ items: Monitor[] }> {
     // NATS carries at most 1 MB per message; monitors with large bodies must come in fewer.
@@ -117,16 +120,17 @@ export class MonitorsController {
     }
     this.regions.assertKnownByEach(specs.map((s) => s.regions));
     await this.channels.assertOwnedByEach(
-      caller.userId,
+      scope.teamId,
       specs.map((s) => s.channelIds),
     );
     const created = await this.registry.request(RegistrySubjects.createMonitors, {
-      ownerId: caller.userId,
+      ownerId: scope.teamId,
       bodies: specs,
     });
     return { items: created.items.map((fields, i) => monitorOf(fields, specs[i]!)) };
   }
 
+  @Allow('viewer')
   @Get()
   @ApiOperation({
     summary: 'List your monitors, oldest first: `limit` and `cursor` → `{ items, nextCursor }`',
@@ -137,80 +141,85 @@ export class MonitorsController {
   @ApiQueryFrom(PageQuerySchema)
   @ApiOkResponse({ schema: openApiResponse(pageSchema(MonitorSchema)) })
   async list(
-    @CurrentCaller() caller: Caller,
+    @CurrentScope() scope: TeamScope,
     @Query(new ZodPipe(PageQuerySchema)) page: PageQuery,
   ): Promise<Page<Monitor>> {
     const found = await this.registry.request(RegistrySubjects.listMonitors, {
-      ownerId: caller.userId,
+      ownerId: scope.teamId,
       ...page,
     });
     return { ...found, items: await this.status.withStatus(found.items) };
   }
 
+  @Allow('viewer')
   @Get(':id')
   @ApiOperation({ summary: 'A monitor of yours, with its latest status' })
   @ApiOkResponse(MONITOR_RESPONSE)
   @ApiNotFoundResponse({ description: 'No monitor of yours has this id.' })
-  async get(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Monitor> {
+  async get(@CurrentScope() scope: TeamScope, @Param('id', IdParam) id: string): Promise<Monitor> {
     const monitor = await this.registry.request(RegistrySubjects.getMonitor, {
-      ownerId: caller.userId,
+      ownerId: scope.teamId,
       monitorId: id,
     });
     const [withStatus] = await this.status.withStatus([monitor]);
     return withStatus!;
   }
 
+  @Allow('editor')
   @Patch(':id')
   @ApiOperation({ summary: 'Change some fields of a monitor; alertPolicy merges field by field' })
   @ApiBody({ schema: openApiSchema(MonitorPatchSchema) })
   @ApiOkResponse(MONITOR_RESPONSE)
   @ApiNotFoundResponse({ description: 'No monitor of yours has this id.' })
   async update(
-    @CurrentCaller() caller: Caller,
+    @CurrentScope() scope: TeamScope,
     @Param('id', IdParam) id: string,
     @Body(new ValidatorPipe(validateMonitorPatch)) patch: MonitorPatchInput,
   ): Promise<Monitor> {
     this.regions.assertKnown(patch.regions);
-    await this.channels.assertOwned(caller.userId, patch.channelIds);
+    await this.channels.assertOwned(scope.teamId, patch.channelIds);
     return this.registry.request(RegistrySubjects.updateMonitor, {
-      ownerId: caller.userId,
+      ownerId: scope.teamId,
       monitorId: id,
       body: patch,
     });
   }
 
+  @Allow('editor')
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a monitor; its schedule stops' })
   @ApiNoContentResponse({ description: 'Deleted; its schedule stops.' })
   @ApiNotFoundResponse({ description: 'No monitor of yours has this id.' })
-  async remove(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<void> {
+  async remove(@CurrentScope() scope: TeamScope, @Param('id', IdParam) id: string): Promise<void> {
     await this.registry.request(RegistrySubjects.deleteMonitor, {
-      ownerId: caller.userId,
+      ownerId: scope.teamId,
       monitorId: id,
     });
     // Before the answer, not when the event comes round: the caller's next read must 404.
     this.ownership.forget(id);
   }
 
+  @Allow('editor')
   @Post(':id/pause')
   @HttpCode(200)
   @ApiOperation({ summary: 'Stop checking a monitor (idempotent)' })
   @ApiOkResponse(MONITOR_RESPONSE)
-  pause(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Monitor> {
+  pause(@CurrentScope() scope: TeamScope, @Param('id', IdParam) id: string): Promise<Monitor> {
     return this.registry.request(RegistrySubjects.pauseMonitor, {
-      ownerId: caller.userId,
+      ownerId: scope.teamId,
       monitorId: id,
     });
   }
 
+  @Allow('editor')
   @Post(':id/resume')
   @HttpCode(200)
   @ApiOperation({ summary: 'Start checking a paused monitor again (idempotent)' })
   @ApiOkResponse(MONITOR_RESPONSE)
-  resume(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string): Promise<Monitor> {
+  resume(@CurrentScope() scope: TeamScope, @Param('id', IdParam) id: string): Promise<Monitor> {
     return this.registry.request(RegistrySubjects.resumeMonitor, {
-      ownerId: caller.userId,
+      ownerId: scope.teamId,
       monitorId: id,
     });
   }

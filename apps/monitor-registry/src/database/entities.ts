@@ -1,10 +1,14 @@
 import { MonitorEventEntity } from '../events/monitor-event.entity';
 import { MonitorEntity } from '../monitors/monitor.entity';
 import { RefreshTokenEntity } from '../sessions/refresh-token.entity';
+import { TeamMemberEntity } from '../teams/team-member.entity';
+import { TeamEntity } from '../teams/team.entity';
 import { UserEntity } from '../users/user.entity';
 
 export const REGISTRY_ENTITIES = [
   UserEntity,
+  TeamEntity,
+  TeamMemberEntity,
   RefreshTokenEntity,
   MonitorEntity,
   MonitorEventEntity,

@@ -7,7 +7,7 @@ import { REGISTRY_CONFIG, type RegistryConfig } from '../config';
 import { MonitorRepository } from './monitor.repository';
 
 /**
- * How many monitors a user may own (`MAX_MONITORS_PER_USER`). The count and the insert it
+ * How many monitors a team may own (`MAX_MONITORS_PER_USER`, named before teams existed). The count and the insert it
  * allows must happen under one per-owner lock held until commit: without it two concurrent
  * requests each see room for themselves and together pass the quota.
  */
@@ -40,7 +40,7 @@ export class MonitorQuota {
     this.log.log(`monitor quota: refused ${adding} new monitor(s) for an owner of ${owned}`);
     throw rpcProblem(
       Problems.quotaExceeded(
-        `You have ${owned} monitors; adding ${adding} would pass the limit of ${max} monitors per user (MAX_MONITORS_PER_USER). Delete monitors or ask the operator to raise it.`,
+        `The team has ${owned} monitors; adding ${adding} would pass the limit of ${max} monitors per team (MAX_MONITORS_PER_USER). Delete monitors or ask the operator to raise it.`,
       ),
     );
   }

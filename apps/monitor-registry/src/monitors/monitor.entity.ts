@@ -1,7 +1,7 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import type { AlertPolicy, MonitorSpec, MonitorStatus, MonitorType } from '@uptime/contracts';
 import { randomUUID } from 'node:crypto';
-import { UserEntity } from '../users/user.entity';
+import { TeamEntity } from '../teams/team.entity';
 
 @Entity({ tableName: 'monitors' })
 @Unique({ name: 'monitors_owner_method_url_unique', properties: ['ownerId', 'method', 'url'] })
@@ -10,8 +10,9 @@ export class MonitorEntity {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
+  /** The owning team's id. */
   @ManyToOne({
-    entity: () => UserEntity,
+    entity: () => TeamEntity,
     deleteRule: 'cascade',
     fieldName: 'owner_id',
     mapToPk: true,

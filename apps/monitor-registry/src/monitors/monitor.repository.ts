@@ -38,6 +38,14 @@ export class MonitorRepository {
     return this.em.count(MonitorEntity, { ownerId });
   }
 
+  findAllOwned(ownerId: string): Promise<MonitorEntity[]> {
+    return this.em.find(MonitorEntity, { ownerId });
+  }
+
+  async deleteAllOwned(ownerId: string): Promise<void> {
+    await this.em.nativeDelete(MonitorEntity, { ownerId });
+  }
+
   findOwned(ownerId: string, id: string): Promise<MonitorEntity | null> {
     return this.em.findOne(MonitorEntity, { id, ownerId });
   }

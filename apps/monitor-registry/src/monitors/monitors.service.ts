@@ -132,6 +132,26 @@ export class MonitorsService {
     });
   }
 
+  /**
+   * Deletes every monitor of an owner, each with its `deleted` event, inside the caller's
+   * transaction (a team being deleted); `publishRecorded` once it committed.
+   */
+  async removeAllWithin(ownerId: string): Promise<number> {
+    const entities = await this.monitors.findAllOwned(ownerId);
+    if (!entities.length) return 0;
+    await this.monitors.deleteAllOwned(ownerId);
+    await this.events.record(
+      'deleted',
+      entities.map((e) => ({ ...toMonitor(e), version: e.version + 1 })),
+    );
+    return entities.length;
+  }
+
+  /** Nudges the relay after a transaction of the caller's recorded events. */
+  publishRecorded(): void {
+    this.relay.kick();
+  }
+
   /** Drops a deleted channel from every monitor of its owner; each change is an `updated` event. */
   async removeChannel(ownerId: string, channelId: string): Promise<number> {
     const affected = await this.monitors.findUsingChannel(ownerId, channelId);

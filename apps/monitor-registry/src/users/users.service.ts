@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { rpcProblem } from '@uptime/bus';
 import { type Credentials, Problems, type User } from '@uptime/contracts';
-import { isDuplicateKey } from '@uptime/persistence';
+import { isDuplicateKey, UnitOfWork } from '@uptime/persistence';
+import { TeamsService } from '../teams/teams.service';
 import { PasswordHasher } from './password-hasher';
 import { UserEntity } from './user.entity';
 import { UserRepository } from './user.repository';
@@ -15,14 +16,20 @@ export class UsersService {
   constructor(
     private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
+    private readonly work: UnitOfWork,
+    private readonly teams: TeamsService,
   ) {}
 
+  /** The account and its personal team, together or not at all. */
   async register(credentials: Credentials): Promise<User> {
     const user = new UserEntity();
     user.email = credentials.email;
     user.passwordHash = await this.hasher.hash(credentials.password);
     try {
-      await this.users.insert(user);
+      await this.work.transaction(async () => {
+        await this.users.insert(user);
+        await this.teams.createPersonal(user.id, user.email);
+      });
     } catch (err) {
       if (isDuplicateKey(err)) {
         throw rpcProblem(Problems.conflict('An account with this email already exists.'));

@@ -48,6 +48,11 @@ export class ChannelsHandler {
     return { ok: true };
   }
 
+  @Answers(NotifierChannelSubjects.deleteOwned)
+  async removeAll(req: { ownerId: string }): Promise<{ deleted: number }> {
+    return { deleted: await this.channels.removeAllOwned(req.ownerId) };
+  }
+
   /** Sends a test message now and answers with the recorded attempt. */
   @Answers(NotifierChannelSubjects.test)
   async test(req: Owned): Promise<Alert> {

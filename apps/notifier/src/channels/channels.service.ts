@@ -86,6 +86,23 @@ export class ChannelsService {
     this.events.kick();
   }
 
+  /**
+   * Deletes every channel of a team that is being deleted, each recorded as deleted like a
+   * single deletion; a repeated request finds none left.
+   */
+  async removeAllOwned(ownerId: string): Promise<number> {
+    const deleted = await this.work.transaction(async () => {
+      const channels = await this.channels.listOwned(ownerId);
+      for (const channel of channels) {
+        this.channels.remove(channel);
+        this.channelEvents.recordDeleted(channel);
+      }
+      return channels.length;
+    });
+    if (deleted) this.events.kick();
+    return deleted;
+  }
+
   /** Runs `fn` on the caller's channel in a transaction (e.g. to queue a test alert). */
   async withChannel<T>(
     ownerId: string,

@@ -23,3 +23,8 @@ export interface TeamScope {
   role: TeamRole;
   caller: Caller;
 }
+
+/** One id per caller, for limits kept per caller: a person's, or an API key's. */
+export function callerIdOf(caller: Caller): string {
+  return caller.kind === 'user' ? caller.userId : `api-key:${caller.keyId}`;
+}

@@ -30,7 +30,7 @@ import type { Response } from 'express';
 import type { z } from 'zod';
 import { Allow, Authenticated } from '../access/access-rule';
 import { CurrentScope } from '../access/current-scope';
-import type { TeamScope } from '../access/caller';
+import { callerIdOf, type TeamScope } from '../access/caller';
 import { ApiQueryFrom, openApiResponse } from '../http/openapi';
 import { IdParam, ZodPipe } from '../http/validation';
 import { METRICS_CLIENT, type MetricsClient } from '../metrics-client';
@@ -74,7 +74,7 @@ export class ChecksController {
     // Ownership first: another user's monitor is a 404 and never spends anyone's allowance.
     const monitor = await this.owned(scope, id);
     try {
-      this.onDemandLimit.admit(scope.teamId, monitor.id);
+      this.onDemandLimit.admit(callerIdOf(scope.caller), monitor.id);
     } catch (err) {
       if (err instanceof OnDemandCheckRefused)
         res.setHeader('Retry-After', String(err.retryAfterSeconds));

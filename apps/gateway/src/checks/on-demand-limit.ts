@@ -17,7 +17,8 @@ export class OnDemandCheckRefused extends ProblemError {
 }
 
 /**
- * Limits on-demand checks per user and per monitor: each one costs a prober a real request to
+ * Limits on-demand checks per caller (a person or an API key) and per monitor, whoever in its
+ * team asks: each one costs a prober a real request to
  * someone's server, so an unlimited button is a way to flood probers and targets. Kept in this
  * gateway's memory: with several gateway replicas the limit holds per replica (at most
  * replicas × limit in all), which bounds the load without a NATS round trip on every request.
@@ -42,9 +43,9 @@ export class OnDemandCheckLimit {
     });
   }
 
-  /** Counts one check of this monitor by this user, or throws a 429 with the wait. */
-  admit(userId: string, monitorId: string, now = Date.now()): void {
-    const monitorKey = `${userId}/${monitorId.toLowerCase()}`;
+  /** Counts one check of this monitor by this caller, or throws a 429 with the wait. */
+  admit(callerId: string, monitorId: string, now = Date.now()): void {
+    const monitorKey = monitorId.toLowerCase();
     const monitorWait = this.perMonitor.waitMs(monitorKey, now);
     if (monitorWait > 0)
       this.refuse(
@@ -52,7 +53,7 @@ export class OnDemandCheckLimit {
         monitorWait,
         `At most ${this.config.onDemandChecksPerMinutePerMonitor} on-demand checks per minute per monitor.`,
       );
-    const userWait = this.perUser.waitMs(userId, now);
+    const userWait = this.perUser.waitMs(callerId, now);
     if (userWait > 0)
       this.refuse(
         'user',
@@ -60,7 +61,7 @@ export class OnDemandCheckLimit {
         `At most ${this.config.onDemandChecksPerMinutePerUser} on-demand checks per minute per user.`,
       );
     this.perMonitor.take(monitorKey, now);
-    this.perUser.take(userId, now);
+    this.perUser.take(callerId, now);
   }
 
   private refuse(scope: 'user' | 'monitor', waitMs: number, detail: string): never {

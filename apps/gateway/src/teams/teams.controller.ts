@@ -98,7 +98,7 @@ export class TeamsController {
     });
   }
 
-  @Allow('admin', { teamParam: 'id' })
+  @Allow('admin', { teamParam: 'id', personOnly: true })
   @Patch(':id')
   @ApiOperation({ summary: 'Rename a team (admin or owner)' })
   @ApiBody({ schema: openApiSchema(TeamPatchSchema) })
@@ -141,7 +141,7 @@ export class TeamsController {
     return this.registry.request(RegistryTeamSubjects.listMembers, { teamId: scope.teamId });
   }
 
-  @Allow('admin', { teamParam: 'id' })
+  @Allow('admin', { teamParam: 'id', personOnly: true })
   @Patch(':id/members/:userId')
   @ApiOperation({
     summary: "Change a member's role (admin; only an owner makes, demotes or removes owners)",
@@ -165,7 +165,7 @@ export class TeamsController {
     return member;
   }
 
-  @Allow('admin', { teamParam: 'id' })
+  @Allow('admin', { teamParam: 'id', personOnly: true })
   @Delete(':id/members/:userId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove a member (admin; only an owner removes an owner)' })

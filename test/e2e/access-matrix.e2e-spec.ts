@@ -1,0 +1,400 @@
+import { TEAM_ROLES, type TeamRole, roleAtLeast } from '@uptime/contracts';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { ApiClient, ApiResponse } from '../support/api-client';
+import { Pipeline } from '../support/pipeline';
+import { TargetServer } from '../support/target-server';
+import { addMember } from '../support/team-members';
+
+/** Who calls: a member of the team with a role, or a signed-in account not in the team. */
+type Actor = TeamRole | 'outsider';
+const ACTORS: readonly Actor[] = [...[...TEAM_ROLES].reverse(), 'outsider'];
+
+/** `METHOD /api/v1/path/{param}`, exactly as the gateway's OpenAPI document names the route. */
+type Route = `${'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'} /api/v1/${string}`;
+
+/** The parts of one request; `params` fill the route's `{param}`s. */
+interface RequestParts {
+  params?: Record<string, string>;
+  query?: Record<string, string>;
+  body?: unknown;
+}
+
+/**
+ * One route of the matrix: the weakest role allowed (or any signed-in account, in no team), and
+ * how to build a valid request. A team member whose role is weaker must get exactly 403, an
+ * account outside the team exactly 404, an allowed caller a 2xx (or the `answers` stated).
+ */
+interface Row {
+  route: Route;
+  allowed: TeamRole | 'signed-in';
+  /** Built anew for every call, just before it: a destructive row makes its own victim. */
+  request?: (f: Fixtures, actor: Actor) => RequestParts | Promise<RequestParts>;
+  /** A domain answer an allowed caller gets instead of a 2xx, by actor. */
+  answers?: Partial<Record<Actor, number>>;
+}
+
+/** What the rows act on: one team with one member of each role, and things in it. */
+interface Fixtures {
+  teamId: string;
+  monitorId: string;
+  channelId: string;
+  /** A monitor of the team, for one call to change or delete. */
+  newMonitor(): Promise<string>;
+  /** A webhook channel of the team (to the loopback receiver), for one call. */
+  newChannel(): Promise<string>;
+  /** A fresh channel of the team with one (test) alert, for one call. */
+  newChannelWithAlert(): Promise<{ channelId: string; alertId: string }>;
+  /** A fresh account that is a viewer of the team, for one call to change or remove. */
+  newMember(): Promise<string>;
+  /** A fresh team, founded by someone else, in which `actor` has its role (the outsider: none). */
+  teamOf(actor: Actor): Promise<string>;
+  monitorBody(): Record<string, unknown>;
+}
+
+const id = (f: Fixtures) => ({ params: { id: f.teamId } });
+const monitor = (f: Fixtures) => ({ params: { id: f.monitorId } });
+const channel = (f: Fixtures) => ({ params: { id: f.channelId } });
+
+/**
+ * Every authenticated route of the gateway. Add a row per new route: the completeness test below
+ * fails naming any authenticated operation of the OpenAPI document that has none.
+ */
+const ROUTES: Row[] = [
+  // auth
+  { route: 'GET /api/v1/auth/me', allowed: 'signed-in' },
+
+  // teams: the team is the route's {id}
+  {
+    route: 'POST /api/v1/teams',
+    allowed: 'signed-in',
+    request: () => ({ body: { name: `matrix ${randomUUID().slice(0, 6)}` } }),
+  },
+  { route: 'GET /api/v1/teams', allowed: 'signed-in' },
+  { route: 'GET /api/v1/teams/{id}', allowed: 'viewer', request: id },
+  {
+    route: 'PATCH /api/v1/teams/{id}',
+    allowed: 'admin',
+    request: (f) => ({ ...id(f), body: { name: 'Access matrix' } }),
+  },
+  {
+    route: 'DELETE /api/v1/teams/{id}',
+    allowed: 'owner',
+    request: async (f, actor) => ({ params: { id: await f.teamOf(actor) } }),
+  },
+  { route: 'GET /api/v1/teams/{id}/members', allowed: 'viewer', request: id },
+  {
+    route: 'PATCH /api/v1/teams/{id}/members/{userId}',
+    allowed: 'admin',
+    request: async (f) => ({
+      params: { id: f.teamId, userId: await f.newMember() },
+      body: { role: 'editor' },
+    }),
+  },
+  {
+    route: 'DELETE /api/v1/teams/{id}/members/{userId}',
+    allowed: 'admin',
+    request: async (f) => ({ params: { id: f.teamId, userId: await f.newMember() } }),
+  },
+  {
+    route: 'POST /api/v1/teams/{id}/leave',
+    allowed: 'viewer',
+    request: async (f, actor) => ({ params: { id: await f.teamOf(actor) } }),
+  },
+  // Invitations (/teams/{id}/invitations…) come here.
+
+  // monitors
+  {
+    route: 'POST /api/v1/monitors',
+    allowed: 'editor',
+    request: (f) => ({ body: f.monitorBody() }),
+  },
+  {
+    route: 'POST /api/v1/monitors/bulk',
+    allowed: 'editor',
+    request: (f) => ({ body: { monitors: [f.monitorBody(), f.monitorBody()] } }),
+  },
+  { route: 'GET /api/v1/monitors', allowed: 'viewer' },
+  { route: 'GET /api/v1/monitors/{id}', allowed: 'viewer', request: monitor },
+  {
+    route: 'PATCH /api/v1/monitors/{id}',
+    allowed: 'editor',
+    request: (f) => ({ ...monitor(f), body: { name: `renamed ${randomUUID().slice(0, 6)}` } }),
+  },
+  {
+    route: 'DELETE /api/v1/monitors/{id}',
+    allowed: 'editor',
+    request: async (f) => ({ params: { id: await f.newMonitor() } }),
+  },
+  {
+    route: 'POST /api/v1/monitors/{id}/pause',
+    allowed: 'editor',
+    request: async (f) => ({ params: { id: await f.newMonitor() } }),
+  },
+  {
+    route: 'POST /api/v1/monitors/{id}/resume',
+    allowed: 'editor',
+    request: async (f) => ({ params: { id: await f.newMonitor() } }),
+  },
+
+  // checks: a prober checks the monitor's target on loopback
+  { route: 'POST /api/v1/monitors/{id}/check', allowed: 'editor', request: monitor },
+  { route: 'GET /api/v1/monitors/{id}/checks', allowed: 'viewer', request: monitor },
+  {
+    route: 'DELETE /api/v1/monitors/{id}/checks',
+    allowed: 'editor',
+    request: async (f) => ({ params: { id: await f.newMonitor() } }),
+  },
+  { route: 'GET /api/v1/monitors/{id}/stats', allowed: 'viewer', request: monitor },
+  { route: 'GET /api/v1/monitors/{id}/response-times', allowed: 'viewer', request: monitor },
+
+  // incidents and the dashboard
+  { route: 'GET /api/v1/incidents', allowed: 'viewer' },
+  { route: 'GET /api/v1/monitors/{id}/incidents', allowed: 'viewer', request: monitor },
+  { route: 'GET /api/v1/dashboard', allowed: 'viewer' },
+
+  // channels
+  {
+    route: 'POST /api/v1/channels',
+    allowed: 'admin',
+    request: () => ({ body: webhookBody() }),
+  },
+  { route: 'GET /api/v1/channels', allowed: 'viewer' },
+  { route: 'GET /api/v1/channels/{id}', allowed: 'viewer', request: channel },
+  {
+    route: 'PATCH /api/v1/channels/{id}',
+    allowed: 'admin',
+    request: (f) => ({ ...channel(f), body: { name: `hook ${randomUUID().slice(0, 6)}` } }),
+  },
+  {
+    route: 'DELETE /api/v1/channels/{id}',
+    allowed: 'admin',
+    request: async (f) => ({ params: { id: await f.newChannel() } }),
+  },
+  { route: 'POST /api/v1/channels/{id}/test', allowed: 'admin', request: channel },
+
+  // alerts
+  { route: 'GET /api/v1/alerts', allowed: 'viewer' },
+  {
+    route: 'DELETE /api/v1/alerts',
+    allowed: 'admin',
+    request: async (f) => ({ query: { channelId: (await f.newChannelWithAlert()).channelId } }),
+  },
+  {
+    route: 'DELETE /api/v1/alerts/{id}',
+    allowed: 'admin',
+    request: async (f) => ({ params: { id: (await f.newChannelWithAlert()).alertId } }),
+  },
+
+  // API keys (/api-keys…) come here.
+];
+
+/** Operations anyone may call, signed in or not: they need no row. */
+const PUBLIC: ReadonlySet<string> = new Set([
+  'GET /health/live',
+  'GET /health/ready',
+  'POST /api/v1/auth/register',
+  'POST /api/v1/auth/login',
+  'POST /api/v1/auth/refresh',
+  'POST /api/v1/auth/logout',
+]);
+
+let receiver: TargetServer;
+let target: TargetServer;
+
+function webhookBody(): Record<string, unknown> {
+  return {
+    name: `hook ${randomUUID().slice(0, 6)}`,
+    type: 'webhook',
+    config: { url: receiver.url('hook'), secret: randomUUID() },
+  };
+}
+
+/** The route's path with its `{param}`s filled in; a param left unfilled is a mistake in a row. */
+function pathOf(route: Route, parts: RequestParts): string {
+  const template = route.slice(route.indexOf(' ') + 1);
+  const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = parts.params?.[name];
+    assert.ok(value, `${route}: the row gives no value for {${name}}`);
+    return encodeURIComponent(value);
+  });
+  const query = new URLSearchParams(parts.query).toString();
+  return query ? `${path}?${query}` : path;
+}
+
+/** The status `actor` must get: a 2xx (or the stated answer), 403 or 404. */
+function expectedOf(row: Row, actor: Actor): 'allowed' | 403 | 404 {
+  if (row.allowed === 'signed-in') return 'allowed';
+  if (actor === 'outsider') return 404;
+  return roleAtLeast(actor, row.allowed) ? 'allowed' : 403;
+}
+
+function titleOf(actor: Actor, expected: 'allowed' | 403 | 404, answer?: number): string {
+  const who = actor === 'outsider' ? 'an outsider' : `the ${actor}`;
+  if (expected !== 'allowed') return `should refuse ${who} with ${expected}`;
+  return answer ? `should answer ${who} ${answer}` : `should allow ${who}`;
+}
+
+function describeAnswer(res: ApiResponse<unknown>): string {
+  return `${res.status} ${JSON.stringify(res.body)}`;
+}
+
+/** Accounts made ahead for `newMember`: two rows change or remove one, once per actor. */
+const SPARE_MEMBERS = 2 * ACTORS.length;
+
+/** A new account, registered but never signed in: a member to change or remove needs no more. */
+async function register(api: ApiClient): Promise<string> {
+  const res = await api.post<{ id: string }>('/api/v1/auth/register', {
+    email: `member-${randomUUID()}@example.test`,
+    password: 'correct horse battery',
+  });
+  assert.equal(res.status, 201, describeAnswer(res));
+  return res.body.id;
+}
+
+type Account = Awaited<ReturnType<ApiClient['newUser']>>;
+
+/**
+ * Every role against every route, over HTTP: what each role of a team may do there, and that a
+ * weaker role is refused with 403 and an account outside the team with 404, as for an unknown id.
+ */
+describe('access matrix', () => {
+  const pipeline = new Pipeline();
+  let api: ApiClient;
+  const accounts = new Map<Actor, Account>();
+  let founder: Account;
+  let f: Fixtures;
+
+  before(async () => {
+    target = await TargetServer.start();
+    receiver = await TargetServer.start();
+    // A prober answers the on-demand check; no scheduler, so nothing else is checked.
+    await pipeline.start({ probers: 1, schedulers: 0 });
+    api = pipeline.api;
+    // Together: hashing each password is most of the time it takes to make an account.
+    const registering = Array.from({ length: SPARE_MEMBERS }, () => register(api));
+    const made = await Promise.all([...ACTORS, 'founder'].map((name) => api.newUser(name)));
+    ACTORS.forEach((actor, i) => accounts.set(actor, made[i]!));
+    founder = made[ACTORS.length]!;
+    const spares = await Promise.all(registering);
+    const owner = accounts.get('owner')!;
+    const team = await api.post<{ id: string }>(
+      '/api/v1/teams',
+      { name: 'Access matrix' },
+      owner.accessToken,
+    );
+    assert.equal(team.status, 201, describeAnswer(team));
+    const teamId = team.body.id;
+    for (const role of TEAM_ROLES)
+      if (role !== 'owner') await addMember(pipeline.db.url, teamId, accounts.get(role)!.id, role);
+
+    const asOwner = async <T>(method: string, path: string, body?: unknown) => {
+      const res = await api.request<T>(method, path, {
+        token: owner.accessToken,
+        body,
+        headers: { 'x-team-id': teamId },
+      });
+      assert.ok(res.status >= 200 && res.status < 300, `${method} ${path}: ${describeAnswer(res)}`);
+      return res.body;
+    };
+    const monitorBody = () => ({
+      name: `matrix ${randomUUID().slice(0, 6)}`,
+      url: target.url(randomUUID()),
+      intervalSeconds: 60,
+    });
+    const newMonitor = async () =>
+      (await asOwner<{ id: string }>('POST', '/api/v1/monitors', monitorBody())).id;
+    const newChannel = async () =>
+      (await asOwner<{ id: string }>('POST', '/api/v1/channels', webhookBody())).id;
+    f = {
+      teamId,
+      monitorId: await newMonitor(),
+      channelId: await newChannel(),
+      newMonitor,
+      newChannel,
+      newChannelWithAlert: async () => {
+        const channelId = await newChannel();
+        const alert = await asOwner<{ id: string }>('POST', `/api/v1/channels/${channelId}/test`);
+        return { channelId, alertId: alert.id };
+      },
+      newMember: async () => {
+        const userId = spares.pop() ?? (await register(api));
+        await addMember(pipeline.db.url, teamId, userId, 'viewer');
+        return userId;
+      },
+      teamOf: async (actor) => {
+        const fresh = await api.post<{ id: string }>(
+          '/api/v1/teams',
+          { name: `victim ${randomUUID().slice(0, 6)}` },
+          founder.accessToken,
+        );
+        assert.equal(fresh.status, 201, describeAnswer(fresh));
+        if (actor !== 'outsider')
+          await addMember(pipeline.db.url, fresh.body.id, accounts.get(actor)!.id, actor);
+        return fresh.body.id;
+      },
+      monitorBody,
+    };
+  });
+
+  after(async () => {
+    await pipeline.stop();
+    await target?.close();
+    await receiver?.close();
+  });
+
+  for (const row of ROUTES) {
+    describe(row.route, () => {
+      for (const actor of ACTORS) {
+        const expected = expectedOf(row, actor);
+        const answer = row.answers?.[actor];
+        it(titleOf(actor, expected, answer), async () => {
+          const parts = (await row.request?.(f, actor)) ?? {};
+          const method = row.route.slice(0, row.route.indexOf(' '));
+          const res = await api.request<{ type?: string }>(method, pathOf(row.route, parts), {
+            token: accounts.get(actor)!.accessToken,
+            body: parts.body,
+            headers: { 'x-team-id': f.teamId },
+          });
+          if (expected !== 'allowed') {
+            assert.equal(res.status, expected, describeAnswer(res));
+            // A refusal by role, not a domain 403 such as an exceeded quota.
+            if (expected === 403) assert.equal(res.body.type, '/problems/forbidden');
+          } else if (answer) {
+            assert.equal(res.status, answer, describeAnswer(res));
+          } else {
+            assert.ok(res.status >= 200 && res.status < 300, describeAnswer(res));
+          }
+        });
+      }
+    });
+  }
+
+  it('should have a row for every authenticated operation of the OpenAPI document', async () => {
+    const doc = await api.get<{ paths: Record<string, Record<string, { security?: unknown[] }>> }>(
+      '/docs/openapi.json',
+    );
+    assert.equal(doc.status, 200);
+    const operations = Object.entries(doc.body.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => ({
+        route: `${method.toUpperCase()} ${path}`,
+        authenticated: (op.security ?? []).length > 0,
+      })),
+    );
+    const rows = new Set<string>(ROUTES.map((r) => r.route));
+    const missing = operations.filter((o) => !rows.has(o.route) && !PUBLIC.has(o.route));
+    assert.deepEqual(
+      missing.map((o) => o.route),
+      [],
+      'operations without a row (add one to ROUTES, or to PUBLIC if anyone may call it)',
+    );
+    const documented = new Set(operations.map((o) => o.route));
+    const unknown = [...rows, ...PUBLIC].filter((route) => !documented.has(route));
+    assert.deepEqual(unknown, [], 'rows naming no operation of the document');
+    const misfiled = operations
+      .filter((o) => o.authenticated === PUBLIC.has(o.route))
+      .map((o) => `${o.route} (${o.authenticated ? 'needs a token' : 'public'})`);
+    assert.deepEqual(misfiled, [], 'operations whose security differs from their table');
+  });
+});

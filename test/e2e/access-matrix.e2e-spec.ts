@@ -40,6 +40,8 @@ interface Fixtures {
   teamId: string;
   monitorId: string;
   channelId: string;
+  /** A viewer of the team (then an editor: the row changing a role makes it one). */
+  memberId: string;
   /** A monitor of the team, for one call to change or delete. */
   newMonitor(): Promise<string>;
   /** A webhook channel of the team (to the loopback receiver), for one call. */
@@ -50,7 +52,10 @@ interface Fixtures {
   newMember(): Promise<string>;
   /** A fresh team, founded by someone else, in which `actor` has its role (the outsider: none). */
   teamOf(actor: Actor): Promise<string>;
+  /** A valid new monitor, checking a path of the loopback target. */
   monitorBody(): Record<string, unknown>;
+  /** A valid new webhook channel, posting to the loopback receiver. */
+  webhookBody(): Record<string, unknown>;
 }
 
 const id = (f: Fixtures) => ({ params: { id: f.teamId } });
@@ -87,10 +92,7 @@ const ROUTES: Row[] = [
   {
     route: 'PATCH /api/v1/teams/{id}/members/{userId}',
     allowed: 'admin',
-    request: async (f) => ({
-      params: { id: f.teamId, userId: await f.newMember() },
-      body: { role: 'editor' },
-    }),
+    request: (f) => ({ params: { id: f.teamId, userId: f.memberId }, body: { role: 'editor' } }),
   },
   {
     route: 'DELETE /api/v1/teams/{id}/members/{userId}',
@@ -158,7 +160,7 @@ const ROUTES: Row[] = [
   {
     route: 'POST /api/v1/channels',
     allowed: 'admin',
-    request: () => ({ body: webhookBody() }),
+    request: (f) => ({ body: f.webhookBody() }),
   },
   { route: 'GET /api/v1/channels', allowed: 'viewer' },
   { route: 'GET /api/v1/channels/{id}', allowed: 'viewer', request: channel },
@@ -200,17 +202,6 @@ const PUBLIC: ReadonlySet<string> = new Set([
   'POST /api/v1/auth/logout',
 ]);
 
-let receiver: TargetServer;
-let target: TargetServer;
-
-function webhookBody(): Record<string, unknown> {
-  return {
-    name: `hook ${randomUUID().slice(0, 6)}`,
-    type: 'webhook',
-    config: { url: receiver.url('hook'), secret: randomUUID() },
-  };
-}
-
 /** The route's path with its `{param}`s filled in; a param left unfilled is a mistake in a row. */
 function pathOf(route: Route, parts: RequestParts): string {
   const template = route.slice(route.indexOf(' ') + 1);
@@ -240,8 +231,23 @@ function describeAnswer(res: ApiResponse<unknown>): string {
   return `${res.status} ${JSON.stringify(res.body)}`;
 }
 
-/** Accounts made ahead for `newMember`: two rows change or remove one, once per actor. */
-const SPARE_MEMBERS = 2 * ACTORS.length;
+type Account = Awaited<ReturnType<ApiClient['newUser']>>;
+
+/** The people of the matrix: one account per actor, and the founder of teams made for one call. */
+interface Cast {
+  accounts: Map<Actor, Account>;
+  founder: Account;
+}
+
+/**
+ * One account after the other: hashing a password is CPU work, and hashing many at once on a
+ * busy machine only makes registrations time out.
+ */
+async function castOf(api: ApiClient): Promise<Cast> {
+  const accounts = new Map<Actor, Account>();
+  for (const actor of ACTORS) accounts.set(actor, await api.newUser(actor));
+  return { accounts, founder: await api.newUser('founder') };
+}
 
 /** A new account, registered but never signed in: a member to change or remove needs no more. */
 async function register(api: ApiClient): Promise<string> {
@@ -253,7 +259,81 @@ async function register(api: ApiClient): Promise<string> {
   return res.body.id;
 }
 
-type Account = Awaited<ReturnType<ApiClient['newUser']>>;
+/** The matrix's team, made by the owner, with the other roles added, and what is in it. */
+async function fixturesOf(
+  pipeline: Pipeline,
+  cast: Cast,
+  servers: { target: TargetServer; receiver: TargetServer },
+): Promise<Fixtures> {
+  const { api } = pipeline;
+  const owner = cast.accounts.get('owner')!;
+  const team = await api.post<{ id: string }>(
+    '/api/v1/teams',
+    { name: 'Access matrix' },
+    owner.accessToken,
+  );
+  assert.equal(team.status, 201, describeAnswer(team));
+  const teamId = team.body.id;
+  for (const role of TEAM_ROLES)
+    if (role !== 'owner')
+      await addMember(pipeline.db.url, teamId, cast.accounts.get(role)!.id, role);
+
+  const asOwner = async <T>(method: string, path: string, body?: unknown) => {
+    const res = await api.request<T>(method, path, {
+      token: owner.accessToken,
+      body,
+      headers: { 'x-team-id': teamId },
+    });
+    assert.ok(res.status >= 200 && res.status < 300, `${method} ${path}: ${describeAnswer(res)}`);
+    return res.body;
+  };
+  const monitorBody = () => ({
+    name: `matrix ${randomUUID().slice(0, 6)}`,
+    url: servers.target.url(randomUUID()),
+    intervalSeconds: 60,
+  });
+  const webhookBody = () => ({
+    name: `hook ${randomUUID().slice(0, 6)}`,
+    type: 'webhook',
+    config: { url: servers.receiver.url('hook'), secret: randomUUID() },
+  });
+  const newMonitor = async () =>
+    (await asOwner<{ id: string }>('POST', '/api/v1/monitors', monitorBody())).id;
+  const newChannel = async () =>
+    (await asOwner<{ id: string }>('POST', '/api/v1/channels', webhookBody())).id;
+  const newMember = async () => {
+    const userId = await register(api);
+    await addMember(pipeline.db.url, teamId, userId, 'viewer');
+    return userId;
+  };
+  return {
+    teamId,
+    monitorId: await newMonitor(),
+    channelId: await newChannel(),
+    memberId: await newMember(),
+    newMonitor,
+    newChannel,
+    newChannelWithAlert: async () => {
+      const channelId = await newChannel();
+      const alert = await asOwner<{ id: string }>('POST', `/api/v1/channels/${channelId}/test`);
+      return { channelId, alertId: alert.id };
+    },
+    newMember,
+    teamOf: async (actor) => {
+      const fresh = await api.post<{ id: string }>(
+        '/api/v1/teams',
+        { name: `victim ${randomUUID().slice(0, 6)}` },
+        cast.founder.accessToken,
+      );
+      assert.equal(fresh.status, 201, describeAnswer(fresh));
+      if (actor !== 'outsider')
+        await addMember(pipeline.db.url, fresh.body.id, cast.accounts.get(actor)!.id, actor);
+      return fresh.body.id;
+    },
+    monitorBody,
+    webhookBody,
+  };
+}
 
 /**
  * Every role against every route, over HTTP: what each role of a team may do there, and that a
@@ -261,9 +341,9 @@ type Account = Awaited<ReturnType<ApiClient['newUser']>>;
  */
 describe('access matrix', () => {
   const pipeline = new Pipeline();
-  let api: ApiClient;
-  const accounts = new Map<Actor, Account>();
-  let founder: Account;
+  let target: TargetServer;
+  let receiver: TargetServer;
+  let cast: Cast;
   let f: Fixtures;
 
   before(async () => {
@@ -271,71 +351,8 @@ describe('access matrix', () => {
     receiver = await TargetServer.start();
     // A prober answers the on-demand check; no scheduler, so nothing else is checked.
     await pipeline.start({ probers: 1, schedulers: 0 });
-    api = pipeline.api;
-    // Together: hashing each password is most of the time it takes to make an account.
-    const registering = Array.from({ length: SPARE_MEMBERS }, () => register(api));
-    const made = await Promise.all([...ACTORS, 'founder'].map((name) => api.newUser(name)));
-    ACTORS.forEach((actor, i) => accounts.set(actor, made[i]!));
-    founder = made[ACTORS.length]!;
-    const spares = await Promise.all(registering);
-    const owner = accounts.get('owner')!;
-    const team = await api.post<{ id: string }>(
-      '/api/v1/teams',
-      { name: 'Access matrix' },
-      owner.accessToken,
-    );
-    assert.equal(team.status, 201, describeAnswer(team));
-    const teamId = team.body.id;
-    for (const role of TEAM_ROLES)
-      if (role !== 'owner') await addMember(pipeline.db.url, teamId, accounts.get(role)!.id, role);
-
-    const asOwner = async <T>(method: string, path: string, body?: unknown) => {
-      const res = await api.request<T>(method, path, {
-        token: owner.accessToken,
-        body,
-        headers: { 'x-team-id': teamId },
-      });
-      assert.ok(res.status >= 200 && res.status < 300, `${method} ${path}: ${describeAnswer(res)}`);
-      return res.body;
-    };
-    const monitorBody = () => ({
-      name: `matrix ${randomUUID().slice(0, 6)}`,
-      url: target.url(randomUUID()),
-      intervalSeconds: 60,
-    });
-    const newMonitor = async () =>
-      (await asOwner<{ id: string }>('POST', '/api/v1/monitors', monitorBody())).id;
-    const newChannel = async () =>
-      (await asOwner<{ id: string }>('POST', '/api/v1/channels', webhookBody())).id;
-    f = {
-      teamId,
-      monitorId: await newMonitor(),
-      channelId: await newChannel(),
-      newMonitor,
-      newChannel,
-      newChannelWithAlert: async () => {
-        const channelId = await newChannel();
-        const alert = await asOwner<{ id: string }>('POST', `/api/v1/channels/${channelId}/test`);
-        return { channelId, alertId: alert.id };
-      },
-      newMember: async () => {
-        const userId = spares.pop() ?? (await register(api));
-        await addMember(pipeline.db.url, teamId, userId, 'viewer');
-        return userId;
-      },
-      teamOf: async (actor) => {
-        const fresh = await api.post<{ id: string }>(
-          '/api/v1/teams',
-          { name: `victim ${randomUUID().slice(0, 6)}` },
-          founder.accessToken,
-        );
-        assert.equal(fresh.status, 201, describeAnswer(fresh));
-        if (actor !== 'outsider')
-          await addMember(pipeline.db.url, fresh.body.id, accounts.get(actor)!.id, actor);
-        return fresh.body.id;
-      },
-      monitorBody,
-    };
+    cast = await castOf(pipeline.api);
+    f = await fixturesOf(pipeline, cast, { target, receiver });
   });
 
   after(async () => {
@@ -352,11 +369,15 @@ describe('access matrix', () => {
         it(titleOf(actor, expected, answer), async () => {
           const parts = (await row.request?.(f, actor)) ?? {};
           const method = row.route.slice(0, row.route.indexOf(' '));
-          const res = await api.request<{ type?: string }>(method, pathOf(row.route, parts), {
-            token: accounts.get(actor)!.accessToken,
-            body: parts.body,
-            headers: { 'x-team-id': f.teamId },
-          });
+          const res = await pipeline.api.request<{ type?: string }>(
+            method,
+            pathOf(row.route, parts),
+            {
+              token: cast.accounts.get(actor)!.accessToken,
+              body: parts.body,
+              headers: { 'x-team-id': f.teamId },
+            },
+          );
           if (expected !== 'allowed') {
             assert.equal(res.status, expected, describeAnswer(res));
             // A refusal by role, not a domain 403 such as an exceeded quota.
@@ -372,9 +393,9 @@ describe('access matrix', () => {
   }
 
   it('should have a row for every authenticated operation of the OpenAPI document', async () => {
-    const doc = await api.get<{ paths: Record<string, Record<string, { security?: unknown[] }>> }>(
-      '/docs/openapi.json',
-    );
+    const doc = await pipeline.api.get<{
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+    }>('/docs/openapi.json');
     assert.equal(doc.status, 200);
     const operations = Object.entries(doc.body.paths).flatMap(([path, item]) =>
       Object.entries(item).map(([method, op]) => ({

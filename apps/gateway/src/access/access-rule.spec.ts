@@ -1,12 +1,18 @@
-import type { CanActivate, Type } from '@nestjs/common';
+import {
+  type CanActivate,
+  Controller,
+  Delete,
+  Get,
+  RequestMethod,
+  type Type,
+} from '@nestjs/common';
 import { GUARDS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { RequestMethod } from '@nestjs/common';
 import { ModulesContainer, NestFactory } from '@nestjs/core';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { loadGatewayConfig } from '../config';
 import { GatewayModule } from '../gateway.module';
-import { ACCESS_RULE, type AccessRule } from './access-rule';
+import { ACCESS_RULE, type AccessRule, Allow, Authenticated, SignedIn } from './access-rule';
 import { AccessGuard } from './access.guard';
 
 /** Routes anyone may call, signed in or not: no guard, no rule. */
@@ -75,6 +81,25 @@ function handlersOf(controller: Type): Handler[] {
     });
 }
 
+/** What the walk must see through: a rule forgotten on a guarded route, a guard forgotten. */
+@Authenticated()
+@Controller('guarded')
+class ForgetfulController {
+  @Allow('editor', { teamParam: 'id' })
+  @Delete(':id')
+  remove(): void {}
+
+  @Get()
+  list(): void {}
+}
+
+@Controller('open')
+class UnguardedController {
+  @SignedIn()
+  @Get('me')
+  me(): void {}
+}
+
 /**
  * Authorization cannot be skipped by forgetting a decorator: every route of the gateway is
  * either decided by `AccessGuard` from an access rule, or listed here as public.
@@ -84,6 +109,26 @@ describe('access rules of the gateway routes', () => {
 
   before(async () => {
     handlers = (await gatewayControllers()).flatMap(handlersOf);
+  });
+
+  it("should read each handler's route, guard and rule from its decorators", () => {
+    assert.deepEqual(handlersOf(ForgetfulController), [
+      {
+        route: 'DELETE /guarded/:id',
+        name: 'ForgetfulController.remove',
+        guarded: true,
+        rule: { role: 'editor', teamParam: 'id' },
+      },
+      { route: 'GET /guarded', name: 'ForgetfulController.list', guarded: true, rule: undefined },
+    ]);
+    assert.deepEqual(handlersOf(UnguardedController), [
+      {
+        route: 'GET /open/me',
+        name: 'UnguardedController.me',
+        guarded: false,
+        rule: { personOnly: true },
+      },
+    ]);
   });
 
   it('should find the routes of every controller', () => {

@@ -58,7 +58,7 @@ interface Fixtures {
   webhookBody(): Record<string, unknown>;
 }
 
-const id = (f: Fixtures) => ({ params: { id: f.teamId } });
+const team = (f: Fixtures) => ({ params: { id: f.teamId } });
 const monitor = (f: Fixtures) => ({ params: { id: f.monitorId } });
 const channel = (f: Fixtures) => ({ params: { id: f.channelId } });
 
@@ -77,18 +77,18 @@ const ROUTES: Row[] = [
     request: () => ({ body: { name: `matrix ${randomUUID().slice(0, 6)}` } }),
   },
   { route: 'GET /api/v1/teams', allowed: 'signed-in' },
-  { route: 'GET /api/v1/teams/{id}', allowed: 'viewer', request: id },
+  { route: 'GET /api/v1/teams/{id}', allowed: 'viewer', request: team },
   {
     route: 'PATCH /api/v1/teams/{id}',
     allowed: 'admin',
-    request: (f) => ({ ...id(f), body: { name: 'Access matrix' } }),
+    request: (f) => ({ ...team(f), body: { name: 'Access matrix' } }),
   },
   {
     route: 'DELETE /api/v1/teams/{id}',
     allowed: 'owner',
     request: async (f, actor) => ({ params: { id: await f.teamOf(actor) } }),
   },
-  { route: 'GET /api/v1/teams/{id}/members', allowed: 'viewer', request: id },
+  { route: 'GET /api/v1/teams/{id}/members', allowed: 'viewer', request: team },
   {
     route: 'PATCH /api/v1/teams/{id}/members/{userId}',
     allowed: 'admin',
@@ -104,7 +104,7 @@ const ROUTES: Row[] = [
     allowed: 'viewer',
     request: async (f, actor) => ({ params: { id: await f.teamOf(actor) } }),
   },
-  // Invitations (/teams/{id}/invitations…) come here.
+  // Rows for the invitation routes (/teams/{id}/invitations…) go here when they land.
 
   // monitors
   {
@@ -189,7 +189,8 @@ const ROUTES: Row[] = [
     request: async (f) => ({ params: { id: (await f.newChannelWithAlert()).alertId } }),
   },
 
-  // API keys (/api-keys…) come here.
+  // Rows for the API key routes (/api-keys…) go here when they land; a key's own rows may
+  // need a per-call victim key (see newMonitor and the DELETE rows for the pattern).
 ];
 
 /** Operations anyone may call, signed in or not: they need no row. */

@@ -11,6 +11,8 @@ import {
   UnitOfWork,
 } from '@uptime/persistence';
 import { ChannelEventFollower } from './channel-events/channel-event-follower';
+import { ConfigApplyHandler } from './config-apply/config-apply.handler';
+import { ConfigApplyService } from './config-apply/config-apply.service';
 import { REGISTRY_CONFIG, type RegistryConfig } from './config';
 import { registryOrmOptions } from './database/mikro-orm.config';
 import { MonitorEventRelay } from './events/monitor-event-relay';
@@ -50,7 +52,7 @@ export class RegistryModule {
           }),
         ),
       ],
-      controllers: [AuthHandler, MonitorsHandler, TeamsHandler],
+      controllers: [AuthHandler, MonitorsHandler, TeamsHandler, ConfigApplyHandler],
       providers: [
         { provide: REGISTRY_CONFIG, useValue: config },
         { provide: STREAM_SIZES, useValue: config.streamSizes ?? {} },
@@ -64,6 +66,7 @@ export class RegistryModule {
         MonitorQuota,
         MonitorRepository,
         MonitorsService,
+        ConfigApplyService,
         ChannelEventFollower,
         PasswordHasher,
         RefreshTokenRepository,

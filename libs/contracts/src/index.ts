@@ -12,4 +12,5 @@ export * from './json-shape';
 export * from './channel-events';
 export * from './keyset-cursor';
 export * from './teams';
+export * from './config-document';
 export { requestSchemaOf, type ParsedRequest, type ReplyOf, type RequestInput } from './requests';

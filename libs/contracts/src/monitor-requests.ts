@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MonitorSchema, MonitorServerFieldsSchema } from './monitor';
+import { MonitorKeySchema, MonitorSchema, MonitorServerFieldsSchema } from './monitor';
 
 /** Request payloads of the registry's monitor subjects; every one is scoped to its owner. */
 export const OwnedMonitorRequestSchema = z
@@ -35,11 +35,22 @@ export const pageFields = {
 export const PageQuerySchema = z.object(pageFields).strict();
 export type PageQuery = z.output<typeof PageQuerySchema>;
 
-export const ListMonitorsRequestSchema = PageQuerySchema.extend({ ownerId: z.uuid() }).strict();
+/** `GET /monitors` query: a page, or the monitor with `key` (a page of 0 or 1). */
+export const MonitorListQuerySchema = PageQuerySchema.extend({
+  key: MonitorKeySchema.optional().meta({
+    description: 'Only the monitor with this key: a page of 0 or 1 monitor.',
+  }),
+}).strict();
+export type MonitorListQuery = z.output<typeof MonitorListQuerySchema>;
+
+export const ListMonitorsRequestSchema = MonitorListQuerySchema.extend({
+  ownerId: z.uuid(),
+}).strict();
 export const ListActiveMonitorsRequestSchema = PageQuerySchema.extend({
   limit: z.number().int().min(1).max(5000).default(1000),
 }).strict();
-export const ListMonitorSummariesRequestSchema = ListMonitorsRequestSchema.extend({
+export const ListMonitorSummariesRequestSchema = PageQuerySchema.extend({
+  ownerId: z.uuid(),
   limit: z.number().int().min(1).max(5000).default(1000),
 }).strict();
 

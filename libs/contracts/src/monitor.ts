@@ -38,6 +38,19 @@ export const READ_ONLY_MONITOR_FIELDS = [
   'version',
 ] as const;
 
+/**
+ * A monitor's own name for itself, unique among its owner's monitors: what a configuration
+ * document matches monitors by (`/config/apply`), and what `GET /monitors?key=` finds.
+ */
+export const MONITOR_KEY_PATTERN = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+export const MonitorKeySchema = z
+  .string({ message: 'must be a string' })
+  .regex(
+    MONITOR_KEY_PATTERN,
+    'must be 1 to 100 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit',
+  )
+  .meta({ description: 'Unique among your monitors; lower case, e.g. `checkout-api`.' });
+
 const STATUS_PATTERN = /^([1-5])xx$|^(\d{3})$|^(\d{3})-(\d{3})$/;
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -206,6 +219,8 @@ export const DEFAULT_ALERT_POLICY: AlertPolicy = {
  * is dropped rather than refused.
  */
 export const MonitorSpecSchema = z.object({
+  // Monitors stored or sent before keys existed have none.
+  key: z.string().nullable().default(null),
   name: z.string(),
   type: z.enum(MONITOR_TYPES),
   url: z.string(),
@@ -258,6 +273,7 @@ export type Monitor = z.output<typeof MonitorSchema>;
 
 /** Every writable field, each with its own rule; which are required depends on the operation. */
 const monitorFields = {
+  key: MonitorKeySchema.nullable(),
   name: z
     .string({ message: 'must be a string' })
     .trim()
@@ -361,6 +377,7 @@ export function defaultTimeoutMs(intervalSeconds: number): number {
 export function monitorSpecFromCreate(input: MonitorCreateInput): MonitorSpec {
   const intervalSeconds = input.intervalSeconds ?? 60;
   return {
+    key: input.key ?? null,
     name: input.name,
     type: input.type ?? 'http',
     url: input.url,
@@ -509,15 +526,35 @@ export function validateMonitorCreateMany(body: unknown): Validated<MonitorSpec[
       errors.push(...validated.errors.map((e) => ({ ...e, field: `monitors[${i}].${e.field}` })));
       return;
     }
-    const key = `${validated.value.method} ${validated.value.url}`;
-    const first = seen.get(key);
-    if (first !== undefined) {
-      const message = `has the same method and URL as monitors[${first}]`;
-      errors.push({ field: `monitors[${i}].url`, message });
-    } else seen.set(key, i);
+    errors.push(...repeats(validated.value, i, seen));
     specs.push(validated.value);
   });
   return errors.length ? { ok: false, errors } : { ok: true, value: specs };
+}
+
+/**
+ * Errors for a monitor of a list that repeats an earlier one's method and URL, or its key:
+ * `seen` remembers where each was first given.
+ */
+export function repeats(spec: MonitorSpec, i: number, seen: Map<string, number>): FieldError[] {
+  const errors: FieldError[] = [];
+  const target = `target ${spec.method} ${spec.url}`;
+  const first = seen.get(target);
+  if (first !== undefined) {
+    errors.push({
+      field: `monitors[${i}].url`,
+      message: `has the same method and URL as monitors[${first}]`,
+    });
+  } else seen.set(target, i);
+  if (spec.key === null) return errors;
+  const firstKey = seen.get(`key ${spec.key}`);
+  if (firstKey !== undefined) {
+    errors.push({
+      field: `monitors[${i}].key`,
+      message: `"${spec.key}" is also the key of monitors[${firstKey}]; keys must be unique`,
+    });
+  } else seen.set(`key ${spec.key}`, i);
+  return errors;
 }
 
 /** Shape-checks a patch; the cross-field rules run once it is merged into the stored monitor. */

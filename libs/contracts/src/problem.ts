@@ -1,7 +1,12 @@
 import { z } from 'zod';
 
 /** One invalid field, named by its path in the request (`alertPolicy.windowSize`, `expectedStatus[0]`). */
-export const FieldErrorSchema = z.object({ field: z.string(), message: z.string() });
+export const FieldErrorSchema = z.object({
+  field: z.string(),
+  message: z.string(),
+  /** Where the field is in a document the client sent as text (a YAML configuration), from 1. */
+  line: z.number().int().optional(),
+});
 export type FieldError = z.output<typeof FieldErrorSchema>;
 
 /**
@@ -14,6 +19,9 @@ export const ProblemSchema = z.object({
   status: z.number().int().min(400).max(599),
   detail: z.string().optional(),
   errors: z.array(FieldErrorSchema).optional(),
+  /** Where a document the client sent as text could not be read (its syntax), from 1. */
+  line: z.number().int().optional(),
+  column: z.number().int().optional(),
 });
 export type Problem = z.output<typeof ProblemSchema>;
 

@@ -18,6 +18,7 @@ import {
   UpdateChannelRequestSchema,
 } from './channels';
 import { CheckResultSchema } from './checks';
+import { ApplyConfigRequestSchema, ConfigPlanSchema } from './config-document';
 import { IncidentSchema, ListIncidentsRequestSchema } from './incidents';
 import {
   DeleteChecksRequestSchema,
@@ -121,6 +122,7 @@ export const RequestContracts = {
     request: ListActiveMonitorsRequestSchema,
     reply: pageSchema(MonitorSchema),
   },
+  [RegistrySubjects.applyConfig]: { request: ApplyConfigRequestSchema, reply: ConfigPlanSchema },
 
   [RegistryTeamSubjects.access]: { request: TeamAccessRequestSchema, reply: TeamAccessSchema },
   [RegistryTeamSubjects.create]: { request: CreateTeamRequestSchema, reply: TeamSchema },

@@ -20,6 +20,8 @@ export const RegistrySubjects = {
   resumeMonitor: 'registry.monitors.resume',
   /** Paged snapshot of every active monitor, for consumers that rebuild state at start. */
   listActiveMonitors: 'registry.monitors.active',
+  /** A configuration document's monitors, planned (dry run) or applied in one transaction. */
+  applyConfig: 'registry.config.apply',
 } as const;
 
 export type RegistrySubject = (typeof RegistrySubjects)[keyof typeof RegistrySubjects];

@@ -4,5 +4,5 @@ export { ValueFreePostgreSqlDriver, withoutValues } from './value-free-driver';
 export { OutboxRelay, type OutboxDefinition, type OutboxRow } from './outbox-relay';
 export { keysetAfter } from './keyset-filter';
 export { postgresReadiness } from './postgres-readiness';
-export { isDuplicateKey, UnitOfWork } from './unit-of-work';
+export { duplicateKeyConstraint, isDuplicateKey, UnitOfWork } from './unit-of-work';
 export { RequestContextInterceptor } from './request-context.interceptor';

@@ -29,3 +29,10 @@ export class UnitOfWork {
 export function isDuplicateKey(err: unknown): boolean {
   return err instanceof UniqueConstraintViolationException;
 }
+
+/** The name of the unique constraint (or index) a duplicate key broke, to tell which rule it was. */
+export function duplicateKeyConstraint(err: unknown): string | undefined {
+  if (!isDuplicateKey(err)) return undefined;
+  const constraint = (err as { constraint?: unknown }).constraint;
+  return typeof constraint === 'string' ? constraint : undefined;
+}

@@ -31,9 +31,9 @@ import {
   type MonitorPatchInput,
   MonitorPatchSchema,
   type MonitorSpec,
+  type MonitorListQuery,
+  MonitorListQuerySchema,
   type Page,
-  type PageQuery,
-  PageQuerySchema,
   pageSchema,
   RegistrySubjects,
   validateMonitorCreate,
@@ -136,17 +136,18 @@ export class MonitorsController {
     summary: 'List your monitors, oldest first: `limit` and `cursor` → `{ items, nextCursor }`',
     description:
       'A page holds at most `limit` monitors, fewer when they are large (each page fits one ' +
-      'internal message); follow `nextCursor` until it is null.',
+      'internal message); follow `nextCursor` until it is null. `key` finds the monitor with ' +
+      'that key (a page of 0 or 1).',
   })
-  @ApiQueryFrom(PageQuerySchema)
+  @ApiQueryFrom(MonitorListQuerySchema)
   @ApiOkResponse({ schema: openApiResponse(pageSchema(MonitorSchema)) })
   async list(
     @CurrentScope() scope: TeamScope,
-    @Query(new ZodPipe(PageQuerySchema)) page: PageQuery,
+    @Query(new ZodPipe(MonitorListQuerySchema)) query: MonitorListQuery,
   ): Promise<Page<Monitor>> {
     const found = await this.registry.request(RegistrySubjects.listMonitors, {
       ownerId: scope.teamId,
-      ...page,
+      ...query,
     });
     return { ...found, items: await this.status.withStatus(found.items) };
   }

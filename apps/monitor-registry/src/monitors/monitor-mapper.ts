@@ -11,6 +11,7 @@ const SPEC_FIELDS = MonitorSpecSchema.keyof().options;
 
 export function specOf(entity: MonitorEntity): MonitorSpec {
   return {
+    key: entity.key,
     name: entity.name,
     type: entity.type,
     url: entity.url,

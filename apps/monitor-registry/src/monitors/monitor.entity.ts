@@ -3,9 +3,17 @@ import type { AlertPolicy, MonitorSpec, MonitorStatus, MonitorType } from '@upti
 import { randomUUID } from 'node:crypto';
 import { TeamEntity } from '../teams/team.entity';
 
+/** A key is unique among its owner's monitors; monitors without one are not constrained. */
+export const MONITOR_KEY_UNIQUE = 'monitors_owner_key_unique';
+
 @Entity({ tableName: 'monitors' })
 @Unique({ name: 'monitors_owner_method_url_unique', properties: ['ownerId', 'method', 'url'] })
 @Index({ name: 'monitors_owner_created_index', properties: ['ownerId', 'createdAt', 'id'] })
+@Unique({
+  name: MONITOR_KEY_UNIQUE,
+  properties: ['ownerId', 'key'],
+  expression: `create unique index "${MONITOR_KEY_UNIQUE}" on "registry"."monitors" ("owner_id", "key") where "key" is not null`,
+})
 export class MonitorEntity {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -18,6 +26,9 @@ export class MonitorEntity {
     mapToPk: true,
   })
   ownerId!: string;
+
+  @Property({ type: 'string', length: 100, nullable: true })
+  key: string | null = null;
 
   @Property({ type: 'string', length: 200 })
   name!: string;

@@ -64,6 +64,37 @@ export class MonitorRepository {
     });
   }
 
+  findByKey(ownerId: string, key: string, exceptId?: string): Promise<MonitorEntity | null> {
+    return this.em.findOne(MonitorEntity, {
+      ownerId,
+      key,
+      ...(exceptId ? { id: { $ne: exceptId } } : {}),
+    });
+  }
+
+  /** Which of these keys the owner's monitors already have. */
+  async existingKeys(ownerId: string, keys: string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await this.em.find(
+      MonitorEntity,
+      { ownerId, key: { $in: [...new Set(keys)] } },
+      { fields: ['key'] },
+    );
+    return new Set(rows.map((r) => r.key).filter((k): k is string => k !== null));
+  }
+
+  /**
+   * Every monitor of the owner, for a configuration document applied as a whole. Bounded by the
+   * owner's quota (MAX_MONITORS_PER_USER), so it is loaded at once.
+   */
+  allOwned(ownerId: string): Promise<MonitorEntity[]> {
+    return this.em.find(MonitorEntity, { ownerId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  }
+
+  async deleteMany(ids: string[]): Promise<void> {
+    if (ids.length) await this.em.nativeDelete(MonitorEntity, { id: { $in: ids } });
+  }
+
   /** Which of these method + URL targets the owner already monitors, as `METHOD url` keys. */
   async existingTargets(
     ownerId: string,
@@ -91,10 +122,12 @@ export class MonitorRepository {
     limit: number,
     budget: number,
     after?: KeysetPosition,
+    key?: string,
   ): Promise<MonitorEntity[]> {
     return this.loadWithin(
       {
         ownerId,
+        ...(key !== undefined ? { key } : {}),
         ...keysetAfter('createdAt', after, 'asc'),
       },
       { createdAt: 'asc', id: 'asc' },

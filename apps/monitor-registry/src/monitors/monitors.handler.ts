@@ -30,7 +30,7 @@ export class MonitorsHandler {
 
   @Answers(RegistrySubjects.listMonitors)
   list(req: ParsedRequest<typeof RegistrySubjects.listMonitors>): Promise<Page<Monitor>> {
-    return this.monitors.list(req.ownerId, req.limit, req.cursor);
+    return this.monitors.list(req.ownerId, req.limit, req.cursor, req.key);
   }
 
   @Answers(RegistrySubjects.listMonitorSummaries)

@@ -14,7 +14,7 @@ import {
   validateMonitorPatch,
   type Validated,
 } from '@uptime/contracts';
-import { isDuplicateKey, UnitOfWork } from '@uptime/persistence';
+import { duplicateKeyConstraint, isDuplicateKey, UnitOfWork } from '@uptime/persistence';
 import { MonitorEventRelay } from '../events/monitor-event-relay';
 import { MonitorEventRepository } from '../events/monitor-event.repository';
 import {
@@ -25,7 +25,7 @@ import {
   specOf,
   toMonitor,
 } from './monitor-mapper';
-import type { MonitorEntity } from './monitor.entity';
+import { type MonitorEntity, MONITOR_KEY_UNIQUE } from './monitor.entity';
 import { MonitorQuota } from './monitor-quota';
 import { MonitorRepository } from './monitor.repository';
 import { pageOf } from './page-cursor';
@@ -45,6 +45,9 @@ export class MonitorsService {
   async create(ownerId: string, body: unknown): Promise<Monitor> {
     const spec = valid(validateMonitorCreate(body));
     if (await this.monitors.findByTarget(ownerId, spec.method, spec.url)) throw duplicate();
+    if (spec.key !== null && (await this.monitors.findByKey(ownerId, spec.key))) {
+      throw keyTaken();
+    }
     const entity = newMonitor(ownerId, spec);
     await this.insert(ownerId, [entity]);
     return toMonitor(entity);
@@ -62,6 +65,12 @@ export class MonitorsService {
       .map((spec, i) => (existing.has(`${spec.method} ${spec.url}`) ? `monitors[${i}]` : null))
       .filter((at): at is string => at !== null);
     if (taken.length) throw duplicate(` (${taken.join(', ')})`);
+    const keys = specs.map((s) => s.key).filter((k): k is string => k !== null);
+    const keyed = await this.monitors.existingKeys(ownerId, keys);
+    const keyClashes = specs
+      .map((spec, i) => (spec.key !== null && keyed.has(spec.key) ? i : null))
+      .filter((i): i is number => i !== null);
+    if (keyClashes.length) throw keyTaken(keyClashes.map((i) => `monitors[${i}].key`));
     const entities = specs.map((spec) => newMonitor(ownerId, spec));
     await this.insert(ownerId, entities);
     return { items: entities.map(serverFieldsOf) };
@@ -77,9 +86,15 @@ export class MonitorsService {
   }
 
   /** Lists are paged by count and by bytes, so a page of large monitors still fits a message. */
-  async list(ownerId: string, limit: number, cursor?: string): Promise<Page<Monitor>> {
+  async list(
+    ownerId: string,
+    limit: number,
+    cursor?: string,
+    key?: string,
+  ): Promise<Page<Monitor>> {
     const budget = this.budget.pageBytes;
-    const rows = await this.monitors.pageByOwner(ownerId, limit, budget, requestCursor(cursor));
+    const after = requestCursor(cursor);
+    const rows = await this.monitors.pageByOwner(ownerId, limit, budget, after, key);
     return pageOf(rows, limit, budget, toMonitor);
   }
 
@@ -110,6 +125,13 @@ export class MonitorsService {
       (await this.monitors.findByTarget(ownerId, next.method, next.url, entity.id))
     ) {
       throw duplicate();
+    }
+    if (
+      next.key !== null &&
+      next.key !== current.key &&
+      (await this.monitors.findByKey(ownerId, next.key, entity.id))
+    ) {
+      throw keyTaken();
     }
     assignSpec(entity, next);
     return this.commit(entity, 'updated');
@@ -195,11 +217,19 @@ export class MonitorsService {
     try {
       await this.work.transaction(change);
     } catch (err) {
-      if (isDuplicateKey(err)) throw duplicate();
-      throw err;
+      throw conflictOf(err) ?? err;
     }
     this.relay.kick();
   }
+}
+
+/**
+ * The 409 for a write the database refused as a duplicate (a concurrent write got there first):
+ * which one depends on the rule it broke. Undefined for any other error.
+ */
+export function conflictOf(err: unknown, keyField = 'key'): Error | undefined {
+  if (!isDuplicateKey(err)) return undefined;
+  return duplicateKeyConstraint(err) === MONITOR_KEY_UNIQUE ? keyTaken([keyField]) : duplicate();
 }
 
 /** The validated value, or the 400 problem listing each bad field. */
@@ -208,8 +238,16 @@ function valid<T>(validated: Validated<T>): T {
   return validated.value;
 }
 
+/** The 409 for a key another of the owner's monitors has; `fields` name where it was given. */
+export function keyTaken(fields: string[] = ['key']): Error {
+  return rpcProblem({
+    ...Problems.conflict('You already have a monitor with this key; keys are unique per owner.'),
+    errors: fields.map((field) => ({ field, message: 'is the key of another of your monitors' })),
+  });
+}
+
 /** The 409 for a method and URL the owner already monitors; `where` names the offending items. */
-function duplicate(where = ''): Error {
+export function duplicate(where = ''): Error {
   return rpcProblem(
     Problems.conflict(`You already have a monitor for this method and URL.${where}`),
   );

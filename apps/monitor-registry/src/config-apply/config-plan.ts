@@ -1,0 +1,93 @@
+import { rpcProblem } from '@uptime/bus';
+import {
+  type ConfigChange,
+  type FieldError,
+  type KeyedSpec,
+  type MonitorSpec,
+  Problems,
+  specChanges,
+} from '@uptime/contracts';
+
+/** A monitor of the owner as the plan sees it. */
+export interface OwnedMonitor {
+  readonly id: string;
+  readonly spec: MonitorSpec;
+}
+
+/**
+ * What applying a document's monitors to the owner's takes, before anything is written. A
+ * document monitor is matched by key; one whose key matches nothing but whose method and URL are
+ * those of a monitor without a key adopts it (its update sets the key): how monitors created
+ * before keys, or exported with a derived key, come under the document.
+ */
+export interface ConfigPlanDraft<M extends OwnedMonitor> {
+  readonly create: { key: string; spec: KeyedSpec }[];
+  readonly update: { monitor: M; spec: KeyedSpec; changes: ConfigChange[] }[];
+  readonly delete: M[];
+  readonly unchanged: string[];
+}
+
+/**
+ * Plans `wanted` (in document order) against `existing`. With `prune`, keyed monitors the document
+ * does not list are deleted; monitors without a key never are. Refuses with a 409 naming the
+ * document monitor when the result would hold two monitors with one method and URL.
+ */
+export function planConfig<M extends OwnedMonitor>(
+  existing: readonly M[],
+  wanted: readonly KeyedSpec[],
+  prune: boolean,
+): ConfigPlanDraft<M> {
+  const byKey = new Map(existing.filter((m) => m.spec.key !== null).map((m) => [m.spec.key, m]));
+  const unkeyedByTarget = new Map(
+    existing.filter((m) => m.spec.key === null).map((m) => [targetOf(m.spec), m]),
+  );
+  const plan: ConfigPlanDraft<M> = { create: [], update: [], delete: [], unchanged: [] };
+  const matched = new Set<string>();
+  for (const spec of wanted) {
+    const monitor = byKey.get(spec.key) ?? unkeyedByTarget.get(targetOf(spec));
+    if (!monitor) {
+      plan.create.push({ key: spec.key, spec });
+      continue;
+    }
+    matched.add(monitor.id);
+    const changes = specChanges(monitor.spec, spec);
+    if (changes.length) plan.update.push({ monitor, spec, changes });
+    else plan.unchanged.push(spec.key);
+  }
+  const unlisted = existing.filter((m) => !matched.has(m.id));
+  plan.delete.push(...(prune ? unlisted.filter((m) => m.spec.key !== null) : []));
+  const kept = unlisted.filter((m) => !plan.delete.includes(m));
+  assertNoTargetClash(kept, wanted);
+  return plan;
+}
+
+/**
+ * The document's monitors are distinct among themselves (validated); what remains is a monitor
+ * the document leaves alone that has the method and URL one of them wants.
+ */
+function assertNoTargetClash(kept: readonly OwnedMonitor[], wanted: readonly KeyedSpec[]): void {
+  const keptByTarget = new Map(kept.map((m) => [targetOf(m.spec), m]));
+  const errors: FieldError[] = wanted.flatMap((spec, i) => {
+    const other = keptByTarget.get(targetOf(spec));
+    if (!other) return [];
+    const which = other.spec.key !== null ? `key "${other.spec.key}"` : 'no key';
+    return [
+      {
+        field: `monitors[${i}].url`,
+        message: `has the method and URL of your monitor "${other.spec.name}" (${which}, id ${other.id}), which the document does not list`,
+      },
+    ];
+  });
+  if (errors.length) {
+    throw rpcProblem({
+      ...Problems.conflict(
+        'The document would give two monitors the same method and URL; nothing was changed.',
+      ),
+      errors,
+    });
+  }
+}
+
+function targetOf(spec: Pick<MonitorSpec, 'method' | 'url'>): string {
+  return `${spec.method} ${spec.url}`;
+}

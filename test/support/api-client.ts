@@ -37,6 +37,19 @@ export class ApiClient {
     };
   }
 
+  /** A request whose answer is text (a YAML export), or whose body is text of `contentType`. */
+  async text(
+    method: string,
+    path: string,
+    options: { token?: string; body?: string; contentType?: string } = {},
+  ): Promise<{ status: number; headers: Headers; text: string }> {
+    const headers: Record<string, string> = {};
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (options.contentType) headers['content-type'] = options.contentType;
+    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body: options.body });
+    return { status: res.status, headers: res.headers, text: await res.text() };
+  }
+
   get<T = Record<string, unknown>>(path: string, token?: string) {
     return this.request<T>('GET', path, { token });
   }

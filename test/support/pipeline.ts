@@ -1,5 +1,4 @@
 import type { RunningService } from '@uptime/service-host';
-import { TargetPolicy } from '@uptime/target-guard';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,14 @@ import type { ProberConfig } from '../../apps/prober/src/config';
 import { startScheduler } from '../../apps/scheduler/src/bootstrap';
 import type { SchedulerConfig } from '../../apps/scheduler/src/config';
 import { ApiClient } from './api-client';
-import { gatewayConfig, NATS_URL, proberConfig, registryConfig, schedulerConfig } from './services';
+import {
+  gatewayConfig,
+  NATS_URL,
+  notifierConfig,
+  proberConfig,
+  registryConfig,
+  schedulerConfig,
+} from './services';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 /**
@@ -32,6 +38,7 @@ export class Pipeline {
   api!: ApiClient;
   db!: TestDatabase;
   private dataDir!: string;
+  /** Channel tests post to receivers on loopback (allowed by default); tests may change more. */
   notifierOverrides: Partial<NotifierConfig> = {};
   private readonly database = `uptime_${Math.random().toString(36).slice(2, 8)}`;
 
@@ -82,21 +89,7 @@ export class Pipeline {
   }
 
   async startNotifier(): Promise<RunningService> {
-    this.notifier = await startNotifier(
-      {
-        natsUrl: NATS_URL,
-        port: 0,
-        logLevel: 'warn',
-        databaseUrl: this.db.url,
-        publicUrl: 'http://localhost:3000',
-        alertMaxAttempts: 5,
-        alertRetryBaseMs: 200,
-        // Channel tests post to receivers on loopback.
-        targets: new TargetPolicy({ allowPrivate: true }),
-        ...this.notifierOverrides,
-      },
-      false,
-    );
+    this.notifier = await startNotifier(notifierConfig(this.db.url, this.notifierOverrides), false);
     return this.notifier;
   }
 

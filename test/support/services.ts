@@ -4,6 +4,8 @@ import { startGateway } from '../../apps/gateway/src/bootstrap';
 import { type GatewayConfig } from '../../apps/gateway/src/config';
 import { startRegistry } from '../../apps/monitor-registry/src/bootstrap';
 import type { RegistryConfig } from '../../apps/monitor-registry/src/config';
+import { startNotifier } from '../../apps/notifier/src/bootstrap';
+import type { NotifierConfig } from '../../apps/notifier/src/config';
 import type { ProberConfig } from '../../apps/prober/src/config';
 import type { SchedulerConfig } from '../../apps/scheduler/src/config';
 import { TargetPolicy } from '@uptime/target-guard';
@@ -77,26 +79,54 @@ export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayCo
   };
 }
 
-/** The registry and the gateway, as two apps in this process talking over the real NATS. */
+/** A notifier on `databaseUrl` whose channels may post to loopback receivers. */
+export function notifierConfig(
+  databaseUrl: string,
+  overrides: Partial<NotifierConfig> = {},
+): NotifierConfig {
+  return {
+    natsUrl: NATS_URL,
+    port: 0,
+    logLevel: 'warn',
+    databaseUrl,
+    publicUrl: 'http://localhost:3000',
+    alertMaxAttempts: 5,
+    alertRetryBaseMs: 200,
+    targets: new TargetPolicy({ allowPrivate: true }),
+    ...overrides,
+  };
+}
+
+/**
+ * The registry and the gateway, as two apps in this process talking over the real NATS; with
+ * `notifier`, also the notifier, for tests of routes that name channels.
+ */
 export class ApiStack {
   private constructor(
     readonly registry: RunningService,
     readonly gateway: RunningService,
     readonly api: ApiClient,
+    readonly notifier?: RunningService,
   ) {}
 
   static async start(
     databaseUrl: string,
     gateway: Partial<GatewayConfig> = {},
     registry: Partial<RegistryConfig> = {},
+    options: { notifier?: boolean } = {},
   ): Promise<ApiStack> {
     const registryService = await startRegistry(registryConfig(databaseUrl, registry), false);
+    const notifier = options.notifier
+      ? await startNotifier(notifierConfig(databaseUrl), false)
+      : undefined;
     const gw = await startGateway(gatewayConfig(gateway));
-    return new ApiStack(registryService, gw, new ApiClient(gw.url!.replace('[::1]', '127.0.0.1')));
+    const api = new ApiClient(gw.url!.replace('[::1]', '127.0.0.1'));
+    return new ApiStack(registryService, gw, api, notifier);
   }
 
   async stop(): Promise<void> {
     await this.gateway.close();
+    await this.notifier?.close();
     await this.registry.close();
   }
 }

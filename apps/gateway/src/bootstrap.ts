@@ -6,7 +6,8 @@ import { TELEMETRY } from '@uptime/health';
 import { type RunningService, startService } from '@uptime/service-host';
 import type { GatewayConfig } from './config';
 import { type GatewayOptions, GatewayModule } from './gateway.module';
-import { acceptJsonBodiesOnly, JSON_BODY_TYPES } from './http/json-body';
+import { CONFIG_APPLY_PATH } from './config-as-code/config-documents.controller';
+import { acceptJsonBodiesOnly, JSON_BODY_TYPES, YAML_BODY_TYPES } from './http/json-body';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { Refusals } from './http/refusals';
 import { DOCS_PATH, securityHeaders } from './http/security-headers';
@@ -32,9 +33,11 @@ export function startGateway(
 
 function configureHttp(app: NestExpressApplication, config: GatewayConfig): void {
   app.use(securityHeaders);
-  app.use(acceptJsonBodiesOnly);
+  app.use(acceptJsonBodiesOnly([`/${API_PREFIX}/${CONFIG_APPLY_PATH}`]));
   // 1 MB: a bulk create of up to 1,000 monitors; one monitor is far smaller.
   app.useBodyParser('json', { limit: '1mb', type: JSON_BODY_TYPES });
+  // A configuration document in YAML, read as text (only its route gets past the check above).
+  app.useBodyParser('text', { limit: '1mb', type: YAML_BODY_TYPES });
   app.useGlobalFilters(
     new ProblemDetailsFilter(new Refusals(app.get(TELEMETRY, { strict: false }))),
   );

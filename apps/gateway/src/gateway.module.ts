@@ -17,6 +17,8 @@ import { DashboardController } from './dashboard/dashboard.controller';
 import { METRICS_CLIENT } from './metrics-client';
 import { AlertsController } from './alerts/alerts.controller';
 import { ChannelsController } from './channels/channels.controller';
+import { ConfigDocumentsController } from './config-as-code/config-documents.controller';
+import { ConfigDocumentsService } from './config-as-code/config-documents.service';
 import { IncidentsController } from './incidents/incidents.controller';
 import { ChannelCheck } from './monitors/channel-check';
 import { RegionCheck } from './monitors/region-check';
@@ -59,6 +61,7 @@ export class GatewayModule {
         ChannelsController,
         AlertsController,
         TeamsController,
+        ConfigDocumentsController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
@@ -80,6 +83,7 @@ export class GatewayModule {
         ChannelCheck,
         RegionCheck,
         OnDemandCheckLimit,
+        ConfigDocumentsService,
         AccessTokens,
         JwtStrategy,
         TeamMemberships,

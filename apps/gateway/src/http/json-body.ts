@@ -1,18 +1,35 @@
 import { UnsupportedMediaTypeException } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /** The media types the API reads a body in: JSON, and JSON-based types such as `merge-patch+json`. */
 export const JSON_BODY_TYPES = ['application/json', 'application/*+json'];
 
+/** YAML, which the routes that take a configuration document also read (as text). */
+export const YAML_BODY_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
+
 const JSON_MEDIA_TYPE = /^application\/([a-z0-9.+-]+\+)?json$/;
 
 /**
- * Refuses a body in any other media type before anything reads it. A form post is what a page on
- * another site can send without asking the browser first, so the API never reads one.
+ * Refuses a body in any other media type before anything reads it: JSON everywhere, and YAML on
+ * `yamlPaths` only. A form post (or `text/plain`) is what a page on another site can send without
+ * asking the browser first, so the API never reads one; YAML types, like JSON, need that asking.
  */
-export function acceptJsonBodiesOnly(req: Request, _res: Response, next: NextFunction): void {
-  if (!hasBody(req) || isJson(req.headers['content-type'])) return next();
-  next(new UnsupportedMediaTypeException('The request body must be application/json.'));
+export function acceptJsonBodiesOnly(yamlPaths: readonly string[] = []): RequestHandler {
+  const yamlRoutes = new Set(yamlPaths);
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    if (!hasBody(req)) return next();
+    const mediaType = mediaTypeOf(req.headers['content-type']);
+    if (mediaType !== undefined && JSON_MEDIA_TYPE.test(mediaType)) return next();
+    if (yamlRoutes.has(req.path)) {
+      if (mediaType !== undefined && YAML_BODY_TYPES.includes(mediaType)) return next();
+      return next(
+        new UnsupportedMediaTypeException(
+          'The request body must be application/json or YAML (application/yaml, text/yaml).',
+        ),
+      );
+    }
+    next(new UnsupportedMediaTypeException('The request body must be application/json.'));
+  };
 }
 
 /** As the HTTP spec puts it: a request has a body when it says how long, or that it is chunked. */
@@ -21,7 +38,6 @@ function hasBody(req: Request): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
-function isJson(contentType: string | undefined): boolean {
-  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
-  return mediaType !== undefined && JSON_MEDIA_TYPE.test(mediaType);
+function mediaTypeOf(contentType: string | undefined): string | undefined {
+  return contentType?.split(';')[0]?.trim().toLowerCase();
 }

@@ -25,7 +25,16 @@ export class RegionCheck {
     lists: readonly (readonly string[])[],
     prefix: (k: number) => string = (k) => `monitors[${k}].`,
   ): void {
-    const errors: FieldError[] = lists.flatMap((regions, k) =>
+    const errors = this.unknownRegions(lists, prefix);
+    if (errors.length) throw invalid(errors);
+  }
+
+  /** The regions of several monitors that are not configured, each named `monitors[k].regions[i]`. */
+  unknownRegions(
+    lists: readonly (readonly string[])[],
+    prefix: (k: number) => string = (k) => `monitors[${k}].`,
+  ): FieldError[] {
+    return lists.flatMap((regions, k) =>
       regions.flatMap((region, i) =>
         this.known.has(region)
           ? []
@@ -37,6 +46,5 @@ export class RegionCheck {
             ],
       ),
     );
-    if (errors.length) throw invalid(errors);
   }
 }

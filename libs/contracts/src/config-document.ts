@@ -43,14 +43,10 @@ export const DocumentMonitorSchema = z
         'and among your monitors. Changing it is a delete (with prune) and a create.',
     }),
     ...monitorShape,
-    channels: z
-      .array(channelName)
-      .max(20, 'must have at most 20 channels')
-      .optional()
-      .meta({
-        description:
-          'Names of channels of your team that alert for this monitor; each must exist (apply does not create channels).',
-      }),
+    channels: z.array(channelName).max(20, 'must have at most 20 channels').optional().meta({
+      description:
+        'Names of channels of your team that alert for this monitor; each must exist (apply does not create channels).',
+    }),
   })
   .strict()
   .meta({
@@ -88,14 +84,14 @@ export const ConfigDocumentSchema = z
       .optional()
       .meta({
         description:
-          'Read-only: the team\'s channels as exported, without secrets. Applying a document neither creates nor changes channels; monitors name them in `channels`, and each name must exist.',
+          "Read-only: the team's channels as exported, without secrets. Applying a document neither creates nor changes channels; monitors name them in `channels`, and each name must exist.",
       }),
   })
   .strict()
   .meta({
     title: 'Uptime configuration document',
     description:
-      'A team\'s monitors as code. POST /api/v1/config/apply matches monitors by `key`: new keys are created, changed ones updated, and with prune=true keyed monitors missing from the document are deleted (monitors without a key never are). A field left out takes its default.',
+      "A team's monitors as code. POST /api/v1/config/apply matches monitors by `key`: new keys are created, changed ones updated, and with prune=true keyed monitors missing from the document are deleted (monitors without a key never are). A field left out takes its default.",
   });
 export type ConfigDocument = z.output<typeof ConfigDocumentSchema>;
 export type ConfigDocumentInput = z.input<typeof ConfigDocumentSchema>;
@@ -121,7 +117,9 @@ export function validateConfigDocument(body: unknown): Validated<ConfigDocument>
   const seen = new Map<string, number>();
   parsed.data.monitors.forEach((monitor, i) => {
     const spec = monitorSpecFromCreate(monitorCreateOf(monitor, []));
-    errors.push(...crossFieldErrors(spec).map((e) => ({ ...e, field: `monitors[${i}].${e.field}` })));
+    errors.push(
+      ...crossFieldErrors(spec).map((e) => ({ ...e, field: `monitors[${i}].${e.field}` })),
+    );
     errors.push(...repeats(spec, i, seen));
   });
   return errors.length ? { ok: false, errors } : { ok: true, value: parsed.data };
@@ -215,14 +213,16 @@ function sameValue(a: unknown, b: unknown): boolean {
 }
 
 /** One field a plan changes: `alertPolicy` is compared field by field (`alertPolicy.windowSize`). */
-export const ConfigChangeSchema = z.object({
-  field: z.string(),
-  from: z.unknown().optional(),
-  to: z.unknown().optional(),
-}).meta({
-  description:
-    'A value larger than 512 bytes as JSON is shown as its size; in a plan too large for one message, changes name their fields only.',
-});
+export const ConfigChangeSchema = z
+  .object({
+    field: z.string(),
+    from: z.unknown().optional(),
+    to: z.unknown().optional(),
+  })
+  .meta({
+    description:
+      'A value larger than 512 bytes as JSON is shown as its size; in a plan too large for one message, changes name their fields only.',
+  });
 export type ConfigChange = z.output<typeof ConfigChangeSchema>;
 
 /** The fields whose change a plan shows, in the order it lists them. */

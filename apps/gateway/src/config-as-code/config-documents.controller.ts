@@ -39,7 +39,7 @@ export class ConfigDocumentsController {
   @Get('config/export')
   @Authenticated()
   @ApiOperation({
-    summary: "Your monitors and channels as one YAML document (monitors as code)",
+    summary: 'Your monitors and channels as one YAML document (monitors as code)',
     description:
       'Monitors ordered by key, fields at their defaults left out, channels by name and without secrets. A monitor without a key gets one made up from its name and id; applying the document sets it.',
   })
@@ -66,13 +66,17 @@ export class ConfigDocumentsController {
   @ApiConsumes('application/json', ...YAML_BODY_TYPES)
   @ApiQueryFrom(ConfigApplyQuerySchema)
   @ApiBody({ schema: openApiSchema(ConfigDocumentSchema) })
-  @ApiOkResponse({ description: 'The plan; `applied` is false in a dry run.', schema: openApiResponse(ConfigPlanSchema) })
+  @ApiOkResponse({
+    description: 'The plan; `applied` is false in a dry run.',
+    schema: openApiResponse(ConfigPlanSchema),
+  })
   @ApiBadRequestResponse({
     description:
       'Not YAML (`line`, `column`), or invalid fields (`errors[]` with `field` and `line`), an unknown channel name, a repeated key: nothing was changed.',
   })
   @ApiConflictResponse({
-    description: 'Two monitors would share a method and URL (`errors[]` names the document monitor): nothing was changed.',
+    description:
+      'Two monitors would share a method and URL (`errors[]` names the document monitor): nothing was changed.',
   })
   @ApiForbiddenResponse({
     description: 'Quota exceeded (`/problems/quota-exceeded`): nothing was changed.',

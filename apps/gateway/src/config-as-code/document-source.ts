@@ -1,14 +1,6 @@
 import { ProblemError } from '@uptime/bus';
 import { type FieldError, Problems } from '@uptime/contracts';
-import {
-  type Document,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  parseDocument,
-} from 'yaml';
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 
 /** Aliases a document may expand: a few are handy, thousands are a "billion laughs" attack. */
 const MAX_ALIASES = 100;

@@ -7,7 +7,10 @@ import type { ExportedDocument } from './config-documents.service';
  * The exported document as YAML: a first line that tells editors (the YAML language server) where
  * its schema is, and a note on each monitor whose key was made up by the export.
  */
-export function exportedYaml({ document, derivedKeys }: ExportedDocument, schemaUrl: string): string {
+export function exportedYaml(
+  { document, derivedKeys }: ExportedDocument,
+  schemaUrl: string,
+): string {
   const doc = new Document(document);
   doc.commentBefore = ` yaml-language-server: $schema=${schemaUrl}`;
   const monitors = doc.get('monitors', true);

@@ -5,7 +5,12 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 export const JSON_BODY_TYPES = ['application/json', 'application/*+json'];
 
 /** YAML, which the routes that take a configuration document also read (as text). */
-export const YAML_BODY_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
+export const YAML_BODY_TYPES = [
+  'application/yaml',
+  'application/x-yaml',
+  'text/yaml',
+  'text/x-yaml',
+];
 
 const JSON_MEDIA_TYPE = /^application\/([a-z0-9.+-]+\+)?json$/;
 

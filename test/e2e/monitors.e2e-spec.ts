@@ -54,6 +54,7 @@ describe('monitors', () => {
       assert.ok(Date.parse(String(createdAt)) && createdAt === updatedAt);
       assert.deepEqual(rest, {
         ownerId: owner.id,
+        key: null,
         name: 'Checkout API',
         type: 'http',
         url: 'https://shop.example.test/',
@@ -570,6 +571,99 @@ describe('monitors', () => {
         monitors: [{ name: 'A', url: 'https://a.example.test/' }],
       });
       assert.equal(res.status, 401);
+    });
+  });
+
+  describe('key', () => {
+    it('should find a monitor by its key, and answer an empty page for an unknown one', async () => {
+      const created = await create({ ...base, url: url(), key: 'checkout-api' });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.equal(created.body.key, 'checkout-api');
+      const found = await stack.api.get<Page>(
+        '/api/v1/monitors?key=checkout-api',
+        owner.accessToken,
+      );
+      assert.deepEqual(
+        found.body.items.map((m) => m.id),
+        [created.body.id],
+      );
+      const none = await stack.api.get<Page>('/api/v1/monitors?key=nothing', owner.accessToken);
+      assert.deepEqual(none.body, { items: [], nextCursor: null });
+      const theirs = await stack.api.get<Page>(
+        '/api/v1/monitors?key=checkout-api',
+        stranger.accessToken,
+      );
+      assert.deepEqual(theirs.body.items, []);
+    });
+
+    it('should refuse a key another of your monitors has with a 409 naming key', async () => {
+      const first = await create({ ...base, url: url(), key: 'twice' });
+      assert.equal(first.status, 201);
+      const again = await stack.api.post<ProblemBody>(
+        '/api/v1/monitors',
+        { ...base, url: url(), key: 'twice' },
+        owner.accessToken,
+      );
+      assert.equal(again.status, 409);
+      assert.deepEqual(
+        again.body.errors?.map((e) => e.field),
+        ['key'],
+      );
+      const other = await create({ ...base, url: url() });
+      const patched = await stack.api.patch<ProblemBody>(
+        `/api/v1/monitors/${other.body.id}`,
+        { key: 'twice' },
+        owner.accessToken,
+      );
+      assert.equal(patched.status, 409);
+      assert.deepEqual(
+        patched.body.errors?.map((e) => e.field),
+        ['key'],
+      );
+      // Keys are unique per owner: another user may use the same one.
+      const theirs = await create({ ...base, url: url(), key: 'twice' }, stranger.accessToken);
+      assert.equal(theirs.status, 201);
+    });
+
+    it('should refuse a malformed key naming the field, and clear a key with null', async () => {
+      const bad = await stack.api.post<ProblemBody>(
+        '/api/v1/monitors',
+        { ...base, url: url(), key: 'Not A Key' },
+        owner.accessToken,
+      );
+      assert.equal(bad.status, 400);
+      assert.deepEqual(
+        bad.body.errors?.map((e) => e.field),
+        ['key'],
+      );
+      const keyed = await create({ ...base, url: url(), key: 'short-lived' });
+      const cleared = await stack.api.patch<Monitor>(
+        `/api/v1/monitors/${keyed.body.id}`,
+        { key: null },
+        owner.accessToken,
+      );
+      assert.equal(cleared.status, 200);
+      assert.equal(cleared.body.key, null);
+      const reused = await create({ ...base, url: url(), key: 'short-lived' });
+      assert.equal(reused.status, 201, 'a cleared key is free again');
+    });
+
+    it('should refuse two monitors of one bulk create with the same key', async () => {
+      const res = await stack.api.post<ProblemBody>(
+        '/api/v1/monitors/bulk',
+        {
+          monitors: [
+            { ...base, url: url(), key: 'same' },
+            { ...base, url: url(), key: 'same' },
+          ],
+        },
+        owner.accessToken,
+      );
+      assert.equal(res.status, 400);
+      assert.deepEqual(
+        res.body.errors?.map((e) => e.field),
+        ['monitors[1].key'],
+      );
     });
   });
 });

@@ -9,6 +9,9 @@ import {
   CHECK_OUTCOMES,
   CheckResultSchema,
   ChecksQuerySchema,
+  ConfigApplyQuerySchema,
+  ConfigDocumentSchema,
+  ConfigPlanSchema,
   CredentialsSchema,
   DeleteAlertsQuerySchema,
   ERROR_KINDS,
@@ -21,11 +24,11 @@ import {
   MONITOR_STATUSES,
   MonitorBulkCreateSchema,
   MonitorCreateSchema,
+  MonitorListQuerySchema,
   MonitorPatchSchema,
   MonitorSchema,
   MonitorStatsSchema,
   pageSchema,
-  PageQuerySchema,
   RefreshTokenBodySchema,
   ResponseTimeSeriesSchema,
   ResponseTimesQuerySchema,
@@ -42,7 +45,8 @@ import { GatewayModule } from '../gateway.module';
 
 /** Each route's query schema: the one its handler parses the query with. */
 const QUERIES: Record<string, z.ZodObject> = {
-  'get /monitors': PageQuerySchema,
+  'get /monitors': MonitorListQuerySchema,
+  'post /config/apply': ConfigApplyQuerySchema,
   'get /monitors/{id}/checks': ChecksQuerySchema,
   'get /monitors/{id}/stats': StatsQuerySchema,
   'get /monitors/{id}/response-times': ResponseTimesQuerySchema,
@@ -63,6 +67,7 @@ const BODIES: Record<string, z.ZodType> = {
   'patch /monitors/{id}': MonitorPatchSchema,
   'post /channels': ChannelCreateSchema,
   'patch /channels/{id}': ChannelPatchSchema,
+  'post /config/apply': ConfigDocumentSchema,
 };
 
 /** Each route's answer, by its success status. */
@@ -86,6 +91,7 @@ const ANSWERS: Record<string, [status: string, schema: z.ZodType]> = {
   'post /channels': ['200', ChannelSchema],
   'get /channels/{id}': ['200', ChannelSchema],
   'post /channels/{id}/test': ['200', AlertSchema],
+  'post /config/apply': ['200', ConfigPlanSchema],
 };
 
 type Operation = {

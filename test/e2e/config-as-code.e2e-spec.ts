@@ -14,6 +14,9 @@ interface ProblemBody {
   errors?: { field: string; message: string; line?: number }[];
 }
 
+/** Each user of these tests has a few monitors; the quota test passes this many. */
+const MAX_MONITORS = 20;
+
 type User = Awaited<ReturnType<ApiStack['api']['newUser']>>;
 
 /**
@@ -30,10 +33,8 @@ describe('monitors as code', () => {
     stack = await ApiStack.start(
       db.url,
       { defaultRegions: ['local', 'eu-west'] },
-      {},
-      {
-        notifier: true,
-      },
+      { maxMonitorsPerUser: MAX_MONITORS },
+      { notifier: true },
     );
     owner = await stack.api.newUser('config');
   });
@@ -315,32 +316,20 @@ monitors:
     });
 
     it('should change nothing when the document would pass the quota', async () => {
-      const quotaDb = await createTestDatabase();
-      const small = await ApiStack.start(quotaDb.url, {}, { maxMonitorsPerUser: 2 });
-      try {
-        const user = await small.api.newUser('config-quota');
-        const res = await small.api.text('POST', '/api/v1/config/apply', {
-          token: user.accessToken,
-          contentType: 'application/json',
-          body: JSON.stringify({
-            version: 1,
-            monitors: ['a', 'b', 'c'].map((k) => ({
-              key: k,
-              name: k,
-              url: `https://${k}.example.test/`,
-            })),
-          }),
-        });
-        assert.equal(res.status, 403, res.text);
-        const list = await small.api.get<{ items: Monitor[] }>(
-          '/api/v1/monitors',
-          user.accessToken,
-        );
-        assert.deepEqual(list.body.items, []);
-      } finally {
-        await small.stop();
-        await quotaDb.drop();
-      }
+      const user = await stack.api.newUser('config-quota');
+      const monitors = Array.from({ length: MAX_MONITORS + 1 }, (_, i) => ({
+        key: `m${i}`,
+        name: `M${i}`,
+        url: `https://m${i}.example.test/`,
+      }));
+      const res = await apply<ProblemBody>(JSON.stringify({ version: 1, monitors }), {
+        user,
+        contentType: 'application/json',
+      });
+      assert.equal(res.status, 403, JSON.stringify(res.body));
+      assert.equal(res.body.type, '/problems/quota-exceeded');
+      assert.deepEqual(await monitorsOf(user), []);
+      assert.equal(await eventsOf(user), 0);
     });
   });
 

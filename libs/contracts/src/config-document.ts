@@ -6,6 +6,7 @@ import {
   MAX_MONITORS_PER_BULK,
   type MonitorCreateInput,
   MonitorCreateSchema,
+  KeywordSchema,
   MonitorKeySchema,
   type MonitorSpec,
   monitorSpecFromCreate,
@@ -32,6 +33,8 @@ const channelName = z
   .min(1, 'must not be empty')
   .max(200, 'must be at most 200 characters');
 
+const keywordShorthand = KeywordSchema.shape.value;
+
 /** The fields of `POST /monitors`, with `channels` by name instead of `channelIds`. */
 const { key: _key, channelIds: _channelIds, ...monitorShape } = MonitorCreateSchema.shape;
 
@@ -43,6 +46,15 @@ export const DocumentMonitorSchema = z
         'and among your monitors. Changing it is a delete (with prune) and a create.',
     }),
     ...monitorShape,
+    // The shorthand spelled out, so that the JSON Schema editors read accepts it too.
+    keyword: z
+      .union([keywordShorthand, KeywordSchema], {
+        message: 'must be a string, or { value, mode } with mode present or absent',
+      })
+      .nullable()
+      .optional()
+      .transform((k) => (typeof k === 'string' ? { value: k, mode: 'present' as const } : k))
+      .meta({ description: 'A string to look for in the body, or { value, mode: absent }.' }),
     channels: z.array(channelName).max(20, 'must have at most 20 channels').optional().meta({
       description:
         'Names of channels of your team that alert for this monitor; each must exist (apply does not create channels).',

@@ -172,8 +172,9 @@ export class ConfigDocumentsService {
  */
 export function derivedKey(monitor: Pick<Monitor, 'id' | 'name'>): string {
   const slug = monitor.name
-    .toLowerCase()
     .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '') // accents off: "Crème" → "creme", not "cre-me"
+    .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 80)

@@ -7,13 +7,14 @@ import { type RunningService, startService } from '@uptime/service-host';
 import type { GatewayConfig } from './config';
 import { type GatewayOptions, GatewayModule } from './gateway.module';
 import { CONFIG_APPLY_PATH } from './config-as-code/config-documents.controller';
+import { API_PREFIX } from './http/api-prefix';
 import { acceptJsonBodiesOnly, JSON_BODY_TYPES, YAML_BODY_TYPES } from './http/json-body';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { Refusals } from './http/refusals';
 import { DOCS_PATH, securityHeaders } from './http/security-headers';
 import { JsonShapePipe } from './http/validation';
 
-export const API_PREFIX = 'api/v1';
+export { API_PREFIX };
 
 export function startGateway(
   config: GatewayConfig,

@@ -21,6 +21,7 @@ import {
 import type { Request, Response } from 'express';
 import { Authenticated, CurrentCaller } from '../auth/current-caller';
 import type { Caller } from '../auth/jwt.strategy';
+import { API_PREFIX } from '../http/api-prefix';
 import { YAML_BODY_TYPES } from '../http/json-body';
 import { ApiQueryFrom, openApiResponse, openApiSchema } from '../http/openapi';
 import { ZodPipe } from '../http/validation';
@@ -102,5 +103,5 @@ export class ConfigDocumentsController {
 
 /** The schema's address as the caller reached it (through `TRUST_PROXY`'s forwarded proto). */
 function schemaUrlOf(req: Request): string {
-  return `${req.protocol}://${req.get('host')}/api/v1/${SCHEMA_PATH}`;
+  return `${req.protocol}://${req.get('host')}/${API_PREFIX}/${SCHEMA_PATH}`;
 }

@@ -156,6 +156,14 @@ const ROUTES: Row[] = [
   { route: 'GET /api/v1/monitors/{id}/incidents', allowed: 'viewer', request: monitor },
   { route: 'GET /api/v1/dashboard', allowed: 'viewer' },
 
+  // monitors as code (a dry run: it plans, changes nothing)
+  { route: 'GET /api/v1/config/export', allowed: 'viewer' },
+  {
+    route: 'POST /api/v1/config/apply',
+    allowed: 'editor',
+    request: () => ({ query: { dryRun: 'true' }, body: { version: 1, monitors: [] } }),
+  },
+
   // channels
   {
     route: 'POST /api/v1/channels',
@@ -201,6 +209,7 @@ const PUBLIC: ReadonlySet<string> = new Set([
   'POST /api/v1/auth/login',
   'POST /api/v1/auth/refresh',
   'POST /api/v1/auth/logout',
+  'GET /api/v1/config/schema.json',
 ]);
 
 /** The route's path with its `{param}`s filled in; a param left unfilled is a mistake in a row. */

@@ -30,10 +30,12 @@ export class ApiClient {
     }
     const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body });
     const text = await res.text();
+    // Answers that are not JSON (a YAML export) come back as their text.
+    const json = /json/.test(res.headers.get('content-type') ?? '');
     return {
       status: res.status,
       headers: res.headers,
-      body: (text ? JSON.parse(text) : undefined) as T,
+      body: (text ? (json ? JSON.parse(text) : text) : undefined) as T,
     };
   }
 

@@ -24,6 +24,7 @@ const PUBLIC_ROUTES = new Set([
   'GET /health/live',
   'GET /health/ready',
   'GET /metrics',
+  'GET /config/schema.json',
 ]);
 
 /** One route handler of a controller, with what Nest reads from its decorators. */

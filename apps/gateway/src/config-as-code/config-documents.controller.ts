@@ -19,8 +19,9 @@ import {
   ConfigPlanSchema,
 } from '@uptime/contracts';
 import type { Request, Response } from 'express';
-import { Authenticated, CurrentCaller } from '../auth/current-caller';
-import type { Caller } from '../auth/jwt.strategy';
+import { Allow, Authenticated } from '../access/access-rule';
+import type { TeamScope } from '../access/caller';
+import { CurrentScope } from '../access/current-scope';
 import { API_PREFIX } from '../http/api-prefix';
 import { YAML_BODY_TYPES } from '../http/json-body';
 import { ApiQueryFrom, openApiResponse, openApiSchema } from '../http/openapi';
@@ -39,19 +40,20 @@ export class ConfigDocumentsController {
 
   @Get('config/export')
   @Authenticated()
+  @Allow('viewer')
   @ApiOperation({
-    summary: 'Your monitors and channels as one YAML document (monitors as code)',
+    summary: "The team's monitors and channels as one YAML document (monitors as code)",
     description:
       'Monitors ordered by key, fields at their defaults left out, channels by name and without secrets. A monitor without a key gets one made up from its name and id; applying the document sets it.',
   })
   @ApiProduces('text/yaml')
   @ApiOkResponse({ description: 'The document, as YAML.', schema: { type: 'string' } })
   async export(
-    @CurrentCaller() caller: Caller,
+    @CurrentScope() scope: TeamScope,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<string> {
-    const exported = await this.documents.export(caller.userId);
+    const exported = await this.documents.export(scope.teamId);
     res.type('text/yaml; charset=utf-8');
     return exportedYaml(exported, schemaUrlOf(req));
   }
@@ -59,8 +61,9 @@ export class ConfigDocumentsController {
   @Post(CONFIG_APPLY_PATH)
   @HttpCode(200)
   @Authenticated()
+  @Allow('editor')
   @ApiOperation({
-    summary: 'Make your monitors what a document says (YAML or JSON); `dryRun` only plans',
+    summary: "Make the team's monitors what a document says (YAML or JSON); `dryRun` only plans",
     description:
       'Monitors are matched by `key`: new keys are created, changed monitors updated (each change listed field by field), and with `prune=true` keyed monitors the document does not list are deleted; monitors without a key are never deleted, and one whose method and URL a new key has is adopted (its key is set). All or nothing; applying the same document again changes nothing. Channels are named, and must exist; applying never changes channels. Errors name the field and, for YAML, its line. At most 1,000 monitors and 1 MB.',
   })
@@ -84,11 +87,11 @@ export class ConfigDocumentsController {
   })
   @ApiPayloadTooLargeResponse({ description: 'The document is larger than 1 MB: split it.' })
   apply(
-    @CurrentCaller() caller: Caller,
+    @CurrentScope() scope: TeamScope,
     @Query(new ZodPipe(ConfigApplyQuerySchema)) query: ConfigApplyQuery,
     @Body() body: unknown,
   ): Promise<ConfigPlan> {
-    return this.documents.apply(caller.userId, body, query);
+    return this.documents.apply(scope.teamId, body, query);
   }
 
   @Get(SCHEMA_PATH)

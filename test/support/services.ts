@@ -27,6 +27,7 @@ export function registryConfig(
     refreshTokenTtlDays: 30,
     maxMonitorsPerUser: 1000,
     maxTeamsPerUser: 20,
+    maxApiKeysPerTeam: 100,
     monitorTombstoneDays: 30,
     ...overrides,
   };

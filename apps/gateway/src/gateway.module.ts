@@ -6,6 +6,8 @@ import { BusClient, BusModule, natsReadiness } from '@uptime/bus';
 import { HealthModule, type ReadinessCheck, TelemetryModule } from '@uptime/health';
 import type { Registry } from 'prom-client';
 import { AccessGuard } from './access/access.guard';
+import { ApiKeys } from './access/api-keys';
+import { ApiKeysController } from './api-keys/api-keys.controller';
 import { TeamMemberships } from './access/team-memberships';
 import { AccessTokens } from './auth/access-tokens';
 import { AuthController } from './auth/auth.controller';
@@ -62,6 +64,7 @@ export class GatewayModule {
         AlertsController,
         TeamsController,
         ConfigDocumentsController,
+        ApiKeysController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
@@ -87,6 +90,7 @@ export class GatewayModule {
         AccessTokens,
         JwtStrategy,
         TeamMemberships,
+        ApiKeys,
         AccessGuard,
       ],
     };

@@ -24,6 +24,9 @@ export const RegistryEnvSchema = z.object({
   MAX_TEAMS_PER_USER: envFields
     .positiveInt(20, 10_000)
     .describe('teams one account may belong to; past it creating a team is refused (403)'),
+  MAX_API_KEYS_PER_TEAM: envFields
+    .positiveInt(100, 100_000)
+    .describe('API keys one team may hold; past it creating a key is refused (403)'),
   MONITOR_TOMBSTONE_DAYS: envFields
     .positiveInt(30, 3650)
     .describe("how long a deleted monitor's tombstone stays in `MONITOR_EVENTS`"),
@@ -37,6 +40,8 @@ export interface RegistryConfig extends ServiceConfig {
   maxMonitorsPerUser: number;
   /** Teams one account may belong to. */
   maxTeamsPerUser: number;
+  /** API keys one team may hold. */
+  maxApiKeysPerTeam: number;
   /** A deleted monitor's tombstone stays in MONITOR_EVENTS this long, for consumers that were away. */
   monitorTombstoneDays: number;
   /** Each stream's size in MiB (`*_MAX_MB`); absent, every stream gets its default. */
@@ -52,6 +57,7 @@ export function loadRegistryConfig(env: Env): RegistryConfig {
     maxMonitorsPerUser: e.MAX_MONITORS_PER_USER,
     monitorTombstoneDays: e.MONITOR_TOMBSTONE_DAYS,
     maxTeamsPerUser: e.MAX_TEAMS_PER_USER,
+    maxApiKeysPerTeam: e.MAX_API_KEYS_PER_TEAM,
     streamSizes: streamSizesOf(e),
   };
 }

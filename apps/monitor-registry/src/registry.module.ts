@@ -10,6 +10,10 @@ import {
   SchemaMigrator,
   UnitOfWork,
 } from '@uptime/persistence';
+import { ApiKeyNotices } from './api-keys/api-key-notices';
+import { ApiKeyRepository } from './api-keys/api-key.repository';
+import { ApiKeysHandler } from './api-keys/api-keys.handler';
+import { ApiKeysService } from './api-keys/api-keys.service';
 import { ChannelEventFollower } from './channel-events/channel-event-follower';
 import { ConfigApplyHandler } from './config-apply/config-apply.handler';
 import { ConfigApplyService } from './config-apply/config-apply.service';
@@ -52,7 +56,7 @@ export class RegistryModule {
           }),
         ),
       ],
-      controllers: [AuthHandler, MonitorsHandler, TeamsHandler, ConfigApplyHandler],
+      controllers: [AuthHandler, MonitorsHandler, TeamsHandler, ConfigApplyHandler, ApiKeysHandler],
       providers: [
         { provide: REGISTRY_CONFIG, useValue: config },
         { provide: STREAM_SIZES, useValue: config.streamSizes ?? {} },
@@ -76,6 +80,9 @@ export class RegistryModule {
         TeamRepository,
         TeamsService,
         TeamAccessNotices,
+        ApiKeyRepository,
+        ApiKeysService,
+        ApiKeyNotices,
       ],
     };
   }

@@ -13,4 +13,5 @@ export * from './channel-events';
 export * from './keyset-cursor';
 export * from './teams';
 export * from './config-document';
+export * from './api-keys';
 export { requestSchemaOf, type ParsedRequest, type ReplyOf, type RequestInput } from './requests';

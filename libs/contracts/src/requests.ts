@@ -1,5 +1,15 @@
 import { z } from 'zod';
 import {
+  ApiKeyCreatedSchema,
+  ApiKeyIdentitySchema,
+  ApiKeySchema,
+  ApiKeyUsedRequestSchema,
+  CreateApiKeyRequestSchema,
+  DeleteApiKeyRequestSchema,
+  ListApiKeysRequestSchema,
+  VerifyApiKeyRequestSchema,
+} from './api-keys';
+import {
   CredentialsSchema,
   LoginSchema,
   RefreshTokenBodySchema,
@@ -48,6 +58,7 @@ import {
   NotifierAlertSubjects,
   NotifierChannelSubjects,
   NotifierSubjects,
+  RegistryApiKeySubjects,
   RegistrySubjects,
   RegistryTeamSubjects,
   type RequestSubject,
@@ -139,6 +150,21 @@ export const RequestContracts = {
   },
   [RegistryTeamSubjects.updateMember]: { request: UpdateMemberRequestSchema, reply: MemberSchema },
   [RegistryTeamSubjects.removeMember]: { request: RemoveMemberRequestSchema, reply: DoneSchema },
+
+  [RegistryApiKeySubjects.create]: {
+    request: CreateApiKeyRequestSchema,
+    reply: ApiKeyCreatedSchema,
+  },
+  [RegistryApiKeySubjects.list]: {
+    request: ListApiKeysRequestSchema,
+    reply: z.object({ items: z.array(ApiKeySchema) }),
+  },
+  [RegistryApiKeySubjects.delete]: { request: DeleteApiKeyRequestSchema, reply: DoneSchema },
+  [RegistryApiKeySubjects.verify]: {
+    request: VerifyApiKeyRequestSchema,
+    reply: ApiKeyIdentitySchema,
+  },
+  [RegistryApiKeySubjects.used]: { request: ApiKeyUsedRequestSchema, reply: DoneSchema },
 
   [MetricsSubjects.listChecks]: {
     request: ListChecksRequestSchema,

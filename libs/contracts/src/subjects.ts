@@ -40,10 +40,26 @@ export const RegistryTeamSubjects = {
   removeMember: 'registry.teams.members.remove',
 } as const;
 
+/** API keys of a team; `verify` and `used` are the gateway's, for keys presented to it. */
+export const RegistryApiKeySubjects = {
+  create: 'registry.api-keys.create',
+  list: 'registry.api-keys.list',
+  delete: 'registry.api-keys.delete',
+  /** Who a key is, asked by its hash: unknown or expired is a 401. */
+  verify: 'registry.api-keys.verify',
+  /** Records a key's last use; the gateway asks without waiting, at most once a minute per key. */
+  used: 'registry.api-keys.used',
+} as const;
+
 /** Core NATS notices (no stream): losing one costs at most a cache's TTL, never data. */
 export const RegistryNotices = {
-  /** `TeamAccessChanged`: every gateway forgets what it remembered of the team's access. */
+  /**
+   * `TeamAccessChanged`: every gateway forgets what it remembered of the team's access (and,
+   * when no member is named, the team's API keys: the team is gone).
+   */
   teamAccessChanged: 'registry.notices.team-access-changed',
+  /** `ApiKeyRevoked`: every gateway forgets the key at once. */
+  apiKeyRevoked: 'registry.notices.api-key-revoked',
 } as const;
 
 export const MetricsSubjects = {
@@ -80,6 +96,7 @@ type ValueOf<T> = T[keyof T];
 export type RequestSubject =
   | RegistrySubject
   | ValueOf<typeof RegistryTeamSubjects>
+  | ValueOf<typeof RegistryApiKeySubjects>
   | ValueOf<typeof MetricsSubjects>
   | ValueOf<typeof NotifierSubjects>
   | ValueOf<typeof NotifierChannelSubjects>

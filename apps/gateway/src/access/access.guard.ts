@@ -2,11 +2,12 @@ import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { ProblemError } from '@uptime/bus';
-import { Problems, roleAtLeast } from '@uptime/contracts';
+import { isApiKeyLike, Problems, roleAtLeast } from '@uptime/contracts';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { invalid } from '../http/validation';
 import { ACCESS_RULE, type AccessRule } from './access-rule';
+import { ApiKeys } from './api-keys';
 import type { Caller, TeamScope } from './caller';
 import { TeamMemberships } from './team-memberships';
 
@@ -16,9 +17,11 @@ export interface AccessRequest extends Request {
 }
 
 const TeamIdSchema = z.uuid();
+const BEARER = /^\s*bearer\s+(\S+)\s*$/i;
 
 /**
- * The one place access is decided: authenticates the caller (access token), finds the team the
+ * The one place access is decided: authenticates the caller (an API key, `Bearer upk_...`, else
+ * an access token), finds the team the
  * request acts in (the route's team parameter, else `X-Team-Id`, else the personal team) and the
  * caller's role there, and compares it with the route's `AccessRule`. A team the caller is not in
  * answers 404, as an unknown id would; a role too weak answers 403.
@@ -28,14 +31,17 @@ export class AccessGuard extends AuthGuard('jwt') {
   constructor(
     private readonly reflector: Reflector,
     private readonly memberships: TeamMemberships,
+    private readonly apiKeys: ApiKeys,
   ) {
     super();
   }
 
   override async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const rule = this.ruleOf(ctx);
-    await super.canActivate(ctx);
     const req = ctx.switchToHttp().getRequest<AccessRequest>();
+    const apiKey = presentedApiKey(req);
+    if (apiKey !== undefined) req.user = await this.apiKeys.callerOf(apiKey);
+    else await super.canActivate(ctx);
     const caller = req.user!;
     if (rule.personOnly && caller.kind !== 'user') {
       throw new ProblemError(Problems.forbidden('This needs a signed-in person, not an API key.'));
@@ -63,6 +69,12 @@ export class AccessGuard extends AuthGuard('jwt') {
       throw new Error(`${ctx.getClass().name}.${ctx.getHandler().name} has no access rule`);
     return rule;
   }
+}
+
+/** The bearer token when it is meant as an API key; anything else is left to the JWT path. */
+function presentedApiKey(req: Request): string | undefined {
+  const token = BEARER.exec(req.header('authorization') ?? '')?.[1];
+  return token !== undefined && isApiKeyLike(token) ? token : undefined;
 }
 
 /** The team the request names, if any; a malformed id is a 400 naming where it came from. */

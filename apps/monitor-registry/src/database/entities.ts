@@ -1,3 +1,4 @@
+import { ApiKeyEntity } from '../api-keys/api-key.entity';
 import { MonitorEventEntity } from '../events/monitor-event.entity';
 import { MonitorEntity } from '../monitors/monitor.entity';
 import { RefreshTokenEntity } from '../sessions/refresh-token.entity';
@@ -9,6 +10,7 @@ export const REGISTRY_ENTITIES = [
   UserEntity,
   TeamEntity,
   TeamMemberEntity,
+  ApiKeyEntity,
   RefreshTokenEntity,
   MonitorEntity,
   MonitorEventEntity,

@@ -37,11 +37,16 @@ const DAY_MS = 86_400_000;
 
 const ExpiresAtSchema = z.iso
   .datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone' })
-  .refine((at) => Date.parse(at) > Date.now(), 'must be in the future')
-  .refine(
-    (at) => Date.parse(at) <= Date.now() + API_KEY_MAX_LIFETIME_DAYS * DAY_MS,
-    `must be at most ${API_KEY_MAX_LIFETIME_DAYS} days from now`,
-  )
+  .superRefine((at, ctx) => {
+    const ms = Date.parse(at);
+    // Not a date-time at all: the format's own message says so, once.
+    if (Number.isNaN(ms)) return;
+    if (ms <= Date.now()) ctx.addIssue({ code: 'custom', message: 'must be in the future' });
+    else if (ms > Date.now() + API_KEY_MAX_LIFETIME_DAYS * DAY_MS) {
+      const message = `must be at most ${API_KEY_MAX_LIFETIME_DAYS} days from now`;
+      ctx.addIssue({ code: 'custom', message });
+    }
+  })
   .meta({ description: 'When the key stops working; absent, it works until it is deleted.' });
 
 export const ApiKeyCreateSchema = z

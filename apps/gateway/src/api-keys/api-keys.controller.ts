@@ -57,7 +57,7 @@ export class ApiKeysController {
   // The key is a credential: no cache, shared or private, may keep a copy.
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
-    summary: "Create an API key of the team (admin); its `key` is shown in this answer only",
+    summary: 'Create an API key of the team (admin); its `key` is shown in this answer only',
   })
   @ApiBody({ schema: openApiSchema(ApiKeyCreateSchema) })
   @ApiCreatedResponse({ schema: openApiResponse(ApiKeyCreatedSchema) })

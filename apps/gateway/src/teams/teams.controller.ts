@@ -38,6 +38,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { Allow, Authenticated, SignedIn } from '../access/access-rule';
 import type { TeamScope, UserCaller } from '../access/caller';
+import { ApiKeys } from '../access/api-keys';
 import { CurrentScope, CurrentUser } from '../access/current-scope';
 import { TeamMemberships } from '../access/team-memberships';
 import { openApiResponse, openApiSchema } from '../http/openapi';
@@ -58,6 +59,7 @@ export class TeamsController {
     @Inject(REGISTRY_CLIENT) private readonly registry: RegistryClient,
     @Inject(NOTIFIER_CLIENT) private readonly notifier: NotifierClient,
     private readonly memberships: TeamMemberships,
+    private readonly apiKeys: ApiKeys,
   ) {}
 
   @SignedIn()
@@ -127,6 +129,7 @@ export class TeamsController {
   async remove(@CurrentScope() scope: TeamScope): Promise<void> {
     await this.registry.request(RegistryTeamSubjects.delete, { teamId: scope.teamId }, 30_000);
     this.memberships.forget({ teamId: scope.teamId });
+    this.apiKeys.forget((key) => key.teamId === scope.teamId);
     // After the team: were this to fail, the channels would be left with no team to reach them,
     // never a team left with monitors that alert nobody. Repeating the request is harmless.
     await this.notifier.request(NotifierChannelSubjects.deleteOwned, { ownerId: scope.teamId });

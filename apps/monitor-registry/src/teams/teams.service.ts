@@ -97,7 +97,7 @@ export class TeamsService {
       await this.teams.deleteTeam(teamId);
     });
     this.monitors.publishRecorded();
-    this.notices.changed({ teamId });
+    await this.notices.changed({ teamId });
   }
 
   async members(teamId: string): Promise<{ items: Member[] }> {
@@ -113,7 +113,7 @@ export class TeamsService {
       member.role = role;
       await this.teams.save(member);
     });
-    this.notices.changed({ teamId, userId });
+    await this.notices.changed({ teamId, userId });
     const members = await this.teams.membersOf(teamId);
     return toMember(members.find((m) => m.member.userId === userId)!);
   }
@@ -129,7 +129,7 @@ export class TeamsService {
       if (member.role === 'owner') await this.assertNotLastOwner(teamId, 'removed');
       await this.teams.removeMember(teamId, userId);
     });
-    this.notices.changed({ teamId, userId });
+    await this.notices.changed({ teamId, userId });
   }
 
   private async assertNotLastOwner(teamId: string, what: 'demoted' | 'removed'): Promise<void> {

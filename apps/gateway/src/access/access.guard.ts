@@ -21,10 +21,10 @@ const BEARER = /^\s*bearer\s+(\S+)\s*$/i;
 
 /**
  * The one place access is decided: authenticates the caller (an API key, `Bearer upk_...`, else
- * an access token), finds the team the
- * request acts in (the route's team parameter, else `X-Team-Id`, else the personal team) and the
- * caller's role there, and compares it with the route's `AccessRule`. A team the caller is not in
- * answers 404, as an unknown id would; a role too weak answers 403.
+ * an access token), finds the team the request acts in (the route's team parameter, else
+ * `X-Team-Id`, else the personal team, or an API key's own team) and the caller's role there, and
+ * compares it with the route's `AccessRule`. A team the caller is not in answers 404, as an
+ * unknown id would; a role too weak answers 403.
  */
 @Injectable()
 export class AccessGuard extends AuthGuard('jwt') {

@@ -48,6 +48,8 @@ interface Fixtures {
   newChannel(): Promise<string>;
   /** A fresh channel of the team with one (test) alert, for one call. */
   newChannelWithAlert(): Promise<{ channelId: string; alertId: string }>;
+  /** A viewer API key of the team, for one call to revoke. */
+  newApiKey(): Promise<string>;
   /** A fresh account that is a viewer of the team, for one call to change or remove. */
   newMember(): Promise<string>;
   /** A fresh team, founded by someone else, in which `actor` has its role (the outsider: none). */
@@ -197,8 +199,18 @@ const ROUTES: Row[] = [
     request: async (f) => ({ params: { id: (await f.newChannelWithAlert()).alertId } }),
   },
 
-  // Rows for the API key routes (/api-keys…) go here when they land; a key's own rows may
-  // need a per-call victim key (see newMonitor and the DELETE rows for the pattern).
+  // API keys
+  { route: 'GET /api/v1/api-keys', allowed: 'admin' },
+  {
+    route: 'POST /api/v1/api-keys',
+    allowed: 'admin',
+    request: () => ({ body: { name: `key ${randomUUID().slice(0, 6)}`, role: 'viewer' } }),
+  },
+  {
+    route: 'DELETE /api/v1/api-keys/{id}',
+    allowed: 'admin',
+    request: async (f) => ({ params: { id: await f.newApiKey() } }),
+  },
 ];
 
 /** Operations anyone may call, signed in or not: they need no row. */
@@ -329,6 +341,13 @@ async function fixturesOf(
       return { channelId, alertId: alert.id };
     },
     newMember,
+    newApiKey: async () =>
+      (
+        await asOwner<{ id: string }>('POST', '/api/v1/api-keys', {
+          name: `key ${randomUUID().slice(0, 6)}`,
+          role: 'viewer',
+        })
+      ).id,
     teamOf: async (actor) => {
       const fresh = await api.post<{ id: string }>(
         '/api/v1/teams',

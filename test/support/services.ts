@@ -28,6 +28,7 @@ export function registryConfig(
     maxMonitorsPerUser: 1000,
     maxTeamsPerUser: 20,
     maxApiKeysPerTeam: 100,
+    registration: 'open',
     monitorTombstoneDays: 30,
     ...overrides,
   };

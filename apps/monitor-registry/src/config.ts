@@ -11,6 +11,10 @@ import { z } from 'zod';
 
 export const REGISTRY_CONFIG = Symbol('REGISTRY_CONFIG');
 
+/** Who may create an account with `POST /auth/register`. */
+export const REGISTRATION_POLICIES = ['open', 'invite'] as const;
+export type RegistrationPolicy = (typeof REGISTRATION_POLICIES)[number];
+
 /** The registry's environment; also the source of the README's configuration table. */
 export const RegistryEnvSchema = z.object({
   DATABASE_URL: envFields.databaseUrl,
@@ -27,6 +31,14 @@ export const RegistryEnvSchema = z.object({
   MAX_API_KEYS_PER_TEAM: envFields
     .positiveInt(100, 100_000)
     .describe('API keys one team may hold; past it creating a key is refused (403)'),
+  REGISTRATION: z
+    .enum(REGISTRATION_POLICIES, {
+      message: `must be one of ${REGISTRATION_POLICIES.join(', ')}`,
+    })
+    .default('open')
+    .describe(
+      '`open`: anyone may register; `invite`: only the first account registers (`POST /auth/register`), everyone else joins by an invitation (403 `/problems/registration-closed`)',
+    ),
   MONITOR_TOMBSTONE_DAYS: envFields
     .positiveInt(30, 3650)
     .describe("how long a deleted monitor's tombstone stays in `MONITOR_EVENTS`"),
@@ -42,6 +54,8 @@ export interface RegistryConfig extends ServiceConfig {
   maxTeamsPerUser: number;
   /** API keys one team may hold. */
   maxApiKeysPerTeam: number;
+  /** `invite`: only the first account registers itself; the others accept an invitation. */
+  registration: RegistrationPolicy;
   /** A deleted monitor's tombstone stays in MONITOR_EVENTS this long, for consumers that were away. */
   monitorTombstoneDays: number;
   /** Each stream's size in MiB (`*_MAX_MB`); absent, every stream gets its default. */
@@ -58,6 +72,7 @@ export function loadRegistryConfig(env: Env): RegistryConfig {
     monitorTombstoneDays: e.MONITOR_TOMBSTONE_DAYS,
     maxTeamsPerUser: e.MAX_TEAMS_PER_USER,
     maxApiKeysPerTeam: e.MAX_API_KEYS_PER_TEAM,
+    registration: e.REGISTRATION,
     streamSizes: streamSizesOf(e),
   };
 }

@@ -22,6 +22,9 @@ import { registryOrmOptions } from './database/mikro-orm.config';
 import { MonitorEventRelay } from './events/monitor-event-relay';
 import { MonitorEventRepository } from './events/monitor-event.repository';
 import { TombstoneSweeper } from './events/tombstone-sweeper';
+import { InvitationRepository } from './invitations/invitation.repository';
+import { InvitationsHandler } from './invitations/invitations.handler';
+import { InvitationsService } from './invitations/invitations.service';
 import { MonitorQuota } from './monitors/monitor-quota';
 import { MonitorRepository } from './monitors/monitor.repository';
 import { MonitorsHandler } from './monitors/monitors.handler';
@@ -56,7 +59,14 @@ export class RegistryModule {
           }),
         ),
       ],
-      controllers: [AuthHandler, MonitorsHandler, TeamsHandler, ConfigApplyHandler, ApiKeysHandler],
+      controllers: [
+        AuthHandler,
+        MonitorsHandler,
+        TeamsHandler,
+        ConfigApplyHandler,
+        ApiKeysHandler,
+        InvitationsHandler,
+      ],
       providers: [
         { provide: REGISTRY_CONFIG, useValue: config },
         { provide: STREAM_SIZES, useValue: config.streamSizes ?? {} },
@@ -83,6 +93,8 @@ export class RegistryModule {
         ApiKeyRepository,
         ApiKeysService,
         ApiKeyNotices,
+        InvitationRepository,
+        InvitationsService,
       ],
     };
   }

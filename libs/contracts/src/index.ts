@@ -14,4 +14,5 @@ export * from './keyset-cursor';
 export * from './teams';
 export * from './config-document';
 export * from './api-keys';
+export * from './invitations';
 export { requestSchemaOf, type ParsedRequest, type ReplyOf, type RequestInput } from './requests';

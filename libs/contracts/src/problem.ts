@@ -71,6 +71,13 @@ export const Problems = {
     status: 403,
     detail,
   }),
+  /** `REGISTRATION=invite` and an account exists: people join by invitation only. */
+  registrationClosed: (detail: string): Problem => ({
+    type: '/problems/registration-closed',
+    title: 'Registration closed',
+    status: 403,
+    detail,
+  }),
   /** Too many requests in a period; `Retry-After` says when to come back: 429. */
   tooManyRequests: (detail: string): Problem => ({
     type: '/problems/too-many-requests',

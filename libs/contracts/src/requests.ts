@@ -29,6 +29,20 @@ import {
 } from './channels';
 import { CheckResultSchema } from './checks';
 import { ApplyConfigRequestSchema, ConfigPlanSchema } from './config-document';
+import {
+  AcceptInvitationRequestSchema,
+  AcceptInvitationWithAccountRequestSchema,
+  CreatedInvitationSchema,
+  CreateInvitationRequestSchema,
+  InvitationAcceptedSchema,
+  InvitationAcceptedWithAccountSchema,
+  InvitationMailRequestSchema,
+  InvitationPreviewSchema,
+  InvitationSchema,
+  ListInvitationsRequestSchema,
+  PeekInvitationRequestSchema,
+  RevokeInvitationRequestSchema,
+} from './invitations';
 import { IncidentSchema, ListIncidentsRequestSchema } from './incidents';
 import {
   DeleteChecksRequestSchema,
@@ -57,8 +71,10 @@ import {
   MetricsSubjects,
   NotifierAlertSubjects,
   NotifierChannelSubjects,
+  NotifierMailSubjects,
   NotifierSubjects,
   RegistryApiKeySubjects,
+  RegistryInvitationSubjects,
   RegistrySubjects,
   RegistryTeamSubjects,
   type RequestSubject,
@@ -165,6 +181,30 @@ export const RequestContracts = {
     reply: ApiKeyIdentitySchema,
   },
   [RegistryApiKeySubjects.used]: { request: ApiKeyUsedRequestSchema, reply: DoneSchema },
+  [RegistryInvitationSubjects.create]: {
+    request: CreateInvitationRequestSchema,
+    reply: CreatedInvitationSchema,
+  },
+  [RegistryInvitationSubjects.list]: {
+    request: ListInvitationsRequestSchema,
+    reply: z.object({ items: z.array(InvitationSchema) }),
+  },
+  [RegistryInvitationSubjects.revoke]: {
+    request: RevokeInvitationRequestSchema,
+    reply: DoneSchema,
+  },
+  [RegistryInvitationSubjects.peek]: {
+    request: PeekInvitationRequestSchema,
+    reply: InvitationPreviewSchema,
+  },
+  [RegistryInvitationSubjects.accept]: {
+    request: AcceptInvitationRequestSchema,
+    reply: InvitationAcceptedSchema,
+  },
+  [RegistryInvitationSubjects.acceptWithAccount]: {
+    request: AcceptInvitationWithAccountRequestSchema,
+    reply: InvitationAcceptedWithAccountSchema,
+  },
 
   [MetricsSubjects.listChecks]: {
     request: ListChecksRequestSchema,
@@ -212,6 +252,7 @@ export const RequestContracts = {
     request: DeleteAlertsRequestSchema,
     reply: z.object({ deleted: z.number().int() }),
   },
+  [NotifierMailSubjects.invitation]: { request: InvitationMailRequestSchema, reply: DoneSchema },
 } as const satisfies Record<RequestSubject, RequestContract>;
 
 type RequestSchemaOf<S extends RequestSubject> = (typeof RequestContracts)[S]['request'];

@@ -51,6 +51,22 @@ export const RegistryApiKeySubjects = {
   used: 'registry.api-keys.used',
 } as const;
 
+/**
+ * Invitations to a team. `create`, `list` and `revoke` name the team (the gateway decided access);
+ * `peek` and the accepts name only the token, which is the proof.
+ */
+export const RegistryInvitationSubjects = {
+  create: 'registry.invitations.create',
+  list: 'registry.invitations.list',
+  revoke: 'registry.invitations.revoke',
+  /** Team, email and role of a pending invitation, for the link's page; unknown, used or expired: 404. */
+  peek: 'registry.invitations.peek',
+  /** A signed-in account joins; its email must be the invited one. */
+  accept: 'registry.invitations.accept',
+  /** Creates the invited email's account, joins it and starts its first session. */
+  acceptWithAccount: 'registry.invitations.accept-with-account',
+} as const;
+
 /** Core NATS notices (no stream): losing one costs at most a cache's TTL, never data. */
 export const RegistryNotices = {
   /**
@@ -85,6 +101,12 @@ export const NotifierChannelSubjects = {
   deleteOwned: 'notifier.channels.delete-owned',
 } as const;
 
+/** Emails the notifier sends for the platform itself (not alerts), over its SMTP_URL. */
+export const NotifierMailSubjects = {
+  /** An invitation's link; without SMTP_URL: 503. */
+  invitation: 'notifier.mail.invitation',
+} as const;
+
 export const NotifierAlertSubjects = {
   list: 'notifier.alerts.list',
   delete: 'notifier.alerts.delete',
@@ -97,10 +119,12 @@ export type RequestSubject =
   | RegistrySubject
   | ValueOf<typeof RegistryTeamSubjects>
   | ValueOf<typeof RegistryApiKeySubjects>
+  | ValueOf<typeof RegistryInvitationSubjects>
   | ValueOf<typeof MetricsSubjects>
   | ValueOf<typeof NotifierSubjects>
   | ValueOf<typeof NotifierChannelSubjects>
-  | ValueOf<typeof NotifierAlertSubjects>;
+  | ValueOf<typeof NotifierAlertSubjects>
+  | ValueOf<typeof NotifierMailSubjects>;
 
 /** Queue groups: replicas of one service share a group so each request is answered once. */
 export const QueueGroups = {

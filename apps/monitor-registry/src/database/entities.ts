@@ -1,4 +1,5 @@
 import { ApiKeyEntity } from '../api-keys/api-key.entity';
+import { InvitationEntity } from '../invitations/invitation.entity';
 import { MonitorEventEntity } from '../events/monitor-event.entity';
 import { MonitorEntity } from '../monitors/monitor.entity';
 import { RefreshTokenEntity } from '../sessions/refresh-token.entity';
@@ -11,6 +12,7 @@ export const REGISTRY_ENTITIES = [
   TeamEntity,
   TeamMemberEntity,
   ApiKeyEntity,
+  InvitationEntity,
   RefreshTokenEntity,
   MonitorEntity,
   MonitorEventEntity,

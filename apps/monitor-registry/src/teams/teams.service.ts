@@ -55,17 +55,22 @@ export class TeamsService {
   async create(userId: string, body: TeamCreateInput): Promise<Team> {
     const team = Object.assign(new TeamEntity(), { name: body.name });
     await this.work.transaction(async () => {
-      const count = await this.teams.countTeamsOf(userId);
-      if (count >= this.config.maxTeamsPerUser) {
-        throw rpcProblem(
-          Problems.quotaExceeded(
-            `You belong to ${count} teams, the most allowed (MAX_TEAMS_PER_USER); leave or delete one first.`,
-          ),
-        );
-      }
+      await this.assertMayJoinAnother(userId);
       await this.teams.insert(team, membership(team.id, userId, 'owner'));
     });
     return toTeam(team, 'owner');
+  }
+
+  /**
+   * Adds the user to the team (an accepted invitation); call inside the caller's transaction.
+   * Already a member: 409; in MAX_TEAMS_PER_USER teams already: 403.
+   */
+  async addMember(teamId: string, userId: string, role: TeamRole): Promise<void> {
+    if (await this.teams.findMember(teamId, userId)) {
+      throw rpcProblem(Problems.conflict('You are already a member of this team.'));
+    }
+    await this.assertMayJoinAnother(userId);
+    await this.teams.save(membership(teamId, userId, role));
   }
 
   async list(userId: string): Promise<{ items: Team[] }> {
@@ -132,6 +137,16 @@ export class TeamsService {
     await this.notices.changed({ teamId, userId });
   }
 
+  private async assertMayJoinAnother(userId: string): Promise<void> {
+    const count = await this.teams.countTeamsOf(userId);
+    if (count < this.config.maxTeamsPerUser) return;
+    throw rpcProblem(
+      Problems.quotaExceeded(
+        `You belong to ${count} teams, the most allowed (MAX_TEAMS_PER_USER); leave or delete one first.`,
+      ),
+    );
+  }
+
   private async assertNotLastOwner(teamId: string, what: 'demoted' | 'removed'): Promise<void> {
     if ((await this.teams.countOwnersLocked(teamId)) > 1) return;
     throw rpcProblem(
@@ -158,8 +173,8 @@ function membership(teamId: string, userId: string, role: TeamRole): TeamMemberE
   return Object.assign(new TeamMemberEntity(), { teamId, userId, role });
 }
 
-/** Only an owner makes, demotes or removes an owner. */
-function assertMayTouchOwners(actor: Actor, roles: TeamRole[]): void {
+/** Only an owner makes (invites included), demotes or removes an owner. */
+export function assertMayTouchOwners(actor: Actor, roles: TeamRole[]): void {
   if (actor.role === 'owner' || !roles.includes('owner')) return;
   throw rpcProblem(Problems.forbidden('Only an owner can change or remove an owner, or make one.'));
 }

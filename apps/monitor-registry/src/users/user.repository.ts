@@ -2,6 +2,9 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { UserEntity } from './user.entity';
 
+/** Key of the advisory lock that serialises registrations under `REGISTRATION=invite`. */
+const REGISTRATION_LOCK = 0x72656769; // 'regi'
+
 /** Accounts; emails are stored lower-cased, so lookups by email are case-insensitive. */
 @Injectable()
 export class UserRepository {
@@ -23,5 +26,14 @@ export class UserRepository {
   /** For a user a stored row refers to (and so cannot be missing: deletes cascade). */
   getById(id: string): Promise<UserEntity> {
     return this.em.findOneOrFail(UserEntity, { id });
+  }
+
+  /** Held until the transaction ends: the first registration under `REGISTRATION=invite`. */
+  async lockRegistration(): Promise<void> {
+    await this.em.execute('select pg_advisory_xact_lock(?)', [REGISTRATION_LOCK]);
+  }
+
+  async anyExists(): Promise<boolean> {
+    return (await this.em.findOne(UserEntity, {}, { fields: ['id'] })) !== null;
   }
 }

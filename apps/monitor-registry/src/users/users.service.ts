@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { rpcProblem } from '@uptime/bus';
 import { type Credentials, Problems, type User } from '@uptime/contracts';
 import { isDuplicateKey, UnitOfWork } from '@uptime/persistence';
+import { REGISTRY_CONFIG, type RegistryConfig } from '../config';
 import { TeamsService } from '../teams/teams.service';
 import { PasswordHasher } from './password-hasher';
 import { UserEntity } from './user.entity';
@@ -18,10 +19,34 @@ export class UsersService {
     private readonly hasher: PasswordHasher,
     private readonly work: UnitOfWork,
     private readonly teams: TeamsService,
+    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
   ) {}
 
-  /** The account and its personal team, together or not at all. */
+  /**
+   * `POST /auth/register`. With `REGISTRATION=invite` only the first account registers itself,
+   * under a lock so two first registrations at once cannot both pass; the rest are invited.
+   */
   async register(credentials: Credentials): Promise<User> {
+    if (this.config.registration === 'open') return toUser(await this.createAccount(credentials));
+    const user = await this.work.transaction(async () => {
+      await this.users.lockRegistration();
+      if (await this.users.anyExists()) {
+        throw rpcProblem(
+          Problems.registrationClosed(
+            'Registration is by invitation only (REGISTRATION=invite): ask a team admin to invite your email.',
+          ),
+        );
+      }
+      return this.createAccount(credentials);
+    });
+    return toUser(user);
+  }
+
+  /**
+   * The account and its personal team, together or not at all, whatever the registration
+   * policy: accepting an invitation creates accounts this way. Email taken: 409.
+   */
+  async createAccount(credentials: Credentials): Promise<UserEntity> {
     const user = new UserEntity();
     user.email = credentials.email;
     user.passwordHash = await this.hasher.hash(credentials.password);
@@ -36,7 +61,7 @@ export class UsersService {
       }
       throw err;
     }
-    return toUser(user);
+    return user;
   }
 
   /** The user whose password matches, or null; unknown email and wrong password look the same. */

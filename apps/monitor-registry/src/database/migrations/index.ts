@@ -3,6 +3,7 @@ import { Migration20261124000000Initial } from './20261124000000-initial';
 import { Migration20261201210000MonitorKey } from './20261201210000-monitor-key';
 import { Migration20261202000000Teams } from './20261202000000-teams';
 import { Migration20261203000000ApiKeys } from './20261203000000-api-keys';
+import { Migration20261203000000Invitations } from './20261203000000-invitations';
 
 /** Listed explicitly so the build needs no file-system discovery; append, never edit. */
 export const REGISTRY_MIGRATIONS: MigrationObject[] = [
@@ -10,4 +11,5 @@ export const REGISTRY_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201210000MonitorKey', class: Migration20261201210000MonitorKey },
   { name: 'Migration20261202000000Teams', class: Migration20261202000000Teams },
   { name: 'Migration20261203000000ApiKeys', class: Migration20261203000000ApiKeys },
+  { name: 'Migration20261203000000Invitations', class: Migration20261203000000Invitations },
 ];

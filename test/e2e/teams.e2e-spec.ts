@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ApiClient } from '../support/api-client';
 import { Pipeline } from '../support/pipeline';
+import { joinTeam } from '../support/teams';
 import { query } from '../support/test-database';
 
 type Account = Awaited<ReturnType<ApiClient['newUser']>>;
@@ -38,14 +39,8 @@ describe('teams', () => {
     return res.body;
   };
 
-  // Until invitations land, members join through the registry's table (what accepting does).
-  const join = async (teamId: string, who: Account, role: string) => {
-    await query(
-      pipeline.db.url,
-      `insert into registry.team_members (team_id, user_id, role, joined_at) values ($1, $2, $3, now())`,
-      [teamId, who.id, role],
-    );
-  };
+  const join = (teamId: string, who: Account, role: string) =>
+    joinTeam(api, owner.accessToken, teamId, who, role);
 
   const inTeam = (teamId: string, token: string) => ({
     get: <T>(path: string) =>

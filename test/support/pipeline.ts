@@ -7,6 +7,8 @@ import { startMetrics } from '../../apps/metrics/src/bootstrap';
 import type { MetricsConfig } from '../../apps/metrics/src/config';
 import { startRegistry } from '../../apps/monitor-registry/src/bootstrap';
 import { startNotifier } from '../../apps/notifier/src/bootstrap';
+import type { GatewayConfig } from '../../apps/gateway/src/config';
+import type { RegistryConfig } from '../../apps/monitor-registry/src/config';
 import type { NotifierConfig } from '../../apps/notifier/src/config';
 import { startProber } from '../../apps/prober/src/bootstrap';
 import type { ProberConfig } from '../../apps/prober/src/config';
@@ -40,6 +42,8 @@ export class Pipeline {
   private dataDir!: string;
   /** Channel tests post to receivers on loopback (allowed by default); tests may change more. */
   notifierOverrides: Partial<NotifierConfig> = {};
+  registryOverrides: Partial<RegistryConfig> = {};
+  gatewayOverrides: Partial<GatewayConfig> = {};
   private readonly database = `uptime_${Math.random().toString(36).slice(2, 8)}`;
 
   async start(options: { probers?: number; schedulers?: number } = {}): Promise<this> {
@@ -50,7 +54,9 @@ export class Pipeline {
     await this.startNotifier();
     for (let i = 0; i < (options.probers ?? 1); i++) await this.startProber();
     for (let i = 0; i < (options.schedulers ?? 1); i++) await this.startScheduler();
-    this.gateway = await startGateway(gatewayConfig({ defaultRegions: [this.region] }));
+    this.gateway = await startGateway(
+      gatewayConfig({ defaultRegions: [this.region], ...this.gatewayOverrides }),
+    );
     this.api = new ApiClient(this.gateway.url!.replace('[::1]', '127.0.0.1'));
     return this;
   }
@@ -79,7 +85,10 @@ export class Pipeline {
   }
 
   async startRegistry(): Promise<RunningService> {
-    this.registry = await startRegistry(registryConfig(this.db.url), false);
+    this.registry = await startRegistry(
+      registryConfig(this.db.url, this.registryOverrides),
+      false,
+    );
     return this.registry;
   }
 

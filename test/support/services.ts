@@ -68,6 +68,7 @@ export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayCo
   return {
     port: 0,
     host: '127.0.0.1',
+    publicUrl: 'http://localhost:3000',
     natsUrl: NATS_URL,
     jwtSecret: JWT_SECRET,
     accessTokenTtlSeconds: 900,

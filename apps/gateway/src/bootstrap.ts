@@ -52,13 +52,18 @@ function configureHttp(app: NestExpressApplication, config: GatewayConfig): void
   });
 }
 
-/** The API under /api/v1; health and metrics stay where probes and scrapers expect them. */
+/**
+ * The API under /api/v1; health and metrics stay where probes and scrapers expect them, and the
+ * invitation page where its emailed link points.
+ */
 export function setApiPrefix(app: INestApplication): void {
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
       { path: 'metrics', method: RequestMethod.GET },
+      // The page an invitation email links to: `<PUBLIC_URL>/invitations/{token}`.
+      { path: 'invitations/:token', method: RequestMethod.GET },
     ],
   });
 }

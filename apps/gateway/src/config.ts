@@ -15,6 +15,7 @@ export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 export const GatewayEnvSchema = z.object({
   PORT: envFields.port(3000),
   HOST: envFields.host('0.0.0.0'),
+  PUBLIC_URL: envFields.publicUrl,
   NATS_URL: envFields.natsUrl,
   JWT_SECRET: documented(envFields.secret, {
     description: 'HS256 key, at least 32 characters',
@@ -41,6 +42,8 @@ export const GatewayEnvSchema = z.object({
 
 export interface GatewayConfig extends ServiceConfig {
   host: string;
+  /** Where users open the platform, without a trailing slash: invitation links point here. */
+  publicUrl: string;
   jwtSecret: string;
   accessTokenTtlSeconds: number;
   /** Register and login attempts per client address per minute. */
@@ -60,6 +63,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   return {
     ...serviceConfigOf(e, e.HOST),
     host: e.HOST,
+    publicUrl: e.PUBLIC_URL ?? defaultPublicUrl(e.PORT),
     jwtSecret: e.JWT_SECRET,
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
@@ -68,4 +72,9 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     onDemandChecksPerMinutePerUser: e.ON_DEMAND_CHECKS_PER_MINUTE_PER_USER,
     onDemandChecksPerMinutePerMonitor: e.ON_DEMAND_CHECKS_PER_MINUTE_PER_MONITOR,
   };
+}
+
+/** The gateway's own address on this machine, when PUBLIC_URL is not set. */
+export function defaultPublicUrl(port: number): string {
+  return `http://localhost:${port}`;
 }

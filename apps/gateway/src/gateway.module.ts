@@ -22,6 +22,9 @@ import { ChannelsController } from './channels/channels.controller';
 import { ConfigDocumentsController } from './config-as-code/config-documents.controller';
 import { ConfigDocumentsService } from './config-as-code/config-documents.service';
 import { IncidentsController } from './incidents/incidents.controller';
+import { InvitationAcceptController } from './invitations/invitation-accept.controller';
+import { InvitationPageController } from './invitations/invitation-page.controller';
+import { TeamInvitationsController } from './invitations/team-invitations.controller';
 import { ChannelCheck } from './monitors/channel-check';
 import { RegionCheck } from './monitors/region-check';
 import { OnDemandCheckLimit } from './checks/on-demand-limit';
@@ -65,6 +68,9 @@ export class GatewayModule {
         TeamsController,
         ConfigDocumentsController,
         ApiKeysController,
+        TeamInvitationsController,
+        InvitationAcceptController,
+        InvitationPageController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },

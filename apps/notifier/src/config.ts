@@ -26,10 +26,7 @@ export const NotifierEnvSchema = z
       .max(320)
       .optional()
       .describe('sender address of alert emails; required with `SMTP_URL`'),
-    PUBLIC_URL: z
-      .url({ message: 'must be the URL users open the platform at' })
-      .default('http://localhost:3000')
-      .describe('where links in alerts point'),
+    PUBLIC_URL: envFields.publicUrl,
     ALERT_MAX_ATTEMPTS: envFields
       .positiveInt(5, 20)
       .describe('attempts at delivering one alert before it is given up'),
@@ -68,7 +65,7 @@ export function loadNotifierConfig(env: Env): NotifierConfig {
     databaseUrl: e.DATABASE_URL,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
-    publicUrl: e.PUBLIC_URL,
+    publicUrl: e.PUBLIC_URL ?? 'http://localhost:3000',
     alertMaxAttempts: e.ALERT_MAX_ATTEMPTS,
     alertRetryBaseMs: e.ALERT_RETRY_BASE_MS,
     targets: targetPolicyFromEnv(e),

@@ -26,6 +26,7 @@ import { ChannelRepository } from './channels/channel.repository';
 import { ChannelsHandler } from './channels/channels.handler';
 import { CHANNEL_PROVIDERS, ChannelsService } from './channels/channels.service';
 import { createChannelProviders } from './channels/index';
+import { InvitationMailHandler } from './invitations/invitation-mail.handler';
 import { IncidentRecorder } from './incidents/incident-recorder';
 import { IncidentRepository } from './incidents/incident.repository';
 import { IncidentsHandler } from './incidents/incidents.handler';
@@ -58,7 +59,7 @@ export class NotifierModule {
           }),
         ),
       ],
-      controllers: [IncidentsHandler, ChannelsHandler, AlertsHandler],
+      controllers: [IncidentsHandler, ChannelsHandler, AlertsHandler, InvitationMailHandler],
       providers: [
         { provide: NOTIFIER_CONFIG, useValue: config },
         { provide: STREAM_SIZES, useValue: config.streamSizes ?? {} },

@@ -100,6 +100,8 @@ export async function startPlatform(
         config.databaseUrl ?? (await embeddedPostgres(config, infra, logger, onFailure));
     }
     env.JWT_SECRET = config.jwtSecret ?? (await generatedJwtSecret(config.dataDir));
+    // Links the notifier emails (invitations, alerts) must point where the gateway answers.
+    if (config.apps.includes('gateway')) env.PUBLIC_URL = loadGatewayConfig(env).publicUrl;
 
     const peers: ReadinessCheck[] = [];
     const registries: Registry[] = [];

@@ -181,6 +181,21 @@ export const envFields = {
       default: 'embedded PostgreSQL under `DATA_DIR` with `npm start`; required alone',
     },
   ),
+  /** Where users open the platform; links in emails point here. Each app supplies its default. */
+  publicUrl: documented(
+    z
+      .url({
+        protocol: /^https?$/,
+        message: 'must be the http(s) URL users open the platform at, e.g. https://uptime.example.com',
+      })
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional(),
+    {
+      description:
+        'the http(s) URL users open the platform at: invitation and alert links point here; `npm start` gives the gateway and the notifier the same one',
+      default: '`http://localhost:<PORT of the gateway>` (the notifier alone: `http://localhost:3000`)',
+    },
+  ),
   clickhouseUrl: documented(
     z.string().regex(/^https?:\/\/.+/, 'must be an http(s):// URL of a ClickHouse server'),
     {

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { EmailSchema, PasswordSchema, SessionGrantSchema, UserSchema } from './auth';
+import {
+  EmailSchema,
+  PasswordSchema,
+  SessionGrantSchema,
+  TokenPairSchema,
+  UserSchema,
+} from './auth';
 import { TeamRoleSchema } from './teams';
 
 /** How long an invitation's link works. */
@@ -75,6 +81,14 @@ export const InvitationAcceptedSchema = z.object({
   user: UserSchema,
 });
 export type InvitationAccepted = z.output<typeof InvitationAcceptedSchema>;
+
+/** What `POST /invitations/{token}/accept` answers; `tokens` when it created the account. */
+export const InvitationAcceptResultSchema = InvitationAcceptedSchema.extend({
+  tokens: TokenPairSchema.optional().meta({
+    description: 'The new account signed in, as `POST /auth/login` answers; absent when signed in.',
+  }),
+});
+export type InvitationAcceptResult = z.output<typeof InvitationAcceptResultSchema>;
 
 /** Accepted with a new account: the membership and the account's first session. */
 export const InvitationAcceptedWithAccountSchema = SessionGrantSchema.extend({

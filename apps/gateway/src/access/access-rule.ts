@@ -16,6 +16,12 @@ export interface AccessRule {
   teamParam?: string;
   /** Only a person, never an API key (its team and role are fixed: it cannot manage teams). */
   personOnly?: boolean;
+  /**
+   * Also without credentials (the route then sees no caller); credentials that are sent must
+   * still be valid. For routes whose token in the path is the proof, such as accepting an
+   * invitation.
+   */
+  anonymous?: boolean;
 }
 
 export const ACCESS_RULE = Symbol('ACCESS_RULE');
@@ -28,6 +34,14 @@ export function Allow(role: TeamRole, options: Omit<AccessRule, 'role'> = {}) {
 /** Any signed-in person, in no particular team (their list of teams, their account). */
 export function SignedIn() {
   return SetMetadata(ACCESS_RULE, { personOnly: true } satisfies AccessRule);
+}
+
+/**
+ * A signed-in person or nobody: an invitation's accept, which joins the caller's account or,
+ * without one, creates it. A bad or expired access token is still a 401, never taken as nobody.
+ */
+export function SignedInOrAnonymous() {
+  return SetMetadata(ACCESS_RULE, { personOnly: true, anonymous: true } satisfies AccessRule);
 }
 
 /** Requires an access token or API key and applies the route's rule; documents both in OpenAPI. */

@@ -39,6 +39,7 @@ export class AccessGuard extends AuthGuard('jwt') {
   override async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const rule = this.ruleOf(ctx);
     const req = ctx.switchToHttp().getRequest<AccessRequest>();
+    if (rule.anonymous && req.headers.authorization === undefined) return true;
     const apiKey = presentedApiKey(req);
     if (apiKey !== undefined) req.user = await this.apiKeys.callerOf(apiKey);
     else await super.canActivate(ctx);

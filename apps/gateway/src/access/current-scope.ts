@@ -15,3 +15,12 @@ export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionConte
   if (caller?.kind !== 'user') throw new Error('CurrentUser on a route open to API keys');
   return caller;
 });
+
+/** The signed-in person, or undefined when nobody signed in (routes marked `SignedInOrAnonymous`). */
+export const OptionalUser = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): UserCaller | undefined => {
+    const caller = ctx.switchToHttp().getRequest<AccessRequest>().user;
+    if (caller && caller.kind !== 'user') throw new Error('OptionalUser on a route open to API keys');
+    return caller;
+  },
+);

@@ -34,6 +34,6 @@ export class UserRepository {
   }
 
   async anyExists(): Promise<boolean> {
-    return (await this.em.findOne(UserEntity, {}, { fields: ['id'] })) !== null;
+    return (await this.em.find(UserEntity, {}, { fields: ['id'], limit: 1 })).length > 0;
   }
 }

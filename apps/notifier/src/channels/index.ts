@@ -16,6 +16,7 @@ export {
   type AlertMessage,
   describeCause,
   formatDuration,
+  formatUtc,
   subjectLine,
 } from './alert-message';
 export {
@@ -29,7 +30,7 @@ export {
   isChannelType,
   validateChannelConfig,
 } from './channel-provider';
-export { type EmailConfig, EmailProvider } from './email/email-provider';
+export { type EmailConfig, EmailProvider, escapeHtml, type OutgoingMail } from './email/email-provider';
 export { type SlackConfig, SlackProvider } from './slack/slack-provider';
 export {
   SIGNATURE_HEADER,

@@ -1,44 +1,13 @@
-import { type ParsedMail, simpleParser } from 'mailparser';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import type { SMTPServerOptions } from 'smtp-server';
+import { type MailServer, startMailServer } from '../../../../../test/support/mail-server';
 import { DeliveryError, validateChannelConfig } from '../channel-provider';
 import { sampleAlert } from '../test-support';
 import { EmailProvider } from './email-provider';
 
 const FROM = 'Uptime <alerts@uptime.test>';
 const TO = 'oncall@example.com';
-
-interface MailServer {
-  port: number;
-  messages: Promise<ParsedMail>[];
-  close(): Promise<void>;
-}
-
-/** A real SMTP server on 127.0.0.1 that keeps every message it accepts. */
-async function startMailServer(options: SMTPServerOptions = {}): Promise<MailServer> {
-  const messages: Promise<ParsedMail>[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    // The client closes its pool first; this only bounds a test that failed half-way.
-    closeTimeout: 1000,
-    onData(stream, _session, callback) {
-      messages.push(simpleParser(stream));
-      stream.on('end', () => callback());
-    },
-    ...options,
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return {
-    port,
-    messages,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 /** Runs `use` with a provider and a server, and always closes both: no handle outlives a test. */
 async function withMail(

@@ -61,6 +61,15 @@ const TRANSPORT_DEFAULTS: Record<string, string> = {
   socketTimeout: '30000',
 };
 
+/** An email with both parts; `from` is always `MAIL_FROM`. */
+export interface OutgoingMail {
+  to: string | string[];
+  subject: string;
+  text: string;
+  html: string;
+  headers?: Record<string, string>;
+}
+
 /** Sends each alert as an HTML email with a plain-text part, over one pooled SMTP transport. */
 export class EmailProvider implements ChannelProvider<EmailConfig> {
   readonly type = 'email';
@@ -88,18 +97,32 @@ export class EmailProvider implements ChannelProvider<EmailConfig> {
   }
 
   async send(config: EmailConfig, message: AlertMessage): Promise<void> {
+    await this.sendMail({
+      to: config.to,
+      subject: subjectLine(message),
+      text: renderText(message),
+      html: renderHtml(message),
+      headers: { 'X-Uptime-Alert-Id': message.alertId },
+    });
+  }
+
+  /**
+   * Any email of the platform over the same pooled transport (invitations use it too). Failures
+   * are `DeliveryError`s, scrubbed of the SMTP password.
+   */
+  async sendMail(mail: OutgoingMail): Promise<void> {
     let sent: SMTPPool.SentMessageInfo;
     try {
       sent = await this.transport.sendMail({
         from: this.from,
-        to: config.to,
-        subject: subjectLine(message),
-        text: renderText(message),
-        html: renderHtml(message),
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
         headers: {
           // Asks autoresponders not to answer, so an out-of-office reply cannot loop.
           'Auto-Submitted': 'auto-generated',
-          'X-Uptime-Alert-Id': message.alertId,
+          ...mail.headers,
         },
       });
     } catch (err) {

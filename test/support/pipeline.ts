@@ -85,10 +85,7 @@ export class Pipeline {
   }
 
   async startRegistry(): Promise<RunningService> {
-    this.registry = await startRegistry(
-      registryConfig(this.db.url, this.registryOverrides),
-      false,
-    );
+    this.registry = await startRegistry(registryConfig(this.db.url, this.registryOverrides), false);
     return this.registry;
   }
 

@@ -186,14 +186,16 @@ export const envFields = {
     z
       .url({
         protocol: /^https?$/,
-        message: 'must be the http(s) URL users open the platform at, e.g. https://uptime.example.com',
+        message:
+          'must be the http(s) URL users open the platform at, e.g. https://uptime.example.com',
       })
       .transform((url) => url.replace(/\/+$/, ''))
       .optional(),
     {
       description:
         'the http(s) URL users open the platform at: invitation and alert links point here; `npm start` gives the gateway and the notifier the same one',
-      default: '`http://localhost:<PORT of the gateway>` (the notifier alone: `http://localhost:3000`)',
+      default:
+        '`http://localhost:<PORT of the gateway>` (the notifier alone: `http://localhost:3000`)',
     },
   ),
   clickhouseUrl: documented(

@@ -20,7 +20,8 @@ export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionConte
 export const OptionalUser = createParamDecorator(
   (_: unknown, ctx: ExecutionContext): UserCaller | undefined => {
     const caller = ctx.switchToHttp().getRequest<AccessRequest>().user;
-    if (caller && caller.kind !== 'user') throw new Error('OptionalUser on a route open to API keys');
+    if (caller && caller.kind !== 'user')
+      throw new Error('OptionalUser on a route open to API keys');
     return caller;
   },
 );

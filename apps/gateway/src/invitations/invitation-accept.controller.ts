@@ -92,7 +92,10 @@ export class InvitationAcceptController {
     }
     if (body.password === undefined) {
       throw invalid([
-        { field: 'password', message: 'is required without an access token (it creates the account)' },
+        {
+          field: 'password',
+          message: 'is required without an access token (it creates the account)',
+        },
       ]);
     }
     const { teamId, role, ...grant } = await this.registry.request(

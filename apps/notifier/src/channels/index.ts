@@ -30,7 +30,12 @@ export {
   isChannelType,
   validateChannelConfig,
 } from './channel-provider';
-export { type EmailConfig, EmailProvider, escapeHtml, type OutgoingMail } from './email/email-provider';
+export {
+  type EmailConfig,
+  EmailProvider,
+  escapeHtml,
+  type OutgoingMail,
+} from './email/email-provider';
 export { type SlackConfig, SlackProvider } from './slack/slack-provider';
 export {
   SIGNATURE_HEADER,

@@ -231,6 +231,8 @@ describe('invitations', () => {
     const teamId = await newTeam();
     const email = emailOf('newcomer');
     const { token } = await invited(teamId, email, 'viewer');
+    const badToken = await accept(token, 'not.a.jwt', { password: 'a long enough password' });
+    assert.equal(badToken.status, 401, 'a bad access token is refused, never taken as nobody');
     const missing = await accept(token);
     assert.equal(missing.status, 400);
     assert.deepEqual(
@@ -273,6 +275,29 @@ describe('invitations', () => {
     const res = await accept(token, undefined, { password: 'a long enough password' });
     assert.equal(res.status, 409);
     assert.equal((await accept(token, existing.accessToken)).status, 200);
+  });
+
+  it('should refuse a 101st pending invitation and delete spent ones when making a new one', async () => {
+    const teamId = await newTeam();
+    // 99 pending and one expired, written directly: making 100 over HTTP would only be slower.
+    await query(
+      pipeline.db.url,
+      `insert into registry.invitations (id, team_id, email, role, token_hash, created_at, expires_at)
+       select gen_random_uuid(), $1::uuid, 'bulk' || n || '@example.test', 'viewer', md5($1::text || n) || md5(n::text), now(),
+              case when n = 0 then now() - interval '1 day' else now() + interval '7 days' end
+       from generate_series(0, 99) as n`,
+      [teamId],
+    );
+    assert.equal((await invite(teamId, emailOf('hundredth'), 'viewer')).status, 201);
+    const rows = await query<{ expired: string }>(
+      pipeline.db.url,
+      `select count(*) filter (where expires_at <= now()) as expired from registry.invitations where team_id = $1`,
+      [teamId],
+    );
+    assert.equal(Number(rows[0]!.expired), 0, 'the expired invitation was deleted');
+    const refused = await invite(teamId, emailOf('too-many'), 'viewer');
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.type, '/problems/quota-exceeded');
   });
 
   it('should name bad fields of an invitation', async () => {

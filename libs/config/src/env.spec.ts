@@ -127,6 +127,32 @@ describe('envFields.trustedProxies', () => {
   });
 });
 
+describe('envFields.publicUrl', () => {
+  const schema = z.object({ PUBLIC_URL: envFields.publicUrl });
+
+  it('should leave the default to each app, and drop a trailing slash', () => {
+    assert.equal(parseEnv(schema, {}).PUBLIC_URL, undefined);
+    assert.equal(
+      parseEnv(schema, { PUBLIC_URL: 'https://uptime.example.com/' }).PUBLIC_URL,
+      'https://uptime.example.com',
+    );
+    assert.equal(
+      parseEnv(schema, { PUBLIC_URL: 'http://10.0.0.5:8080/uptime' }).PUBLIC_URL,
+      'http://10.0.0.5:8080/uptime',
+    );
+  });
+
+  it('should refuse anything but an http(s) URL', () => {
+    for (const value of ['uptime.example.com', 'ftp://uptime.example.com', 'javascript:alert(1)']) {
+      assert.throws(
+        () => parseEnv(schema, { PUBLIC_URL: value }),
+        /PUBLIC_URL: must be the http\(s\) URL/,
+        value,
+      );
+    }
+  });
+});
+
 describe('metricsEndpointOf', () => {
   const schema = z.object(metricsEnvFields);
 

@@ -68,6 +68,8 @@ export function invitationPage(
   publicUrl: string,
 ): string {
   const acceptPath = `/api/v1/invitations/${encodeURIComponent(token)}/accept`;
+  // Relative to the page (`…/invitations/{token}`): right also behind a proxy that adds a prefix.
+  const relativeAcceptPath = `..${acceptPath}`;
   const until = `${invitation.expiresAt.slice(0, 16).replace('T', ' ')} UTC`;
   return page(
     `Join ${invitation.teamName}`,
@@ -76,7 +78,7 @@ export function invitationPage(
 <strong>${escapeHtml(invitation.role)}</strong>. The invitation is for
 <strong>${escapeHtml(invitation.email)}</strong> and works once, until ${escapeHtml(until)}.</p>
 <h2>New here? Create your account</h2>
-<form id="create-account" data-accept-path="${escapeHtml(acceptPath)}">
+<form id="create-account" data-accept-path="${escapeHtml(relativeAcceptPath)}">
 <label for="password">Password for ${escapeHtml(invitation.email)} (at least 8 characters)</label>
 <input id="password" name="password" type="password" autocomplete="new-password" minlength="8" maxlength="128" required>
 <label for="confirm">The same password again</label>

@@ -338,14 +338,14 @@ describe('invitations', () => {
 
 /**
  * `REGISTRATION=invite`: the first account registers itself and everyone else joins by an
- * invitation. No SMTP here: the inviter passes the link on.
+ * invitation. No SMTP here: the inviter passes the link on. At most two teams per account.
  */
 describe('REGISTRATION=invite', () => {
   const pipeline = new Pipeline();
   let api: ApiClient;
 
   before(async () => {
-    pipeline.registryOverrides = { registration: 'invite' };
+    pipeline.registryOverrides = { registration: 'invite', maxTeamsPerUser: 2 };
     await pipeline.start({ probers: 0, schedulers: 0 });
     api = pipeline.api;
   });
@@ -397,5 +397,20 @@ describe('REGISTRATION=invite', () => {
         [joined.body.user.id, 'editor'],
       ],
     );
+
+    // MAX_TEAMS_PER_USER is 2 here: the newcomer, in its personal team and Ops, can join no third.
+    const third = await api.post<Created>(
+      `/api/v1/teams/${first.id}/invitations`,
+      { email, role: 'viewer' },
+      first.accessToken,
+    );
+    assert.equal(third.status, 201, JSON.stringify(third.body));
+    const full = await api.post<Problem>(
+      acceptPath(tokenOf(third.body.acceptUrl)),
+      undefined,
+      login.body.accessToken,
+    );
+    assert.equal(full.status, 403);
+    assert.equal(full.body.type, '/problems/quota-exceeded');
   });
 });

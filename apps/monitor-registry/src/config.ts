@@ -27,7 +27,9 @@ export const RegistryEnvSchema = z.object({
     ),
   MAX_TEAMS_PER_USER: envFields
     .positiveInt(20, 10_000)
-    .describe('teams one account may belong to; past it creating a team is refused (403)'),
+    .describe(
+      'teams one account may belong to; past it creating a team or accepting an invitation is refused (403)',
+    ),
   MAX_API_KEYS_PER_TEAM: envFields
     .positiveInt(100, 100_000)
     .describe('API keys one team may hold; past it creating a key is refused (403)'),

@@ -352,14 +352,28 @@ describe('REGISTRATION=invite', () => {
   after(() => pipeline.stop());
 
   it('should register the first account only, and let invited people create theirs', async () => {
-    const first = await api.newUser('first');
-    const refused = await api.post<Problem>('/api/v1/auth/register', {
-      email: emailOf('second'),
-      password: 'correct horse battery',
+    // Two first registrations at once: exactly one becomes the first account.
+    const password = 'correct horse battery';
+    const attempts = await Promise.all(
+      ['first', 'rival'].map((who) =>
+        api.post<Problem & { id: string; email: string }>('/api/v1/auth/register', {
+          email: emailOf(who),
+          password,
+        }),
+      ),
+    );
+    assert.deepEqual(attempts.map((a) => a.status).sort(), [201, 403]);
+    const registered = attempts.find((a) => a.status === 201)!.body;
+    const refused = attempts.find((a) => a.status === 403)!.body;
+    assert.equal(refused.type, '/problems/registration-closed');
+    assert.match(refused.detail, /invitation/);
+    const later = await api.post('/api/v1/auth/register', { email: emailOf('later'), password });
+    assert.equal(later.status, 403);
+    const firstLogin = await api.post<{ accessToken: string }>('/api/v1/auth/login', {
+      email: registered.email,
+      password,
     });
-    assert.equal(refused.status, 403);
-    assert.equal(refused.body.type, '/problems/registration-closed');
-    assert.match(refused.body.detail, /invitation/);
+    const first = { id: registered.id, accessToken: firstLogin.body.accessToken };
 
     const team = await api.post<{ id: string }>(
       '/api/v1/teams',

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ApiClient, ApiResponse } from '../support/api-client';
 import { Pipeline } from '../support/pipeline';
 import { TargetServer } from '../support/target-server';
-import { addMember } from '../support/team-members';
+import { joinTeam, tokenOf } from '../support/teams';
 
 /** Who calls: a member of the team with a role, or a signed-in account not in the team. */
 type Actor = TeamRole | 'outsider';
@@ -48,6 +48,10 @@ interface Fixtures {
   newChannel(): Promise<string>;
   /** A fresh channel of the team with one (test) alert, for one call. */
   newChannelWithAlert(): Promise<{ channelId: string; alertId: string }>;
+  /** A pending invitation of the team (to a fresh address), for one call to revoke. */
+  newInvitation(): Promise<string>;
+  /** The token of an invitation of `actor`'s email into a fresh team of someone else. */
+  invitationFor(actor: Actor): Promise<string>;
   /** A viewer API key of the team, for one call to revoke. */
   newApiKey(): Promise<string>;
   /** A fresh account that is a viewer of the team, for one call to change or remove. */
@@ -106,7 +110,28 @@ const ROUTES: Row[] = [
     allowed: 'viewer',
     request: async (f, actor) => ({ params: { id: await f.teamOf(actor) } }),
   },
-  // Rows for the invitation routes (/teams/{id}/invitations…) go here when they land.
+  // invitations (accepting one needs only a signed-in account with the invited address)
+  {
+    route: 'POST /api/v1/teams/{id}/invitations',
+    allowed: 'admin',
+    request: (f) => ({
+      ...team(f),
+      body: { email: `invitee-${randomUUID()}@example.test`, role: 'viewer' },
+    }),
+  },
+  { route: 'GET /api/v1/teams/{id}/invitations', allowed: 'admin', request: team },
+  {
+    route: 'DELETE /api/v1/teams/{id}/invitations/{invitationId}',
+    allowed: 'admin',
+    request: async (f) => ({
+      params: { ...team(f).params, invitationId: await f.newInvitation() },
+    }),
+  },
+  {
+    route: 'POST /api/v1/invitations/{token}/accept',
+    allowed: 'signed-in',
+    request: async (f, actor) => ({ params: { token: await f.invitationFor(actor) } }),
+  },
 
   // monitors
   {
@@ -271,16 +296,6 @@ async function castOf(api: ApiClient): Promise<Cast> {
   return { accounts, founder: await api.newUser('founder') };
 }
 
-/** A new account, registered but never signed in: a member to change or remove needs no more. */
-async function register(api: ApiClient): Promise<string> {
-  const res = await api.post<{ id: string }>('/api/v1/auth/register', {
-    email: `member-${randomUUID()}@example.test`,
-    password: 'correct horse battery',
-  });
-  assert.equal(res.status, 201, describeAnswer(res));
-  return res.body.id;
-}
-
 /** The matrix's team, made by the owner, with the other roles added, and what is in it. */
 async function fixturesOf(
   pipeline: Pipeline,
@@ -298,7 +313,7 @@ async function fixturesOf(
   const teamId = team.body.id;
   for (const role of TEAM_ROLES)
     if (role !== 'owner')
-      await addMember(pipeline.db.url, teamId, cast.accounts.get(role)!.id, role);
+      await joinTeam(api, owner.accessToken, teamId, cast.accounts.get(role)!, role);
 
   const asOwner = async <T>(method: string, path: string, body?: unknown) => {
     const res = await api.request<T>(method, path, {
@@ -324,9 +339,9 @@ async function fixturesOf(
   const newChannel = async () =>
     (await asOwner<{ id: string }>('POST', '/api/v1/channels', webhookBody())).id;
   const newMember = async () => {
-    const userId = await register(api);
-    await addMember(pipeline.db.url, teamId, userId, 'viewer');
-    return userId;
+    const member = await api.newUser('member');
+    await joinTeam(api, owner.accessToken, teamId, member, 'viewer');
+    return member.id;
   };
   return {
     teamId,
@@ -341,6 +356,28 @@ async function fixturesOf(
       return { channelId, alertId: alert.id };
     },
     newMember,
+    newInvitation: async () =>
+      (
+        await asOwner<{ id: string }>('POST', `/api/v1/teams/${teamId}/invitations`, {
+          email: `invitee-${randomUUID()}@example.test`,
+          role: 'viewer',
+        })
+      ).id,
+    invitationFor: async (actor) => {
+      const fresh = await api.post<{ id: string }>(
+        '/api/v1/teams',
+        { name: `inviting ${randomUUID().slice(0, 6)}` },
+        cast.founder.accessToken,
+      );
+      assert.equal(fresh.status, 201, describeAnswer(fresh));
+      const invited = await api.post<{ acceptUrl: string }>(
+        `/api/v1/teams/${fresh.body.id}/invitations`,
+        { email: cast.accounts.get(actor)!.email, role: 'viewer' },
+        cast.founder.accessToken,
+      );
+      assert.equal(invited.status, 201, describeAnswer(invited));
+      return tokenOf(invited.body.acceptUrl);
+    },
     newApiKey: async () =>
       (
         await asOwner<{ id: string }>('POST', '/api/v1/api-keys', {
@@ -356,7 +393,13 @@ async function fixturesOf(
       );
       assert.equal(fresh.status, 201, describeAnswer(fresh));
       if (actor !== 'outsider')
-        await addMember(pipeline.db.url, fresh.body.id, cast.accounts.get(actor)!.id, actor);
+        await joinTeam(
+          api,
+          cast.founder.accessToken,
+          fresh.body.id,
+          cast.accounts.get(actor)!,
+          actor,
+        );
       return fresh.body.id;
     },
     monitorBody,

@@ -25,6 +25,7 @@ const PUBLIC_ROUTES = new Set([
   'GET /health/ready',
   'GET /metrics',
   'GET /config/schema.json',
+  'GET /invitations/:token',
 ]);
 
 /** One route handler of a controller, with what Nest reads from its decorators. */

@@ -1,3 +1,4 @@
+import { RateLimitedLog } from '@uptime/health';
 import {
   Body,
   Controller,
@@ -53,7 +54,8 @@ const NOT_A_MEMBER = { description: 'No team of yours has this id.' };
 @Authenticated()
 @Controller('teams/:id/invitations')
 export class TeamInvitationsController {
-  private readonly logger = new Logger(TeamInvitationsController.name);
+  /** Without SMTP every invitation fails to send: once a minute is enough to say so. */
+  private readonly log = new RateLimitedLog(new Logger(TeamInvitationsController.name));
 
   constructor(
     @Inject(REGISTRY_CLIENT) private readonly registry: RegistryClient,
@@ -142,7 +144,7 @@ export class TeamInvitationsController {
       });
       return true;
     } catch (err) {
-      this.logger.warn(`invitation ${created.invitation.id} not emailed: ${String(err)}`);
+      this.log.warn(`invitations not emailed (the inviter has the link): ${String(err)}`);
       return false;
     }
   }

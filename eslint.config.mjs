@@ -10,6 +10,7 @@ const APPS = [
   'metrics',
   'notifier',
   'platform',
+  'cli',
 ];
 const LIB_BY_ALIAS = {
   group: ['**/libs/*/src/**', '../../libs/**'],

@@ -61,7 +61,13 @@ export class UptimeApi {
     payload?: Payload,
     authenticated = true,
   ): Promise<T> {
-    const res = await this.send(method, path, { accept: 'application/json' }, payload, authenticated);
+    const res = await this.send(
+      method,
+      path,
+      { accept: 'application/json' },
+      payload,
+      authenticated,
+    );
     const text = await res.text();
     try {
       return JSON.parse(text) as T;
@@ -78,12 +84,17 @@ export class UptimeApi {
     authenticated = true,
   ): Promise<Response> {
     const attempt = async (bearer?: string) =>
-      this.fetch(method, path, {
-        ...headers,
-        ...(payload && { 'content-type': payload.contentType }),
-        ...(bearer && { authorization: `Bearer ${bearer}` }),
-        ...(this.options.team && { 'x-team-id': this.options.team }),
-      }, payload?.text);
+      this.fetch(
+        method,
+        path,
+        {
+          ...headers,
+          ...(payload && { 'content-type': payload.contentType }),
+          ...(bearer && { authorization: `Bearer ${bearer}` }),
+          ...(this.options.team && { 'x-team-id': this.options.team }),
+        },
+        payload?.text,
+      );
     if (!authenticated) return this.checked(await attempt());
     const session = this.options.apiKey ? undefined : await this.session();
     let res = await attempt(this.options.apiKey ?? session!.accessToken);

@@ -17,9 +17,7 @@ export interface Invocation {
 }
 
 export type CommandLine =
-  | { kind: 'run'; invocation: Invocation }
-  | { kind: 'help'; text: string }
-  | { kind: 'version' };
+  { kind: 'run'; invocation: Invocation } | { kind: 'help'; text: string } | { kind: 'version' };
 
 /** A command line that cannot be run; its message says why and the help says how. */
 export class UsageError extends Error {

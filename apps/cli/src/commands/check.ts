@@ -22,9 +22,7 @@ export async function check({ api, io, invocation }: CommandContext): Promise<nu
 
 /** `api: up (HTTP 200, 42 ms, region eu-west)`, with the error kind and message when not up. */
 export function describeResult(key: string, result: CheckResult, palette: Palette): string {
-  const colour = { up: palette.green, degraded: palette.yellow, down: palette.red }[
-    result.outcome
-  ];
+  const colour = { up: palette.green, degraded: palette.yellow, down: palette.red }[result.outcome];
   const facts = [
     result.httpStatus !== null ? `HTTP ${result.httpStatus}` : undefined,
     `${Math.round(result.latencyMs)} ms`,

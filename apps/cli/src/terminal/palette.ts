@@ -6,11 +6,7 @@ export class Palette {
    * Colours when the stream is a terminal, unless `--no-color` or NO_COLOR (any non-empty value,
    * no-color.org) says otherwise; FORCE_COLOR turns them on for a pipe, e.g. a CI log.
    */
-  static for(
-    stream: { isTTY?: boolean },
-    env: NodeJS.ProcessEnv,
-    noColorFlag: boolean,
-  ): Palette {
+  static for(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv, noColorFlag: boolean): Palette {
     if (noColorFlag || env.NO_COLOR) return new Palette(false);
     if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return new Palette(true);
     return new Palette(stream.isTTY === true);

@@ -3,17 +3,19 @@
  * monitor by key.
  */
 export interface ConfigPlan {
-  create: { key: string; monitor?: Record<string, unknown> }[];
+  /** `id` once applied; `monitor` if the platform shows what it creates. */
+  create: { key: string; id?: string; monitor?: Record<string, unknown> }[];
   update: { key: string; id: string; changes: FieldChange[] }[];
   delete: { key: string; id: string }[];
   unchanged: string[];
   applied: boolean;
 }
 
+/** In a plan too large for one message the platform names the fields only, without values. */
 export interface FieldChange {
   field: string;
-  from: unknown;
-  to: unknown;
+  from?: unknown;
+  to?: unknown;
 }
 
 export function hasChanges(plan: ConfigPlan): boolean {

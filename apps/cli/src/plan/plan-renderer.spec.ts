@@ -82,6 +82,11 @@ describe('renderPlan', () => {
     );
   });
 
+  it('should name a changed field alone when the plan leaves its values out', () => {
+    const update = [{ key: 'big', id: 'b1', changes: [{ field: 'body' }] }];
+    assert.match(renderPlan(plan({ update }), plain), /^~ big\n {4}body \(changed\)\n/);
+  });
+
   it('should show a creation by key alone when the plan leaves the monitor out', () => {
     assert.equal(
       renderPlan(plan({ create: [{ key: 'bare' }] }), plain),

@@ -33,6 +33,7 @@ export function summaryOf(plan: ConfigPlan, palette: Palette): string {
 }
 
 function describeChange({ field, from, to }: FieldChange): string {
+  if (from === undefined && to === undefined) return `${field} (changed)`;
   return `${field}: ${show(from)} → ${show(to)}`;
 }
 

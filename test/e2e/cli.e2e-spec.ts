@@ -179,6 +179,18 @@ describe('the uptime command', () => {
       assert.equal((await stat(cli.credentialsPath)).mode & 0o777, 0o600);
     });
 
+    it('should renew an access token the platform refuses before its expiry', async () => {
+      const file = await sessions();
+      const old = file.sessions[cli.url]!;
+      file.sessions[cli.url] = { ...old, accessToken: 'refused-token' };
+      await writeFile(cli.credentialsPath, JSON.stringify(file));
+      const res = await cli.run(['monitors', 'list']);
+      assertExit(res, 0);
+      const renewed = (await sessions()).sessions[cli.url]!;
+      assert.notEqual(renewed.accessToken, 'refused-token');
+      assert.notEqual(renewed.refreshToken, old.refreshToken);
+    });
+
     it('should say the login has expired when its refresh token is refused', async () => {
       const file = await sessions();
       const current = file.sessions[cli.url]!;

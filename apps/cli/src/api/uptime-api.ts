@@ -16,6 +16,15 @@ export interface ApiOptions {
   team?: string;
 }
 
+/** One request to the API; `anonymous` ones (login, refresh) carry no credentials. */
+interface ApiRequest {
+  method: string;
+  path: string;
+  accept: string;
+  payload?: Payload;
+  anonymous?: boolean;
+}
+
 /** A request body as sent: its text and its media type. */
 export interface Payload {
   text: string;
@@ -34,19 +43,20 @@ export class UptimeApi {
   ) {}
 
   login(email: string, password: string): Promise<TokenPair> {
-    return this.json<TokenPair>('POST', '/auth/login', jsonPayload({ email, password }), false);
+    const payload = jsonPayload({ email, password });
+    return this.json<TokenPair>({ method: 'POST', path: '/auth/login', payload, anonymous: true });
   }
 
   get<T>(path: string): Promise<T> {
-    return this.json<T>('GET', path);
+    return this.json<T>({ method: 'GET', path });
   }
 
   post<T>(path: string, payload?: Payload): Promise<T> {
-    return this.json<T>('POST', path, payload);
+    return this.json<T>({ method: 'POST', path, ...(payload && { payload }) });
   }
 
   async text(path: string, accept: string): Promise<string> {
-    const res = await this.send('GET', path, { accept });
+    const res = await this.send({ method: 'GET', path, accept });
     return res.text();
   }
 
@@ -55,69 +65,43 @@ export class UptimeApi {
     await this.options.store.put(this.url, sessionOf(pair));
   }
 
-  private async json<T>(
-    method: string,
-    path: string,
-    payload?: Payload,
-    authenticated = true,
-  ): Promise<T> {
-    const res = await this.send(
-      method,
-      path,
-      { accept: 'application/json' },
-      payload,
-      authenticated,
-    );
+  private async json<T>(request: Omit<ApiRequest, 'accept'>): Promise<T> {
+    const res = await this.send({ ...request, accept: 'application/json' });
     const text = await res.text();
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new ConnectionError(`${this.url} answered ${path} with something that is not JSON`);
+      throw new ConnectionError(
+        `${this.url} answered ${request.path} with something that is not JSON`,
+      );
     }
   }
 
-  private async send(
-    method: string,
-    path: string,
-    headers: Record<string, string>,
-    payload?: Payload,
-    authenticated = true,
-  ): Promise<Response> {
-    const attempt = async (bearer?: string) =>
-      this.fetch(
-        method,
-        path,
-        {
-          ...headers,
-          ...(payload && { 'content-type': payload.contentType }),
-          ...(bearer && { authorization: `Bearer ${bearer}` }),
-          ...(this.options.team && { 'x-team-id': this.options.team }),
-        },
-        payload?.text,
-      );
-    if (!authenticated) return this.checked(await attempt());
-    const session = this.options.apiKey ? undefined : await this.session();
-    let res = await attempt(this.options.apiKey ?? session!.accessToken);
+  private async send(request: ApiRequest): Promise<Response> {
+    if (request.anonymous) return this.checked(await this.fetch(request));
+    if (this.options.apiKey) return this.checked(await this.fetch(request, this.options.apiKey));
+    const session = await this.session();
+    const res = await this.fetch(request, session.accessToken);
+    if (res.status !== 401) return this.checked(res);
     // A stored token can be refused before its expiry (a new signing key, a revoked session):
     // one renewal, then the refusal stands.
-    if (res.status === 401 && session) {
-      await res.body?.cancel();
-      res = await attempt((await this.renew(session)).accessToken);
-    }
-    return this.checked(res);
+    await res.body?.cancel();
+    return this.checked(await this.fetch(request, (await this.renew(session)).accessToken));
   }
 
-  private async fetch(
-    method: string,
-    path: string,
-    headers: Record<string, string>,
-    body?: string,
-  ): Promise<Response> {
+  private async fetch(request: ApiRequest, bearer?: string): Promise<Response> {
+    const { method, path, accept, payload } = request;
+    const headers: Record<string, string> = {
+      accept,
+      ...(payload && { 'content-type': payload.contentType }),
+      ...(bearer && { authorization: `Bearer ${bearer}` }),
+      ...(this.options.team && { 'x-team-id': this.options.team }),
+    };
     try {
       return await fetch(`${this.url}/api/v1${path}`, {
         method,
         headers,
-        body,
+        body: payload?.text,
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (err) {
@@ -150,14 +134,15 @@ export class UptimeApi {
   }
 
   private async renew(session: StoredSession): Promise<StoredSession> {
+    const payload = jsonPayload({ refreshToken: session.refreshToken });
     let pair: TokenPair;
     try {
-      pair = await this.json<TokenPair>(
-        'POST',
-        '/auth/refresh',
-        jsonPayload({ refreshToken: session.refreshToken }),
-        false,
-      );
+      pair = await this.json<TokenPair>({
+        method: 'POST',
+        path: '/auth/refresh',
+        payload,
+        anonymous: true,
+      });
     } catch (err) {
       if (err instanceof ApiError && err.status === 401)
         throw new NotLoggedInError(`the login to ${this.url} has expired: run \`uptime login\``);

@@ -325,9 +325,15 @@ describe('the uptime command', () => {
       assertExit(toFile, 0);
       assert.equal(toFile.stderr, `Exported to ${out}.\n`);
       assert.equal(await readFile(out, 'utf8'), res.stdout);
+      // The export gives the monitors made without a key (Alpha, Beta) one; applying it adopts them.
+      const adopted = await cli.run(['apply', '-f', out]);
+      assertExit(adopted, 0);
+      assert.match(adopted.stdout, /^~ alpha-.*\n {4}key: null → "alpha-/m);
+      assert.match(adopted.stdout, /Applied: 0 created, 2 changed, 0 deleted, 1 unchanged\./);
       const again = await cli.run(['apply', '-f', out, '--dry-run']);
       assertExit(again, 0);
-      assert.match(again.stdout, /^No changes\./);
+      assert.equal(again.stdout, 'No changes. 3 monitors unchanged.\n');
+      assert.equal((await cli.run(['export'])).stdout, res.stdout);
     });
 
     it('should take a JSON document', async () => {

@@ -66,7 +66,8 @@ describe('parseCommandLine', () => {
     const err = usageErrorOf(['deploy']);
     assert.equal(err.message, 'unknown command "deploy"');
     assert.match(err.help, /^Usage: uptime <command>/);
-    assert.equal(usageErrorOf(['monitors']).message, 'unknown command "monitors"');
+    assert.equal(usageErrorOf(['monitors']).message, 'monitors takes a subcommand: list');
+    assert.equal(usageErrorOf(['monitors', 'show']).message, 'monitors takes a subcommand: list');
   });
 
   it('should refuse an option the command does not take, with the command’s help', () => {

@@ -43,6 +43,11 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (values.help === true) return { kind: 'help', text: spec ? commandHelp(spec) : mainHelp() };
   if (!spec) {
     if (positionals.length === 0) return { kind: 'help', text: mainHelp() };
+    const group = COMMANDS.filter((c) => c.path.length > 1 && c.path[0] === positionals[0]);
+    if (group.length > 0) {
+      const subcommands = group.map((c) => c.path.slice(1).join(' ')).join(', ');
+      throw new UsageError(`${positionals[0]} takes a subcommand: ${subcommands}`, mainHelp());
+    }
     throw new UsageError(`unknown command "${positionals.join(' ')}"`, mainHelp());
   }
   const given = positionals.slice(spec.path.length);

@@ -1,13 +1,11 @@
 import type { RunningService } from '@uptime/service-host';
-import { TargetPolicy } from '@uptime/target-guard';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startNotifier } from '../../apps/notifier/src/bootstrap';
 import { startProber } from '../../apps/prober/src/bootstrap';
-import { ApiStack, NATS_URL, proberConfig } from '../support/services';
+import { ApiStack, proberConfig } from '../support/services';
 import { refusedPort, TargetServer } from '../support/target-server';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { type CliResult, UptimeCli } from '../support/uptime-cli';
@@ -29,7 +27,6 @@ describe('the uptime command', () => {
   let db: TestDatabase;
   let stack: ApiStack;
   let prober: RunningService;
-  let notifier: RunningService;
   let target: TargetServer;
   let cli: UptimeCli;
   let user: Awaited<ReturnType<ApiStack['api']['newUser']>>;
@@ -37,29 +34,14 @@ describe('the uptime command', () => {
   before(async () => {
     db = await createTestDatabase();
     target = await TargetServer.start();
-    stack = await ApiStack.start(db.url, { defaultRegions: [region] });
+    // The notifier: the export names each monitor's channels, which the notifier keeps.
+    stack = await ApiStack.start(db.url, { defaultRegions: [region] }, {}, { notifier: true });
     prober = await startProber(proberConfig(region), false);
-    // The export names each monitor's channels, which the notifier keeps.
-    // TODO(s6-h1 merge): ApiStack.start(..., { notifier: true }) starts it.
-    notifier = await startNotifier(
-      {
-        natsUrl: NATS_URL,
-        port: 0,
-        logLevel: 'warn',
-        databaseUrl: db.url,
-        publicUrl: 'http://localhost:3000',
-        alertMaxAttempts: 1,
-        alertRetryBaseMs: 200,
-        targets: new TargetPolicy({ allowPrivate: true }),
-      },
-      false,
-    );
     user = await stack.api.newUser('cli');
     cli = await UptimeCli.for(stack.api.baseUrl);
   });
   after(async () => {
     await prober?.close();
-    await notifier?.close();
     await stack?.stop();
     await target?.close();
     await db?.drop();

@@ -17,7 +17,7 @@ const plan = (overrides: Partial<ConfigPlan> = {}): ConfigPlan => ({
 });
 
 const changes = plan({
-  create: [{ key: 'shop', monitor: { name: 'Shop', url: 'https://shop.example.test/' } }],
+  create: [{ key: 'shop' }],
   update: [
     {
       key: 'api',
@@ -39,8 +39,6 @@ describe('renderPlan', () => {
       renderPlan(changes, plain),
       [
         '+ shop',
-        '    name: "Shop"',
-        '    url: "https://shop.example.test/"',
         '~ api',
         '    intervalSeconds: 60 → 30',
         '    regions: [] → ["eu-west"]',
@@ -56,10 +54,10 @@ describe('renderPlan', () => {
   it('should colour creations green, changes yellow and deletions red', () => {
     const lines = renderPlan(changes, coloured).split('\n');
     assert.equal(lines[0], '\u001b[32m+ shop\u001b[0m');
-    assert.equal(lines[3], '\u001b[33m~ api\u001b[0m');
-    assert.equal(lines[7], '\u001b[31m- old\u001b[0m');
+    assert.equal(lines[1], '\u001b[33m~ api\u001b[0m');
+    assert.equal(lines[5], '\u001b[31m- old\u001b[0m');
     assert.equal(
-      lines[9],
+      lines[7],
       '\u001b[1mPlan:\u001b[0m 1 to create, 1 to change, 1 to delete, 2 unchanged.',
     );
   });

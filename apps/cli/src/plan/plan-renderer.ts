@@ -7,11 +7,7 @@ import { type ConfigPlan, type FieldChange, hasChanges } from './config-plan';
  */
 export function renderPlan(plan: ConfigPlan, palette: Palette): string {
   const lines: string[] = [];
-  for (const { key, monitor } of plan.create) {
-    lines.push(palette.green(`+ ${key}`));
-    for (const field of ['name', 'url'] as const)
-      if (monitor?.[field] !== undefined) lines.push(`    ${field}: ${show(monitor[field])}`);
-  }
+  for (const { key } of plan.create) lines.push(palette.green(`+ ${key}`));
   for (const { key, changes } of plan.update) {
     lines.push(palette.yellow(`~ ${key}`));
     lines.push(...changes.map((change) => `    ${describeChange(change)}`));

@@ -392,4 +392,60 @@ describe('the uptime command', () => {
       assert.equal(res.stderr, 'Error: no monitor has the key "nope"\n');
     });
   });
+
+  describe('teams and API keys', () => {
+    let teamId: string;
+    let file: string;
+
+    before(async () => {
+      const team = await stack.api.post<{ id: string }>(
+        '/api/v1/teams',
+        { name: 'CLI team' },
+        user.accessToken,
+      );
+      assert.equal(team.status, 201);
+      teamId = team.body.id;
+      file = join(cli.configHome, 'team.yaml');
+      await writeFile(
+        file,
+        `version: 1\nmonitors:\n  - key: team-api\n    name: Team API\n    url: ${target.url('team-api')}\n`,
+      );
+    });
+
+    const keyOf = async (role: string) => {
+      const res = await stack.api.request<{ key: string }>('POST', '/api/v1/api-keys', {
+        token: user.accessToken,
+        body: { name: `cli ${role}`, role },
+        headers: { 'x-team-id': teamId },
+      });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      return res.body.key;
+    };
+
+    it('should act in the team --team names, and only there', async () => {
+      const applied = await cli.run(['apply', '-f', file, '--team', teamId]);
+      assertExit(applied, 0);
+      const inTeam = await cli.run(['monitors', 'list', '--json'], {
+        env: { UPTIME_TEAM: teamId },
+      });
+      assertExit(inTeam, 0);
+      const keys = (JSON.parse(inTeam.stdout) as { key: string | null }[]).map((m) => m.key);
+      assert.deepEqual(keys, ['team-api']);
+      const personal = await cli.run(['monitors', 'list', '--json']);
+      assert.equal(personal.stdout.includes('team-api'), false);
+    });
+
+    it("should work with an API key in the key's team, within the key's role", async () => {
+      const editor = await cli.run(['apply', '-f', file, '--dry-run'], {
+        env: { UPTIME_API_KEY: await keyOf('editor') },
+      });
+      assertExit(editor, 0);
+      assert.match(editor.stdout, /No changes\. 1 monitor unchanged\./);
+      const viewer = await cli.run(['apply', '-f', file], {
+        env: { UPTIME_API_KEY: await keyOf('viewer') },
+      });
+      assertExit(viewer, 1);
+      assert.match(viewer.stderr, /viewer.*editor/);
+    });
+  });
 });

@@ -33,11 +33,15 @@ interface Row {
   request?: (f: Fixtures, actor: Actor) => RequestParts | Promise<RequestParts>;
   /** A domain answer an allowed caller gets instead of a 2xx, by actor. */
   answers?: Partial<Record<Actor, number>>;
+  /** Only people may call it: an API key, whatever its role, gets 403 (`signed-in` rows too). */
+  people?: true;
 }
 
 /** What the rows act on: one team with one member of each role, and things in it. */
 interface Fixtures {
   teamId: string;
+  /** An API key of the team per role. */
+  keys: Map<TeamRole, string>;
   monitorId: string;
   channelId: string;
   /** A viewer of the team (then an editor: the row changing a role makes it one). */
@@ -86,42 +90,54 @@ const ROUTES: Row[] = [
   { route: 'GET /api/v1/teams/{id}', allowed: 'viewer', request: team },
   {
     route: 'PATCH /api/v1/teams/{id}',
+    people: true,
     allowed: 'admin',
     request: (f) => ({ ...team(f), body: { name: 'Access matrix' } }),
   },
   {
     route: 'DELETE /api/v1/teams/{id}',
+    people: true,
     allowed: 'owner',
     request: async (f, actor) => ({ params: { id: await f.teamOf(actor) } }),
   },
   { route: 'GET /api/v1/teams/{id}/members', allowed: 'viewer', request: team },
   {
     route: 'PATCH /api/v1/teams/{id}/members/{userId}',
+    people: true,
     allowed: 'admin',
     request: (f) => ({ params: { id: f.teamId, userId: f.memberId }, body: { role: 'editor' } }),
   },
   {
     route: 'DELETE /api/v1/teams/{id}/members/{userId}',
+    people: true,
     allowed: 'admin',
     request: async (f) => ({ params: { id: f.teamId, userId: await f.newMember() } }),
   },
   {
     route: 'POST /api/v1/teams/{id}/leave',
+    people: true,
     allowed: 'viewer',
     request: async (f, actor) => ({ params: { id: await f.teamOf(actor) } }),
   },
   // invitations (accepting one needs only a signed-in account with the invited address)
   {
     route: 'POST /api/v1/teams/{id}/invitations',
+    people: true,
     allowed: 'admin',
     request: (f) => ({
       ...team(f),
       body: { email: `invitee-${randomUUID()}@example.test`, role: 'viewer' },
     }),
   },
-  { route: 'GET /api/v1/teams/{id}/invitations', allowed: 'admin', request: team },
+  {
+    route: 'GET /api/v1/teams/{id}/invitations',
+    people: true,
+    allowed: 'admin',
+    request: team,
+  },
   {
     route: 'DELETE /api/v1/teams/{id}/invitations/{invitationId}',
+    people: true,
     allowed: 'admin',
     request: async (f) => ({
       params: { ...team(f).params, invitationId: await f.newInvitation() },
@@ -225,14 +241,16 @@ const ROUTES: Row[] = [
   },
 
   // API keys
-  { route: 'GET /api/v1/api-keys', allowed: 'admin' },
+  { route: 'GET /api/v1/api-keys', allowed: 'admin', people: true },
   {
     route: 'POST /api/v1/api-keys',
+    people: true,
     allowed: 'admin',
     request: () => ({ body: { name: `key ${randomUUID().slice(0, 6)}`, role: 'viewer' } }),
   },
   {
     route: 'DELETE /api/v1/api-keys/{id}',
+    people: true,
     allowed: 'admin',
     request: async (f) => ({ params: { id: await f.newApiKey() } }),
   },
@@ -266,6 +284,17 @@ function expectedOf(row: Row, actor: Actor): 'allowed' | 403 | 404 {
   if (row.allowed === 'signed-in') return 'allowed';
   if (actor === 'outsider') return 404;
   return roleAtLeast(actor, row.allowed) ? 'allowed' : 403;
+}
+
+/** Every `{param}` of the route filled with the same id. */
+function anyIdsFor(route: Route, id: string): Record<string, string> {
+  return Object.fromEntries([...route.matchAll(/\{(\w+)\}/g)].map(([, name]) => [name!, id]));
+}
+
+/** A key acts with its role in its team, and never where only people may. */
+function keyExpectationOf(row: Row, role: TeamRole): 'allowed' | 403 {
+  if (row.allowed === 'signed-in' || row.people) return 403;
+  return roleAtLeast(role, row.allowed) ? 'allowed' : 403;
 }
 
 function titleOf(actor: Actor, expected: 'allowed' | 403 | 404, answer?: number): string {
@@ -343,8 +372,17 @@ async function fixturesOf(
     await joinTeam(api, owner.accessToken, teamId, member, 'viewer');
     return member.id;
   };
+  const keys = new Map<TeamRole, string>();
+  for (const role of TEAM_ROLES) {
+    const created = await asOwner<{ key: string }>('POST', '/api/v1/api-keys', {
+      name: `matrix ${role}`,
+      role,
+    });
+    keys.set(role, created.key);
+  }
   return {
     teamId,
+    keys,
     monitorId: await newMonitor(),
     channelId: await newChannel(),
     memberId: await newMember(),
@@ -456,6 +494,29 @@ describe('access matrix', () => {
             if (expected === 403) assert.equal(res.body.type, '/problems/forbidden');
           } else if (answer) {
             assert.equal(res.status, answer, describeAnswer(res));
+          } else {
+            assert.ok(res.status >= 200 && res.status < 300, describeAnswer(res));
+          }
+        });
+      }
+      // The same route called with an API key of each role, in the team.
+      for (const role of TEAM_ROLES) {
+        const expected = keyExpectationOf(row, role);
+        it(`${expected === 'allowed' ? 'should allow' : 'should refuse with 403'} an API key of role ${role}`, async () => {
+          // The guard refuses before anything is looked up: any well-formed ids will do.
+          const parts =
+            expected === 403
+              ? { params: anyIdsFor(row.route, f.teamId) }
+              : ((await row.request?.(f, role)) ?? {});
+          const method = row.route.slice(0, row.route.indexOf(' '));
+          const res = await pipeline.api.request<{ type?: string }>(
+            method,
+            pathOf(row.route, parts),
+            { token: f.keys.get(role)!, body: parts.body, headers: { 'x-team-id': f.teamId } },
+          );
+          if (expected === 403) {
+            assert.equal(res.status, 403, describeAnswer(res));
+            assert.equal(res.body.type, '/problems/forbidden');
           } else {
             assert.ok(res.status >= 200 && res.status < 300, describeAnswer(res));
           }

@@ -99,7 +99,7 @@ export class TeamInvitationsController {
     return { ...created.invitation, acceptUrl, emailSent };
   }
 
-  @Allow('admin', { teamParam: 'id' })
+  @Allow('admin', { teamParam: 'id', personOnly: true })
   @Get()
   @ApiOperation({ summary: "The team's pending invitations (admin)" })
   @ApiOkResponse({ schema: openApiResponse(z.object({ items: z.array(InvitationSchema) })) })
@@ -108,7 +108,7 @@ export class TeamInvitationsController {
     return this.registry.request(RegistryInvitationSubjects.list, { teamId: scope.teamId });
   }
 
-  @Allow('admin', { teamParam: 'id' })
+  @Allow('admin', { teamParam: 'id', personOnly: true })
   @Delete(':invitationId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a pending invitation; its link stops working (admin)' })

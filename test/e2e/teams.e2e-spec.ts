@@ -226,8 +226,22 @@ describe('teams', () => {
     assert.equal((await api.get(`/api/v1/teams/${team.id}`, member.accessToken)).status, 404);
   });
 
-  it('should refuse to delete or leave a personal team', async () => {
+  it('should refuse to delete or leave a personal team, and keep its channels', async () => {
+    const channel = await api.post<{ id: string }>(
+      '/api/v1/channels',
+      {
+        name: 'kept',
+        type: 'webhook',
+        config: { url: 'https://example.com/hook', secret: randomUUID() },
+      },
+      owner.accessToken,
+    );
+    assert.equal(channel.status, 201, JSON.stringify(channel.body));
     assert.equal((await api.delete(`/api/v1/teams/${owner.id}`, owner.accessToken)).status, 409);
+    assert.equal(
+      (await api.get(`/api/v1/channels/${channel.body.id}`, owner.accessToken)).status,
+      200,
+    );
     assert.equal(
       (await api.post(`/api/v1/teams/${owner.id}/leave`, undefined, owner.accessToken)).status,
       409,

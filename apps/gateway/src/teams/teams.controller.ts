@@ -20,12 +20,14 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { ProblemError } from '@uptime/bus';
 import {
   type Member,
   type MemberPatchInput,
   MemberPatchSchema,
   MemberSchema,
   NotifierChannelSubjects,
+  Problems,
   RegistryTeamSubjects,
   type Team,
   type TeamCreateInput,
@@ -127,12 +129,21 @@ export class TeamsController {
   @ApiNotFoundResponse(NOT_A_MEMBER)
   @ApiConflictResponse({ description: 'A personal team cannot be deleted.' })
   async remove(@CurrentScope() scope: TeamScope): Promise<void> {
+    const team = await this.registry.request(RegistryTeamSubjects.get, {
+      teamId: scope.teamId,
+      role: scope.role,
+    });
+    if (team.personal) {
+      throw new ProblemError(
+        Problems.conflict('A personal team cannot be deleted; it lives as long as its account.'),
+      );
+    }
+    // Channels first: should deleting the team then fail, the team is still there and repeating
+    // the request finishes the job; the other order could strand channels no team reaches.
+    await this.notifier.request(NotifierChannelSubjects.deleteOwned, { ownerId: scope.teamId });
     await this.registry.request(RegistryTeamSubjects.delete, { teamId: scope.teamId }, 30_000);
     this.memberships.forget({ teamId: scope.teamId });
     this.apiKeys.forget((key) => key.teamId === scope.teamId);
-    // After the team: were this to fail, the channels would be left with no team to reach them,
-    // never a team left with monitors that alert nobody. Repeating the request is harmless.
-    await this.notifier.request(NotifierChannelSubjects.deleteOwned, { ownerId: scope.teamId });
   }
 
   @Allow('viewer', { teamParam: 'id' })

@@ -97,6 +97,7 @@ describe('alert delivery retries', () => {
       timings: { dnsMs: 0, connectMs: 1, tlsMs: null, firstByteMs: 10, transferMs: 1 },
       sizeBytes: 20,
       message: 'HTTP status 503, expected 200-299',
+      assertions: [{ type: 'status', expected: ['200-299'], actual: 503, passed: false }],
       certificateExpiresAt: null,
       onDemand: false,
     };

@@ -113,6 +113,9 @@ describe('incidents and alerts', () => {
       timings: { dnsMs: 0, connectMs: 1, tlsMs: null, firstByteMs: 10, transferMs: 1 },
       sizeBytes: 20,
       message: outcome === 'down' ? 'HTTP status 503, expected 200-299' : null,
+      assertions: [
+        { type: 'status', expected: ['200-299'], actual: outcome === 'down' ? 503 : 200, passed: outcome === 'up' },
+      ],
       certificateExpiresAt: null,
       onDemand: false,
     };

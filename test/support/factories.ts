@@ -100,6 +100,9 @@ export function checkResultFixture(overrides: Partial<CheckResult> = {}): CheckR
     timings: { dnsMs: 1, connectMs: 2, tlsMs: null, firstByteMs: 100, transferMs: 17 },
     sizeBytes: 512,
     message: down ? 'no response within 10000 ms' : null,
+    assertions: down
+      ? [{ type: 'latency', target: 'response', expected: 10000, passed: false }]
+      : [{ type: 'status', expected: ['200-299'], actual: 200, passed: true }],
     certificateExpiresAt: null,
     onDemand: false,
     ...overrides,

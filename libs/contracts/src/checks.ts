@@ -61,6 +61,33 @@ export const CheckTimingsSchema = z.object({
 });
 export type CheckTimings = z.output<typeof CheckTimingsSchema>;
 
+/**
+ * What a check verified, one entry per rule, each with what was expected, what was found and
+ * whether it passed: code (alerts, dashboards, the notifier) reads these; `message` is for people.
+ */
+export const ASSERTION_TYPES = [
+  'status',
+  'keyword',
+  'json_path',
+  'latency',
+  'certificate',
+  'connect',
+  'tls',
+  'dns_answer',
+  'heartbeat',
+] as const;
+export type AssertionType = (typeof ASSERTION_TYPES)[number];
+
+export const CheckAssertionSchema = z.object({
+  type: z.enum(ASSERTION_TYPES),
+  /** What the rule looked at, when a type has several (a JSON path, a record type). */
+  target: z.string().optional(),
+  expected: z.unknown().optional(),
+  actual: z.unknown().optional(),
+  passed: z.boolean(),
+});
+export type CheckAssertion = z.output<typeof CheckAssertionSchema>;
+
 /** One finished check, as the prober publishes it and the API returns it. */
 export const CheckResultSchema = z.object({
   id: z.uuid(),
@@ -76,6 +103,8 @@ export const CheckResultSchema = z.object({
   timings: CheckTimingsSchema,
   sizeBytes: z.number().int().min(0),
   message: z.string().nullable(),
+  /** Results stored before assertions existed read as none. */
+  assertions: z.array(CheckAssertionSchema).default([]),
   certificateExpiresAt: z.iso.datetime().nullable(),
   onDemand: z.boolean(),
 });

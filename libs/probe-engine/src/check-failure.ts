@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { ErrorKind } from '@uptime/contracts';
+import type { CheckAssertion, ErrorKind } from '@uptime/contracts';
 import type { Phase } from './phase-timeline';
 import type { RuleFailure } from './rules';
 
@@ -37,11 +37,15 @@ const TLS_REASONS: Record<string, string> = {
   CERT_SIGNATURE_FAILURE: 'bad certificate signature',
 };
 
-/** A target's failure, raised inside the engine and turned into a result at the top. */
+/**
+ * A target's failure, raised inside the engine and turned into a result at the top. The
+ * assertion, when there is one, is what the result lists for it: its `actual` is the error code.
+ */
 export class CheckFailure extends Error {
   constructor(
     readonly kind: ErrorKind,
     message: string,
+    readonly assertion?: CheckAssertion,
   ) {
     super(message);
     this.name = 'CheckFailure';
@@ -49,19 +53,33 @@ export class CheckFailure extends Error {
 }
 
 export function dnsFailure(host: string, err: unknown): CheckFailure {
-  return new CheckFailure('dns', `DNS lookup of ${host} failed: ${reasonOf(err, DNS_REASONS)}`);
+  return new CheckFailure(
+    'dns',
+    `DNS lookup of ${host} failed: ${reasonOf(err, DNS_REASONS)}`,
+    failedStep('connect', host, err),
+  );
 }
 
 export function connectFailure(address: string, port: number, err: unknown): CheckFailure {
   const where = isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
-  return new CheckFailure('connect', `could not connect to ${where}: ${describe(err)}`);
+  return new CheckFailure(
+    'connect',
+    `could not connect to ${where}: ${describe(err)}`,
+    failedStep('connect', where, err),
+  );
 }
 
 export function tlsFailure(host: string, err: unknown): CheckFailure {
   return new CheckFailure(
     'tls',
     `TLS handshake with ${host} failed: ${reasonOf(err, TLS_REASONS)}`,
+    failedStep('tls', host, err),
   );
+}
+
+/** A connection step that failed: what it dialled and the error's code (or its text). */
+function failedStep(type: 'connect' | 'tls', target: string, err: unknown): CheckAssertion {
+  return { type, target, actual: errorCode(err) ?? describe(err), passed: false };
 }
 
 /** How the check's deadline stood when it stopped (a `CheckDeadline` is one). */
@@ -80,10 +98,15 @@ export function explainFailure(err: unknown, deadline: DeadlineState, phase: Pha
     return {
       kind: 'timeout',
       message: `timed out after ${deadline.timeoutMs} ms ${PHASE_WORDS[phase]}`,
+      // The phase the deadline ran out in, and the limit it had: the cause in structured form.
+      assertions: [{ type: 'latency', target: phase, expected: deadline.timeoutMs, passed: false }],
     };
   }
   if (deadline.cancelled) return { kind: 'prober_error', message: 'check cancelled by the prober' };
-  if (err instanceof CheckFailure) return { kind: err.kind, message: err.message };
+  if (err instanceof CheckFailure) {
+    const assertions = err.assertion ? [err.assertion] : [];
+    return { kind: err.kind, message: err.message, assertions };
+  }
   const code = errorCode(err) ?? '';
   // undici's parser errors do not always carry a code, but always this name.
   const parserError = err instanceof Error && err.name === 'HTTPParserError';
@@ -97,6 +120,7 @@ export function explainFailure(err: unknown, deadline: DeadlineState, phase: Pha
   return {
     kind: 'connect',
     message: `connection failed ${PHASE_WORDS[phase]}: ${describe(err)}`,
+    assertions: [{ type: 'connect', actual: code, passed: false }],
   };
 }
 

@@ -1,5 +1,11 @@
 import type { Readable } from 'node:stream';
-import type { CheckOutcome, CheckResult, ErrorKind, ProbeSpec } from '@uptime/contracts';
+import type {
+  CheckAssertion,
+  CheckOutcome,
+  CheckResult,
+  ErrorKind,
+  ProbeSpec,
+} from '@uptime/contracts';
 import { Client, type Dispatcher } from 'undici';
 import { CheckDeadline } from './check-deadline';
 import { explainFailure } from './check-failure';
@@ -12,7 +18,7 @@ import {
   redirectLocation,
   redirectTarget,
 } from './redirects';
-import { firstRuleFailure, type JudgedResponse } from './rules';
+import { type JudgedResponse, judgeResponse } from './rules';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
@@ -36,6 +42,7 @@ export type HttpCheckOutcome = Pick<
   | 'timings'
   | 'sizeBytes'
   | 'message'
+  | 'assertions'
   | 'certificateExpiresAt'
 >;
 
@@ -89,17 +96,23 @@ class HttpCheck {
     try {
       const response = await this.finalResponse();
       const latencyMs = this.deadline.elapsedMs();
-      const failure = firstRuleFailure(this.spec, response);
-      if (failure) return this.report('down', failure, latencyMs);
+      const { failure, assertions } = judgeResponse(this.spec, response);
       const { maxLatencyMs } = this.spec;
-      if (maxLatencyMs !== null && latencyMs > maxLatencyMs) {
-        const message = `latency ${latencyMs} ms above limit ${maxLatencyMs} ms`;
-        return this.report('degraded', { kind: null, message }, latencyMs);
+      const slow = maxLatencyMs !== null && latencyMs > maxLatencyMs;
+      if (maxLatencyMs !== null) {
+        assertions.push({ type: 'latency', expected: maxLatencyMs, actual: latencyMs, passed: !slow });
       }
-      return this.report('up', null, latencyMs);
+      assertions.unshift(...this.certificateAssertion());
+      if (failure) return this.report('down', failure, latencyMs, assertions);
+      if (slow) {
+        const message = `latency ${latencyMs} ms above limit ${maxLatencyMs} ms`;
+        return this.report('degraded', { kind: null, message }, latencyMs, assertions);
+      }
+      return this.report('up', null, latencyMs, assertions);
     } catch (err) {
       const failure = explainFailure(err, this.deadline, this.hop.phases.phase);
-      return this.report('down', failure, this.deadline.elapsedMs());
+      const assertions = [...this.certificateAssertion(), ...(failure.assertions ?? [])];
+      return this.report('down', failure, this.deadline.elapsedMs(), assertions);
     } finally {
       await this.deadline.dispose(this.answered);
     }
@@ -163,10 +176,20 @@ class HttpCheck {
     return { status: response.statusCode, body, sizeBytes: hop.sizeBytes };
   }
 
+  /**
+   * The final hop's certificate, when it was https: a completed handshake verified the chain, so
+   * it passed; a certificate the handshake refused is the `tls` assertion of the failure instead.
+   */
+  private certificateAssertion(): CheckAssertion[] {
+    const expiresAt = this.hop.certificateExpiresAt;
+    return expiresAt === null ? [] : [{ type: 'certificate', actual: expiresAt, passed: true }];
+  }
+
   private report(
     outcome: CheckOutcome,
     failure: { kind: ErrorKind | null; message: string } | null,
     latencyMs: number,
+    assertions: CheckAssertion[],
   ): HttpCheckOutcome {
     const hop = this.hop;
     return {
@@ -179,6 +202,7 @@ class HttpCheck {
       timings: hop.phases.timings,
       sizeBytes: hop.sizeBytes,
       message: failure?.message ?? null,
+      assertions,
       certificateExpiresAt: hop.certificateExpiresAt,
     };
   }

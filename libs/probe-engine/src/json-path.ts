@@ -50,13 +50,23 @@ export function readJsonPath(document: unknown, segments: readonly PathSegment[]
  */
 export function assertionFailure(document: unknown, assertion: JsonPathAssertion): string | null {
   const { path, operator, value: expected } = assertion;
-  const segments = parseJsonPath(path);
-  if (!segments) return `${path} is not a supported JSON path`;
-  const actual = readJsonPath(document, segments);
-  if (operatorHolds(operator, actual, expected)) return null;
+  const verdict = judgeJsonPath(document, assertion);
+  if (verdict === null) return `${path} is not a supported JSON path`;
+  if (verdict.passed) return null;
   const wanted = expected === undefined ? '' : ` ${show(expected)}`;
-  const got = actual.found ? show(actual.value) : 'missing';
+  const got = verdict.actual.found ? show(verdict.actual.value) : 'missing';
   return `${path} ${operator}${wanted} failed: actual ${got}`;
+}
+
+/** What the path points at and whether the operator holds; null for a path outside the subset. */
+export function judgeJsonPath(
+  document: unknown,
+  assertion: JsonPathAssertion,
+): { actual: PathValue; passed: boolean } | null {
+  const segments = parseJsonPath(assertion.path);
+  if (!segments) return null;
+  const actual = readJsonPath(document, segments);
+  return { actual, passed: operatorHolds(assertion.operator, actual, assertion.value) };
 }
 
 function operatorHolds(

@@ -1,10 +1,12 @@
-import type {
-  CheckOutcome,
-  CheckResult,
-  ErrorKind,
-  MonitorLatest,
-  MonitorStats,
-  ResponseTimePoint,
+import {
+  type CheckAssertion,
+  CheckAssertionSchema,
+  type CheckOutcome,
+  type CheckResult,
+  type ErrorKind,
+  type MonitorLatest,
+  type MonitorStats,
+  type ResponseTimePoint,
 } from '@uptime/contracts';
 
 /** How a time column or parameter is typed; toClickHouseTime writes its text. */
@@ -57,6 +59,8 @@ export interface CheckRow {
   size_bytes: number | string;
   /** '' when the check had nothing to say. */
   message: string;
+  /** The assertions as JSON text; '[]' for rows stored before the column existed. */
+  assertions: string;
   certificate_expires_at: string | null;
   on_demand: boolean;
 }
@@ -80,6 +84,7 @@ export const CHECK_COLUMNS = [
   'transfer_ms',
   'size_bytes',
   'message',
+  'assertions',
   'certificate_expires_at',
   'on_demand',
 ].join(', ');
@@ -103,6 +108,7 @@ export function toCheckRow(result: CheckResult): CheckRow {
     transfer_ms: result.timings.transferMs,
     size_bytes: result.sizeBytes,
     message: result.message ?? '',
+    assertions: JSON.stringify(result.assertions.map(boundedAssertion)),
     certificate_expires_at: nullableTime(result.certificateExpiresAt, toClickHouseTime),
     on_demand: result.onDemand,
   };
@@ -129,9 +135,44 @@ export function fromCheckRow(row: CheckRow): CheckResult {
     },
     sizeBytes: Number(row.size_bytes),
     message: row.message === '' ? null : row.message,
+    assertions: parseAssertions(row.assertions),
     certificateExpiresAt: nullableTime(row.certificate_expires_at, fromClickHouseTime),
     onDemand: row.on_demand,
   };
+}
+
+/** The longest `expected` or `actual` text a stored assertion keeps: every check is a row. */
+export const MAX_STORED_VALUE_CHARS = 512;
+
+/**
+ * An assertion as stored: an `expected` or `actual` whose JSON is longer than the limit is kept
+ * as the start of that text. The prober already bounds them; a result is stored as it arrives
+ * from the bus, so the store does not rely on that.
+ */
+function boundedAssertion(assertion: CheckAssertion): CheckAssertion {
+  const bounded = { ...assertion };
+  if ('expected' in bounded) bounded.expected = boundedValue(bounded.expected);
+  if ('actual' in bounded) bounded.actual = boundedValue(bounded.actual);
+  return bounded;
+}
+
+function boundedValue(value: unknown): unknown {
+  if (typeof value !== 'string' && (typeof value !== 'object' || value === null)) return value;
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  if (text.length <= MAX_STORED_VALUE_CHARS) return value;
+  return `${text.slice(0, MAX_STORED_VALUE_CHARS - 3)}...`;
+}
+
+/** Stored JSON back to assertions; a row whose text is not a list of them reads as none. */
+function parseAssertions(text: string): CheckAssertion[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text || '[]');
+  } catch {
+    return [];
+  }
+  const parsed = CheckAssertionSchema.array().safeParse(value);
+  return parsed.success ? parsed.data : [];
 }
 
 /**

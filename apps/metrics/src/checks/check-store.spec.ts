@@ -42,6 +42,7 @@ function check(monitorId: string, overrides: Partial<CheckResult> = {}): CheckRe
     timings: { dnsMs: 1.5, connectMs: 2.25, tlsMs: null, firstByteMs: 40.5, transferMs: 3 },
     sizeBytes: 512,
     message: null,
+    assertions: [{ type: 'status', expected: ['200-299'], actual: 200, passed: true }],
     certificateExpiresAt: null,
     onDemand: false,
     ...overrides,

@@ -46,6 +46,18 @@ export async function migrateClickHouse(
   await client.command({ query: deletedMonitorsTable(db) });
   await applyRetention(client, db, days);
   await applyInsertedAtPrecision(client, db);
+  await addAssertionsColumn(client, db);
+}
+
+/**
+ * What each check verified, as JSON text (a few hundred bytes, compressed well). Tables created
+ * before it get the column; their rows read the default, `[]`. Only a metadata change, so it
+ * costs nothing at a boot where the column exists.
+ */
+async function addAssertionsColumn(client: ClickHouseClient, db: string): Promise<void> {
+  await client.command({
+    query: `ALTER TABLE ${db}.checks ADD COLUMN IF NOT EXISTS assertions String DEFAULT '[]' AFTER message`,
+  });
 }
 
 /**
@@ -176,6 +188,7 @@ function checksTable(db: string, days: number): string {
       transfer_ms Nullable(Float32),
       size_bytes UInt64,
       message String,
+      assertions String DEFAULT '[]',
       certificate_expires_at Nullable(DateTime64(3, 'UTC')),
       on_demand Bool,
       inserted_at DateTime64(3, 'UTC') DEFAULT now64(3)

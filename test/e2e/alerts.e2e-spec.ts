@@ -114,7 +114,12 @@ describe('incidents and alerts', () => {
       sizeBytes: 20,
       message: outcome === 'down' ? 'HTTP status 503, expected 200-299' : null,
       assertions: [
-        { type: 'status', expected: ['200-299'], actual: outcome === 'down' ? 503 : 200, passed: outcome === 'up' },
+        {
+          type: 'status',
+          expected: ['200-299'],
+          actual: outcome === 'down' ? 503 : 200,
+          passed: outcome === 'up',
+        },
       ],
       certificateExpiresAt: null,
       onDemand: false,

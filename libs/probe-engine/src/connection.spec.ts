@@ -85,6 +85,7 @@ describe('openConnection', () => {
     assert.deepEqual(explainFailure(err, deadline, phases.phase), {
       kind: 'timeout',
       message: 'timed out after 100 ms during the TLS handshake',
+      assertions: [{ type: 'latency', target: 'tls', expected: 100, passed: false }],
     });
   });
 });

@@ -100,7 +100,12 @@ class HttpCheck {
       const { maxLatencyMs } = this.spec;
       const slow = maxLatencyMs !== null && latencyMs > maxLatencyMs;
       if (maxLatencyMs !== null) {
-        assertions.push({ type: 'latency', expected: maxLatencyMs, actual: latencyMs, passed: !slow });
+        assertions.push({
+          type: 'latency',
+          expected: maxLatencyMs,
+          actual: latencyMs,
+          passed: !slow,
+        });
       }
       assertions.unshift(...this.certificateAssertion());
       if (failure) return this.report('down', failure, latencyMs, assertions);

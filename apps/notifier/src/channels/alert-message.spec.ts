@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { CheckAssertion } from '@uptime/contracts';
 import {
   type AlertCause,
   type AlertMessage,
@@ -13,7 +14,13 @@ import { sampleAlert } from './test-support';
 
 const degradedIncident: AlertMessage['incident'] = {
   ...sampleAlert().incident!,
-  cause: { outcome: 'degraded', errorKind: null, httpStatus: 200, message: null, latencyMs: 1820 },
+  cause: {
+    outcome: 'degraded',
+    errorKind: null,
+    httpStatus: 200,
+    latencyMs: 1820,
+    assertions: [{ type: 'latency', expected: 1000, actual: 1820, passed: false }],
+  },
 };
 
 describe('subjectLine', () => {
@@ -68,10 +75,11 @@ describe('describeCause', () => {
     outcome: 'down',
     errorKind: null,
     httpStatus: null,
-    message: null,
     latencyMs: 0,
+    assertions: [],
     ...c,
   });
+  const failed = (a: Omit<CheckAssertion, 'passed'>): CheckAssertion[] => [{ ...a, passed: false }];
   const cases: [string, AlertCause | null, string][] = [
     ['no cause', null, 'no cause recorded'],
     [
@@ -79,82 +87,124 @@ describe('describeCause', () => {
       cause({
         errorKind: 'http_status',
         httpStatus: 503,
-        message: 'status 503 does not match expected 200-299',
+        assertions: failed({ type: 'status', expected: ['200-299', '301'], actual: 503 }),
       }),
-      'HTTP status 503, expected 200-299',
+      'HTTP status 503, expected 200-299, 301',
     ],
     [
-      'a status without a message',
-      cause({ errorKind: 'http_status', httpStatus: 404 }),
+      'a status recorded before assertions existed',
+      cause({ errorKind: 'http_status', httpStatus: 404, assertions: undefined }),
       'HTTP status 404',
     ],
     [
       'an unparseable response',
-      cause({ errorKind: 'http_status', message: 'invalid HTTP response: bad header' }),
-      'invalid HTTP response: bad header',
+      cause({ errorKind: 'http_status', httpStatus: null }),
+      'invalid HTTP response',
     ],
     [
-      'a slow check',
+      'a slow check with its limit',
       cause({
         outcome: 'degraded',
         latencyMs: 1820.4,
-        message: 'latency 1820 ms above limit 1000 ms',
+        assertions: failed({ type: 'latency', expected: 1000, actual: 1820.4 }),
       }),
-      'latency 1820 ms above the limit',
+      'latency 1820 ms above the limit of 1000 ms',
     ],
     [
       'a timeout with its phase',
       cause({
         errorKind: 'timeout',
         latencyMs: 10_003,
-        message: 'timed out after 10000 ms waiting for the response',
+        assertions: failed({ type: 'latency', target: 'response', expected: 10_000 }),
       }),
       'timeout: no answer within 10000 ms (waiting for the response)',
     ],
     [
-      'a timeout without a message',
+      'a timeout without assertions',
       cause({ errorKind: 'timeout', latencyMs: 5000 }),
       'timeout: no answer within 5000 ms',
     ],
     [
       'a missing keyword',
-      cause({ errorKind: 'keyword', message: 'keyword "ok" not found in the body' }),
+      cause({
+        errorKind: 'keyword',
+        assertions: failed({
+          type: 'keyword',
+          target: 'present',
+          expected: 'ok',
+          actual: 'not found',
+        }),
+      }),
       "keyword 'ok' missing",
     ],
     [
       'a keyword that must be absent',
       cause({
         errorKind: 'keyword',
-        message: 'keyword "error" found in the body but must be absent',
+        assertions: failed({
+          type: 'keyword',
+          target: 'absent',
+          expected: 'error',
+          actual: 'found',
+        }),
       }),
       "keyword 'error' present but must be absent",
     ],
     [
-      'a failed assertion',
-      cause({ errorKind: 'assertion', message: 'assertion $.status equals "ok" but got "fail"' }),
-      'assertion failed: $.status equals "ok" but got "fail"',
+      'failed JSON path assertions, the first named',
+      cause({
+        errorKind: 'assertion',
+        assertions: [
+          { type: 'status', expected: ['200-299'], actual: 200, passed: true },
+          ...failed({
+            type: 'json_path',
+            target: '$.status',
+            expected: { operator: 'equals', value: 'ok' },
+            actual: 'fail',
+          }),
+          ...failed({ type: 'json_path', target: '$.db', expected: { operator: 'exists' } }),
+        ],
+      }),
+      'assertion failed: $.status equals "ok", actual "fail" (and 1 more)',
     ],
     [
-      'a DNS failure, in the prober’s words',
+      'a DNS failure with its code in words',
       cause({
         errorKind: 'dns',
-        message: 'DNS lookup of api.test failed: no such host (ENOTFOUND)',
+        assertions: failed({ type: 'connect', target: 'api.test', actual: 'ENOTFOUND' }),
       }),
       'DNS lookup of api.test failed: no such host (ENOTFOUND)',
     ],
+    [
+      'a refused connection',
+      cause({
+        errorKind: 'connect',
+        assertions: failed({ type: 'connect', target: '10.0.0.1:443', actual: 'ECONNREFUSED' }),
+      }),
+      'could not connect to 10.0.0.1:443: connection refused (ECONNREFUSED)',
+    ],
+    [
+      'a TLS failure with an unknown code as is',
+      cause({
+        errorKind: 'tls',
+        assertions: failed({ type: 'tls', target: 'api.test', actual: 'ERR_SSL_WEIRD' }),
+      }),
+      'TLS handshake with api.test failed: ERR_SSL_WEIRD',
+    ],
     ['a refused connection without detail', cause({ errorKind: 'connect' }), 'connection failed'],
     ['a TLS failure without detail', cause({ errorKind: 'tls' }), 'TLS handshake failed'],
-    [
-      'a redirect loop without detail',
-      cause({ errorKind: 'too_many_redirects' }),
-      'too many redirects',
-    ],
+    ['a redirect loop', cause({ errorKind: 'too_many_redirects' }), 'too many redirects'],
   ];
   for (const [what, input, expected] of cases) {
     it(`should name ${what} as ${JSON.stringify(expected)}`, () => {
       assert.equal(describeCause(input), expected);
     });
   }
+
+  it('should ignore a message left on a cause stored before alerts stopped reading it', () => {
+    const stored = { ...cause({ errorKind: 'http_status', httpStatus: 503 }), message: 'reworded' };
+    assert.equal(describeCause(stored), 'HTTP status 503');
+  });
 });
 
 describe('formatDuration', () => {

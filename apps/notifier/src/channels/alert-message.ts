@@ -1,13 +1,16 @@
-import type { CheckResult } from '@uptime/contracts';
+import type { CheckAssertion, CheckResult } from '@uptime/contracts';
 
 export const ALERT_KINDS = ['down', 'degraded', 'up', 'test', 'reminder'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
-/** The first failing check of an incident: what the alert names as the reason. */
-export type AlertCause = Pick<
-  CheckResult,
-  'outcome' | 'errorKind' | 'httpStatus' | 'message' | 'latencyMs'
->;
+/**
+ * The first failing check of an incident: what the alert names as the reason. Structured fields
+ * only, never the check's `message`: rewording it must not change an alert. `assertions` are the
+ * failed ones; alerts queued before they existed have none and read from `errorKind` alone.
+ */
+export type AlertCause = Pick<CheckResult, 'outcome' | 'errorKind' | 'httpStatus' | 'latencyMs'> & {
+  assertions?: CheckAssertion[];
+};
 
 export interface AlertIncident {
   id: string;
@@ -62,67 +65,149 @@ export function subjectLine(message: AlertMessage): string {
 }
 
 /**
- * Names the cause in words a reader understands without knowing the check's internals. The
- * prober's message is the source of detail; when it has a known shape the words are rebuilt
- * from it, otherwise it is passed on as written, because it was written to be read.
+ * Names the cause in words a reader understands without knowing the check's internals, built
+ * only from the structured fields (errorKind, httpStatus, latencyMs, assertions): the prober's
+ * `message` is for people reading a check and may be reworded at any time, so alerts never
+ * depend on it. A cause recorded before assertions existed still reads, from its error kind.
  */
 export function describeCause(cause: AlertCause | null): string {
   if (!cause) return 'no cause recorded';
-  const detail = cause.message?.trim() || null;
+  const failed = (cause.assertions ?? []).filter((a) => !a.passed);
+  const first = (type: CheckAssertion['type']) => failed.find((a) => a.type === type);
   switch (cause.errorKind) {
     case null:
-      if (cause.outcome === 'degraded') {
-        return `latency ${Math.round(cause.latencyMs)} ms above the limit`;
-      }
-      return detail ?? (cause.outcome === 'up' ? 'no failure' : 'the check failed');
+      if (cause.outcome === 'degraded') return describeSlow(first('latency'), cause.latencyMs);
+      return cause.outcome === 'up' ? 'no failure' : 'the check failed';
     case 'timeout':
-      return describeTimeout(detail, cause.latencyMs);
+      return describeTimeout(first('latency'), cause.latencyMs);
     case 'http_status':
-      return describeHttpStatus(detail, cause.httpStatus);
+      return describeHttpStatus(first('status'), cause.httpStatus);
     case 'keyword':
-      return describeKeyword(detail);
+      return describeKeyword(first('keyword'));
     case 'assertion':
-      return detail ? `assertion failed: ${detail.replace(/^assertion /, '')}` : 'assertion failed';
+      return describeJsonPaths(failed.filter((a) => a.type === 'json_path'));
     case 'dns':
-      return detail ?? 'DNS lookup failed';
+      return describeStep(
+        first('connect'),
+        (t) => `DNS lookup of ${t} failed`,
+        'DNS lookup failed',
+      );
     case 'connect':
-      return detail ?? 'connection failed';
+      return describeStep(
+        first('connect'),
+        (t) => `could not connect to ${t}`,
+        'connection failed',
+      );
     case 'tls':
-      return detail ?? 'TLS handshake failed';
+      return describeStep(
+        first('tls'),
+        (t) => `TLS handshake with ${t} failed`,
+        'TLS handshake failed',
+      );
     case 'too_many_redirects':
-      return detail ?? 'too many redirects';
+      return 'too many redirects';
     case 'blocked_target':
-      return detail ?? 'the target address is not allowed';
+      return 'the target address is not allowed';
     case 'prober_error':
-      return detail ?? 'the prober could not run the check';
+      return 'the prober could not run the check';
   }
 }
 
-function describeTimeout(detail: string | null, latencyMs: number): string {
-  // The prober says `timed out after 10000 ms waiting for the response`; the limit is the
-  // monitor's timeout, which the measured latency only approximates.
-  const match = detail ? /after (\d+) ms(?: (.+))?$/.exec(detail) : null;
-  const limit = match ? match[1] : String(Math.round(latencyMs));
-  const phase = match?.[2] ? ` (${match[2]})` : '';
-  return `timeout: no answer within ${limit} ms${phase}`;
+/** The phase a timeout ran out in, as the probe engine names it in the assertion's target. */
+const PHASE_WORDS: Record<string, string> = {
+  dns: 'during the DNS lookup',
+  connect: 'while connecting',
+  tls: 'during the TLS handshake',
+  response: 'waiting for the response',
+  body: 'while reading the body',
+};
+
+/** Error codes a `connect` or `tls` assertion carries as `actual`, in a reader's words. */
+const ERROR_WORDS: Record<string, string> = {
+  ENOTFOUND: 'no such host',
+  ENODATA: 'no address for the name',
+  EAI_AGAIN: 'resolver temporarily unavailable',
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed certificate',
+  SELF_SIGNED_CERT_IN_CHAIN: 'self-signed certificate in the chain',
+  CERT_HAS_EXPIRED: 'certificate expired',
+  CERT_NOT_YET_VALID: 'certificate not yet valid',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'hostname mismatch',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unknown issuer (incomplete chain?)',
+  UNABLE_TO_GET_ISSUER_CERT: 'unknown issuer',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unknown issuer',
+  CERT_REVOKED: 'certificate revoked',
+};
+
+function describeSlow(latency: CheckAssertion | undefined, latencyMs: number): string {
+  const limit = typeof latency?.expected === 'number' ? ` of ${latency.expected} ms` : '';
+  return `latency ${Math.round(latencyMs)} ms above the limit${limit}`;
 }
 
-function describeHttpStatus(detail: string | null, httpStatus: number | null): string {
+function describeTimeout(latency: CheckAssertion | undefined, latencyMs: number): string {
+  // The limit is the monitor's timeout, which the measured latency only approximates.
+  const limit = typeof latency?.expected === 'number' ? latency.expected : Math.round(latencyMs);
+  const words = latency?.target === undefined ? undefined : PHASE_WORDS[latency.target];
+  return `timeout: no answer within ${limit} ms${words ? ` (${words})` : ''}`;
+}
+
+function describeHttpStatus(status: CheckAssertion | undefined, httpStatus: number | null): string {
   // Without a status the response could not be parsed at all.
-  if (httpStatus === null) return detail ?? 'invalid HTTP response';
-  const expected = detail ? / expected (.+)$/.exec(detail) : null;
-  return expected
-    ? `HTTP status ${httpStatus}, expected ${expected[1]}`
+  if (httpStatus === null) return 'invalid HTTP response';
+  const expected = status?.expected;
+  return Array.isArray(expected) && expected.length > 0
+    ? `HTTP status ${httpStatus}, expected ${expected.map(String).join(', ')}`
     : `HTTP status ${httpStatus}`;
 }
 
-function describeKeyword(detail: string | null): string {
-  const match = detail ? /^keyword "(.*)" (not found|found)/s.exec(detail) : null;
-  if (!match) return detail ?? 'keyword check failed';
-  const [, keyword, verdict] = match;
-  return verdict === 'not found'
-    ? `keyword '${keyword}' missing`
-    : `keyword '${keyword}' present but must be absent`;
+function describeKeyword(keyword: CheckAssertion | undefined): string {
+  if (typeof keyword?.expected !== 'string') return 'keyword check failed';
+  return keyword.target === 'absent'
+    ? `keyword '${keyword.expected}' present but must be absent`
+    : `keyword '${keyword.expected}' missing`;
+}
+
+function describeJsonPaths(failed: CheckAssertion[]): string {
+  const [first] = failed;
+  if (!first) return 'assertion failed';
+  const more = failed.length > 1 ? ` (and ${failed.length - 1} more)` : '';
+  return `assertion failed: ${describeJsonPath(first)}${more}`;
+}
+
+/** `$.status equals "ok", actual "down"`; a missing value (or an unread body) has no actual. */
+function describeJsonPath(assertion: CheckAssertion): string {
+  const rule = isRecord(assertion.expected) ? assertion.expected : {};
+  const operator = typeof rule.operator === 'string' ? ` ${rule.operator}` : '';
+  const value = 'value' in rule ? ` ${showValue(rule.value)}` : '';
+  const actual = 'actual' in assertion ? showValue(assertion.actual) : 'missing';
+  return `${assertion.target ?? 'JSON path'}${operator}${value}, actual ${actual}`;
+}
+
+/** A failed connection step: what it dialled (its target) and why (its code, in words if known). */
+function describeStep(
+  step: CheckAssertion | undefined,
+  headFor: (target: string) => string,
+  fallback: string,
+): string {
+  if (!step) return fallback;
+  const code = typeof step.actual === 'string' ? step.actual : null;
+  const reason = code === null ? null : ERROR_WORDS[code] ? `${ERROR_WORDS[code]} (${code})` : code;
+  const head = step.target === undefined ? fallback : headFor(step.target);
+  return reason ? `${head}: ${reason}` : head;
+}
+
+/** JSON text of a value, cut short so a large one cannot flood an alert. */
+function showValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** `252000` → `4m 12s`: the two largest units are enough for a person to act on. */

@@ -1,4 +1,10 @@
-import type { AlertPolicy, CheckOutcome, CheckResult, ErrorKind } from '@uptime/contracts';
+import type {
+  AlertPolicy,
+  CheckAssertion,
+  CheckOutcome,
+  CheckResult,
+  ErrorKind,
+} from '@uptime/contracts';
 
 /**
  * How many applied check ids a state remembers. JetStream redelivers what was not acked, which
@@ -19,6 +25,12 @@ export interface CheckSummary {
   httpStatus: number | null;
   latencyMs: number;
   message: string | null;
+  /**
+   * The assertions a failed check broke, which alerts name as the cause. Absent for a passing
+   * check (every result rewrites the window, so it stays small) and in states stored before
+   * assertions existed.
+   */
+  assertions?: CheckAssertion[];
 }
 
 export type IncidentKind = 'down' | 'degraded';
@@ -66,6 +78,7 @@ export function emptyAlertState(): MonitorAlertState {
 }
 
 export function causeSummary(result: CheckResult): CheckSummary {
+  const broken = result.outcome === 'up' ? [] : result.assertions.filter((a) => !a.passed);
   return {
     checkId: result.id,
     scheduledAt: result.scheduledAt,
@@ -75,6 +88,7 @@ export function causeSummary(result: CheckResult): CheckSummary {
     httpStatus: result.httpStatus,
     latencyMs: result.latencyMs,
     message: result.message,
+    ...(broken.length > 0 ? { assertions: broken } : {}),
   };
 }
 

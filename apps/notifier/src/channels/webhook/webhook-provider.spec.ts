@@ -59,7 +59,17 @@ describe('WebhookProvider.send', () => {
       event: 'alert',
       alert: { id: message.alertId, kind: 'up' },
       monitor: message.monitor,
-      incident: message.incident,
+      incident: {
+        ...message.incident,
+        cause: {
+          outcome: 'down',
+          errorKind: 'http_status',
+          httpStatus: 503,
+          latencyMs: 182,
+          assertions: [{ type: 'status', expected: ['200-299'], actual: 503, passed: false }],
+          message: 'HTTP status 503, expected 200-299',
+        },
+      },
       occurredAt: message.occurredAt,
       durationMs: 252_000,
       link: message.monitorLink,

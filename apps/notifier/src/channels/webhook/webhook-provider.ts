@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { TargetPolicy } from '@uptime/target-guard';
 import { z } from 'zod';
-import type { AlertMessage } from '../alert-message';
+import { type AlertCause, type AlertMessage, describeCause } from '../alert-message';
 import { type ChannelProvider, withoutSecrets } from '../channel-provider';
 import { DEFAULT_POST_TIMEOUT_MS, ReceiverClient, type ReceiverOptions } from '../http-post';
 
@@ -36,7 +36,10 @@ export type WebhookConfig = z.output<typeof WebhookConfigSchema>;
  *   same on every retry of one alert: deduplicate on it.
  * - `monitor`: `{ id, name, url }`.
  * - `incident`: `{ id, startedAt, resolvedAt, cause }` or null (a channel test). `cause` is the
- *   first failing check, `{ outcome, errorKind, httpStatus, message, latencyMs }`, or null.
+ *   first failing check, `{ outcome, errorKind, httpStatus, latencyMs, assertions, message }`,
+ *   or null: `assertions` are the ones it failed (`{ type, target?, expected?, actual?, passed }`)
+ *   and `message` the cause in words as email and Slack show it, built from the other fields
+ *   (never the prober's wording, so rewording a check's message changes no webhook).
  * - `occurredAt`: ISO 8601 time of the event; `durationMs`: the incident's length for `up`,
  *   its age for `reminder`, else null; `link`: the monitor's page.
  *
@@ -47,11 +50,17 @@ export interface WebhookPayload {
   event: 'alert';
   alert: { id: string; kind: AlertMessage['kind'] };
   monitor: AlertMessage['monitor'];
-  incident: AlertMessage['incident'];
+  incident: WebhookIncident | null;
   occurredAt: string;
   durationMs: number | null;
   link: string;
 }
+
+export type WebhookIncident = Omit<NonNullable<AlertMessage['incident']>, 'cause'> & {
+  cause: WebhookCause | null;
+};
+
+export type WebhookCause = Required<AlertCause> & { message: string };
 
 export const WEBHOOK_PAYLOAD_EXAMPLE: WebhookPayload = {
   event: 'alert',
@@ -69,8 +78,9 @@ export const WEBHOOK_PAYLOAD_EXAMPLE: WebhookPayload = {
       outcome: 'down',
       errorKind: 'http_status',
       httpStatus: 503,
-      message: 'status 503 does not match expected 200-299',
       latencyMs: 182,
+      assertions: [{ type: 'status', expected: ['200-299'], actual: 503, passed: false }],
+      message: 'HTTP status 503, expected 200-299',
     },
   },
   occurredAt: '2025-03-01T12:04:12.000Z',
@@ -83,10 +93,28 @@ export function webhookPayload(message: AlertMessage): WebhookPayload {
     event: 'alert',
     alert: { id: message.alertId, kind: message.kind },
     monitor: message.monitor,
-    incident: message.incident,
+    incident: message.incident && webhookIncident(message.incident),
     occurredAt: message.occurredAt,
     durationMs: message.durationMs,
     link: message.monitorLink,
+  };
+}
+
+/** Field by field: an alert stored before assertions existed still carries the check's message. */
+function webhookIncident(incident: NonNullable<AlertMessage['incident']>): WebhookIncident {
+  const { cause } = incident;
+  return {
+    id: incident.id,
+    startedAt: incident.startedAt,
+    resolvedAt: incident.resolvedAt,
+    cause: cause && {
+      outcome: cause.outcome,
+      errorKind: cause.errorKind,
+      httpStatus: cause.httpStatus,
+      latencyMs: cause.latencyMs,
+      assertions: cause.assertions ?? [],
+      message: describeCause(cause),
+    },
   };
 }
 

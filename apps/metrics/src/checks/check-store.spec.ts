@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { toCheckRow } from './check-rows';
 import { bucketFor, CheckStore, InvalidCursorError } from './check-store';
 import { CheckWriter } from './check-writer';
 import { ChecksDatabase } from './checks-database';
@@ -194,6 +195,24 @@ describe('Checks in embedded ClickHouse', () => {
       assert.ok(Math.abs(Number(row?.ms) - before) < 5000, `inserted_at ${row?.ms} vs ${before}`);
       await client.command({ query: `DROP DATABASE ${legacy}` });
     });
+
+    it('adds the assertions column to a table that predates it, where old checks read as none', async () => {
+      const legacy = `${DATABASE}_before_assertions`;
+      await migrateClickHouse(client, { database: legacy, rawRetentionDays: 3650 });
+      await client.command({ query: `ALTER TABLE ${legacy}.checks DROP COLUMN assertions` });
+      const old = down(randomUUID(), { errorKind: 'http_status', httpStatus: 500 });
+      const { assertions: _none, ...oldRow } = toCheckRow(old);
+      await client.insert({ table: `${legacy}.checks`, values: [oldRow], format: 'JSONEachRow' });
+
+      await migrateClickHouse(client, { database: legacy, rawRetentionDays: 3650 });
+
+      const page = await new CheckStore(new ChecksDatabase(client, legacy)).list(
+        old.monitorId,
+        query(),
+      );
+      assert.deepEqual(page.items, [{ ...old, assertions: [] }]);
+      await client.command({ query: `DROP DATABASE ${legacy}` });
+    });
   });
 
   describe('insert', () => {
@@ -227,6 +246,40 @@ describe('Checks in embedded ClickHouse', () => {
       assert.equal(await writer.insert(stored), 3);
       const page = await store.list(m, query({ sort: 'asc' }));
       assert.deepEqual(page, { items: stored, nextCursor: null });
+    });
+
+    it('reads back every kind of assertion value, and cuts a long one to 512 characters', async () => {
+      const m = randomUUID();
+      const long = 'y'.repeat(5000);
+      const assertions: CheckResult['assertions'] = [
+        { type: 'certificate', actual: '2031-05-06T07:08:09.010Z', passed: true },
+        { type: 'status', expected: ['200-299', '404'], actual: 200, passed: true },
+        { type: 'keyword', target: 'present', expected: 'ok', actual: 'not found', passed: false },
+        {
+          type: 'json_path',
+          target: '$.items[0]',
+          expected: { operator: 'equals', value: null },
+          actual: { nested: [1, true, null] },
+          passed: false,
+        },
+        { type: 'json_path', target: '$.gone', expected: { operator: 'exists' }, passed: false },
+        {
+          type: 'json_path',
+          target: '$.text',
+          expected: { operator: 'exists' },
+          actual: long,
+          passed: true,
+        },
+        { type: 'latency', expected: 100, actual: 123.4, passed: false },
+      ];
+      const stored = down(m, { errorKind: 'keyword', httpStatus: 200, assertions });
+      await writer.insert([stored]);
+      const [read] = (await store.list(m, query())).items;
+      const cut = `${long.slice(0, 509)}...`;
+      assert.deepEqual(
+        read?.assertions,
+        assertions.map((a) => (a.actual === long ? { ...a, actual: cut } : a)),
+      );
     });
 
     it('stores each check once when a batch is inserted twice or repeats a check', async () => {

@@ -139,7 +139,9 @@ describe(IncidentTracker.name, () => {
         httpStatus: null,
         latencyMs: 120,
         message: 'no response within 10000 ms',
+        assertions: [{ type: 'latency', target: 'response', expected: 10000, passed: false }],
       });
+      assert.equal('assertions' in causeSummary(up), false, 'a passing check keeps none');
     });
 
     const cases: {

@@ -240,6 +240,15 @@ describe('structured check results', () => {
       assert.ok(!all.includes(message), 'no alert quotes the check message');
       assert.equal(sent.length, 2, 'one webhook and one Slack message');
       for (const alert of sent) assert.ok(alert.includes(cause), `${alert} names ${cause}`);
+      const opened = async (monitor: Monitor) => {
+        const res = await pipeline.api.get<{ items: { timeline: { message: string }[] }[] }>(
+          `/api/v1/monitors/${monitor.id}/incidents`,
+          token,
+        );
+        return res.body.items[0]?.timeline[0]?.message;
+      };
+      assert.equal(await opened(original), cause, 'the incident timeline says it alike');
+      assert.equal(await opened(rewritten), cause);
     });
   }
 });

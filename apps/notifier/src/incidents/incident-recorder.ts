@@ -3,6 +3,7 @@ import type { CheckResult } from '@uptime/contracts';
 import { UnitOfWork } from '@uptime/persistence';
 import { AlertDeliverer } from '../alerts/alert-deliverer';
 import { AlertOutbox } from '../alerts/alert-outbox';
+import { describeCause } from '../channels/alert-message';
 import type { MonitorAlertStateEntity } from '../monitors/monitor-alert-state.entity';
 import { MonitorProjection } from '../monitors/monitor-projection';
 import { IncidentEntity } from './incident.entity';
@@ -66,7 +67,8 @@ export class IncidentRecorder {
           at: decision.startedAt,
           event: 'opened',
           checkId: decision.cause.checkId,
-          message: describe(decision.cause),
+          // The same words as the alerts, from the structured cause, never the check's message.
+          message: describeCause(decision.cause),
         },
       ];
       incident.lastNotifiedAt = new Date();
@@ -92,15 +94,4 @@ export class IncidentRecorder {
       await this.outbox.queueForIncident(monitor, incident, 'up');
     }
   }
-}
-
-function describe(cause: {
-  outcome: string;
-  errorKind: string | null;
-  httpStatus: number | null;
-  message: string | null;
-}): string {
-  return (
-    cause.message ?? [cause.outcome, cause.errorKind, cause.httpStatus].filter(Boolean).join(', ')
-  );
 }

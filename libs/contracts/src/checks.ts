@@ -37,6 +37,7 @@ export type ProbeSpec = Pick<
   | 'maxLatencyMs'
   | 'keyword'
   | 'assertions'
+  | 'tls'
 >;
 
 /** One scheduled (or on-demand) check of one monitor from one region; on the PROBE_JOBS stream. */
@@ -150,7 +151,14 @@ function specProblem(spec: unknown): string | null {
     if (typeof spec[key] !== 'string') return `spec.${key}: must be a string`;
   for (const key of SPEC_NUMBERS)
     if (!Number.isFinite(spec[key])) return `spec.${key}: must be a number`;
-  return null;
+  return tlsProblem(spec.tls);
+}
+
+/** A job from a scheduler older than tcp monitors has no `tls`, which means the same as null. */
+function tlsProblem(tls: unknown): string | null {
+  if (tls === undefined || tls === null) return null;
+  if (isRecord(tls) && typeof tls.allowInvalidCertificate === 'boolean') return null;
+  return 'spec.tls: must be null or { allowInvalidCertificate: boolean }';
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -194,6 +202,7 @@ export function probeJobFor(
       maxLatencyMs: monitor.maxLatencyMs,
       keyword: monitor.keyword,
       assertions: monitor.assertions,
+      tls: monitor.tls,
     },
   };
 }

@@ -39,6 +39,12 @@ const everything: MonitorSpec = {
   channelIds: [CHANNEL],
   regions: ['eu-west'],
   paused: true,
+  tls: null,
+};
+const tlsMonitor: MonitorSpec = {
+  ...monitorSpecFromCreate({ name: 'Mail', url: 'tls://mail.example.test:465', type: 'tcp' }),
+  key: 'mail',
+  tls: { allowInvalidCertificate: true },
 };
 
 /** The spec a document monitor stands for, as `POST /monitors` would store it. */
@@ -169,6 +175,7 @@ describe('documentMonitorOf', () => {
       [{ ...everything, keyword: { value: 'ok', mode: 'present' as const } }, ['ops']],
       [{ ...plain, key: 'policy', alertPolicy: { ...plain.alertPolicy, windowSize: 5 } }, []],
       [{ ...plain, key: 'short', intervalSeconds: 10, timeoutMs: 8000 }, []],
+      [tlsMonitor, []],
     ] as const) {
       const document = {
         version: 1,

@@ -180,6 +180,7 @@ const OPTIONAL_DOCUMENT_FIELDS = [
   'alertPolicy',
   'regions',
   'paused',
+  'tls',
 ] as const satisfies readonly (keyof MonitorSpec)[];
 
 /**

@@ -3,7 +3,7 @@ import { type FieldError, fieldErrorsOf } from './problem';
 
 export const MONITOR_TYPES = ['http', 'tcp', 'dns', 'heartbeat'] as const;
 /** Types the probe engine runs today; the others are reserved names with their own issue. */
-export const SUPPORTED_MONITOR_TYPES: readonly MonitorType[] = ['http'];
+export const SUPPORTED_MONITOR_TYPES: readonly MonitorType[] = ['http', 'tcp'];
 export type MonitorType = (typeof MONITOR_TYPES)[number];
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -75,7 +75,22 @@ export function statusMatches(patterns: readonly string[], status: number): bool
   });
 }
 
-const httpUrl = z
+/** The URL schemes each monitor type checks: `tls://` is a TCP connection with a TLS handshake. */
+export const URL_SCHEMES_OF_TYPE: Record<MonitorType, readonly string[]> = {
+  http: ['http:', 'https:'],
+  tcp: ['tcp:', 'tls:'],
+  dns: [],
+  heartbeat: [],
+};
+const KNOWN_SCHEMES = new Set(Object.values(URL_SCHEMES_OF_TYPE).flat());
+const SCHEME_NAMES = [...KNOWN_SCHEMES].map((s) => s.slice(0, -1)).join(', ');
+
+/**
+ * Any URL a monitor may check; whether its scheme fits the monitor's type is a cross-field rule
+ * (`urlErrors`), since a patch may change either. A `tcp://` or `tls://` URL is only a host and
+ * a port, written in one normal form so that the (owner, method, url) uniqueness holds.
+ */
+const monitorUrl = z
   .string({ message: 'must be a string' })
   .trim()
   .min(1, 'is required')
@@ -85,16 +100,41 @@ const httpUrl = z
     try {
       url = new URL(value);
     } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be an absolute http(s) URL' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be an absolute URL, e.g. https://example.com',
+      });
       return;
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      ctx.addIssue({ code: 'custom', message: 'must use the http or https scheme' });
-    } else if (!url.hostname) {
-      ctx.addIssue({ code: 'custom', message: 'must name a host' });
-    }
+    const problem = KNOWN_SCHEMES.has(url.protocol)
+      ? url.protocol === 'tcp:' || url.protocol === 'tls:'
+        ? hostPortProblem(url)
+        : !url.hostname && 'must name a host'
+      : `must use one of the schemes ${SCHEME_NAMES}`;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
   })
-  .transform((value) => new URL(value).href);
+  .transform((value) => normalUrl(new URL(value)));
+
+/** What is wrong with a `tcp://host:port` or `tls://host:port` URL, if anything. */
+function hostPortProblem(url: URL): string | false {
+  const form = `must be ${url.protocol}//host:port`;
+  if (!url.hostname) return `${form}: the host is missing`;
+  if (!url.port) return `${form}: the port (1 to 65535) is missing`;
+  if (Number(url.port) < 1) return `${form}: the port must be 1 to 65535`;
+  if (url.username || url.password) return `${form}, without user or password`;
+  if (url.pathname || url.search || url.hash) return `${form}, without a path, query or fragment`;
+  if (url.hostname.startsWith('[')) return false;
+  // Only a DNS name or an IPv4 address; the URL parser lets other characters through here.
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$/i.test(url.hostname)) {
+    return `${form}: "${url.hostname}" is not a host name or IP address`;
+  }
+  return false;
+}
+
+function normalUrl(url: URL): string {
+  if (url.protocol !== 'tcp:' && url.protocol !== 'tls:') return url.href;
+  return `${url.protocol}//${url.hostname.toLowerCase()}:${url.port}`;
+}
 
 const headers = z
   .record(
@@ -251,6 +291,8 @@ export const MonitorSpecSchema = z.object({
   channelIds: z.array(z.string()),
   regions: z.array(z.string()),
   paused: z.boolean(),
+  // Monitors stored or sent before tcp monitors existed have none.
+  tls: z.object({ allowInvalidCertificate: z.boolean() }).nullable().default(null),
 });
 export type MonitorSpec = z.output<typeof MonitorSpecSchema>;
 export type AlertPolicy = MonitorSpec['alertPolicy'];
@@ -280,7 +322,7 @@ const monitorFields = {
     .min(1, 'is required')
     .max(200, 'must be at most 200 characters'),
   type: z.enum(MONITOR_TYPES, { message: `must be one of ${MONITOR_TYPES.join(', ')}` }),
-  url: httpUrl,
+  url: monitorUrl,
   method: z.enum(HTTP_METHODS, { message: `must be one of ${HTTP_METHODS.join(', ')}` }),
   headers,
   body: z
@@ -333,6 +375,15 @@ const monitorFields = {
     .array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a region name such as eu-west'))
     .max(20, 'must have at most 20 regions'),
   paused: z.boolean({ message: 'must be true or false' }),
+  tls: z
+    .object({ allowInvalidCertificate: z.boolean({ message: 'must be true or false' }) })
+    .strict()
+    .nullable()
+    .meta({
+      description:
+        'For a `tls://` monitor only: `{ "allowInvalidCertificate": true }` accepts a certificate ' +
+        'whose chain or name does not verify (its expiry is still recorded). Null verifies.',
+    }),
 } satisfies Record<keyof MonitorSpec, z.ZodType>;
 
 const optionalFields = Object.fromEntries(
@@ -395,6 +446,7 @@ export function monitorSpecFromCreate(input: MonitorCreateInput): MonitorSpec {
     channelIds: dedupe(input.channelIds ?? []),
     regions: dedupe(input.regions ?? []),
     paused: input.paused ?? false,
+    tls: input.tls ?? null,
   };
 }
 
@@ -418,6 +470,7 @@ export function crossFieldErrors(spec: MonitorSpec): FieldError[] {
       message: `type "${spec.type}" is not available yet; supported: ${SUPPORTED_MONITOR_TYPES.join(', ')}`,
     });
   }
+  errors.push(...typeErrors(spec));
   if (spec.timeoutMs >= spec.intervalSeconds * 1000) {
     errors.push({
       field: 'timeoutMs',
@@ -441,6 +494,41 @@ export function crossFieldErrors(spec: MonitorSpec): FieldError[] {
   }
   const size = wholeSizeError(spec);
   if (size) errors.push(size);
+  return errors;
+}
+
+/** The fields only an http monitor uses, each with the value every other monitor keeps. */
+const HTTP_ONLY_DEFAULTS = {
+  method: 'GET',
+  headers: {},
+  body: null,
+  expectedStatus: ['200-299'],
+  followRedirects: true,
+  keyword: null,
+  assertions: [],
+} satisfies Partial<MonitorSpec>;
+
+/**
+ * What a monitor's type rules out: a URL of another type's scheme, and fields the type does not
+ * use (refused rather than ignored, so nothing a client sets is silently dropped).
+ */
+function typeErrors(spec: MonitorSpec): FieldError[] {
+  const errors: FieldError[] = [];
+  const schemes = URL_SCHEMES_OF_TYPE[spec.type];
+  const scheme = spec.url.slice(0, spec.url.indexOf(':') + 1);
+  if (schemes.length && !schemes.includes(scheme)) {
+    const names = schemes.map((s) => `${s}//`).join(' or ');
+    errors.push({ field: 'url', message: `must be a ${names} URL for a ${spec.type} monitor` });
+  }
+  if (spec.type !== 'http') {
+    for (const [field, unset] of Object.entries(HTTP_ONLY_DEFAULTS)) {
+      if (JSON.stringify(spec[field as keyof MonitorSpec]) === JSON.stringify(unset)) continue;
+      errors.push({ field, message: `applies to http monitors only; leave it out` });
+    }
+  }
+  if (spec.tls !== null && scheme !== 'tls:') {
+    errors.push({ field: 'tls', message: 'applies to tls:// monitors only' });
+  }
   return errors;
 }
 

@@ -46,6 +46,8 @@ export class CheckFailure extends Error {
     readonly kind: ErrorKind,
     message: string,
     readonly assertion?: CheckAssertion,
+    /** The system or OpenSSL code behind it (`ECONNREFUSED`, `CERT_HAS_EXPIRED`), when known. */
+    readonly code?: string,
   ) {
     super(message);
     this.name = 'CheckFailure';
@@ -66,6 +68,7 @@ export function connectFailure(address: string, port: number, err: unknown): Che
     'connect',
     `could not connect to ${where}: ${describe(err)}`,
     failedStep('connect', where, err),
+    errorCode(err),
   );
 }
 
@@ -74,6 +77,7 @@ export function tlsFailure(host: string, err: unknown): CheckFailure {
     'tls',
     `TLS handshake with ${host} failed: ${reasonOf(err, TLS_REASONS)}`,
     failedStep('tls', host, err),
+    errorCode(err),
   );
 }
 

@@ -23,14 +23,20 @@ export interface DialOptions {
 export interface Endpoint {
   host: string;
   port: number;
-  /** Handshake with SNI = host and verify the chain and name; `alpn` names the protocols offered. */
-  tls: { alpn: string[] } | null;
+  /**
+   * Handshake with SNI = host and verify the chain and name; `alpn` names the protocols offered.
+   * `allowInvalidCertificate` completes the handshake whatever the chain and name (a tls monitor
+   * that asks for it); the connection then says why they did not verify.
+   */
+  tls: { alpn: string[]; allowInvalidCertificate?: boolean } | null;
 }
 
 export interface Connection {
   socket: Socket;
   /** The peer certificate's expiry, for a TLS endpoint whose certificate says it. */
   certificateExpiresAt: string | null;
+  /** Why the certificate did not verify (an OpenSSL code), when the endpoint allowed that. */
+  unverifiedReason: string | null;
 }
 
 /** The endpoint of a URL, with the scheme's default port. */
@@ -64,12 +70,16 @@ export async function openConnection(
   phases.start('connect');
   const socket = await openTcp(deadline, address, port);
   phases.finish();
-  if (!endpoint.tls) return { socket, certificateExpiresAt: null };
+  if (!endpoint.tls) return { socket, certificateExpiresAt: null, unverifiedReason: null };
 
   phases.start('tls');
-  const secure = await handshake(deadline, socket, host, endpoint.tls.alpn, options.ca);
+  const secure = await handshake(deadline, socket, host, endpoint.tls, options.ca);
   phases.finish();
-  return { socket: secure, certificateExpiresAt: certificateExpiry(secure) };
+  return {
+    socket: secure,
+    certificateExpiresAt: certificateExpiry(secure),
+    unverifiedReason: secure.authorized ? null : authorizationCode(secure),
+  };
 }
 
 async function resolveHost(deadline: CheckDeadline, host: string): Promise<string> {
@@ -117,7 +127,7 @@ function handshake(
   deadline: CheckDeadline,
   socket: Socket,
   host: string,
-  alpn: string[],
+  tls: NonNullable<Endpoint['tls']>,
   ca: DialOptions['ca'],
 ): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
@@ -126,10 +136,10 @@ function handshake(
       host,
       // SNI carries names only; for an IP literal the certificate is checked against `host`.
       servername: isIP(host) ? undefined : host,
-      rejectUnauthorized: true,
+      rejectUnauthorized: tls.allowInvalidCertificate !== true,
       // Undefined keeps Node's default trust store; an extra CA must not replace the public roots.
       ca: ca === undefined ? undefined : [...rootCertificates, ca],
-      ALPNProtocols: alpn,
+      ALPNProtocols: tls.alpn.length ? tls.alpn : undefined,
     });
     let connected = false;
     deadline.track(secure);
@@ -143,6 +153,13 @@ function handshake(
       resolve(secure);
     });
   });
+}
+
+function authorizationCode(socket: TLSSocket): string {
+  const error: unknown = socket.authorizationError;
+  if (error instanceof Error && 'code' in error && typeof error.code === 'string')
+    return error.code;
+  return String(error ?? 'UNVERIFIED');
 }
 
 function certificateExpiry(socket: TLSSocket): string | null {

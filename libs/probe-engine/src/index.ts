@@ -5,3 +5,9 @@ export {
   type HttpCheckOutcome,
 } from './http-check';
 export { MAX_REDIRECTS } from './redirects';
+export {
+  runTcpCheck,
+  tcpEndpointOf,
+  type TcpCheckOptions,
+  type TcpCheckOutcome,
+} from './tcp-check';

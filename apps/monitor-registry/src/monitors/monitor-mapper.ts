@@ -29,6 +29,7 @@ export function specOf(entity: MonitorEntity): MonitorSpec {
     channelIds: entity.channelIds,
     regions: entity.regions,
     paused: entity.paused,
+    tls: entity.tls,
   };
 }
 

@@ -82,6 +82,9 @@ export class MonitorEntity {
   @Index({ name: 'monitors_paused_index' })
   paused!: boolean;
 
+  @Property({ type: 'json', nullable: true })
+  tls: MonitorSpec['tls'] = null;
+
   @Property({ type: 'string', length: 16 })
   status: MonitorStatus = 'pending';
 

@@ -1,12 +1,16 @@
 import { type CheckResult, ON_DEMAND_MARGIN_MS, type ProbeJob } from '@uptime/contracts';
-import { type HttpCheckOptions, runHttpCheck } from '@uptime/probe-engine';
+import {
+  type HttpCheckOptions,
+  type HttpCheckOutcome,
+  runHttpCheck,
+  runTcpCheck,
+} from '@uptime/probe-engine';
 
-/** Runs one probe job's check and names the result after the job. */
-export async function runProbeJob(
-  job: ProbeJob,
-  options: Pick<HttpCheckOptions, 'targets' | 'onBlocked'>,
-): Promise<CheckResult> {
-  const outcome = await runHttpCheck(job.spec, options);
+type ProbeOptions = Pick<HttpCheckOptions, 'targets' | 'onBlocked'>;
+
+/** Runs one probe job's check, by the monitor's type, and names the result after the job. */
+export async function runProbeJob(job: ProbeJob, options: ProbeOptions): Promise<CheckResult> {
+  const outcome = await runCheck(job, options);
   return {
     id: job.checkId,
     monitorId: job.monitorId,
@@ -16,6 +20,21 @@ export async function runProbeJob(
     onDemand: job.onDemand,
     ...outcome,
   };
+}
+
+/**
+ * The registry only saves monitors of supported types, so another type here is a job from a
+ * newer scheduler: it throws, and the worker reports that as it does any job it cannot run.
+ */
+async function runCheck(job: ProbeJob, options: ProbeOptions): Promise<HttpCheckOutcome> {
+  switch (job.spec.type) {
+    case 'http':
+      return runHttpCheck(job.spec, options);
+    case 'tcp':
+      return runTcpCheck(job.spec, options);
+    default:
+      throw new TypeError(`this prober cannot run ${job.spec.type} checks`);
+  }
 }
 
 /**

@@ -172,3 +172,109 @@ describe('monitor size bounds', () => {
     );
   });
 });
+
+describe('tcp monitors', () => {
+  const tcp = { name: 'db', type: 'tcp', url: 'tcp://db.example.test:5432' };
+
+  function fieldsRefused(body: unknown): string[] {
+    const result = validateMonitorCreate(body);
+    return result.ok ? [] : result.errors.map((e) => e.field);
+  }
+
+  it('should accept tcp://host:port and tls://host:port, in one normal form', () => {
+    for (const [url, normal] of [
+      ['tcp://DB.Example.test:5432', 'tcp://db.example.test:5432'],
+      ['tls://mail.example.test:465', 'tls://mail.example.test:465'],
+      ['tcp://10.0.0.7:6379', 'tcp://10.0.0.7:6379'],
+      ['tcp://[::1]:22', 'tcp://[::1]:22'],
+    ]) {
+      const result = validateMonitorCreate({ ...tcp, url });
+      assert.ok(result.ok, `${url}: ${JSON.stringify(!result.ok && result.errors)}`);
+      assert.equal(result.value.url, normal);
+      assert.equal(result.value.method, 'GET');
+      assert.equal(result.value.tls, null);
+    }
+  });
+
+  const badUrls: [string, string, RegExp][] = [
+    ['no port', 'tcp://db.example.test', /port \(1 to 65535\) is missing/],
+    ['port 0', 'tcp://db.example.test:0', /port must be 1 to 65535/],
+    ['a port above 65535', 'tcp://db.example.test:65536', /absolute URL/],
+    ['a path', 'tcp://db.example.test:5432/x', /without a path/],
+    ['a query', 'tcp://db.example.test:5432?x=1', /without a path, query or fragment/],
+    ['a user', 'tcp://me@db.example.test:5432', /without user or password/],
+    ['a host that is not a name', 'tcp://a_b!:5432', /not a host name or IP address/],
+    ['an https url', 'https://db.example.test/', /tcp:\/\/ or tls:\/\/ URL for a tcp monitor/],
+    ['an unknown scheme', 'smtp://db.example.test:25', /must use one of the schemes/],
+  ];
+  for (const [what, url, message] of badUrls) {
+    it(`should refuse a url with ${what}, naming url`, () => {
+      const result = validateMonitorCreate({ ...tcp, url });
+      assert.ok(!result.ok);
+      assert.deepEqual(
+        result.errors.map((e) => e.field),
+        ['url'],
+      );
+      assert.match(result.errors[0]!.message, message);
+    });
+  }
+
+  it('should refuse a tcp:// url on an http monitor, naming url', () => {
+    assert.deepEqual(fieldsRefused({ name: 'x', url: 'tcp://db.example.test:5432' }), ['url']);
+  });
+
+  it('should refuse every http-only field set on a tcp monitor, naming each', () => {
+    const fields = fieldsRefused({
+      ...tcp,
+      method: 'POST',
+      headers: { 'X-A': '1' },
+      body: 'x',
+      expectedStatus: ['201'],
+      followRedirects: false,
+      keyword: 'ok',
+      assertions: [{ type: 'jsonPath', path: '$.a', operator: 'exists' }],
+    });
+    assert.deepEqual(fields.sort(), [
+      'assertions',
+      'body',
+      'expectedStatus',
+      'followRedirects',
+      'headers',
+      'keyword',
+      'method',
+    ]);
+  });
+
+  it('should keep maxLatencyMs, which bounds the connect time', () => {
+    assert.deepEqual(fieldsRefused({ ...tcp, maxLatencyMs: 200 }), []);
+  });
+
+  it('should take the tls option on a tls:// monitor only', () => {
+    const allow = { tls: { allowInvalidCertificate: true } };
+    const result = validateMonitorCreate({ ...tcp, url: 'tls://db.example.test:5433', ...allow });
+    assert.ok(result.ok);
+    assert.deepEqual(result.value.tls, { allowInvalidCertificate: true });
+    assert.deepEqual(fieldsRefused({ ...tcp, ...allow }), ['tls']);
+    assert.deepEqual(fieldsRefused({ name: 'x', url: 'https://a.example.test/', ...allow }), [
+      'tls',
+    ]);
+    assert.deepEqual(fieldsRefused({ ...tcp, tls: { allowInvalidCertificate: 'yes' } }), [
+      'tls.allowInvalidCertificate',
+    ]);
+    assert.deepEqual(fieldsRefused({ ...tcp, tls: { verify: false } }).sort(), [
+      'tls.allowInvalidCertificate',
+      'tls.verify',
+    ]);
+  });
+
+  it('should refuse a patch that turns an http monitor into a tcp one without its url', () => {
+    const stored = monitorSpecFromCreate({ name: 'x', url: 'https://a.example.test/' });
+    const patch = validateMonitorPatch({ type: 'tcp' });
+    assert.ok(patch.ok);
+    const errors = crossFieldErrors(monitorSpecWithPatch(stored, patch.value));
+    assert.deepEqual(
+      errors.map((e) => e.field),
+      ['url'],
+    );
+  });
+});

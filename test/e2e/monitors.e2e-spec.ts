@@ -161,7 +161,7 @@ describe('monitors', () => {
         'timeoutMs',
       ],
       ['an unknown type', { ...base, type: 'smtp' }, 'type'],
-      ['a type not available yet', { ...base, type: 'tcp' }, 'type'],
+      ['a type not available yet', { ...base, type: 'heartbeat' }, 'type'],
       ['an unknown method', { ...base, method: 'BREW' }, 'method'],
       ['an unknown field', { ...base, frequency: 60 }, 'frequency'],
       ['the read-only id', { ...base, id: '6f1c3c3e-8a0e-4f55-9a7e-3b0f7c2d9e11' }, 'id'],

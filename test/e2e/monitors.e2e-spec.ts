@@ -78,6 +78,7 @@ describe('monitors', () => {
         channelIds: [],
         regions: [],
         paused: false,
+        tls: null,
         status: 'pending',
         lastCheckedAt: null,
         version: 1,

@@ -87,7 +87,7 @@ const SCHEME_NAMES = [...KNOWN_SCHEMES].map((s) => s.slice(0, -1)).join(', ');
 
 /**
  * Any URL a monitor may check; whether its scheme fits the monitor's type is a cross-field rule
- * (`urlErrors`), since a patch may change either. A `tcp://` or `tls://` URL is only a host and
+ * (`typeErrors`), since a patch may change either. A `tcp://` or `tls://` URL is only a host and
  * a port, written in one normal form so that the (owner, method, url) uniqueness holds.
  */
 const monitorUrl = z
@@ -321,8 +321,15 @@ const monitorFields = {
     .trim()
     .min(1, 'is required')
     .max(200, 'must be at most 200 characters'),
-  type: z.enum(MONITOR_TYPES, { message: `must be one of ${MONITOR_TYPES.join(', ')}` }),
-  url: monitorUrl,
+  type: z.enum(MONITOR_TYPES, { message: `must be one of ${MONITOR_TYPES.join(', ')}` }).meta({
+    description:
+      '`http` (default) or `tcp`; `dns` and `heartbeat` are reserved and refused for now.',
+  }),
+  url: monitorUrl.meta({
+    description:
+      'http: an http(s) URL. tcp: `tcp://host:port` (up when a connection opens) or ' +
+      '`tls://host:port` (also completes a TLS handshake, SNI = host, and records the certificate expiry).',
+  }),
   method: z.enum(HTTP_METHODS, { message: `must be one of ${HTTP_METHODS.join(', ')}` }),
   headers,
   body: z

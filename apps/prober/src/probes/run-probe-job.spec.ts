@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { type AddressInfo, createServer } from 'node:net';
 import { describe, it } from 'node:test';
+import { TargetPolicy } from '@uptime/target-guard';
 import { monitorFixture, probeJobFixture } from '../../../../test/support/factories';
-import { isStale } from './run-probe-job';
+import { isStale, runProbeJob } from './run-probe-job';
 
 const monitor = monitorFixture({ intervalSeconds: 60, timeoutMs: 5000 });
 
@@ -21,5 +23,34 @@ describe('isStale', () => {
     assert.equal(isStale(jobAt(t0, true), t0 + 7_001), true);
     // Before: on-demand jobs were never stale, so one queued for a missing prober ran hours later.
     assert.equal(isStale(jobAt(t0, true), t0 + 3_600_000), true);
+  });
+});
+
+describe('runProbeJob', () => {
+  const local = { targets: new TargetPolicy({ allowPrivate: true }) };
+
+  it('should run a tcp job as a tcp check and name the result after the job', async () => {
+    const server = createServer((socket) => socket.resume());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const job = probeJobFixture(monitorFixture({ type: 'tcp', url: `tcp://127.0.0.1:${port}` }));
+      const result = await runProbeJob(job, local);
+      assert.equal(result.id, job.checkId);
+      assert.equal(result.outcome, 'up', result.message ?? '');
+      assert.equal(result.httpStatus, null);
+      assert.equal(typeof result.timings.connectMs, 'number');
+      // Until check results carry `assertions` (structured results), the prober leaves them out.
+      assert.equal('assertions' in result, false);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('should refuse a private tcp target unless the policy allows it', async () => {
+    const job = probeJobFixture(monitorFixture({ type: 'tcp', url: 'tcp://10.0.0.1:5432' }));
+    const result = await runProbeJob(job, { targets: TargetPolicy.PUBLIC_ONLY });
+    assert.equal(result.outcome, 'down');
+    assert.equal(result.errorKind, 'blocked_target');
   });
 });

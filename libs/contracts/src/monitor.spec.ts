@@ -199,7 +199,7 @@ describe('tcp monitors', () => {
   const badUrls: [string, string, RegExp][] = [
     ['no port', 'tcp://db.example.test', /port \(1 to 65535\) is missing/],
     ['port 0', 'tcp://db.example.test:0', /port must be 1 to 65535/],
-    ['a port above 65535', 'tcp://db.example.test:65536', /absolute URL/],
+    ['a port above 65535', 'tcp://db.example.test:65536', /the port 1 to 65535/],
     ['a path', 'tcp://db.example.test:5432/x', /without a path/],
     ['a query', 'tcp://db.example.test:5432?x=1', /without a path, query or fragment/],
     ['a user', 'tcp://me@db.example.test:5432', /without user or password/],

@@ -96,24 +96,25 @@ const monitorUrl = z
   .min(1, 'is required')
   .max(2048, 'must be at most 2048 characters')
   .superRefine((value, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'must be an absolute URL, e.g. https://example.com',
-      });
-      return;
-    }
-    const problem = KNOWN_SCHEMES.has(url.protocol)
-      ? url.protocol === 'tcp:' || url.protocol === 'tls:'
-        ? hostPortProblem(url)
-        : !url.hostname && 'must name a host'
-      : `must use one of the schemes ${SCHEME_NAMES}`;
+    const problem = urlProblem(value);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   })
   .transform((value) => normalUrl(new URL(value)));
+
+function urlProblem(value: string): string | false {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    // The URL parser refuses a port above 65535 as it does any malformed URL.
+    return /^(tcp|tls):/i.test(value)
+      ? 'must be tcp://host:port or tls://host:port, the port 1 to 65535'
+      : 'must be an absolute URL, e.g. https://example.com';
+  }
+  if (!KNOWN_SCHEMES.has(url.protocol)) return `must use one of the schemes ${SCHEME_NAMES}`;
+  if (url.protocol === 'tcp:' || url.protocol === 'tls:') return hostPortProblem(url);
+  return !url.hostname && 'must name a host';
+}
 
 /** What is wrong with a `tcp://host:port` or `tls://host:port` URL, if anything. */
 function hostPortProblem(url: URL): string | false {

@@ -40,8 +40,10 @@ describe('runProbeJob', () => {
       assert.equal(result.outcome, 'up', result.message ?? '');
       assert.equal(result.httpStatus, null);
       assert.equal(typeof result.timings.connectMs, 'number');
-      // Until check results carry `assertions` (structured results), the prober leaves them out.
-      assert.equal('assertions' in result, false);
+      assert.deepEqual(
+        result.assertions.map((a) => [a.type, a.actual, a.passed]),
+        [['connect', 'open', true]],
+      );
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }

@@ -38,6 +38,7 @@ export type ProbeSpec = Pick<
   | 'keyword'
   | 'assertions'
   | 'tls'
+  | 'dns'
 >;
 
 /** One scheduled (or on-demand) check of one monitor from one region; on the PROBE_JOBS stream. */
@@ -151,6 +152,7 @@ function specProblem(spec: unknown): string | null {
     if (typeof spec[key] !== 'string') return `spec.${key}: must be a string`;
   for (const key of SPEC_NUMBERS)
     if (!Number.isFinite(spec[key])) return `spec.${key}: must be a number`;
+  if (spec.type === 'dns') return dnsSpecProblem(spec.dns);
   return tlsProblem(spec.tls);
 }
 
@@ -159,6 +161,16 @@ function tlsProblem(tls: unknown): string | null {
   if (tls === undefined || tls === null) return null;
   if (isRecord(tls) && typeof tls.allowInvalidCertificate === 'boolean') return null;
   return 'spec.tls: must be null or { allowInvalidCertificate: boolean }';
+}
+
+/** A dns check reads its record type and expected values; the resolver may be null. */
+function dnsSpecProblem(dns: unknown): string | null {
+  if (!isRecord(dns)) return 'spec.dns: must be an object for a dns check';
+  if (typeof dns.recordType !== 'string') return 'spec.dns.recordType: must be a string';
+  if (dns.resolver !== null && typeof dns.resolver !== 'string')
+    return 'spec.dns.resolver: must be a string or null';
+  if (!Array.isArray(dns.expected)) return 'spec.dns.expected: must be an array';
+  return null;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -203,6 +215,7 @@ export function probeJobFor(
       keyword: monitor.keyword,
       assertions: monitor.assertions,
       tls: monitor.tls,
+      dns: monitor.dns,
     },
   };
 }

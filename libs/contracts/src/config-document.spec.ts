@@ -29,6 +29,7 @@ const everything: MonitorSpec = {
   maxLatencyMs: 800,
   keyword: { value: 'ok', mode: 'absent' },
   assertions: [{ type: 'jsonPath', path: '$.status', operator: 'equals', value: 'up' }],
+  dns: null,
   alertPolicy: {
     failuresToOpen: 2,
     windowSize: 3,

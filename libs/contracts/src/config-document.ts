@@ -177,6 +177,7 @@ const OPTIONAL_DOCUMENT_FIELDS = [
   'maxLatencyMs',
   'keyword',
   'assertions',
+  'dns',
   'alertPolicy',
   'regions',
   'paused',

@@ -1,9 +1,10 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { type FieldError, fieldErrorsOf } from './problem';
 
 export const MONITOR_TYPES = ['http', 'tcp', 'dns', 'heartbeat'] as const;
 /** Types the probe engine runs today; the others are reserved names with their own issue. */
-export const SUPPORTED_MONITOR_TYPES: readonly MonitorType[] = ['http', 'tcp'];
+export const SUPPORTED_MONITOR_TYPES: readonly MonitorType[] = ['http', 'tcp', 'dns'];
 export type MonitorType = (typeof MONITOR_TYPES)[number];
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -75,11 +76,41 @@ export function statusMatches(patterns: readonly string[], status: number): bool
   });
 }
 
+/** Longest DNS name in its text form (RFC 1035: 255 octets on the wire). */
+export const MAX_DNS_NAME_LENGTH = 253;
+const DNS_SCHEME = /^dns:/i;
+const DNS_URL = /^dns:\/\/([^/?#:@\s]+)\/?$/i;
+// Underscores appear in real names (`_dmarc.example.com`, SRV-style labels); hyphens not at the ends.
+const DNS_LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
+
+/** What is wrong with a DNS name (lower case, without the root's trailing dot), or null. */
+export function dnsNameProblem(name: string): string | null {
+  if (name.length === 0) return 'must name a host';
+  if (name.length > MAX_DNS_NAME_LENGTH) {
+    return `must be a DNS name of at most ${MAX_DNS_NAME_LENGTH} characters`;
+  }
+  const labels = name.split('.');
+  if (!labels.every((label) => DNS_LABEL.test(label))) {
+    return 'must be a DNS name: labels of 1 to 63 letters, digits, "-" or "_", separated by dots';
+  }
+  return null;
+}
+
+/** `Example.COM.` → `example.com`: how a name is stored, compared and queried. */
+export function canonicalDnsName(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '');
+}
+
+/** The name a `dns://name` URL queries. */
+export function dnsNameOfUrl(url: string): string {
+  return canonicalDnsName(url.replace(DNS_SCHEME, '').replace(/^\/\//, '').replace(/\/$/, ''));
+}
+
 /** The URL schemes each monitor type checks: `tls://` is a TCP connection with a TLS handshake. */
 export const URL_SCHEMES_OF_TYPE: Record<MonitorType, readonly string[]> = {
   http: ['http:', 'https:'],
   tcp: ['tcp:', 'tls:'],
-  dns: [],
+  dns: ['dns:'],
   heartbeat: [],
 };
 const KNOWN_SCHEMES = new Set(Object.values(URL_SCHEMES_OF_TYPE).flat());
@@ -99,9 +130,16 @@ const monitorUrl = z
     const problem = urlProblem(value);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   })
-  .transform((value) => normalUrl(new URL(value)));
+  .transform((value) =>
+    DNS_SCHEME.test(value) ? `dns://${dnsNameOfUrl(value)}` : normalUrl(new URL(value)),
+  );
 
 function urlProblem(value: string): string | false {
+  if (DNS_SCHEME.test(value)) {
+    const match = DNS_URL.exec(value);
+    if (!match) return 'must be dns://name, without port, path or query';
+    return dnsNameProblem(canonicalDnsName(match[1]!)) ?? false;
+  }
   let url: URL;
   try {
     url = new URL(value);
@@ -227,6 +265,107 @@ export const AssertionSchema = z
     }
   });
 
+export const DNS_RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS'] as const;
+export type DnsRecordType = (typeof DNS_RECORD_TYPES)[number];
+export const MAX_DNS_EXPECTED = 20;
+export const MAX_DNS_EXPECTED_LENGTH = 1024;
+export const DEFAULT_DNS_PORT = 53;
+const RESOLVER_EXAMPLE = 'e.g. 1.1.1.1, 1.1.1.1:53 or [2606:4700:4700::1111]:53';
+
+/**
+ * A resolver as `host:port`, host an IP address: a name would itself need a resolver to be found,
+ * and the target guard judges the address the query goes to. The port defaults to 53.
+ */
+export function parseResolverAddress(text: string): { host: string; port: number } | null {
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
+  const ipv4 = /^([\d.]+)(?::(\d{1,5}))?$/.exec(text);
+  // An IPv6 address with a port needs brackets; a bare one is the address alone.
+  const [host, port, family] = bracketed
+    ? [bracketed[1]!, bracketed[2], 6]
+    : ipv4
+      ? [ipv4[1]!, ipv4[2], 4]
+      : [text, undefined, 6];
+  if (isIP(host) !== family) return null;
+  const portNumber = port === undefined ? DEFAULT_DNS_PORT : Number(port);
+  if (portNumber < 1 || portNumber > 65535) return null;
+  return { host, port: portNumber };
+}
+
+/** `1.1.1.1` → `1.1.1.1:53`, `[::1]` → `[::1]:53`: the form Node's `Resolver.setServers` takes. */
+export function resolverAddressText(address: { host: string; port: number }): string {
+  return isIP(address.host) === 6
+    ? `[${address.host}]:${address.port}`
+    : `${address.host}:${address.port}`;
+}
+
+const dnsResolver = z
+  .string({ message: 'must be a string' })
+  .trim()
+  .max(64, 'must be at most 64 characters')
+  .superRefine((value, ctx) => {
+    if (parseResolverAddress(value)) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be an IP address with an optional port (${RESOLVER_EXAMPLE}); names are not accepted`,
+    });
+  })
+  .transform((value) => resolverAddressText(parseResolverAddress(value)!));
+
+/** What an expected value of each record type must look like, or null when it does. */
+function expectedValueProblem(recordType: DnsRecordType, value: string): string | null {
+  switch (recordType) {
+    case 'A':
+      return isIP(value) === 4 ? null : 'must be an IPv4 address for an A record';
+    case 'AAAA':
+      return isIP(value) === 6 ? null : 'must be an IPv6 address for an AAAA record';
+    case 'MX': {
+      // `mail.example.com` matches any preference; `10 mail.example.com` only that one.
+      const name = value.replace(/^\d{1,5}\s+/, '');
+      return dnsNameProblem(canonicalDnsName(name)) && 'must be a host name, or "preference host"';
+    }
+    case 'CNAME':
+    case 'NS':
+      return dnsNameProblem(canonicalDnsName(value));
+    case 'TXT':
+      return null;
+  }
+}
+
+export const DnsCheckSchema = z
+  .object({
+    recordType: z.enum(DNS_RECORD_TYPES, {
+      message: `must be one of ${DNS_RECORD_TYPES.join(', ')}`,
+    }),
+    resolver: dnsResolver
+      .nullable()
+      .default(null)
+      .meta({
+        description: `The resolver to ask, as an IP address and optional port (${RESOLVER_EXAMPLE}); null asks the prober's own resolvers.`,
+      }),
+    expected: z
+      .array(
+        z
+          .string({ message: 'must be a string' })
+          .trim()
+          .min(1, 'must not be empty')
+          .max(MAX_DNS_EXPECTED_LENGTH, `must be at most ${MAX_DNS_EXPECTED_LENGTH} characters`),
+      )
+      .max(MAX_DNS_EXPECTED, `must have at most ${MAX_DNS_EXPECTED} values`)
+      .default([])
+      .meta({
+        description:
+          'Values every one of which must be among the answers (A/AAAA addresses, CNAME/NS/MX host names, TXT text); empty accepts any answer.',
+      }),
+  })
+  .strict()
+  .superRefine((dns, ctx) => {
+    dns.expected.forEach((value, i) => {
+      const problem = expectedValueProblem(dns.recordType, value);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['expected', i], message: problem });
+    });
+  })
+  .meta({ description: 'What a dns monitor asks for and expects; required with type dns only.' });
+
 const count = (max: number) =>
   z
     .number({ message: 'must be a number' })
@@ -282,6 +421,15 @@ export const MonitorSpecSchema = z.object({
       value: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
     }),
   ),
+  // Monitors stored or sent before dns monitors existed have none.
+  dns: z
+    .object({
+      recordType: z.enum(DNS_RECORD_TYPES),
+      resolver: z.string().nullable(),
+      expected: z.array(z.string()),
+    })
+    .nullable()
+    .default(null),
   alertPolicy: z.object({
     failuresToOpen: z.number().int(),
     windowSize: z.number().int(),
@@ -323,13 +471,13 @@ const monitorFields = {
     .min(1, 'is required')
     .max(200, 'must be at most 200 characters'),
   type: z.enum(MONITOR_TYPES, { message: `must be one of ${MONITOR_TYPES.join(', ')}` }).meta({
-    description:
-      '`http` (default) or `tcp`; `dns` and `heartbeat` are reserved and refused for now.',
+    description: '`http` (default), `tcp` or `dns`; `heartbeat` is reserved and refused for now.',
   }),
   url: monitorUrl.meta({
     description:
       'http: an http(s) URL. tcp: `tcp://host:port` (up when a connection opens) or ' +
-      '`tls://host:port` (also completes a TLS handshake, SNI = host, and records the certificate expiry).',
+      '`tls://host:port` (also completes a TLS handshake, SNI = host, and records the certificate expiry). ' +
+      'dns: `dns://name`, the name queried.',
   }),
   method: z.enum(HTTP_METHODS, { message: `must be one of ${HTTP_METHODS.join(', ')}` }),
   headers,
@@ -375,6 +523,7 @@ const monitorFields = {
     .preprocess((v) => (typeof v === 'string' ? { value: v, mode: 'present' } : v), KeywordSchema)
     .nullable(),
   assertions: z.array(AssertionSchema).max(20, 'must have at most 20 assertions'),
+  dns: DnsCheckSchema.nullable(),
   alertPolicy: AlertPolicyPatchSchema,
   channelIds: z
     .array(z.uuid({ message: 'must be a channel id (UUID)' }))
@@ -450,6 +599,7 @@ export function monitorSpecFromCreate(input: MonitorCreateInput): MonitorSpec {
     maxLatencyMs: input.maxLatencyMs ?? null,
     keyword: input.keyword ?? null,
     assertions: input.assertions ?? [],
+    dns: input.dns ?? null,
     alertPolicy: { ...DEFAULT_ALERT_POLICY, ...input.alertPolicy },
     channelIds: dedupe(input.channelIds ?? []),
     regions: dedupe(input.regions ?? []),
@@ -505,7 +655,7 @@ export function crossFieldErrors(spec: MonitorSpec): FieldError[] {
   return errors;
 }
 
-/** The fields only an http monitor uses, each with the value every other monitor keeps. */
+/** Fields only an http check reads, and the values a monitor of another type must leave them at. */
 const HTTP_ONLY_DEFAULTS = {
   method: 'GET',
   headers: {},
@@ -515,10 +665,12 @@ const HTTP_ONLY_DEFAULTS = {
   keyword: null,
   assertions: [],
 } satisfies Partial<MonitorSpec>;
+const HTTP_ONLY_FIELDS = Object.keys(HTTP_ONLY_DEFAULTS) as (keyof typeof HTTP_ONLY_DEFAULTS)[];
 
 /**
- * What a monitor's type rules out: a URL of another type's scheme, and fields the type does not
- * use (refused rather than ignored, so nothing a client sets is silently dropped).
+ * What a monitor's type rules out: a URL of another type's scheme, settings of another type, and
+ * fields the type does not use (refused rather than ignored, so nothing a client sets is silently
+ * dropped; one at its default is the same as left out).
  */
 function typeErrors(spec: MonitorSpec): FieldError[] {
   const errors: FieldError[] = [];
@@ -529,13 +681,22 @@ function typeErrors(spec: MonitorSpec): FieldError[] {
     errors.push({ field: 'url', message: `must be a ${names} URL for a ${spec.type} monitor` });
   }
   if (spec.type !== 'http') {
-    for (const [field, unset] of Object.entries(HTTP_ONLY_DEFAULTS)) {
-      if (JSON.stringify(spec[field as keyof MonitorSpec]) === JSON.stringify(unset)) continue;
-      errors.push({ field, message: `applies to http monitors only; leave it out` });
+    for (const field of HTTP_ONLY_FIELDS) {
+      if (JSON.stringify(spec[field]) === JSON.stringify(HTTP_ONLY_DEFAULTS[field])) continue;
+      errors.push({
+        field,
+        message: `applies to http monitors only; leave it out of a ${spec.type} monitor`,
+      });
     }
   }
   if (spec.tls !== null && scheme !== 'tls:') {
     errors.push({ field: 'tls', message: 'applies to tls:// monitors only' });
+  }
+  if (spec.type === 'dns' && spec.dns === null) {
+    errors.push({ field: 'dns', message: 'is required for a dns monitor: { recordType }' });
+  }
+  if (spec.type !== 'dns' && spec.dns !== null) {
+    errors.push({ field: 'dns', message: 'applies to dns monitors only' });
   }
   return errors;
 }

@@ -25,6 +25,7 @@ export function specOf(entity: MonitorEntity): MonitorSpec {
     maxLatencyMs: entity.maxLatencyMs,
     keyword: entity.keyword,
     assertions: entity.assertions,
+    dns: entity.dns,
     alertPolicy: entity.alertPolicy,
     channelIds: entity.channelIds,
     regions: entity.regions,

@@ -69,6 +69,10 @@ export class MonitorEntity {
   @Property({ type: 'json' })
   assertions!: MonitorSpec['assertions'];
 
+  /** What a dns monitor asks for; null for other types. */
+  @Property({ type: 'json', nullable: true })
+  dns: MonitorSpec['dns'] = null;
+
   @Property({ type: 'json' })
   alertPolicy!: AlertPolicy;
 

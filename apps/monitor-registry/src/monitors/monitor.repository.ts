@@ -204,5 +204,6 @@ export class MonitorRepository {
  */
 const ESTIMATED_JSON_BYTES = `octet_length(url) + octet_length(name) + coalesce(octet_length(body), 0)
   + octet_length(headers::text) + octet_length(assertions::text)
-  + coalesce(octet_length(keyword::text), 0) + octet_length(channel_ids::text)
+  + coalesce(octet_length(keyword::text), 0) + coalesce(octet_length(dns::text), 0)
+  + octet_length(channel_ids::text)
   + octet_length(regions::text) + 600 as bytes`;

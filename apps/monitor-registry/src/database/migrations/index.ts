@@ -5,6 +5,7 @@ import { Migration20261202000000Teams } from './20261202000000-teams';
 import { Migration20261203000000ApiKeys } from './20261203000000-api-keys';
 import { Migration20261203000000Invitations } from './20261203000000-invitations';
 import { Migration20261204000000MonitorTls } from './20261204000000-monitor-tls';
+import { Migration20261204000000DnsMonitors } from './20261204000000-dns-monitors';
 
 /** Listed explicitly so the build needs no file-system discovery; append, never edit. */
 export const REGISTRY_MIGRATIONS: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const REGISTRY_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203000000ApiKeys', class: Migration20261203000000ApiKeys },
   { name: 'Migration20261203000000Invitations', class: Migration20261203000000Invitations },
   { name: 'Migration20261204000000MonitorTls', class: Migration20261204000000MonitorTls },
+  { name: 'Migration20261204000000DnsMonitors', class: Migration20261204000000DnsMonitors },
 ];

@@ -11,3 +11,4 @@ export {
   type TcpCheckOptions,
   type TcpCheckOutcome,
 } from './tcp-check';
+export { runDnsCheck, type DnsCheckOptions, type DnsCheckOutcome } from './dns-check';

@@ -2,6 +2,7 @@ import { type CheckResult, ON_DEMAND_MARGIN_MS, type ProbeJob } from '@uptime/co
 import {
   type HttpCheckOptions,
   type HttpCheckOutcome,
+  runDnsCheck,
   runHttpCheck,
   runTcpCheck,
 } from '@uptime/probe-engine';
@@ -32,6 +33,8 @@ async function runCheck(job: ProbeJob, options: ProbeOptions): Promise<HttpCheck
       return runHttpCheck(job.spec, options);
     case 'tcp':
       return runTcpCheck(job.spec, options);
+    case 'dns':
+      return runDnsCheck(job.spec, options);
     default:
       throw new TypeError(`this prober cannot run ${job.spec.type} checks`);
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { probeJobFixture } from '../../../test/support/factories';
+import { monitorFixture, probeJobFixture } from '../../../test/support/factories';
 import { type ProbeJob, safeParseProbeJob } from './checks';
 
 const validJob = (): ProbeJob => probeJobFixture();
@@ -49,6 +49,24 @@ describe('safeParseProbeJob', () => {
       assert.deepEqual(safeParseProbeJob(jobWith(path, value)), { success: false, error });
     });
   }
+
+  it('should pass a dns job through, and refuse one without its dns settings', () => {
+    const job = probeJobFixture(
+      monitorFixture({
+        type: 'dns',
+        url: 'dns://example.com',
+        dns: { recordType: 'MX', resolver: null, expected: [] },
+      }),
+    );
+    const wire = JSON.parse(JSON.stringify(job)) as ProbeJob;
+    const parsed = safeParseProbeJob(wire);
+    assert.ok(parsed.success);
+    assert.deepEqual(parsed.data.spec.dns, { recordType: 'MX', resolver: null, expected: [] });
+    assert.deepEqual(safeParseProbeJob({ ...wire, spec: { ...wire.spec, dns: null } }), {
+      success: false,
+      error: 'spec.dns: must be an object for a dns check',
+    });
+  });
 
   it('should refuse what is not a JSON object', () => {
     for (const value of [undefined, null, 'job', [validJob()]]) {

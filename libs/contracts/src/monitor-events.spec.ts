@@ -66,6 +66,22 @@ describe('MonitorChangedEventSchema', () => {
     assert.equal(parsed.data.monitor.ownerId, event.ownerId);
   });
 
+  it('should read an event recorded before dns monitors, its monitor with dns null', () => {
+    const parsed = MonitorChangedEventSchema.safeParse(withMonitor((m) => delete m.dns));
+    assert.ok(parsed.success, parsed.error?.message);
+    assert.equal(parsed.data.monitor.dns, null);
+  });
+
+  it('should read a dns monitor whole', () => {
+    const dns = { recordType: 'MX', resolver: '1.1.1.1:53', expected: ['mx.example.com'] };
+    const event = withMonitor((m) =>
+      Object.assign(m, { type: 'dns', url: 'dns://example.com', dns }),
+    );
+    const parsed = MonitorChangedEventSchema.safeParse(event);
+    assert.ok(parsed.success, parsed.error?.message);
+    assert.deepEqual(parsed.data.monitor.dns, dns);
+  });
+
   it('should read a monitor saved before a bound was added (the shape, not the write rules)', () => {
     const headers = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`h${i}`, 'v']));
     const parsed = MonitorChangedEventSchema.safeParse(withMonitor((m) => (m.headers = headers)));

@@ -80,7 +80,7 @@ describe('runDnsCheck', () => {
     });
   }
 
-  it('answers a CNAME question with the alias's target', async () => {
+  it('answers a CNAME question with the target of the alias', async () => {
     const result = await check('www.example.test', 'CNAME', ['shop.example.test']);
     assert.equal(result.outcome, 'up', result.message ?? '');
     assert.deepEqual(result.assertions[0]?.actual, ['shop.example.test']);

@@ -115,16 +115,16 @@ describe('dns monitors: validation', () => {
     });
   }
 
-  it('should name every HTTP-only field sent with a dns monitor, even at its default', () => {
+  it('should name every HTTP-only field set on a dns monitor', () => {
     const fields = fieldsOf({
       ...dnsMonitor,
-      method: 'GET',
+      method: 'POST',
       headers: { 'x-a': '1' },
-      body: null,
+      body: '{}',
       expectedStatus: ['200'],
       followRedirects: false,
       keyword: 'ok',
-      assertions: [],
+      assertions: [{ type: 'jsonPath', path: '$.a', operator: 'exists' }],
     });
     assert.deepEqual(fields.sort(), [
       'assertions',
@@ -135,6 +135,12 @@ describe('dns monitors: validation', () => {
       'keyword',
       'method',
     ]);
+  });
+
+  it('should take an HTTP-only field at its default as left out (the spec is validated again)', () => {
+    const spec = validateMonitorCreate(dnsMonitor);
+    assert.ok(spec.ok);
+    assert.ok(validateMonitorCreate(spec.value).ok);
   });
 
   it('should refuse dns settings on an http monitor, and a dns URL without type dns', () => {

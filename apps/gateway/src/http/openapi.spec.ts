@@ -22,6 +22,8 @@ import {
   MAX_MONITORS_PER_BULK,
   MIN_INTERVAL_SECONDS,
   MONITOR_STATUSES,
+  DNS_RECORD_TYPES,
+  MAX_DNS_EXPECTED,
   MonitorBulkCreateSchema,
   MonitorCreateSchema,
   MonitorListQuerySchema,
@@ -236,6 +238,14 @@ describe('OpenAPI document', () => {
       const interval = create.schema.properties!.intervalSeconds as SchemaObject;
       assert.equal(interval.minimum, MIN_INTERVAL_SECONDS);
       assert.equal(interval.maximum, MAX_INTERVAL_SECONDS);
+    });
+
+    it("a monitor's dns settings state their record types and bounds", () => {
+      const create = operation('post /monitors').requestBody!.content['application/json']!;
+      const dns = create.schema.properties!.dns as SchemaObject;
+      assert.equal(dns.nullable, true);
+      assert.deepEqual((dns.properties!.recordType as SchemaObject).enum, [...DNS_RECORD_TYPES]);
+      assert.equal((dns.properties!.expected as SchemaObject).maxItems, MAX_DNS_EXPECTED);
     });
   });
 

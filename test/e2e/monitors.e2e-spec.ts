@@ -68,6 +68,7 @@ describe('monitors', () => {
         maxLatencyMs: null,
         keyword: null,
         assertions: [],
+        dns: null,
         alertPolicy: {
           failuresToOpen: 1,
           windowSize: 1,

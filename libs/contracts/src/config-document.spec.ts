@@ -159,6 +159,14 @@ describe('config document', () => {
   });
 });
 
+const dnsMonitor: MonitorSpec = {
+  ...plain,
+  key: 'mail',
+  type: 'dns',
+  url: 'dns://example.test',
+  dns: { recordType: 'MX', resolver: '192.0.2.53:53', expected: ['mx.example.test'] },
+};
+
 describe('documentMonitorOf', () => {
   it('should state a plain monitor by key, name, url and interval only', () => {
     assert.deepEqual(documentMonitorOf(plain, 'shop', []), {
@@ -177,6 +185,7 @@ describe('documentMonitorOf', () => {
       [{ ...plain, key: 'policy', alertPolicy: { ...plain.alertPolicy, windowSize: 5 } }, []],
       [{ ...plain, key: 'short', intervalSeconds: 10, timeoutMs: 8000 }, []],
       [tlsMonitor, []],
+      [dnsMonitor, []],
     ] as const) {
       const document = {
         version: 1,
@@ -186,6 +195,27 @@ describe('documentMonitorOf', () => {
       assert.deepEqual(back, spec, spec.key!);
       assert.deepEqual(specChanges(spec, back!), [], spec.key!);
     }
+  });
+
+  it('should state a dns monitor by its type and dns settings, no HTTP field', () => {
+    const spec = validateKeyedMonitors([
+      {
+        key: 'mail',
+        name: 'Mail',
+        type: 'dns',
+        url: 'dns://example.test',
+        dns: { recordType: 'MX' },
+      },
+    ]);
+    assert.ok(spec.ok);
+    assert.deepEqual(documentMonitorOf(spec.value[0]!, 'mail', []), {
+      key: 'mail',
+      name: 'Mail',
+      url: 'dns://example.test',
+      type: 'dns',
+      intervalSeconds: 60,
+      dns: { recordType: 'MX', resolver: null, expected: [] },
+    });
   });
 
   it('should write a keyword to look for in its short form', () => {

@@ -1,6 +1,7 @@
 export * from './checks';
 export * from './auth';
 export * from './monitor';
+export * from './dns-monitor';
 export * from './monitor-events';
 export * from './monitor-requests';
 export * from './problem';

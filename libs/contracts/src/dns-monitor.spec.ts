@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FieldError } from './problem';
+import { parseResolverAddress } from './dns-monitor';
 import {
+  crossFieldErrors,
   monitorSpecFromCreate,
   monitorSpecWithPatch,
-  crossFieldErrors,
-  parseResolverAddress,
   validateMonitorCreate,
 } from './monitor';
+import type { FieldError } from './problem';
 
 const dnsMonitor = {
   name: 'Shop DNS',

@@ -72,17 +72,25 @@ export async function runDnsCheck(
     throw new TypeError(`runDnsCheck cannot run a ${spec.type} check without dns settings`);
   }
   const check = new DnsCheck(spec, spec.dns, dnsNameOfUrl(spec.url));
-  const server = spec.dns.resolver === null ? null : parseResolverAddress(spec.dns.resolver);
-  if (spec.dns.resolver !== null) {
-    if (!server) return check.report('down', 'dns', `resolver ${spec.dns.resolver} is not IP:port`);
-    const reason = options.targets.refusal(server.host);
-    if (reason) {
-      const message = describeRefusal(server.host, server.host, reason);
-      options.onBlocked?.(reason, `DNS resolver ${message}`);
-      return check.report('down', 'blocked_target', `DNS resolver ${message}`);
-    }
-  }
-  return check.run(options.signal);
+  const refused = resolverRefusal(spec.dns.resolver, options);
+  return refused ? check.report('down', refused.kind, refused.message) : check.run(options.signal);
+}
+
+/** Why the monitor's resolver may not be asked, or null (always null for the prober's own). */
+function resolverRefusal(
+  resolver: string | null,
+  options: DnsCheckOptions,
+): { kind: ErrorKind; message: string } | null {
+  if (resolver === null) return null;
+  const server = parseResolverAddress(resolver);
+  // Checked when the monitor was saved; a job from elsewhere may still carry anything.
+  if (!server)
+    return { kind: 'dns', message: `resolver ${resolver} is not an IP address and port` };
+  const reason = options.targets.refusal(server.host);
+  if (!reason) return null;
+  const message = `DNS resolver ${describeRefusal(server.host, server.host, reason)}`;
+  options.onBlocked?.(reason, message);
+  return { kind: 'blocked_target', message };
 }
 
 /** One query's clock and the words of its result. */

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { type AddressInfo, createServer } from 'node:net';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { TargetPolicy } from '@uptime/target-guard';
+import { TestDnsServer } from '../../../../test/support/dns-server';
 import { monitorFixture, probeJobFixture } from '../../../../test/support/factories';
 import { isStale, runProbeJob } from './run-probe-job';
 
@@ -54,5 +55,27 @@ describe('runProbeJob', () => {
     const result = await runProbeJob(job, { targets: TargetPolicy.PUBLIC_ONLY });
     assert.equal(result.outcome, 'down');
     assert.equal(result.errorKind, 'blocked_target');
+  });
+
+  let dns: TestDnsServer;
+  before(async () => {
+    dns = await TestDnsServer.start();
+    dns.set('shop.example.test', { records: { TXT: [['hello']] } });
+  });
+  after(() => dns.close());
+
+  it("should run the check its monitor's type names, the result named after the job", async () => {
+    const job = probeJobFixture(
+      monitorFixture({
+        type: 'dns',
+        url: 'dns://shop.example.test',
+        dns: { recordType: 'TXT', resolver: dns.address, expected: ['hello'] },
+      }),
+    );
+    const result = await runProbeJob(job, { targets: new TargetPolicy({ allowPrivate: true }) });
+    assert.equal(result.id, job.checkId);
+    assert.equal(result.outcome, 'up', result.message ?? '');
+    assert.equal(result.message, 'TXT shop.example.test: hello');
+    assert.deepEqual(dns.queries, ['TXT shop.example.test']);
   });
 });

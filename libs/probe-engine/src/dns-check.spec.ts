@@ -105,7 +105,9 @@ describe('runDnsCheck', () => {
     assert.equal(result.outcome, 'down');
     assert.equal(result.errorKind, 'dns');
     assert.match(result.message ?? '', /NXDOMAIN/);
-    assert.deepEqual(result.assertions, []);
+    assert.deepEqual(result.assertions, [
+      { type: 'dns_answer', target: 'A', expected: [], actual: 'ENOTFOUND', passed: false },
+    ]);
   });
 
   it('is down with errorKind dns on SERVFAIL', async () => {
@@ -125,6 +127,9 @@ describe('runDnsCheck', () => {
     assert.equal(result.outcome, 'down');
     assert.equal(result.errorKind, 'timeout');
     assert.match(result.message ?? '', /timed out after 300 ms/);
+    assert.deepEqual(result.assertions, [
+      { type: 'latency', target: 'dns', expected: 300, passed: false },
+    ]);
     assert.ok(result.latencyMs >= 250 && result.latencyMs < 2000, `${result.latencyMs}`);
   });
 

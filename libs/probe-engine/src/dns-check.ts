@@ -158,14 +158,24 @@ class DnsCheck {
   private failed(err: unknown, deadline: QueryDeadline): DnsCheckOutcome {
     const server = this.dns.resolver ?? 'the system resolver';
     const code = errorCode(err);
+    // The step that failed, as HTTP checks list theirs: the deadline, or the answer's error code.
     if (deadline.timedOut || code === 'ETIMEOUT') {
-      const message = `timed out after ${this.spec.timeoutMs} ms waiting for ${server} (${this.question})`;
+      const { timeoutMs } = this.spec;
+      this.assertions.push({ type: 'latency', target: 'dns', expected: timeoutMs, passed: false });
+      const message = `timed out after ${timeoutMs} ms waiting for ${server} (${this.question})`;
       return this.report('down', 'timeout', message);
     }
     if (deadline.cancelled)
       return this.report('down', 'prober_error', 'check cancelled by the prober');
     const reason =
       (code && FAILURE_REASONS[code]) ?? (err instanceof Error ? err.message : String(err));
+    this.assertions.push({
+      type: 'dns_answer',
+      target: this.dns.recordType,
+      expected: this.dns.expected,
+      actual: code ?? reason,
+      passed: false,
+    });
     const message = `DNS query ${this.question} at ${server} failed: ${reason}`;
     return this.report('down', 'dns', message);
   }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 export const CHANNEL_TYPE_NAMES = ['email', 'webhook', 'slack'] as const;
 
-export const ALERT_KINDS = ['down', 'degraded', 'up', 'test', 'reminder'] as const;
+export const ALERT_KINDS = ['down', 'degraded', 'up', 'test', 'reminder', 'certificate'] as const;
 export const ALERT_STATUSES = ['pending', 'sent', 'failed'] as const;
 
 /** A channel as the API returns it: `config` without its write-only secrets. */

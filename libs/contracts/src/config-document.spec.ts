@@ -36,6 +36,7 @@ const everything: MonitorSpec = {
     successesToResolve: 2,
     alertOnDegraded: true,
     renotifyMinutes: 60,
+    certificateExpiryDays: 30,
   },
   channelIds: [CHANNEL],
   regions: ['eu-west'],

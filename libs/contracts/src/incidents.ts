@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { pageFields } from './monitor-requests';
 
 export const INCIDENT_STATES = ['open', 'resolved'] as const;
-export const INCIDENT_KINDS = ['down', 'degraded'] as const;
+export const INCIDENT_KINDS = ['down', 'degraded', 'certificate'] as const;
 export const INCIDENT_EVENTS = ['opened', 'reminded', 'resolved'] as const;
 
 /** An incident as the API returns it. */

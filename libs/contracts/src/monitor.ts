@@ -256,6 +256,7 @@ const alertPolicyFields = {
   successesToResolve: count(20),
   alertOnDegraded: z.boolean({ message: 'must be true or false' }),
   renotifyMinutes: count(7 * 24 * 60).nullable(),
+  certificateExpiryDays: count(365),
 } satisfies Record<keyof AlertPolicy, z.ZodType>;
 
 export const AlertPolicySchema = z.object(alertPolicyFields).strict();
@@ -267,6 +268,7 @@ export const DEFAULT_ALERT_POLICY: AlertPolicy = {
   successesToResolve: 1,
   alertOnDegraded: false,
   renotifyMinutes: null,
+  certificateExpiryDays: 14,
 };
 
 /**
@@ -313,6 +315,8 @@ export const MonitorSpecSchema = z.object({
     successesToResolve: z.number().int(),
     alertOnDegraded: z.boolean(),
     renotifyMinutes: z.number().int().nullable(),
+    // Monitors stored or sent before certificate alerts existed have none.
+    certificateExpiryDays: z.number().int().default(14),
   }),
   channelIds: z.array(z.string()),
   regions: z.array(z.string()),

@@ -87,6 +87,7 @@ export class AlertOutbox {
       monitor: { id: monitor.monitorId, name: monitor.name, url: monitor.url },
       incident: {
         id: incident.id,
+        kind: incident.kind,
         startedAt: incident.startedAt.toISOString(),
         resolvedAt: incident.resolvedAt?.toISOString() ?? null,
         cause: {
@@ -95,11 +96,14 @@ export class AlertOutbox {
           httpStatus: cause.httpStatus,
           latencyMs: cause.latencyMs,
           assertions: cause.assertions ?? [],
+          ...(cause.certificateExpiresAt
+            ? { certificateExpiresAt: cause.certificateExpiresAt }
+            : {}),
         },
       },
       occurredAt: new Date().toISOString(),
       durationMs:
-        kind === 'down' || kind === 'degraded'
+        kind === 'down' || kind === 'degraded' || kind === 'certificate'
           ? null
           : end.getTime() - incident.startedAt.getTime(),
       monitorLink: `${this.config.publicUrl.replace(/\/$/, '')}/api/v1/monitors/${monitor.monitorId}`,

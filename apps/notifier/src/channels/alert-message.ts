@@ -1,6 +1,6 @@
 import type { CheckAssertion, CheckResult } from '@uptime/contracts';
 
-export const ALERT_KINDS = ['down', 'degraded', 'up', 'test', 'reminder'] as const;
+export const ALERT_KINDS = ['down', 'degraded', 'up', 'test', 'reminder', 'certificate'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /**
@@ -10,10 +10,14 @@ export type AlertKind = (typeof ALERT_KINDS)[number];
  */
 export type AlertCause = Pick<CheckResult, 'outcome' | 'errorKind' | 'httpStatus' | 'latencyMs'> & {
   assertions?: CheckAssertion[];
+  /** A certificate incident's cause: the expiry the check saw. */
+  certificateExpiresAt?: string;
 };
 
 export interface AlertIncident {
   id: string;
+  /** Absent in alerts queued before certificate incidents, which were all availability ones. */
+  kind?: 'down' | 'degraded' | 'certificate';
   startedAt: string;
   resolvedAt: string | null;
   cause: AlertCause | null;
@@ -37,7 +41,7 @@ export interface AlertMessage {
 }
 
 /** The state a reader should take away, which for a reminder depends on why the incident opened. */
-export type AlertState = 'down' | 'degraded' | 'up' | 'test';
+export type AlertState = 'down' | 'degraded' | 'up' | 'test' | 'certificate';
 
 export function alertState(message: AlertMessage): AlertState {
   if (message.kind !== 'reminder') return message.kind;
@@ -54,7 +58,13 @@ export function subjectLine(message: AlertMessage): string {
     case 'degraded':
       return `[DEGRADED] ${name} is degraded (slow responses)`;
     case 'up':
+      if (message.incident?.kind === 'certificate') return `[UP] ${name}: certificate renewed`;
       return duration ? `[UP] ${name} is back up after ${duration}` : `[UP] ${name} is back up`;
+    case 'certificate':
+      return `[CERTIFICATE] ${name}: ${describeCertificate(
+        message.incident?.cause?.certificateExpiresAt,
+        message.occurredAt,
+      )}`;
     case 'test':
       return `[TEST] Test alert for ${name}`;
     case 'reminder': {
@@ -62,6 +72,15 @@ export function subjectLine(message: AlertMessage): string {
       return duration ? `${still} (since ${duration})` : still;
     }
   }
+}
+
+/** `certificate expires 2026-12-10 00:00:00 UTC (in 8 days)`, or `expired …` once past. */
+export function describeCertificate(expiresAt: string | undefined, at: string): string {
+  if (expiresAt === undefined) return 'certificate expires soon';
+  const days = Math.floor((Date.parse(expiresAt) - Date.parse(at)) / 86_400_000);
+  const when = formatUtc(expiresAt);
+  if (Date.parse(expiresAt) <= Date.parse(at)) return `certificate expired ${when}`;
+  return `certificate expires ${when} (in ${days} ${days === 1 ? 'day' : 'days'})`;
 }
 
 /**
@@ -72,6 +91,8 @@ export function subjectLine(message: AlertMessage): string {
  */
 export function describeCause(cause: AlertCause | null): string {
   if (!cause) return 'no cause recorded';
+  if (cause.certificateExpiresAt)
+    return `certificate expires ${formatUtc(cause.certificateExpiresAt)}`;
   const failed = (cause.assertions ?? []).filter((a) => !a.passed);
   const first = (type: CheckAssertion['type']) => failed.find((a) => a.type === type);
   switch (cause.errorKind) {

@@ -31,6 +31,8 @@ export interface CheckSummary {
    * assertions existed.
    */
   assertions?: CheckAssertion[];
+  /** Only in a certificate incident's cause: the expiry that opened it. */
+  certificateExpiresAt?: string;
 }
 
 export type IncidentKind = 'down' | 'degraded';
@@ -43,6 +45,13 @@ export interface OpenIncident {
   cause: CheckSummary;
   kind: IncidentKind;
   lastNotifiedAt: string;
+}
+
+/** The open certificate incident: kept apart from the availability one, which it never affects. */
+export interface OpenCertificateIncident {
+  id: string;
+  startedAt: string;
+  expiresAt: string;
 }
 
 /** One monitor's alerting memory, stored as a single jsonb value: plain data only. */
@@ -64,6 +73,8 @@ export interface MonitorAlertState {
   appliedCheckIds: string[];
   /** The newest scheduledAt applied, counted or not. */
   lastScheduledAt: string | null;
+  /** Absent in states stored before certificate incidents existed, which read as none open. */
+  certificate?: OpenCertificateIncident | null;
 }
 
 export function emptyAlertState(): MonitorAlertState {

@@ -3,11 +3,12 @@ import type { CheckResult } from '@uptime/contracts';
 import { UnitOfWork } from '@uptime/persistence';
 import { AlertDeliverer } from '../alerts/alert-deliverer';
 import { AlertOutbox } from '../alerts/alert-outbox';
-import { describeCause } from '../channels/alert-message';
+import { describeCause, describeCertificate, formatUtc } from '../channels/alert-message';
 import type { MonitorAlertStateEntity } from '../monitors/monitor-alert-state.entity';
 import { MonitorProjection } from '../monitors/monitor-projection';
 import { IncidentEntity } from './incident.entity';
 import { IncidentRepository } from './incident.repository';
+import type { CertificateOpenDecision, CertificateResolveDecision } from './certificate-watch';
 import { type Decision, IncidentTracker } from './incident-tracker';
 
 /**
@@ -54,6 +55,8 @@ export class IncidentRecorder {
   }
 
   private async applyDecision(monitor: MonitorAlertStateEntity, decision: Decision): Promise<void> {
+    if (decision.type === 'certificateOpen') return this.openCertificate(monitor, decision);
+    if (decision.type === 'certificateResolve') return this.resolveCertificate(monitor, decision);
     if (decision.type === 'open') {
       const incident = new IncidentEntity();
       incident.id = decision.incidentId;
@@ -93,5 +96,49 @@ export class IncidentRecorder {
       ];
       await this.outbox.queueForIncident(monitor, incident, 'up');
     }
+  }
+
+  private async openCertificate(
+    monitor: MonitorAlertStateEntity,
+    decision: CertificateOpenDecision,
+  ): Promise<void> {
+    const incident = new IncidentEntity();
+    incident.id = decision.incidentId;
+    incident.monitorId = monitor.monitorId;
+    incident.ownerId = monitor.ownerId;
+    incident.kind = 'certificate';
+    incident.startedAt = new Date(decision.startedAt);
+    incident.cause = decision.cause;
+    incident.timeline = [
+      {
+        at: decision.startedAt,
+        event: 'opened',
+        checkId: decision.cause.checkId,
+        message: describeCertificate(decision.cause.certificateExpiresAt, decision.startedAt),
+      },
+    ];
+    incident.lastNotifiedAt = new Date();
+    this.incidents.add(incident);
+    await this.outbox.queueForIncident(monitor, incident, 'certificate');
+  }
+
+  private async resolveCertificate(
+    monitor: MonitorAlertStateEntity,
+    decision: CertificateResolveDecision,
+  ): Promise<void> {
+    const incident = await this.incidents.findById(decision.incidentId);
+    if (!incident) return;
+    incident.state = 'resolved';
+    incident.resolvedAt = new Date(decision.resolvedAt);
+    incident.timeline = [
+      ...incident.timeline,
+      {
+        at: decision.resolvedAt,
+        event: 'resolved',
+        checkId: null,
+        message: `certificate renewed: expires ${formatUtc(decision.expiresAt)}`,
+      },
+    ];
+    await this.outbox.queueForIncident(monitor, incident, 'up');
   }
 }

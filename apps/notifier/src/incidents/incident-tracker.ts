@@ -12,6 +12,7 @@ import {
   msOf,
   retainedResults,
 } from './alert-state';
+import { type CertificateDecision, watchCertificate } from './certificate-watch';
 
 export {
   APPLIED_IDS_KEPT,
@@ -44,7 +45,7 @@ export interface RemindDecision {
   kind: IncidentKind;
 }
 
-export type Decision = OpenDecision | ResolveDecision | RemindDecision;
+export type Decision = OpenDecision | ResolveDecision | RemindDecision | CertificateDecision;
 
 /** The state to store and what to do about it; storing the state is what makes a decision final. */
 export interface Evaluation {
@@ -73,6 +74,21 @@ export class IncidentTracker {
   ): Evaluation {
     if (wasApplied(state, result.id)) return unchanged(state);
     const recorded = recordApplied(state, result);
+    // The certificate is judged apart from availability: a failing check may still carry one.
+    const certificate = watchCertificate(recorded, result, policy);
+    const availability = IncidentTracker.applyAvailability(certificate.state, result, policy, now);
+    return {
+      state: availability.state,
+      decisions: [...certificate.decisions, ...availability.decisions],
+    };
+  }
+
+  private static applyAvailability(
+    recorded: MonitorAlertState,
+    result: CheckResult,
+    policy: AlertPolicy,
+    now: Date,
+  ): Evaluation {
     if (!counts(recorded, result)) return unchanged(recorded);
     // Trimming here is also how a changed window size takes effect: from the next result on.
     const window = insertByTime(recorded.window, causeSummary(result)).slice(

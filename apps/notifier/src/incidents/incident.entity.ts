@@ -29,9 +29,9 @@ export class IncidentEntity {
   @Property({ type: 'string', length: 16 })
   state: IncidentState = 'open';
 
-  /** `down`, or `degraded` when only slowness opened it. */
+  /** `down`, `degraded` when only slowness opened it, or `certificate` when one nears expiry. */
   @Property({ type: 'string', length: 16 })
-  kind!: 'down' | 'degraded';
+  kind!: Incident['kind'];
 
   @Property({ type: 'datetime' })
   startedAt!: Date;

@@ -52,6 +52,8 @@ export class ReminderClock implements OnApplicationBootstrap, OnApplicationShutd
       reminded += await this.work.transaction(async () => {
         const monitor = await this.monitors.lock(monitorId);
         if (!monitor || monitor.paused || monitor.policy.renotifyMinutes === null) return 0;
+        // Reminders repeat the availability incident; a certificate incident is told once.
+        if (monitor.state.incident?.id !== id) return 0;
         const evaluation = IncidentTracker.remind(monitor.state, monitor.policy, now);
         if (evaluation.decisions.length === 0) return 0;
         const incident = await this.incidents.getById(id);

@@ -34,6 +34,7 @@ const STATUS_WORDS: Record<AlertState, string> = {
   degraded: ':large_yellow_circle: Degraded',
   up: ':large_green_circle: Up',
   test: ':large_blue_circle: Test',
+  certificate: ':lock: Certificate expiring',
 };
 
 export interface SlackMessage {

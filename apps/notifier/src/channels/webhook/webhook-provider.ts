@@ -32,10 +32,11 @@ export type WebhookConfig = z.output<typeof WebhookConfigSchema>;
  * The JSON body of every webhook. Receivers rely on these names; add fields, never rename them.
  *
  * - `event`: always `"alert"`, so one endpoint can tell alerts from future event types.
- * - `alert`: `{ id, kind }`, `kind` one of `down | degraded | up | test | reminder`. `id` is the
- *   same on every retry of one alert: deduplicate on it.
+ * - `alert`: `{ id, kind }`, `kind` one of `down | degraded | up | test | reminder | certificate`.
+ *   `id` is the same on every retry of one alert: deduplicate on it.
  * - `monitor`: `{ id, name, url }`.
- * - `incident`: `{ id, startedAt, resolvedAt, cause }` or null (a channel test). `cause` is the
+ * - `incident`: `{ id, kind, startedAt, resolvedAt, cause }` or null (a channel test); `kind` is
+ *   `down | degraded | certificate`, and a certificate incident's cause has `certificateExpiresAt`. `cause` is the
  *   first failing check, `{ outcome, errorKind, httpStatus, latencyMs, assertions, message }`,
  *   or null: `assertions` are the ones it failed (`{ type, target?, expected?, actual?, passed }`)
  *   and `message` the cause in words as email and Slack show it, built from the other fields
@@ -60,7 +61,10 @@ export type WebhookIncident = Omit<NonNullable<AlertMessage['incident']>, 'cause
   cause: WebhookCause | null;
 };
 
-export type WebhookCause = Required<AlertCause> & { message: string };
+export type WebhookCause = Required<Omit<AlertCause, 'certificateExpiresAt'>> & {
+  certificateExpiresAt?: string;
+  message: string;
+};
 
 export const WEBHOOK_PAYLOAD_EXAMPLE: WebhookPayload = {
   event: 'alert',
@@ -105,6 +109,7 @@ function webhookIncident(incident: NonNullable<AlertMessage['incident']>): Webho
   const { cause } = incident;
   return {
     id: incident.id,
+    ...(incident.kind ? { kind: incident.kind } : {}),
     startedAt: incident.startedAt,
     resolvedAt: incident.resolvedAt,
     cause: cause && {
@@ -113,6 +118,7 @@ function webhookIncident(incident: NonNullable<AlertMessage['incident']>): Webho
       httpStatus: cause.httpStatus,
       latencyMs: cause.latencyMs,
       assertions: cause.assertions ?? [],
+      ...(cause.certificateExpiresAt ? { certificateExpiresAt: cause.certificateExpiresAt } : {}),
       message: describeCause(cause),
     },
   };

@@ -229,3 +229,48 @@ describe('formatDuration', () => {
     assert.equal(formatUtc('yesterday'), 'yesterday');
   });
 });
+
+describe('certificate alerts', () => {
+  const certificateIncident: AlertMessage['incident'] = {
+    ...sampleAlert().incident!,
+    kind: 'certificate',
+    cause: {
+      outcome: 'up',
+      errorKind: null,
+      httpStatus: 200,
+      latencyMs: 40,
+      assertions: [],
+      certificateExpiresAt: '2025-03-09T12:00:00.000Z',
+    },
+  };
+
+  it('should name the expiry date and the days left', () => {
+    const message = sampleAlert({ kind: 'certificate', incident: certificateIncident });
+    assert.equal(
+      subjectLine(message),
+      '[CERTIFICATE] Checkout API: certificate expires 2025-03-09 12:00:00 UTC (in 8 days)',
+    );
+    assert.equal(alertState(message), 'certificate');
+    assert.equal(
+      describeCause(certificateIncident.cause),
+      'certificate expires 2025-03-09 12:00:00 UTC',
+    );
+  });
+
+  it('should say a certificate already expired', () => {
+    const message = sampleAlert({
+      kind: 'certificate',
+      incident: certificateIncident,
+      occurredAt: '2025-03-10T00:00:00.000Z',
+    });
+    assert.equal(
+      subjectLine(message),
+      '[CERTIFICATE] Checkout API: certificate expired 2025-03-09 12:00:00 UTC',
+    );
+  });
+
+  it('should read a resolved certificate incident as renewed', () => {
+    const message = sampleAlert({ kind: 'up', incident: certificateIncident, durationMs: 60_000 });
+    assert.equal(subjectLine(message), '[UP] Checkout API: certificate renewed');
+  });
+});

@@ -165,6 +165,7 @@ monitors:
         successesToResolve: 1,
         alertOnDegraded: false,
         renotifyMinutes: null,
+        certificateExpiryDays: 14,
       });
       assert.equal(await eventsOf(), 3);
     });

@@ -75,6 +75,7 @@ describe('monitors', () => {
           successesToResolve: 1,
           alertOnDegraded: false,
           renotifyMinutes: null,
+          certificateExpiryDays: 14,
         },
         channelIds: [],
         regions: [],
@@ -108,6 +109,7 @@ describe('monitors', () => {
           successesToResolve: 2,
           alertOnDegraded: true,
           renotifyMinutes: 30,
+          certificateExpiryDays: 14,
         },
         channelIds: [],
         regions: ['eu-west', 'us-east'],
@@ -351,6 +353,7 @@ describe('monitors', () => {
         successesToResolve: 3,
         alertOnDegraded: false,
         renotifyMinutes: null,
+        certificateExpiryDays: 14,
       });
       assert.equal(res.body.version, 2);
       const fetched = await stack.api.get<Monitor>(`/api/v1/monitors/${m.id}`, owner.accessToken);

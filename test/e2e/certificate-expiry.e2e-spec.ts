@@ -2,18 +2,15 @@ import { type CheckResult, checkResultSubject, type Monitor } from '@uptime/cont
 import { connect, JSONCodec, type NatsConnection } from 'nats';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { type AlertPayload, AlertReceiver } from '../support/alert-receiver';
 import { Pipeline } from '../support/pipeline';
 import { NATS_URL } from '../support/services';
 import { waitFor } from '../support/wait-for';
 
 const DAY_MS = 86_400_000;
 
-interface Delivery {
-  alert: { kind: string };
-  monitor: { id: string };
+interface Delivery extends AlertPayload {
   incident: { id: string; kind?: string; cause: { certificateExpiresAt?: string } | null } | null;
 }
 
@@ -23,41 +20,9 @@ interface IncidentView {
   state: string;
 }
 
-/** A loopback webhook receiver keeping every payload. */
-class Receiver {
-  readonly deliveries: Delivery[] = [];
-  private constructor(
-    private readonly server: Server,
-    readonly url: string,
-  ) {}
-
-  static async start(): Promise<Receiver> {
-    const holder: { r?: Receiver } = {};
-    const server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        holder.r!.deliveries.push(JSON.parse(body) as Delivery);
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    holder.r = new Receiver(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-    return holder.r;
-  }
-
-  of(monitorId: string, kind: string): Delivery[] {
-    return this.deliveries.filter((d) => d.monitor.id === monitorId && d.alert.kind === kind);
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
-
 describe('certificate expiry incidents', () => {
   const pipeline = new Pipeline();
-  let receiver: Receiver;
+  let receiver: AlertReceiver<Delivery>;
   let nc: NatsConnection;
   let token: string;
   let channelId: string;
@@ -124,7 +89,7 @@ describe('certificate expiry incidents', () => {
 
   before(async () => {
     await pipeline.start({ probers: 0, schedulers: 0 });
-    receiver = await Receiver.start();
+    receiver = await AlertReceiver.start<Delivery>();
     nc = await connect({ servers: NATS_URL });
     token = (await pipeline.api.newUser('certificates')).accessToken;
     const channel = await pipeline.api.post<{ id: string }>(

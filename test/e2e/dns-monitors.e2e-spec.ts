@@ -7,9 +7,8 @@ import {
 } from '@uptime/contracts';
 import { connect, type NatsConnection } from 'nats';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { AlertReceiver } from '../support/alert-receiver';
 import { waitForConsumerCaughtUp } from '../support/consumer-progress';
 import { TestDnsServer } from '../support/dns-server';
 import { Pipeline } from '../support/pipeline';
@@ -19,44 +18,6 @@ import { waitFor } from '../support/wait-for';
 
 interface Page {
   items: CheckResult[];
-}
-
-interface AlertPayload {
-  alert: { kind: string };
-  monitor: { id: string };
-}
-
-/** A webhook receiver on loopback that keeps every alert it is sent. */
-class AlertReceiver {
-  readonly alerts: AlertPayload[] = [];
-  private constructor(
-    private readonly server: Server,
-    readonly url: string,
-  ) {}
-
-  static async start(): Promise<AlertReceiver> {
-    const holder: { receiver?: AlertReceiver } = {};
-    const server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        holder.receiver!.alerts.push(JSON.parse(body) as AlertPayload);
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    holder.receiver = new AlertReceiver(server, `http://127.0.0.1:${port}/hook`);
-    return holder.receiver;
-  }
-
-  kindsOf(monitorId: string): string[] {
-    return this.alerts.filter((a) => a.monitor.id === monitorId).map((a) => a.alert.kind);
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
 }
 
 describe('dns monitors through the whole pipeline', () => {

@@ -1,10 +1,10 @@
 import type { CheckResult, Monitor, MonitorStats } from '@uptime/contracts';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createServer as createTlsServer } from 'node:tls';
+import { AlertReceiver } from '../support/alert-receiver';
 import { Pipeline } from '../support/pipeline';
 import { selfSignedCertificate } from '../support/target-server';
 import { waitFor } from '../support/wait-for';
@@ -49,40 +49,12 @@ class PortServer {
   }
 }
 
-/** A webhook channel's receiver on loopback; it keeps the kind of every alert it is sent. */
-class AlertReceiver {
-  readonly kinds: { monitorId: string; kind: string }[] = [];
-  url = '';
-  private readonly server: HttpServer = createHttpServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      const payload = JSON.parse(body) as { alert: { kind: string }; monitor: { id: string } };
-      this.kinds.push({ monitorId: payload.monitor.id, kind: payload.alert.kind });
-      res.writeHead(204).end();
-    });
-  });
-
-  async start(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
-  }
-
-  of(monitorId: string): string[] {
-    return this.kinds.filter((k) => k.monitorId === monitorId).map((k) => k.kind);
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
-
 const INTERVAL_S = 10;
 const CHECK_WAIT_MS = 2 * INTERVAL_S * 1000 + 8000;
 
 describe('tcp monitors', () => {
   const pipeline = new Pipeline();
-  const receiver = new AlertReceiver();
+  let receiver: AlertReceiver;
   const tcpTarget = new PortServer(() => createServer((socket) => socket.resume()));
   const certificate = selfSignedCertificate();
   const tlsTarget = new PortServer(() => createTlsServer(certificate, (socket) => socket.resume()));
@@ -111,7 +83,7 @@ describe('tcp monitors', () => {
   before(async () => {
     await tcpTarget.start();
     await tlsTarget.start();
-    await receiver.start();
+    receiver = await AlertReceiver.start();
     await pipeline.start({ probers: 1, schedulers: 1 });
     token = (await pipeline.api.newUser('tcp')).accessToken;
     const channel = await pipeline.api.post<{ id: string }>(
@@ -156,7 +128,10 @@ describe('tcp monitors', () => {
     const down = await checkWhere(monitor, 'a down check', (c) => c.outcome === 'down');
     assert.equal(down.errorKind, 'connect');
     assert.match(down.message ?? '', new RegExp(`127\\.0\\.0\\.1:${tcpTarget.port}`));
-    await waitFor('the down alert', () => receiver.of(monitor.id).includes('down') || undefined);
+    await waitFor(
+      'the down alert',
+      () => receiver.kindsOf(monitor.id).includes('down') || undefined,
+    );
 
     await tcpTarget.start();
     await checkWhere(
@@ -164,7 +139,7 @@ describe('tcp monitors', () => {
       'an up check after the down one',
       (c) => c.outcome === 'up' && c.scheduledAt > down.scheduledAt,
     );
-    await waitFor('the up alert', () => receiver.of(monitor.id).includes('up') || undefined);
+    await waitFor('the up alert', () => receiver.kindsOf(monitor.id).includes('up') || undefined);
     const incidents = await pipeline.api.get<{ items: { state: string }[] }>(
       `/api/v1/monitors/${monitor.id}/incidents`,
       token,
@@ -173,7 +148,7 @@ describe('tcp monitors', () => {
       incidents.body.items.map((i) => i.state),
       ['resolved'],
     );
-    assert.deepEqual(receiver.of(monitor.id), ['down', 'up']);
+    assert.deepEqual(receiver.kindsOf(monitor.id), ['down', 'up']);
 
     const stats = await pipeline.api.get<MonitorStats>(
       `/api/v1/monitors/${monitor.id}/stats?window=1h`,

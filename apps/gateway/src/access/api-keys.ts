@@ -18,10 +18,11 @@ import {
   RegistryNotices,
   TeamAccessChangedSchema,
 } from '@uptime/contracts';
-import { Events, type NatsConnection, type Status, type Subscription } from 'nats';
+import type { NatsConnection, Subscription } from 'nats';
 import type { z } from 'zod';
 import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
 import type { ApiKeyCaller } from './caller';
+import { onReconnect } from './reconnects';
 import { type RememberLimits, RememberedAnswers } from './remembered-answers';
 
 /** How long and how many answers are kept, and what time it is; tests shorten them. */
@@ -47,7 +48,7 @@ export class ApiKeys implements OnModuleInit, OnModuleDestroy {
   /** Key id → when its use was last reported by this replica. */
   private readonly reportedAt = new Map<string, number>();
   private subscriptions: Subscription[] = [];
-  private statuses?: AsyncIterable<Status>;
+  private stopWatch?: () => void;
 
   constructor(
     @Inject(REGISTRY_CLIENT) private readonly registry: RegistryClient,
@@ -67,13 +68,15 @@ export class ApiKeys implements OnModuleInit, OnModuleDestroy {
         if (!notice.userId) this.forget((key) => key.teamId === notice.teamId);
       }),
     ];
-    this.statuses = this.nc.status();
-    void this.forgetOnReconnect(this.statuses);
+    this.stopWatch = onReconnect(this.nc, () => {
+      this.logger.log('NATS reconnected: forgetting every remembered API key');
+      this.forget();
+    });
   }
 
   onModuleDestroy(): void {
     for (const subscription of this.subscriptions) subscription.unsubscribe();
-    if (this.statuses && isStoppable(this.statuses)) this.statuses.stop();
+    this.stopWatch?.();
   }
 
   /** The caller a presented key stands for; anything but a working key is the same 401. */
@@ -127,15 +130,6 @@ export class ApiKeys implements OnModuleInit, OnModuleDestroy {
       },
     });
   }
-
-  /** Notices sent while the connection was down are lost: forget every key on reconnecting. */
-  private async forgetOnReconnect(statuses: AsyncIterable<Status>): Promise<void> {
-    for await (const status of statuses) {
-      if (status.type !== Events.Reconnect) continue;
-      this.logger.log('NATS reconnected: forgetting every remembered API key');
-      this.forget();
-    }
-  }
 }
 
 function refused(): ProblemError {
@@ -143,11 +137,6 @@ function refused(): ProblemError {
 }
 
 /** nats.js's status iterator can be stopped, though its declared type does not say so. */
-function isStoppable(
-  statuses: AsyncIterable<Status>,
-): statuses is AsyncIterable<Status> & { stop(): void } {
-  return 'stop' in statuses && typeof statuses.stop === 'function';
-}
 
 const utf8 = new TextDecoder();
 

@@ -18,6 +18,7 @@ import type { NatsConnection, Subscription } from 'nats';
 import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
 import type { Caller } from './caller';
 
+import { onReconnect } from './reconnects';
 import { type RememberLimits, RememberedAnswers } from './remembered-answers';
 
 /** How long and how many answers are kept; tests shorten them. */
@@ -41,6 +42,7 @@ export class TeamMemberships implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(TeamMemberships.name);
   private readonly remembered: RememberedAnswers<Membership>;
   private subscription?: Subscription;
+  private stopWatch?: () => void;
 
   constructor(
     @Inject(REGISTRY_CLIENT) private readonly registry: RegistryClient,
@@ -59,10 +61,13 @@ export class TeamMemberships implements OnModuleInit, OnModuleDestroy {
         this.forget(noticeOf(msg.data));
       },
     });
+    // A role change announced while the connection was down is lost: ask again after it.
+    this.stopWatch = onReconnect(this.nc, () => this.forget(undefined));
   }
 
   onModuleDestroy(): void {
     this.subscription?.unsubscribe();
+    this.stopWatch?.();
   }
 
   /** The caller's access in the team (`undefined`: the default one); not a member: 404. */

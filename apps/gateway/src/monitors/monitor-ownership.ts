@@ -9,6 +9,7 @@ import {
 import { NATS_CONNECTION } from '@uptime/bus';
 import { RegistrySubjects, monitorEventFilter } from '@uptime/contracts';
 import type { NatsConnection, Subscription } from 'nats';
+import { onReconnect } from '../access/reconnects';
 import { type RememberLimits, RememberedAnswers } from '../access/remembered-answers';
 import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
 
@@ -40,6 +41,7 @@ export class MonitorOwnership implements OnModuleInit, OnModuleDestroy {
   /** Monitor id (lower case) → its owning team. */
   private readonly owners: RememberedAnswers<string>;
   private subscription?: Subscription;
+  private stopWatch?: () => void;
 
   constructor(
     @Inject(REGISTRY_CLIENT) private readonly registry: RegistryClient,
@@ -56,10 +58,13 @@ export class MonitorOwnership implements OnModuleInit, OnModuleDestroy {
         this.forget(monitorIdOf(msg.data));
       },
     });
+    // A deletion heard while the connection was down is lost: ask again after it.
+    this.stopWatch = onReconnect(this.nc, () => this.forget(undefined));
   }
 
   onModuleDestroy(): void {
     this.subscription?.unsubscribe();
+    this.stopWatch?.();
   }
 
   /** Resolves when the team owns the monitor; otherwise rejects with the registry's 404. */

@@ -28,6 +28,10 @@ export const AlertSchema = z.object({
   lastError: z.string().nullable(),
   createdAt: z.iso.datetime({ offset: true }),
   sentAt: z.iso.datetime({ offset: true }).nullable(),
+  escalationStep: z.number().int().nullable().meta({
+    description:
+      'For an alert an escalation step sent: the step, 1 for the first of `alertPolicy.escalation`; null otherwise.',
+  }),
 });
 export type Alert = z.output<typeof AlertSchema>;
 

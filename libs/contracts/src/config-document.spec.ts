@@ -37,6 +37,7 @@ const everything: MonitorSpec = {
     alertOnDegraded: true,
     renotifyMinutes: 60,
     certificateExpiryDays: 30,
+    escalation: [{ afterMinutes: 15, channelIds: [CHANNEL] }],
   },
   channelIds: [CHANNEL],
   regions: ['eu-west'],
@@ -238,6 +239,22 @@ describe('specChanges', () => {
       { field: 'intervalSeconds', from: 60, to: 120 },
       { field: 'alertPolicy.windowSize', from: 1, to: 3 },
     ]);
+  });
+
+  it('should compare escalation steps as values: equal lists are no change', () => {
+    const steps = (minutes: number) => [{ afterMinutes: minutes, channelIds: [CHANNEL] }];
+    const current = { ...plain, alertPolicy: { ...plain.alertPolicy, escalation: steps(10) } };
+    const same = { ...plain, alertPolicy: { ...plain.alertPolicy, escalation: steps(10) } };
+    const later = { ...plain, alertPolicy: { ...plain.alertPolicy, escalation: steps(20) } };
+    assert.deepEqual(specChanges(current, same), []);
+    assert.deepEqual(specChanges(current, later), [
+      { field: 'alertPolicy.escalation', from: steps(10), to: steps(20) },
+    ]);
+  });
+
+  it('should leave an empty escalation out of an exported monitor', () => {
+    const exported = documentMonitorOf(plain, 'shop', []);
+    assert.equal(exported.alertPolicy, undefined);
   });
 });
 

@@ -217,7 +217,7 @@ export function documentMonitorOf(
 function changedPolicy(policy: MonitorSpec['alertPolicy']): Partial<MonitorSpec['alertPolicy']> {
   return Object.fromEntries(
     Object.entries(policy).filter(
-      ([field, value]) => DEFAULT_ALERT_POLICY[field as keyof typeof policy] !== value,
+      ([field, value]) => !sameValue(DEFAULT_ALERT_POLICY[field as keyof typeof policy], value),
     ),
   );
 }
@@ -249,7 +249,8 @@ export function specChanges(current: MonitorSpec, next: MonitorSpec): ConfigChan
       return Object.keys(next.alertPolicy).flatMap((sub) => {
         const name = sub as keyof MonitorSpec['alertPolicy'];
         const [from, to] = [current.alertPolicy[name], next.alertPolicy[name]];
-        return from === to ? [] : [{ field: `alertPolicy.${sub}`, from, to }];
+        // Compared as values: `escalation` is a list.
+        return sameValue(from, to) ? [] : [{ field: `alertPolicy.${sub}`, from, to }];
       });
     }
     const [from, to] = [current[field], next[field]];

@@ -3,7 +3,7 @@ import { pageFields } from './monitor-requests';
 
 export const INCIDENT_STATES = ['open', 'resolved'] as const;
 export const INCIDENT_KINDS = ['down', 'degraded', 'certificate'] as const;
-export const INCIDENT_EVENTS = ['opened', 'reminded', 'resolved'] as const;
+export const INCIDENT_EVENTS = ['opened', 'reminded', 'resolved', 'escalated'] as const;
 
 /** An incident as the API returns it. */
 export const IncidentSchema = z.object({

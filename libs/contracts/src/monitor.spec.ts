@@ -11,6 +11,7 @@ import {
   statusMatches,
   validateMonitorCreate,
   validateMonitorPatch,
+  escalationChannelIds,
 } from './monitor';
 
 describe('parseStatusPattern', () => {
@@ -276,5 +277,87 @@ describe('tcp monitors', () => {
       errors.map((e) => e.field),
       ['url'],
     );
+  });
+});
+
+describe('alertPolicy.escalation', () => {
+  const A = '7f1c3c1e-2f47-4d8e-9a53-0d6b0f7e6a11';
+  const B = '0c6d3a8e-5b1f-4c2a-8e7d-9f4b2a1c3d5e';
+  const withSteps = (escalation: unknown) =>
+    validateMonitorCreate({
+      name: 'x',
+      url: 'https://a.example.test/',
+      alertPolicy: { escalation },
+    });
+  const refused = (escalation: unknown) => {
+    const result = withSteps(escalation);
+    assert.ok(!result.ok, 'refused');
+    return result.errors.map((e) => e.field);
+  };
+
+  it('should default to no steps, and keep steps given in increasing afterMinutes', () => {
+    const plain = validateMonitorCreate({ name: 'x', url: 'https://a.example.test/' });
+    assert.ok(plain.ok);
+    assert.deepEqual(plain.value.alertPolicy.escalation, []);
+    const steps = [
+      { afterMinutes: 10, channelIds: [A] },
+      { afterMinutes: 10080, channelIds: [A, B] },
+    ];
+    const result = withSteps(steps);
+    assert.ok(result.ok);
+    assert.deepEqual(result.value.alertPolicy.escalation, steps);
+    assert.deepEqual(escalationChannelIds(result.value.alertPolicy), [A, B]);
+  });
+
+  it('should refuse afterMinutes out of 1..10080 or not whole, naming the step', () => {
+    for (const bad of [0, 10081, 1.5, '5', null]) {
+      assert.deepEqual(refused([{ afterMinutes: bad, channelIds: [A] }]), [
+        'alertPolicy.escalation[0].afterMinutes',
+      ]);
+    }
+  });
+
+  it('should refuse steps out of order or repeating a delay, naming the later one', () => {
+    const steps = [
+      { afterMinutes: 30, channelIds: [A] },
+      { afterMinutes: 10, channelIds: [B] },
+      { afterMinutes: 10, channelIds: [B] },
+    ];
+    assert.deepEqual(refused(steps), [
+      'alertPolicy.escalation[1].afterMinutes',
+      'alertPolicy.escalation[2].afterMinutes',
+    ]);
+  });
+
+  it('should refuse more than 5 steps, a step without channels, bad ids and unknown fields', () => {
+    const six = [1, 2, 3, 4, 5, 6].map((afterMinutes) => ({ afterMinutes, channelIds: [A] }));
+    assert.deepEqual(refused(six), ['alertPolicy.escalation']);
+    assert.deepEqual(refused([{ afterMinutes: 5, channelIds: [] }]), [
+      'alertPolicy.escalation[0].channelIds',
+    ]);
+    assert.deepEqual(refused([{ afterMinutes: 5, channelIds: ['nope'] }]), [
+      'alertPolicy.escalation[0].channelIds[0]',
+    ]);
+    const many = Array.from({ length: 21 }, () => A);
+    assert.deepEqual(refused([{ afterMinutes: 5, channelIds: many }]), [
+      'alertPolicy.escalation[0].channelIds',
+    ]);
+    assert.deepEqual(refused([{ afterMinutes: 5, channelIds: [A], after: 1 }]), [
+      'alertPolicy.escalation[0].after',
+    ]);
+    assert.deepEqual(refused({ afterMinutes: 5 }), ['alertPolicy.escalation']);
+  });
+
+  it('should replace the whole list on a patch, keeping the other policy fields', () => {
+    const stored = monitorSpecFromCreate({
+      name: 'x',
+      url: 'https://a.example.test/',
+      alertPolicy: { renotifyMinutes: 30, escalation: [{ afterMinutes: 5, channelIds: [A] }] },
+    });
+    const patch = validateMonitorPatch({ alertPolicy: { escalation: [] } });
+    assert.ok(patch.ok);
+    const merged = monitorSpecWithPatch(stored, patch.value);
+    assert.deepEqual(merged.alertPolicy.escalation, []);
+    assert.equal(merged.alertPolicy.renotifyMinutes, 30);
   });
 });

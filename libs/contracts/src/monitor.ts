@@ -250,6 +250,46 @@ const count = (max: number) =>
     .min(1, 'must be at least 1')
     .max(max, `must be at most ${max}`);
 
+/** Escalation: at most this many steps, each at most a week after the incident opened. */
+export const MAX_ESCALATION_STEPS = 5;
+export const MAX_ESCALATION_MINUTES = 7 * 24 * 60;
+export const MAX_ESCALATION_CHANNELS = 20;
+
+export const EscalationStepSchema = z
+  .object({
+    afterMinutes: count(MAX_ESCALATION_MINUTES),
+    channelIds: z
+      .array(z.uuid({ message: 'must be a channel id (UUID)' }))
+      .min(1, 'must name at least one channel')
+      .max(MAX_ESCALATION_CHANNELS, `must have at most ${MAX_ESCALATION_CHANNELS} channels`),
+  })
+  .strict();
+
+/**
+ * Steps in the order they fire: each later than the one before, so "step n" means the same
+ * thing to the reader of the policy, of an alert (`escalationStep`) and of the incident.
+ */
+const escalation = z
+  .array(EscalationStepSchema)
+  .max(MAX_ESCALATION_STEPS, `must have at most ${MAX_ESCALATION_STEPS} steps`)
+  .superRefine((steps, ctx) => {
+    steps.forEach((step, i) => {
+      const before = steps[i - 1];
+      if (i === 0 || !before || step.afterMinutes > before.afterMinutes) return;
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'afterMinutes'],
+        message: `must be greater than escalation[${i - 1}].afterMinutes (${before.afterMinutes}): steps go in the order they fire`,
+      });
+    });
+  })
+  .meta({
+    description:
+      'While an incident stays open, each step tells its channels once, `afterMinutes` (1 to ' +
+      `${MAX_ESCALATION_MINUTES}, a week) after it opened; at most ${MAX_ESCALATION_STEPS} steps, in increasing ` +
+      '`afterMinutes`, each naming 1 to 20 of your channels. Reminders and the resolution go to every channel told.',
+  });
+
 const alertPolicyFields = {
   failuresToOpen: count(20),
   windowSize: count(20),
@@ -257,6 +297,7 @@ const alertPolicyFields = {
   alertOnDegraded: z.boolean({ message: 'must be true or false' }),
   renotifyMinutes: count(7 * 24 * 60).nullable(),
   certificateExpiryDays: count(365),
+  escalation,
 } satisfies Record<keyof AlertPolicy, z.ZodType>;
 
 export const AlertPolicySchema = z.object(alertPolicyFields).strict();
@@ -269,6 +310,7 @@ export const DEFAULT_ALERT_POLICY: AlertPolicy = {
   alertOnDegraded: false,
   renotifyMinutes: null,
   certificateExpiryDays: 14,
+  escalation: [],
 };
 
 /**
@@ -317,6 +359,10 @@ export const MonitorSpecSchema = z.object({
     renotifyMinutes: z.number().int().nullable(),
     // Monitors stored or sent before certificate alerts existed have none.
     certificateExpiryDays: z.number().int().default(14),
+    // Monitors stored or sent before escalation existed have none.
+    escalation: z
+      .array(z.object({ afterMinutes: z.number().int(), channelIds: z.array(z.string()) }))
+      .default([]),
   }),
   channelIds: z.array(z.string()),
   regions: z.array(z.string()),
@@ -326,6 +372,12 @@ export const MonitorSpecSchema = z.object({
 });
 export type MonitorSpec = z.output<typeof MonitorSpecSchema>;
 export type AlertPolicy = MonitorSpec['alertPolicy'];
+export type EscalationStep = AlertPolicy['escalation'][number];
+
+/** Every channel the policy's escalation steps name, once each, in step order. */
+export function escalationChannelIds(policy: { escalation?: readonly EscalationStep[] }): string[] {
+  return [...new Set((policy.escalation ?? []).flatMap((step) => step.channelIds))];
+}
 
 /** What the registry sets on a monitor, beside the specification the client wrote. */
 export const MonitorServerFieldsSchema = z.object({

@@ -139,6 +139,7 @@ export class ConfigDocumentsService {
         return [];
       }),
     );
+    errors.push(...unknownEscalationChannels(document, channels));
     if (errors.length) throw invalid(source.withLines(errors));
     return ids.map((list) => [...new Set(list)]);
   }
@@ -160,10 +161,39 @@ export class ConfigDocumentsService {
 
   /** The team's channels; not asked for when the document names none. */
   private async channelsOf(ownerId: string, document?: ConfigDocument): Promise<Channel[]> {
-    if (document && !document.monitors.some((m) => m.channels?.length)) return [];
+    if (document && !document.monitors.some(namesChannels)) return [];
     const { items } = await this.notifier.request(NotifierChannelSubjects.list, { ownerId });
     return items;
   }
+}
+
+function namesChannels(monitor: ConfigDocument['monitors'][number]): boolean {
+  return Boolean(monitor.channels?.length || monitor.alertPolicy?.escalation?.length);
+}
+
+/**
+ * Escalation steps name channels by id, as the API does (the export writes them so): each must
+ * be one of the team's, as a monitor's own channels must be.
+ */
+function unknownEscalationChannels(
+  document: ConfigDocument,
+  channels: readonly Channel[],
+): FieldError[] {
+  const owned = new Set(channels.map((c) => c.id));
+  return document.monitors.flatMap((monitor, m) =>
+    (monitor.alertPolicy?.escalation ?? []).flatMap((step, s) =>
+      step.channelIds.flatMap((id, i) =>
+        owned.has(id)
+          ? []
+          : [
+              {
+                field: `monitors[${m}].alertPolicy.escalation[${s}].channelIds[${i}]`,
+                message: 'is not one of your channels',
+              },
+            ],
+      ),
+    ),
+  );
 }
 
 /**

@@ -85,7 +85,7 @@ export class MonitorsController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<Monitor> {
     this.regions.assertKnown(spec.regions);
-    await this.channels.assertOwned(scope.teamId, spec.channelIds);
+    await this.channels.assertOwned(scope.teamId, spec);
     const monitor = await this.registry.request(RegistrySubjects.createMonitor, {
       ownerId: scope.teamId,
       body: spec,
@@ -119,10 +119,7 @@ export class MonitorsController {
       throw invalid([{ field: 'monitors', message }]);
     }
     this.regions.assertKnownByEach(specs.map((s) => s.regions));
-    await this.channels.assertOwnedByEach(
-      scope.teamId,
-      specs.map((s) => s.channelIds),
-    );
+    await this.channels.assertOwnedByEach(scope.teamId, specs);
     const created = await this.registry.request(RegistrySubjects.createMonitors, {
       ownerId: scope.teamId,
       bodies: specs,
@@ -178,7 +175,7 @@ export class MonitorsController {
     @Body(new ValidatorPipe(validateMonitorPatch)) patch: MonitorPatchInput,
   ): Promise<Monitor> {
     this.regions.assertKnown(patch.regions);
-    await this.channels.assertOwned(scope.teamId, patch.channelIds);
+    await this.channels.assertOwned(scope.teamId, patch);
     return this.registry.request(RegistrySubjects.updateMonitor, {
       ownerId: scope.teamId,
       monitorId: id,

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_ALERT_POLICY,
   type Monitor,
   monitorOf,
   type MonitorServerFields,
@@ -26,7 +27,8 @@ export function specOf(entity: MonitorEntity): MonitorSpec {
     keyword: entity.keyword,
     assertions: entity.assertions,
     dns: entity.dns,
-    alertPolicy: entity.alertPolicy,
+    // Policies stored before a field existed read with its default.
+    alertPolicy: { ...DEFAULT_ALERT_POLICY, ...entity.alertPolicy },
     channelIds: entity.channelIds,
     regions: entity.regions,
     paused: entity.paused,

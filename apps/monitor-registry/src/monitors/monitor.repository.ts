@@ -108,8 +108,15 @@ export class MonitorRepository {
     return new Set(rows.map((r) => `${r.method} ${r.url}`));
   }
 
+  /** The owner's monitors that name the channel, as one of theirs or in an escalation step. */
   findUsingChannel(ownerId: string, channelId: string): Promise<MonitorEntity[]> {
-    return this.em.find(MonitorEntity, { ownerId, channelIds: { $contains: [channelId] } });
+    return this.em.find(MonitorEntity, {
+      ownerId,
+      $or: [
+        { channelIds: { $contains: [channelId] } },
+        { alertPolicy: { $contains: { escalation: [{ channelIds: [channelId] }] } } },
+      ],
+    });
   }
 
   /**

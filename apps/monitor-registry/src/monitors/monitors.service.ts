@@ -174,11 +174,24 @@ export class MonitorsService {
     this.relay.kick();
   }
 
-  /** Drops a deleted channel from every monitor of its owner; each change is an `updated` event. */
+  /**
+   * Drops a deleted channel from every monitor of its owner, from its channels and from its
+   * escalation steps (a step left with no channel goes: it would tell nobody); each change is an
+   * `updated` event.
+   */
   async removeChannel(ownerId: string, channelId: string): Promise<number> {
     const affected = await this.monitors.findUsingChannel(ownerId, channelId);
     for (const entity of affected) {
       entity.channelIds = entity.channelIds.filter((id) => id !== channelId);
+      entity.alertPolicy = {
+        ...entity.alertPolicy,
+        escalation: (entity.alertPolicy.escalation ?? [])
+          .map((step) => ({
+            ...step,
+            channelIds: step.channelIds.filter((id) => id !== channelId),
+          }))
+          .filter((step) => step.channelIds.length > 0),
+      };
       await this.commit(entity, 'updated');
     }
     return affected.length;

@@ -156,13 +156,16 @@ export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShut
   }
 }
 
-/** When the alert's event happened: an incident's start, a reminder's time, a recovery's end. */
+/**
+ * When the alert's event happened: an incident's start, a reminder's or an escalation's time, a
+ * recovery's end.
+ */
 function eventTime(alert: AlertEntity): number {
   const { message } = alert;
   const at =
     alert.kind === 'up'
       ? message.incident?.resolvedAt
-      : alert.kind === 'reminder'
+      : alert.kind === 'reminder' || message.escalation
         ? message.occurredAt
         : message.incident?.startedAt;
   return at ? Date.parse(at) : alert.createdAt.getTime();

@@ -9,6 +9,14 @@ import type { MonitorAlertStateEntity } from '../monitors/monitor-alert-state.en
 import { AlertEntity } from './alert.entity';
 import { AlertRepository } from './alert.repository';
 
+/** Whom an incident's alert goes to: the monitor's channels unless the decision says otherwise. */
+export interface Recipients {
+  channelIds: readonly string[];
+  /** Set for the alerts of an escalation step: 1 for the policy's first step. */
+  escalationStep?: number;
+  afterMinutes?: number;
+}
+
 /**
  * Writes the alerts a decision implies, one per channel, in the transaction that made the
  * decision (the caller's `UnitOfWork.transaction`). `dedupKey` (incident, kind, channel) makes the same decision taken twice a no-op.
@@ -21,22 +29,38 @@ export class AlertOutbox {
     private readonly alerts: AlertRepository,
   ) {}
 
+  /**
+   * One alert per channel of `recipients` (by default the monitor's channels) that its owner
+   * still has: a deleted channel is skipped. An escalation step's alerts carry the step, and
+   * their own dedup keys, so a step is queued once per channel however often it is decided.
+   */
   async queueForIncident(
     monitor: MonitorAlertStateEntity,
     incident: IncidentEntity,
     kind: Exclude<AlertKind, 'test'>,
     sequence = 0,
+    recipients: Recipients = { channelIds: monitor.channelIds },
   ): Promise<number> {
-    if (monitor.channelIds.length === 0) return 0;
-    const channels = await this.channels.findOwnedAmong(monitor.ownerId, monitor.channelIds);
+    const ids = [...new Set(recipients.channelIds)];
+    if (ids.length === 0) return 0;
+    const channels = await this.channels.findOwnedAmong(monitor.ownerId, ids);
+    const step = recipients.escalationStep;
     let queued = 0;
     for (const channel of channels) {
-      const dedupKey = `${incident.id}:${kind}:${sequence}:${channel.id}`;
+      const dedupKey =
+        step === undefined
+          ? `${incident.id}:${kind}:${sequence}:${channel.id}`
+          : `${incident.id}:${kind}:escalation-${step}:${channel.id}`;
       if (await this.alerts.hasDedupKey(dedupKey)) continue;
       const alert = this.newAlert(channel, dedupKey, kind);
       alert.incidentId = incident.id;
       alert.monitorId = monitor.monitorId;
-      alert.message = this.messageFor(alert.id, kind, monitor, incident);
+      alert.message = {
+        ...this.messageFor(alert.id, kind, monitor, incident),
+        ...(step === undefined
+          ? {}
+          : { escalation: { step, afterMinutes: recipients.afterMinutes ?? 0 } }),
+      };
       this.alerts.add(alert);
       queued++;
     }

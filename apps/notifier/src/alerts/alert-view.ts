@@ -13,5 +13,6 @@ export function toAlert(row: AlertEntity): Alert {
     lastError: row.lastError,
     createdAt: row.createdAt.toISOString(),
     sentAt: row.sentAt?.toISOString() ?? null,
+    escalationStep: row.message.escalation?.step ?? null,
   };
 }

@@ -49,6 +49,11 @@ describe('subjectLine', () => {
       '[REMINDER] Checkout API is still degraded (since 1h 5m)',
     ],
     [
+      'an escalated down alert',
+      { kind: 'down', escalation: { step: 2, afterMinutes: 90 } },
+      '[DOWN] Checkout API is down (escalation step 2, after 1h 30m)',
+    ],
+    [
       'a name with line breaks, kept on one line',
       { monitor: { id: 'm', name: 'Checkout\r\nBcc: x@evil.test', url: 'https://a.test' } },
       '[DOWN] Checkout Bcc: x@evil.test is down',

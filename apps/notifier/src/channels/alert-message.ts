@@ -38,6 +38,11 @@ export interface AlertMessage {
   durationMs: number | null;
   /** Where the reader sees the monitor in the product. */
   monitorLink: string;
+  /**
+   * Set when an escalation step sent the alert: the step (1 for the policy's first) and its
+   * delay. Absent on every other alert, and on alerts queued before escalation existed.
+   */
+  escalation?: { step: number; afterMinutes: number };
 }
 
 /** The state a reader should take away, which for a reminder depends on why the incident opened. */
@@ -50,6 +55,13 @@ export function alertState(message: AlertMessage): AlertState {
 
 /** One line that says what happened, for an email subject, a Slack fallback or a push title. */
 export function subjectLine(message: AlertMessage): string {
+  const subject = eventLine(message);
+  const { escalation } = message;
+  if (!escalation) return subject;
+  return `${subject} (escalation step ${escalation.step}, after ${formatDuration(escalation.afterMinutes * 60_000)})`;
+}
+
+function eventLine(message: AlertMessage): string {
   const name = singleLine(message.monitor.name);
   const duration = message.durationMs === null ? null : formatDuration(message.durationMs);
   switch (message.kind) {

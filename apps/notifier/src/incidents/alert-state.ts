@@ -45,6 +45,20 @@ export interface OpenIncident {
   cause: CheckSummary;
   kind: IncidentKind;
   lastNotifiedAt: string;
+  /**
+   * When the incident opened here, which escalation delays count from. Absent in states stored
+   * before escalation existed, which count from `startedAt`.
+   */
+  openedAt?: string;
+  /** The escalation steps already fired, each once: absent or empty when none has. */
+  escalations?: FiredEscalation[];
+}
+
+/** One escalation step that fired: which (1 for the policy's first), when, and whom it told. */
+export interface FiredEscalation {
+  step: number;
+  at: string;
+  channelIds: string[];
 }
 
 /** The open certificate incident: kept apart from the availability one, which it never affects. */

@@ -94,7 +94,9 @@ export class IncidentRecorder {
           message: `recovered after ${seconds} s`,
         },
       ];
-      await this.outbox.queueForIncident(monitor, incident, 'up');
+      // Everyone told of the incident hears it is over: the monitor's channels and the steps'.
+      const channelIds = [...monitor.channelIds, ...decision.escalatedChannelIds];
+      await this.outbox.queueForIncident(monitor, incident, 'up', 0, { channelIds });
     }
   }
 

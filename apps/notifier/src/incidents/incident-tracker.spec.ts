@@ -127,6 +127,7 @@ describe(IncidentTracker.name, () => {
             incidentId: down.id,
             resolvedAt: backUp.scheduledAt,
             durationMs: MINUTE,
+            escalatedChannelIds: [],
           },
         ],
       );
@@ -270,6 +271,7 @@ describe(IncidentTracker.name, () => {
         incidentId: results[1].id,
         resolvedAt: at(8),
         durationMs: 7 * MINUTE,
+        escalatedChannelIds: [],
       });
     });
 
@@ -374,7 +376,13 @@ describe(IncidentTracker.name, () => {
 
         const out = IncidentTracker.apply(state, result(1, 'up'), policy, new Date());
         assert.deepEqual(out.decisions, [
-          { type: 'resolve', incidentId: idOf(0), resolvedAt: at(1), durationMs: MINUTE },
+          {
+            type: 'resolve',
+            incidentId: idOf(0),
+            resolvedAt: at(1),
+            durationMs: MINUTE,
+            escalatedChannelIds: [],
+          },
         ]);
       });
 

@@ -13,6 +13,7 @@ import {
   retainedResults,
 } from './alert-state';
 import { type CertificateDecision, watchCertificate } from './certificate-watch';
+import { type EscalateDecision, escalate, escalatedChannelIds } from './escalation';
 
 export {
   APPLIED_IDS_KEPT,
@@ -23,6 +24,7 @@ export {
   causeSummary,
   emptyAlertState,
 } from './alert-state';
+export type { EscalateDecision } from './escalation';
 
 export interface OpenDecision {
   type: 'open';
@@ -37,6 +39,8 @@ export interface ResolveDecision {
   incidentId: string;
   resolvedAt: string;
   durationMs: number;
+  /** Channels escalation steps told, besides the monitor's: they hear of the recovery too. */
+  escalatedChannelIds: string[];
 }
 
 export interface RemindDecision {
@@ -45,7 +49,8 @@ export interface RemindDecision {
   kind: IncidentKind;
 }
 
-export type Decision = OpenDecision | ResolveDecision | RemindDecision | CertificateDecision;
+export type Decision =
+  OpenDecision | ResolveDecision | RemindDecision | EscalateDecision | CertificateDecision;
 
 /** The state to store and what to do about it; storing the state is what makes a decision final. */
 export interface Evaluation {
@@ -111,6 +116,11 @@ export class IncidentTracker {
       decisions: [{ type: 'remind', incidentId: incident.id, kind: incident.kind }],
     };
   }
+
+  /** Call on a timer; fires each escalation step of an open incident once, when it is due. */
+  static escalate(state: MonitorAlertState, policy: AlertPolicy, now: Date): Evaluation {
+    return escalate(state, policy, now);
+  }
 }
 
 function unchanged(state: MonitorAlertState): Evaluation {
@@ -148,6 +158,8 @@ function openIfFailing(state: MonitorAlertState, policy: AlertPolicy, now: Date)
     cause,
     kind,
     lastNotifiedAt: now.toISOString(),
+    openedAt: now.toISOString(),
+    escalations: [],
   };
   return {
     state: { ...state, incident },
@@ -178,6 +190,7 @@ function resolveIfRecovered(
         incidentId: incident.id,
         resolvedAt,
         durationMs: msOf(resolvedAt) - msOf(incident.startedAt),
+        escalatedChannelIds: escalatedChannelIds(incident),
       },
     ],
   };

@@ -57,7 +57,7 @@ describe('WebhookProvider.send', () => {
     const payload: unknown = JSON.parse(request.body);
     assert.deepEqual(payload, {
       event: 'alert',
-      alert: { id: message.alertId, kind: 'up' },
+      alert: { id: message.alertId, kind: 'up', escalationStep: null },
       monitor: message.monitor,
       incident: {
         ...message.incident,
@@ -74,6 +74,13 @@ describe('WebhookProvider.send', () => {
       durationMs: 252_000,
       link: message.monitorLink,
     });
+  });
+
+  it('should carry the escalation step of an alert an escalation step sent', async () => {
+    const message = sampleAlert({ kind: 'down', escalation: { step: 1, afterMinutes: 10 } });
+    await provider.send(configFor(receiver), message);
+    const payload = JSON.parse(receiver.requests.at(-1)!.body) as { alert: unknown };
+    assert.deepEqual(payload.alert, { id: message.alertId, kind: 'down', escalationStep: 1 });
   });
 
   it("should report a 500 answer by its status alone, never the receiver's body", async () => {

@@ -32,7 +32,9 @@ export type WebhookConfig = z.output<typeof WebhookConfigSchema>;
  * The JSON body of every webhook. Receivers rely on these names; add fields, never rename them.
  *
  * - `event`: always `"alert"`, so one endpoint can tell alerts from future event types.
- * - `alert`: `{ id, kind }`, `kind` one of `down | degraded | up | test | reminder | certificate`.
+ * - `alert`: `{ id, kind, escalationStep }`, `kind` one of `down | degraded | up | test | reminder |
+ *   certificate`; `escalationStep` is the step of `alertPolicy.escalation` that sent it (1 for the
+ *   first; its `kind` is the incident's, `down` or `degraded`), null for every other alert.
  *   `id` is the same on every retry of one alert: deduplicate on it.
  * - `monitor`: `{ id, name, url }`.
  * - `incident`: `{ id, kind, startedAt, resolvedAt, cause }` or null (a channel test); `kind` is
@@ -49,7 +51,7 @@ export type WebhookConfig = z.output<typeof WebhookConfigSchema>;
  */
 export interface WebhookPayload {
   event: 'alert';
-  alert: { id: string; kind: AlertMessage['kind'] };
+  alert: { id: string; kind: AlertMessage['kind']; escalationStep: number | null };
   monitor: AlertMessage['monitor'];
   incident: WebhookIncident | null;
   occurredAt: string;
@@ -68,7 +70,7 @@ export type WebhookCause = Required<Omit<AlertCause, 'certificateExpiresAt'>> & 
 
 export const WEBHOOK_PAYLOAD_EXAMPLE: WebhookPayload = {
   event: 'alert',
-  alert: { id: '0b9f4f0e-5d7a-4a43-9a55-3f1d2a6c8e10', kind: 'up' },
+  alert: { id: '0b9f4f0e-5d7a-4a43-9a55-3f1d2a6c8e10', kind: 'up', escalationStep: null },
   monitor: {
     id: '6f1c3c3e-8a0e-4f55-9a7e-3b0f7c2d9e11',
     name: 'Checkout API',
@@ -95,7 +97,11 @@ export const WEBHOOK_PAYLOAD_EXAMPLE: WebhookPayload = {
 export function webhookPayload(message: AlertMessage): WebhookPayload {
   return {
     event: 'alert',
-    alert: { id: message.alertId, kind: message.kind },
+    alert: {
+      id: message.alertId,
+      kind: message.kind,
+      escalationStep: message.escalation?.step ?? null,
+    },
     monitor: message.monitor,
     incident: message.incident && webhookIncident(message.incident),
     occurredAt: message.occurredAt,

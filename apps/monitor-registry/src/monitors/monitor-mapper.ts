@@ -27,12 +27,27 @@ export function specOf(entity: MonitorEntity): MonitorSpec {
     keyword: entity.keyword,
     assertions: entity.assertions,
     dns: entity.dns,
-    // Policies stored before a field existed read with its default.
-    alertPolicy: { ...DEFAULT_ALERT_POLICY, ...entity.alertPolicy },
+    alertPolicy: policyOf(entity.alertPolicy),
     channelIds: entity.channelIds,
     regions: entity.regions,
     paused: entity.paused,
     tls: entity.tls,
+  };
+}
+
+/**
+ * A stored policy as the contract spells it: fields stored before they existed read with their
+ * default, and escalation steps have their fields in contract order again (jsonb reorders keys,
+ * and a plan compares values as JSON).
+ */
+function policyOf(stored: MonitorSpec['alertPolicy']): MonitorSpec['alertPolicy'] {
+  const policy = { ...DEFAULT_ALERT_POLICY, ...stored };
+  return {
+    ...policy,
+    escalation: policy.escalation.map((step) => ({
+      afterMinutes: step.afterMinutes,
+      channelIds: step.channelIds,
+    })),
   };
 }
 

@@ -110,13 +110,16 @@ export class MonitorRepository {
 
   /** The owner's monitors that name the channel, as one of theirs or in an escalation step. */
   findUsingChannel(ownerId: string, channelId: string): Promise<MonitorEntity[]> {
-    return this.em.find(MonitorEntity, {
-      ownerId,
-      $or: [
-        { channelIds: { $contains: [channelId] } },
-        { alertPolicy: { $contains: { escalation: [{ channelIds: [channelId] }] } } },
-      ],
-    });
+    // jsonb containment on both columns: `@>` finds the id inside any step's list.
+    const inSteps = JSON.stringify({ escalation: [{ channelIds: [channelId] }] });
+    return this.em
+      .createQueryBuilder(MonitorEntity, 'm')
+      .where({ ownerId })
+      .andWhere('(m.channel_ids @> ?::jsonb or m.alert_policy @> ?::jsonb)', [
+        JSON.stringify([channelId]),
+        inSteps,
+      ])
+      .getResultList();
   }
 
   /**

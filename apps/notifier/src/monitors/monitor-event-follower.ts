@@ -7,6 +7,7 @@ import {
 import { DurableFollower, NATS_CONNECTION } from '@uptime/bus';
 import {
   DurableConsumers,
+  escalationChannelIds,
   type MonitorChangedEvent,
   MonitorChangedEventSchema,
   MonitorEventStream,
@@ -54,7 +55,12 @@ export class MonitorEventFollower implements OnApplicationBootstrap, OnApplicati
     const dangling = await this.work.transaction(async () => {
       await this.projection.applyEvent(event);
       if (event.kind === 'deleted' || !Array.isArray(event.monitor.channelIds)) return 0;
-      return this.danglingChannels.record(event.ownerId, event.monitor.channelIds);
+      // Escalation steps name channels too, and are cleaned by the same deletion fact.
+      const named = [
+        ...event.monitor.channelIds,
+        ...escalationChannelIds(event.monitor.alertPolicy),
+      ];
+      return this.danglingChannels.record(event.ownerId, named);
     });
     if (dangling) this.channelEvents.kick();
   }

@@ -166,6 +166,7 @@ monitors:
         alertOnDegraded: false,
         renotifyMinutes: null,
         certificateExpiryDays: 14,
+        escalation: [],
       });
       assert.equal(await eventsOf(), 3);
     });

@@ -76,6 +76,7 @@ describe('monitors', () => {
           alertOnDegraded: false,
           renotifyMinutes: null,
           certificateExpiryDays: 14,
+          escalation: [],
         },
         channelIds: [],
         regions: [],
@@ -110,6 +111,7 @@ describe('monitors', () => {
           alertOnDegraded: true,
           renotifyMinutes: 30,
           certificateExpiryDays: 14,
+          escalation: [],
         },
         channelIds: [],
         regions: ['eu-west', 'us-east'],
@@ -354,6 +356,7 @@ describe('monitors', () => {
         alertOnDegraded: false,
         renotifyMinutes: null,
         certificateExpiryDays: 14,
+        escalation: [],
       });
       assert.equal(res.body.version, 2);
       const fetched = await stack.api.get<Monitor>(`/api/v1/monitors/${m.id}`, owner.accessToken);

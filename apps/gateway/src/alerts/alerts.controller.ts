@@ -37,6 +37,9 @@ export class AlertsController {
   @Get()
   @ApiOperation({
     summary: 'Your alerts (one per notification), newest first, with delivery status and attempts',
+    description:
+      "An alert an escalation step sent (`alertPolicy.escalation`) has the incident's kind and " +
+      '`escalationStep`, 1 for the first step; every other alert has `escalationStep: null`.',
   })
   @ApiQueryFrom(AlertQuerySchema)
   @ApiOkResponse({ schema: openApiResponse(pageSchema(AlertSchema)) })

@@ -165,7 +165,12 @@ export class MonitorsController {
 
   @Allow('editor')
   @Patch(':id')
-  @ApiOperation({ summary: 'Change some fields of a monitor; alertPolicy merges field by field' })
+  @ApiOperation({
+    summary: 'Change some fields of a monitor; alertPolicy merges field by field',
+    description:
+      'Lists are replaced whole: `channelIds`, `regions`, and `alertPolicy.escalation` (whose ' +
+      'steps may only name channels of yours, as `channelIds` may).',
+  })
   @ApiBody({ schema: openApiSchema(MonitorPatchSchema) })
   @ApiOkResponse(MONITOR_RESPONSE)
   @ApiNotFoundResponse({ description: 'No monitor of yours has this id.' })

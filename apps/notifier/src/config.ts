@@ -9,6 +9,7 @@ import {
 } from '@uptime/config';
 import { type TargetPolicy, targetEnvFields, targetPolicyFromEnv } from '@uptime/target-guard';
 import { z } from 'zod';
+import { type ChannelApiUrls, DEFAULT_CHANNEL_API_URLS } from './channels/url-rules';
 
 /** The notifier's environment; also the source of the README's configuration table. */
 export const NotifierEnvSchema = z
@@ -33,6 +34,18 @@ export const NotifierEnvSchema = z
     ALERT_RETRY_BASE_MS: envFields
       .positiveInt(1000, 3_600_000)
       .describe('a failed delivery is retried after base, 2 × base, 4 × base… milliseconds'),
+    PAGERDUTY_EVENTS_URL: operatorApiUrl(DEFAULT_CHANNEL_API_URLS.pagerDutyEventsUrl).describe(
+      'PagerDuty Events API v2 endpoint of `pagerduty` channels (for a relay or a test receiver; channels cannot change it)',
+    ),
+    OPSGENIE_API_URL: operatorApiUrl(DEFAULT_CHANNEL_API_URLS.opsgenieApiUrl).describe(
+      'Opsgenie API of `opsgenie` channels in region `us` (channels cannot change it)',
+    ),
+    OPSGENIE_EU_API_URL: operatorApiUrl(DEFAULT_CHANNEL_API_URLS.opsgenieEuApiUrl).describe(
+      'Opsgenie API of `opsgenie` channels in region `eu` (channels cannot change it)',
+    ),
+    TELEGRAM_API_URL: operatorApiUrl(DEFAULT_CHANNEL_API_URLS.telegramApiUrl).describe(
+      'Telegram Bot API root of `telegram` channels (channels cannot change it)',
+    ),
     ...streamSizeEnv,
     // Webhook and Slack URLs are user input, as monitor URLs are: the same guard, the same names.
     ...targetEnvFields,
@@ -56,6 +69,8 @@ export interface NotifierConfig extends ServiceConfig {
   targets: TargetPolicy;
   /** Each stream's size in MiB (`*_MAX_MB`); absent, every stream gets its default. */
   streamSizes?: StreamSizes;
+  /** `PAGERDUTY_EVENTS_URL`, `OPSGENIE_API_URL`, …: absent, the public APIs. */
+  channelApis?: Partial<ChannelApiUrls>;
 }
 
 export function loadNotifierConfig(env: Env): NotifierConfig {
@@ -70,7 +85,18 @@ export function loadNotifierConfig(env: Env): NotifierConfig {
     alertRetryBaseMs: e.ALERT_RETRY_BASE_MS,
     targets: targetPolicyFromEnv(e),
     streamSizes: streamSizesOf(e),
+    channelApis: {
+      pagerDutyEventsUrl: e.PAGERDUTY_EVENTS_URL,
+      opsgenieApiUrl: e.OPSGENIE_API_URL,
+      opsgenieEuApiUrl: e.OPSGENIE_EU_API_URL,
+      telegramApiUrl: e.TELEGRAM_API_URL,
+    },
   };
+}
+
+/** An http(s) URL set by the operator, never by a user; defaults to the service's public API. */
+function operatorApiUrl(defaultUrl: string) {
+  return z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).default(defaultUrl);
 }
 
 export const NOTIFIER_CONFIG = Symbol('NOTIFIER_CONFIG');

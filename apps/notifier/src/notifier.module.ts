@@ -75,6 +75,7 @@ export class NotifierModule {
               smtpUrl: config.smtpUrl,
               mailFrom: config.mailFrom,
               targets: config.targets,
+              apis: config.channelApis,
               blocked: new BlockedTargetLog({
                 registry,
                 metricName: 'uptime_notifier_blocked_targets_total',

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 
-export const CHANNEL_TYPE_NAMES = ['email', 'webhook', 'slack'] as const;
+export const CHANNEL_TYPE_NAMES = [
+  'email',
+  'webhook',
+  'slack',
+  'pagerduty',
+  'opsgenie',
+  'msteams',
+  'discord',
+  'telegram',
+  'ntfy',
+] as const;
 
 export const ALERT_KINDS = ['down', 'degraded', 'up', 'test', 'reminder', 'certificate'] as const;
 export const ALERT_STATUSES = ['pending', 'sent', 'failed'] as const;

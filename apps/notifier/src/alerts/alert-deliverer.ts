@@ -5,7 +5,9 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { RateLimitedLog, TELEMETRY } from '@uptime/health';
 import { UnitOfWork } from '@uptime/persistence';
+import { Counter, type Registry } from 'prom-client';
 import type { ChannelEntity } from '../channels/channel.entity';
 import { ChannelRepository } from '../channels/channel.repository';
 import { CHANNEL_PROVIDERS } from '../channels/channels.service';
@@ -36,6 +38,9 @@ const SWEEP_MS = 500;
 @Injectable()
 export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AlertDeliverer.name);
+  /** One line per ten seconds at most: a dead receiver fails every alert queued for it. */
+  private readonly failures = new RateLimitedLog(this.logger);
+  private readonly attemptsTotal: Counter<'type' | 'outcome'>;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
@@ -46,7 +51,15 @@ export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShut
     private readonly channels: ChannelRepository,
     @Inject(CHANNEL_PROVIDERS) private readonly providers: ChannelProviders,
     @Inject(ALERT_RETRY_POLICY) private readonly retry: AlertRetryPolicy,
-  ) {}
+    @Inject(TELEMETRY) registry: Registry,
+  ) {
+    this.attemptsTotal = new Counter({
+      name: 'uptime_notifier_delivery_attempts_total',
+      help: 'Alert delivery attempts by channel type and outcome (sent, retry, failed)',
+      labelNames: ['type', 'outcome'],
+      registers: [registry],
+    });
+  }
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => this.kick(), SWEEP_MS);
@@ -125,18 +138,27 @@ export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShut
       ...alert.attemptLog,
       { at: now.toISOString(), ok: !error, error: error?.message ?? null },
     ];
+    const type = channel?.type ?? 'deleted';
     if (!error) {
       alert.status = 'sent';
       alert.sentAt = now;
       alert.lastError = null;
       alert.nextAttemptAt = null;
+      this.attemptsTotal.inc({ type, outcome: 'sent' });
     } else {
       alert.lastError = error.message;
       const giveUp = !error.retryable || alert.attempts >= this.retry.maxAttempts;
       alert.status = giveUp ? 'failed' : 'pending';
+      // A receiver's own Retry-After wins over the backoff when it asks for longer.
+      const backoff = this.retry.baseDelayMs * 2 ** (alert.attempts - 1);
       alert.nextAttemptAt = giveUp
         ? null
-        : new Date(now.getTime() + this.retry.baseDelayMs * 2 ** (alert.attempts - 1));
+        : new Date(now.getTime() + Math.max(backoff, error.retryAfterMs ?? 0));
+      this.attemptsTotal.inc({ type, outcome: giveUp ? 'failed' : 'retry' });
+      // The message is the alert's lastError, already free of secrets: safe to log.
+      this.failures.warn(
+        `${type} delivery of alert ${alert.id} ${giveUp ? 'failed' : 'will be retried'}: ${error.message}`,
+      );
     }
     await this.alerts.save(alert);
   }

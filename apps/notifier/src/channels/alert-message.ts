@@ -86,6 +86,66 @@ function eventLine(message: AlertMessage): string {
   }
 }
 
+const STATE_WORDS: Record<AlertState, string> = {
+  down: 'Down',
+  degraded: 'Degraded',
+  up: 'Up',
+  test: 'Test',
+  certificate: 'Certificate expiring',
+};
+
+/** `Down`, `Up`, `Down (reminder)`: the state in one or two words. */
+export function statusWords(message: AlertMessage): string {
+  const words = STATE_WORDS[alertState(message)];
+  return message.kind === 'reminder' ? `${words} (reminder)` : words;
+}
+
+/** One labelled fact of an alert, as chat cards and incident tools show them. */
+export interface AlertDetail {
+  label: string;
+  value: string;
+}
+
+/**
+ * What every rich channel (Teams, Discord, Telegram, PagerDuty, Opsgenie, ntfy) shows below the
+ * subject, in this order, built from the structured fields only. Values are user text where they
+ * come from the monitor (its name and URL): each channel escapes them for its own markup.
+ */
+export function alertDetails(message: AlertMessage): AlertDetail[] {
+  const details: AlertDetail[] = [
+    { label: 'Monitor', value: singleLine(message.monitor.name) },
+    { label: 'Status', value: statusWords(message) },
+  ];
+  if (message.incident) {
+    details.push({ label: 'Cause', value: describeCause(message.incident.cause) });
+  }
+  if (message.durationMs !== null) {
+    const label = message.kind === 'reminder' ? 'Open for' : 'Duration';
+    details.push({ label, value: formatDuration(message.durationMs) });
+  } else {
+    details.push({
+      label: 'Started',
+      value: formatUtc(message.incident?.startedAt ?? message.occurredAt),
+    });
+  }
+  details.push({ label: 'URL', value: message.monitor.url });
+  return details;
+}
+
+/** True for the alert that ends an incident: incident tools close what the others opened. */
+export function isResolution(message: AlertMessage): boolean {
+  return message.kind === 'up';
+}
+
+/**
+ * The key incident tools deduplicate on: the incident's id, so every alert of one incident
+ * (its opening, reminders, recovery) lands on the same page, and a recovery closes it. A test
+ * has no incident and gets a key of its own.
+ */
+export function incidentKey(message: AlertMessage): string {
+  return message.incident?.id ?? `test-${message.alertId}`;
+}
+
 /** `certificate expires 2026-12-10 00:00:00 UTC (in 8 days)`, or `expired …` once past. */
 export function describeCertificate(expiresAt: string | undefined, at: string): string {
   if (expiresAt === undefined) return 'certificate expires soon';
@@ -270,7 +330,7 @@ export function formatUtc(iso: string): string {
 }
 
 /** A monitor name is user text: a line break in it must not split a subject or a header. */
-function singleLine(text: string): string {
+export function singleLine(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\s\u0000-\u001f\u007f]+/g, ' ').trim();
 }

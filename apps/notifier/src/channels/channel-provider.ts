@@ -1,8 +1,9 @@
-import { type Validated, fieldErrorsOf } from '@uptime/contracts';
+import { CHANNEL_TYPE_NAMES, type Validated, fieldErrorsOf } from '@uptime/contracts';
 import type { z } from 'zod';
 import type { AlertMessage } from './alert-message';
 
-export const CHANNEL_TYPES = ['email', 'webhook', 'slack'] as const;
+/** Defined once, in the contract the gateway validates `type` with. */
+export const CHANNEL_TYPES = CHANNEL_TYPE_NAMES;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 export function isChannelType(value: string): value is ChannelType {
@@ -19,12 +20,18 @@ export class DeliveryError extends Error {
   readonly status: number | null;
   /** False when trying again cannot help (a 404 webhook, a rejected recipient). */
   readonly retryable: boolean;
+  /** How long the receiver asked to be left alone (a 429's `Retry-After`), when it said. */
+  readonly retryAfterMs: number | null;
 
-  constructor(message: string, options: { status?: number | null; retryable?: boolean } = {}) {
+  constructor(
+    message: string,
+    options: { status?: number | null; retryable?: boolean; retryAfterMs?: number | null } = {},
+  ) {
     super(message);
     this.name = 'DeliveryError';
     this.status = options.status ?? null;
     this.retryable = options.retryable ?? true;
+    this.retryAfterMs = options.retryAfterMs ?? null;
   }
 }
 
@@ -38,6 +45,12 @@ export interface ChannelProvider<C> {
   readonly configSchema: z.ZodType<C>;
   /** Write-only fields: accepted on create and update, never returned by the API nor logged. */
   readonly secretFields: readonly (keyof C)[];
+  /**
+   * Secrets that only make sense with the value of another field, e.g. an access token with the
+   * server it is sent to: a change of that field must repeat the secret, so that whoever may
+   * change a channel cannot point a stored credential they were never shown at a server of theirs.
+   */
+  readonly secretBoundTo?: Partial<Record<keyof C, keyof C>>;
   /** The config as the API may show it. */
   redact(config: C): Partial<C>;
   /**

@@ -1,5 +1,5 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
-import type { ChannelConfig } from './channel-provider';
+import type { ChannelConfig, ChannelType } from './channel-provider';
 
 /** A place alerts go. `config` holds write-only secrets that the API never returns. */
 @Entity({ tableName: 'channels' })
@@ -14,7 +14,7 @@ export class ChannelEntity {
   name!: string;
 
   @Property({ type: 'string', length: 16 })
-  type!: 'email' | 'webhook' | 'slack';
+  type!: ChannelType;
 
   @Property({ type: 'json', hidden: true })
   config!: ChannelConfig;

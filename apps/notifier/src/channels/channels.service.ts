@@ -64,8 +64,10 @@ export class ChannelsService {
   async update(ownerId: string, channelId: string, patch: ChannelPatchInput): Promise<Channel> {
     const channel = found(await this.channels.findOwned(ownerId, channelId));
     if (patch.config) {
+      const provider = this.providerOf(channel.type);
+      unboundSecretsOf(provider, channel.config, patch.config);
       const merged = { ...channel.config, ...patch.config };
-      channel.config = this.validConfig(this.providerOf(channel.type), merged);
+      channel.config = this.validConfig(provider, merged);
     }
     if (patch.name !== undefined) channel.name = patch.name;
     channel.updatedAt = new Date();
@@ -141,6 +143,33 @@ export class ChannelsService {
       updatedAt: row.updatedAt.toISOString(),
     };
   }
+}
+
+/**
+ * Refuses a patch that moves a stored secret to a new destination (an access token to another
+ * server) without giving the secret again: whoever may change a channel must not be able to send
+ * a credential they were never shown to a server of their choosing.
+ */
+function unboundSecretsOf(
+  provider: AnyChannelProvider,
+  stored: ChannelConfig,
+  patch: ChannelConfig,
+): void {
+  const errors: FieldError[] = [];
+  for (const [secret, field] of Object.entries(provider.secretBoundTo ?? {})) {
+    if (typeof field !== 'string' || stored[secret] === undefined || secret in patch) continue;
+    if (!(field in patch) || sameValue(patch[field], stored[field])) continue;
+    errors.push({
+      field: `config.${secret}`,
+      message: `must be given again when ${field} changes`,
+    });
+  }
+  if (errors.length) throw rpcProblem(Problems.validation(errors));
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  const trimmed = (v: unknown) => (typeof v === 'string' ? v.trim().replace(/\/+$/, '') : v);
+  return trimmed(a) === trimmed(b);
 }
 
 /** The channel, or the 404 every lookup of a missing or another owner's channel answers. */

@@ -89,12 +89,17 @@ export class ReceiverClient {
       throw error;
     }
     const { statusCode } = response;
+    const retryAfterMs =
+      statusCode === 429 || statusCode === 503
+        ? await retryAfterOf(response.headers, response.body)
+        : null;
     // Drained unread: the socket goes back to the pool only once the body is consumed.
     await response.body.dump().catch(() => undefined);
     if (statusCode >= 200 && statusCode < 300) return;
+    const wait = retryAfterMs === null ? '' : ` (retry after ${Math.ceil(retryAfterMs / 1000)} s)`;
     throw new DeliveryError(
-      scrubSecrets(`${options.receiver} answered ${statusWords(statusCode)}`, secrets),
-      { status: statusCode, retryable: isRetryableStatus(statusCode) },
+      scrubSecrets(`${options.receiver} answered ${statusWords(statusCode)}${wait}`, secrets),
+      { status: statusCode, retryable: isRetryableStatus(statusCode), retryAfterMs },
     );
   }
 
@@ -108,6 +113,67 @@ function literalRefusal(targets: TargetPolicy, hostname: string): BlockedTargetE
   const host = hostname.replace(/^\[|\]$/g, '');
   const reason = isIP(host) ? targets.refusal(host) : null;
   return reason ? new BlockedTargetError(host, host, reason) : null;
+}
+
+/** A receiver that asks for more than this is retried after this anyway. */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
+/** A rate limit answer is small; anything longer is not read for its delay. */
+const MAX_RATE_LIMIT_BODY = 4096;
+
+type ResponseHeaders = Record<string, string | string[] | undefined>;
+
+/**
+ * The delay a 429 or 503 asks for: the `Retry-After` header (seconds or an HTTP date), else a
+ * JSON body's `retry_after` in seconds (Discord) or `parameters.retry_after` (Telegram). Only a
+ * number leaves this function, so reading the body tells a channel's owner nothing else.
+ */
+async function retryAfterOf(
+  headers: ResponseHeaders,
+  body: Awaited<ReturnType<typeof request>>['body'],
+): Promise<number | null> {
+  const header = headers['retry-after'];
+  const fromHeader = retryAfterHeaderMs(Array.isArray(header) ? header[0] : header);
+  if (fromHeader !== null) return fromHeader;
+  const type = headers['content-type'];
+  if (typeof type !== 'string' || !type.includes('json')) return null;
+  try {
+    const text = await boundedText(body, MAX_RATE_LIMIT_BODY);
+    return text === null ? null : retryAfterBodyMs(JSON.parse(text) as unknown);
+  } catch {
+    return null;
+  }
+}
+
+/** The body as text, or null once it grows past `max` bytes (the rest is left to be dumped). */
+async function boundedText(body: AsyncIterable<Buffer>, max: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > max) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function retryAfterHeaderMs(value: string | undefined, now = Date.now()): number | null {
+  if (value === undefined || value.trim() === '') return null;
+  const text = value.trim();
+  const ms = /^\d+(\.\d+)?$/.test(text) ? Number(text) * 1000 : Date.parse(text) - now;
+  return Number.isFinite(ms) ? boundedDelay(ms) : null;
+}
+
+export function retryAfterBodyMs(body: unknown): number | null {
+  if (typeof body !== 'object' || body === null) return null;
+  const record = body as { retry_after?: unknown; parameters?: { retry_after?: unknown } };
+  const seconds = record.retry_after ?? record.parameters?.retry_after;
+  return typeof seconds === 'number' && Number.isFinite(seconds)
+    ? boundedDelay(seconds * 1000)
+    : null;
+}
+
+function boundedDelay(ms: number): number {
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, Math.ceil(ms)));
 }
 
 /** Server trouble and rate limits pass; a wrong URL or a refused payload does not. */

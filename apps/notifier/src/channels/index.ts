@@ -4,8 +4,15 @@
  */
 import type { BlockedTargetLog, TargetPolicy } from '@uptime/target-guard';
 import { type AnyChannelProvider, ChannelProviders } from './channel-provider';
+import { DiscordProvider } from './discord/discord-provider';
 import { EmailProvider } from './email/email-provider';
+import { MsTeamsProvider } from './msteams/msteams-provider';
+import { NtfyProvider } from './ntfy/ntfy-provider';
+import { OpsgenieProvider } from './opsgenie/opsgenie-provider';
+import { PagerDutyProvider } from './pagerduty/pagerduty-provider';
 import { SlackProvider } from './slack/slack-provider';
+import { TelegramProvider } from './telegram/telegram-provider';
+import { type ChannelApiUrls, DEFAULT_CHANNEL_API_URLS } from './url-rules';
 import { WebhookProvider } from './webhook/webhook-provider';
 
 export {
@@ -37,6 +44,13 @@ export {
   type OutgoingMail,
 } from './email/email-provider';
 export { type SlackConfig, SlackProvider } from './slack/slack-provider';
+export { type DiscordConfig, DiscordProvider } from './discord/discord-provider';
+export { type MsTeamsConfig, MsTeamsProvider } from './msteams/msteams-provider';
+export { type NtfyConfig, NtfyProvider } from './ntfy/ntfy-provider';
+export { type OpsgenieConfig, OpsgenieProvider } from './opsgenie/opsgenie-provider';
+export { type PagerDutyConfig, PagerDutyProvider } from './pagerduty/pagerduty-provider';
+export { type TelegramConfig, TelegramProvider } from './telegram/telegram-provider';
+export { type ChannelApiUrls, DEFAULT_CHANNEL_API_URLS } from './url-rules';
 export {
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
@@ -57,14 +71,23 @@ export interface ChannelProvidersOptions {
   targets: TargetPolicy;
   /** Counts and logs deliveries the target guard refused. */
   blocked?: BlockedTargetLog;
+  /** The fixed APIs of PagerDuty, Opsgenie and Telegram; the public ones unless set. */
+  apis?: Partial<ChannelApiUrls>;
 }
 
 /** Every provider this deployment can use; email only when SMTP is configured. */
 export function createChannelProviders(options: ChannelProvidersOptions): ChannelProviders {
   const { targets, blocked } = options;
+  const apis = { ...DEFAULT_CHANNEL_API_URLS, ...options.apis };
   const providers: AnyChannelProvider[] = [
     new WebhookProvider({ targets, blocked }),
     new SlackProvider({ targets, blocked }),
+    new MsTeamsProvider({ targets, blocked }),
+    new DiscordProvider({ targets, blocked }),
+    new NtfyProvider({ targets, blocked }),
+    new PagerDutyProvider({ eventsUrl: apis.pagerDutyEventsUrl }),
+    new OpsgenieProvider({ apiUrl: apis.opsgenieApiUrl, euApiUrl: apis.opsgenieEuApiUrl }),
+    new TelegramProvider({ apiUrl: apis.telegramApiUrl }),
   ];
   if (options.smtpUrl) {
     if (!options.mailFrom) throw new Error('MAIL_FROM is required when SMTP_URL is set');

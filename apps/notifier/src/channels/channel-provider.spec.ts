@@ -7,7 +7,9 @@ import {
   validateChannelConfig,
   withoutSecrets,
 } from './channel-provider';
+import { CHANNEL_TYPE_NAMES } from '@uptime/contracts';
 import { TargetPolicy } from '@uptime/target-guard';
+import { retryAfterBodyMs, retryAfterHeaderMs } from './http-post';
 import { createChannelProviders } from './index';
 import { SlackProvider } from './slack/slack-provider';
 import { WebhookProvider } from './webhook/webhook-provider';
@@ -43,8 +45,16 @@ describe('ChannelProviders', () => {
         .all()
         .map((p) => p.type)
         .sort(),
-      ['slack', 'webhook'],
+      ['discord', 'msteams', 'ntfy', 'opsgenie', 'pagerduty', 'slack', 'telegram', 'webhook'],
     );
+    await providers.close();
+  });
+
+  it('should have a provider for every channel type of the contract but email', async () => {
+    const providers = createChannelProviders({ targets: TargetPolicy.PUBLIC_ONLY });
+    for (const type of CHANNEL_TYPE_NAMES.filter((t) => t !== 'email')) {
+      assert.equal(providers.get(type)?.type, type);
+    }
     await providers.close();
   });
 
@@ -104,5 +114,28 @@ describe('secrets', () => {
     assert.equal(err.retryable, true);
     assert.equal(err.status, null);
     assert.equal(err.name, 'DeliveryError');
+  });
+});
+
+describe('Retry-After', () => {
+  it('should read seconds and HTTP dates from the header, bounded to an hour', () => {
+    const now = Date.parse('2025-03-01T12:00:00Z');
+    assert.equal(retryAfterHeaderMs('7', now), 7000);
+    assert.equal(retryAfterHeaderMs('0.25', now), 250);
+    assert.equal(retryAfterHeaderMs('Sat, 01 Mar 2025 12:00:30 GMT', now), 30_000);
+    assert.equal(retryAfterHeaderMs('86400', now), 3_600_000);
+    assert.equal(retryAfterHeaderMs('Sat, 01 Mar 2025 11:00:00 GMT', now), 0);
+    assert.equal(retryAfterHeaderMs('soon', now), null);
+    assert.equal(retryAfterHeaderMs(undefined, now), null);
+  });
+
+  it("should read Discord's retry_after and Telegram's parameters.retry_after, in seconds", () => {
+    assert.equal(
+      retryAfterBodyMs({ message: 'rate limited', retry_after: 2.5, global: false }),
+      2500,
+    );
+    assert.equal(retryAfterBodyMs({ ok: false, parameters: { retry_after: 4 } }), 4000);
+    assert.equal(retryAfterBodyMs({ retry_after: '4' }), null);
+    assert.equal(retryAfterBodyMs(null), null);
   });
 });

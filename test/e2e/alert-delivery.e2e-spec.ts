@@ -5,6 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { TELEMETRY } from '@uptime/health';
+import type { Registry } from 'prom-client';
 import { Pipeline } from '../support/pipeline';
 import { NATS_URL } from '../support/services';
 import { query } from '../support/test-database';
@@ -12,6 +14,8 @@ import { waitFor } from '../support/wait-for';
 
 const MAX_ATTEMPTS = 4;
 const BASE_MS = 200;
+/** Longer than every backoff of these tests: a retry this late came from Retry-After. */
+const RETRY_AFTER_S = 1;
 
 /** A loopback receiver answering each path with a fixed status, counting requests per path. */
 class RefusingReceiver {
@@ -28,7 +32,9 @@ class RefusingReceiver {
       req.resume();
       req.on('end', () => {
         holder.r!.requests.set(path, (holder.r!.requests.get(path) ?? 0) + 1);
-        res.writeHead(statusOf(path)).end();
+        const status = statusOf(path);
+        // A rate limit says how long to wait, as Discord, Telegram and PagerDuty do.
+        res.writeHead(status, status === 429 ? { 'retry-after': String(RETRY_AFTER_S) } : {}).end();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -125,7 +131,9 @@ describe('alert delivery retries', () => {
   before(async () => {
     pipeline.notifierOverrides = { alertMaxAttempts: MAX_ATTEMPTS, alertRetryBaseMs: BASE_MS };
     await pipeline.start({ probers: 0, schedulers: 0 });
-    receiver = await RefusingReceiver.start((path) => (path === '/gone' ? 404 : 503));
+    receiver = await RefusingReceiver.start((path) =>
+      path === '/gone' ? 404 : path === '/rate-limited' ? 429 : 503,
+    );
     nc = await connect({ servers: NATS_URL });
     token = (await pipeline.api.newUser('alert-retries')).accessToken;
   });
@@ -162,5 +170,27 @@ describe('alert delivery retries', () => {
     assert.equal(alert.attempts, 1);
     assert.equal(alert.next_attempt_at, null);
     assert.equal(receiver.requests.get('/gone'), 1);
+  });
+
+  it('should wait as long as a 429 asks (Retry-After) when that is longer than the backoff', async () => {
+    const monitor = await downAlertTo('/rate-limited');
+    const alert = await failedAlertOf(monitor);
+    assert.equal(alert.attempts, MAX_ATTEMPTS);
+    const times = alert.attempt_log.map((a) => Date.parse(a.at));
+    for (let n = 1; n < times.length; n++) {
+      const gap = times[n]! - times[n - 1]!;
+      assert.ok(gap >= RETRY_AFTER_S * 1000, `attempt ${n + 1} came ${gap} ms after the last`);
+    }
+  });
+
+  it('should count attempts by channel type and outcome', async () => {
+    const registry = pipeline.notifier!.app.get<Registry>(TELEMETRY, { strict: false });
+    const metric = await registry.getSingleMetric('uptime_notifier_delivery_attempts_total')?.get();
+    const count = (outcome: string) =>
+      metric?.values.find((v) => v.labels.type === 'webhook' && v.labels.outcome === outcome)
+        ?.value ?? 0;
+    // The retry test's 4 attempts, the 4xx's 1, the 429's 4: each retried but the last.
+    assert.ok(count('failed') >= 3, JSON.stringify(metric?.values));
+    assert.ok(count('retry') >= 2 * (MAX_ATTEMPTS - 1), JSON.stringify(metric?.values));
   });
 });

@@ -39,7 +39,8 @@ import { IdParam, ZodPipe } from '../http/validation';
 import { NOTIFIER_CLIENT, type NotifierClient } from '../notifier-client';
 
 const CHANNEL_DOC = {
-  description: '`config` never contains secrets (webhook `secret`, Slack `webhookUrl`).',
+  description:
+    '`config` never contains secrets (webhook `secret`; Slack, Teams and Discord `webhookUrl`; PagerDuty `routingKey`; Opsgenie `apiKey`; Telegram `botToken`; ntfy `accessToken`): they are absent.',
   schema: openApiResponse(ChannelSchema),
 };
 
@@ -53,8 +54,19 @@ export class ChannelsController {
   @Post()
   @ApiOperation({
     summary: 'Create a channel',
-    description:
-      'config: email `{ to: ["ops@example.com"] }`, webhook `{ url, secret }` (signed with X-Signature-256 = sha256=HMAC(secret, `<timestamp>.<body>`) and X-Signature-Timestamp), slack `{ webhookUrl }`.',
+    description: [
+      'config by type (secrets are write-only, marked *):',
+      'email `{ to: ["ops@example.com"] }`;',
+      'webhook `{ url, secret* }` (signed with X-Signature-256 = sha256=HMAC(secret, `<timestamp>.<body>`) and X-Signature-Timestamp);',
+      'slack `{ webhookUrl* }`;',
+      'pagerduty `{ routingKey*, severity? }` (Events API v2 integration key; severity `critical` default, `error`, `warning`, `info`; the incident id is the dedup key, so the recovery resolves the page);',
+      'opsgenie `{ apiKey*, region?, priority? }` (region `us` default or `eu`; priority `P1` default … `P5`; alias = the incident id, closed on recovery);',
+      'msteams `{ webhookUrl* }` (a Teams workflow webhook; posts an Adaptive Card);',
+      'discord `{ webhookUrl* }` (`https://discord.com/api/webhooks/<id>/<token>`);',
+      'telegram `{ botToken*, chatId }` (numeric chat id or `@channelusername`);',
+      'ntfy `{ serverUrl?, topic, accessToken*?, priority? }` (server `https://ntfy.sh` default; priority 1–5 of outages, default 4; changing `serverUrl` needs `accessToken` again).',
+      'PagerDuty, Opsgenie and Telegram go to their public APIs, which a channel cannot change; the other URLs pass the target guard.',
+    ].join(' '),
   })
   @ApiBody({ schema: openApiSchema(ChannelCreateSchema) })
   @ApiOkResponse(CHANNEL_DOC)

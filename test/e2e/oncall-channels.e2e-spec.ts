@@ -10,6 +10,7 @@ import {
   startReceiver,
 } from '../../apps/notifier/src/channels/test-support';
 import { checkResultFixture } from '../support/factories';
+import { OutputCapture } from '../support/output-capture';
 import { Pipeline } from '../support/pipeline';
 import { NATS_URL } from '../support/services';
 import { waitFor } from '../support/wait-for';
@@ -45,6 +46,7 @@ interface PagerDutyEvent {
  */
 describe('on-call channels', () => {
   const pipeline = new Pipeline();
+  const output = new OutputCapture();
   let service: Receiver;
   let nc: NatsConnection;
   let token: string;
@@ -88,6 +90,7 @@ describe('on-call channels', () => {
   };
 
   before(async () => {
+    output.start();
     service = await startReceiver((req: ReceivedRequest) => {
       if (req.path.startsWith('/pagerduty/')) return { status: 202, body: '{"status":"success"}' };
       if (req.path.startsWith('/opsgenie/')) {
@@ -117,6 +120,7 @@ describe('on-call channels', () => {
     token = (await pipeline.api.newUser('oncall')).accessToken;
   });
   after(async () => {
+    output.stop();
     await nc?.close();
     await pipeline.stop();
     await service?.close();
@@ -326,5 +330,12 @@ describe('on-call channels', () => {
       topic: 'moved',
       priority: 4,
     });
+  });
+
+  it('should have logged failed deliveries without any secret', () => {
+    assert.match(output.text, /telegram delivery of alert .* failed: Telegram answered HTTP 401/);
+    for (const secret of [...SECRETS, '987654321:AAF-an0therT0kenValue']) {
+      assert.ok(!output.text.includes(secret), `${secret} logged`);
+    }
   });
 });

@@ -151,6 +151,16 @@ describe('NtfyProvider config', () => {
       ['config.serverUrl'],
     ],
     ['a server that is not http', { serverUrl: 'ftp://ntfy.sh', topic: 'a' }, ['config.serverUrl']],
+    [
+      'a self-hosted server over http without a token',
+      { serverUrl: 'http://ntfy.example.com', topic: 'a' },
+      [],
+    ],
+    [
+      'a token sent over plain http',
+      { serverUrl: 'http://ntfy.example.com', topic: 'a', accessToken: TOKEN },
+      ['config.serverUrl'],
+    ],
     ['priority 6', { topic: 'a', priority: 6 }, ['config.priority']],
     ['a short token', { topic: 'a', accessToken: 'tk' }, ['config.accessToken']],
   ];

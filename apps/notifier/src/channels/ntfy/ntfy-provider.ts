@@ -9,7 +9,13 @@ import {
 } from '../alert-message';
 import { type ChannelProvider, withoutSecrets } from '../channel-provider';
 import { DEFAULT_POST_TIMEOUT_MS, ReceiverClient, type ReceiverOptions } from '../http-post';
-import { clip, isHttpUrl, parsedUrl, withoutTrailingSlash } from '../url-rules';
+import {
+  clip,
+  isHttpUrl,
+  isHttpsOrLoopbackUrl,
+  parsedUrl,
+  withoutTrailingSlash,
+} from '../url-rules';
 
 export const DEFAULT_NTFY_SERVER = 'https://ntfy.sh';
 const MESSAGE_MAX = 4000;
@@ -43,7 +49,11 @@ export const NtfyConfigSchema = z
       .max(5, 'must be an integer from 1 to 5')
       .default(4),
   })
-  .strict();
+  .strict()
+  .refine((config) => !config.accessToken || isHttpsOrLoopbackUrl(config.serverUrl), {
+    path: ['serverUrl'],
+    message: 'must be https when an accessToken is set (http only for localhost)',
+  });
 export type NtfyConfig = z.output<typeof NtfyConfigSchema>;
 
 /** ntfy's tags that are emoji short codes show as the notification's icon. */

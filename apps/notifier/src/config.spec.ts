@@ -38,3 +38,32 @@ describe('loadNotifierConfig targets', () => {
     );
   });
 });
+
+describe('loadNotifierConfig channel APIs', () => {
+  it('should send PagerDuty, Opsgenie and Telegram channels to the public APIs by default', () => {
+    assert.deepEqual(loadNotifierConfig(REQUIRED).channelApis, {
+      pagerDutyEventsUrl: 'https://events.pagerduty.com/v2/enqueue',
+      opsgenieApiUrl: 'https://api.opsgenie.com',
+      opsgenieEuApiUrl: 'https://api.eu.opsgenie.com',
+      telegramApiUrl: 'https://api.telegram.org',
+    });
+  });
+
+  it("should take the operator's URLs, and refuse one that is not http(s), naming it", () => {
+    const apis = loadNotifierConfig({
+      ...REQUIRED,
+      PAGERDUTY_EVENTS_URL: 'http://127.0.0.1:9000/v2/enqueue',
+      TELEGRAM_API_URL: 'https://relay.internal/telegram',
+    }).channelApis;
+    assert.equal(apis?.pagerDutyEventsUrl, 'http://127.0.0.1:9000/v2/enqueue');
+    assert.equal(apis?.telegramApiUrl, 'https://relay.internal/telegram');
+    assert.throws(
+      () => loadNotifierConfig({ ...REQUIRED, OPSGENIE_API_URL: 'ftp://api.opsgenie.com' }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /OPSGENIE_API_URL: must be an http\(s\) URL/);
+        return true;
+      },
+    );
+  });
+});

@@ -96,6 +96,7 @@ export function notifierConfig(
     alertMaxAttempts: 5,
     alertRetryBaseMs: 200,
     targets: new TargetPolicy({ allowPrivate: true }),
+    defaultRegions: ['local'],
     ...overrides,
   };
 }

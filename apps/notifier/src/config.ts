@@ -46,6 +46,7 @@ export const NotifierEnvSchema = z
     TELEGRAM_API_URL: operatorApiUrl(DEFAULT_CHANNEL_API_URLS.telegramApiUrl).describe(
       'Telegram Bot API root of `telegram` channels (channels cannot change it)',
     ),
+    REGIONS: envFields.regions,
     ...streamSizeEnv,
     // Webhook and Slack URLs are user input, as monitor URLs are: the same guard, the same names.
     ...targetEnvFields,
@@ -71,6 +72,8 @@ export interface NotifierConfig extends ServiceConfig {
   streamSizes?: StreamSizes;
   /** `PAGERDUTY_EVENTS_URL`, `OPSGENIE_API_URL`, …: absent, the public APIs. */
   channelApis?: Partial<ChannelApiUrls>;
+  /** The regions a monitor naming none is checked from, as the scheduler has them. */
+  defaultRegions: string[];
 }
 
 export function loadNotifierConfig(env: Env): NotifierConfig {
@@ -91,6 +94,7 @@ export function loadNotifierConfig(env: Env): NotifierConfig {
       opsgenieEuApiUrl: e.OPSGENIE_EU_API_URL,
       telegramApiUrl: e.TELEGRAM_API_URL,
     },
+    defaultRegions: e.REGIONS,
   };
 }
 

@@ -31,6 +31,7 @@ import { IncidentRecorder } from './incidents/incident-recorder';
 import { IncidentRepository } from './incidents/incident.repository';
 import { IncidentsHandler } from './incidents/incidents.handler';
 import { ReminderClock } from './incidents/reminder-clock';
+import { SlotClock } from './incidents/slot-clock';
 import { ResultConsumer } from './incidents/result-consumer';
 import { MonitorAlertStateRepository } from './monitors/monitor-alert-state.repository';
 import { MonitorEventFollower } from './monitors/monitor-event-follower';
@@ -106,6 +107,7 @@ export class NotifierModule {
         IncidentRecorder,
         ResultConsumer,
         ReminderClock,
+        SlotClock,
         MonitorEventFollower,
       ],
     };

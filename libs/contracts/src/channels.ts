@@ -12,7 +12,15 @@ export const CHANNEL_TYPE_NAMES = [
   'ntfy',
 ] as const;
 
-export const ALERT_KINDS = ['down', 'degraded', 'up', 'test', 'reminder', 'certificate'] as const;
+export const ALERT_KINDS = [
+  'down',
+  'degraded',
+  'up',
+  'test',
+  'reminder',
+  'certificate',
+  'partial',
+] as const;
 export const ALERT_STATUSES = ['pending', 'sent', 'failed'] as const;
 
 /** A channel as the API returns it: `config` without its write-only secrets. */

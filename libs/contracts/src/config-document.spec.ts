@@ -38,6 +38,8 @@ const everything: MonitorSpec = {
     renotifyMinutes: 60,
     certificateExpiryDays: 30,
     escalation: [{ afterMinutes: 15, channelIds: [CHANNEL] }],
+    regionQuorum: null,
+    alertOnPartial: false,
   },
   channelIds: [CHANNEL],
   regions: ['eu-west'],

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { pageFields } from './monitor-requests';
 
 export const INCIDENT_STATES = ['open', 'resolved'] as const;
-export const INCIDENT_KINDS = ['down', 'degraded', 'certificate'] as const;
+export const INCIDENT_KINDS = ['down', 'degraded', 'certificate', 'partial'] as const;
 export const INCIDENT_EVENTS = ['opened', 'reminded', 'resolved', 'escalated'] as const;
 
 /** An incident as the API returns it. */
@@ -39,3 +39,28 @@ export const ListIncidentsRequestSchema = IncidentQuerySchema.extend({
   monitorId: z.uuid().optional(),
 }).strict();
 export type ListIncidentsRequest = z.output<typeof ListIncidentsRequestSchema>;
+
+/** What one region answered in a decided slot. */
+export const RegionAnswerSchema = z.object({
+  region: z.string(),
+  outcome: z.enum(['up', 'degraded', 'down']),
+  errorKind: z.string().nullable(),
+});
+
+/**
+ * The notifier's verdict on a monitor's latest decided slot (monitors with two regions or more):
+ * `down` when at least the quorum of regions failed, `partial` when fewer did.
+ */
+export const SlotVerdictSchema = z.object({
+  monitorId: z.uuid(),
+  scheduledAt: z.iso.datetime({ offset: true }),
+  status: z.enum(['up', 'degraded', 'partial', 'down']),
+  regions: z.array(RegionAnswerSchema),
+});
+export type SlotVerdict = z.output<typeof SlotVerdictSchema>;
+
+export const SlotVerdictsRequestSchema = z
+  .object({ ownerId: z.uuid(), monitorIds: z.array(z.uuid()).max(1000) })
+  .strict();
+export type SlotVerdictsRequest = z.output<typeof SlotVerdictsRequestSchema>;
+export const SlotVerdictsReplySchema = z.object({ items: z.array(SlotVerdictSchema) });

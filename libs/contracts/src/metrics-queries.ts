@@ -24,6 +24,14 @@ export type StatsWindow = (typeof STATS_WINDOWS)[number];
 export const StatsQuerySchema = z
   .object({
     window: z.enum(STATS_WINDOWS, { message: 'must be one of 1h, 24h, 7d, 30d' }).default('24h'),
+    region: z
+      .string({ message: 'must be a region name' })
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a region name such as eu-west')
+      .optional()
+      .meta({
+        description:
+          "Only this region's checks (read from the raw checks, kept CHECKS_RETENTION_DAYS); a region with no checks answers empty figures.",
+      }),
   })
   .strict();
 export const StatsRequestSchema = StatsQuerySchema.extend({ monitorId: z.uuid() }).strict();
@@ -43,6 +51,8 @@ export const MonitorStatsSchema = z.object({
   lastCheckedAt: z.iso.datetime({ offset: true }).nullable(),
   /** Filled by the gateway from the notifier; the metrics service answers null. */
   ongoingIncident: IncidentSchema.nullable(),
+  /** The region the figures are limited to (`?region=`), else null: every region. */
+  region: z.string().nullable().default(null),
 });
 export type MonitorStats = z.output<typeof MonitorStatsSchema>;
 

@@ -16,7 +16,8 @@ export const SUPPORTED_MONITOR_TYPES: readonly MonitorType[] = ['http', 'tcp', '
 export type MonitorType = (typeof MONITOR_TYPES)[number];
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
-export const MONITOR_STATUSES = ['pending', 'up', 'degraded', 'down', 'paused'] as const;
+/** `partial`: the latest slot of a monitor with several regions failed in fewer than its quorum. */
+export const MONITOR_STATUSES = ['pending', 'up', 'degraded', 'down', 'paused', 'partial'] as const;
 export type MonitorStatus = (typeof MONITOR_STATUSES)[number];
 
 export const MIN_INTERVAL_SECONDS = 10;
@@ -298,6 +299,14 @@ const alertPolicyFields = {
   renotifyMinutes: count(7 * 24 * 60).nullable(),
   certificateExpiryDays: count(365),
   escalation,
+  regionQuorum: count(20).nullable().meta({
+    description:
+      'Regions that must fail in one slot for the monitor to be down; null (default) is half its regions, rounded up. At most the number of its regions.',
+  }),
+  alertOnPartial: z.boolean({ message: 'must be true or false' }).meta({
+    description:
+      'Open an incident of kind `partial` (and alert) when some regions fail but fewer than the quorum.',
+  }),
 } satisfies Record<keyof AlertPolicy, z.ZodType>;
 
 export const AlertPolicySchema = z.object(alertPolicyFields).strict();
@@ -311,6 +320,8 @@ export const DEFAULT_ALERT_POLICY: AlertPolicy = {
   renotifyMinutes: null,
   certificateExpiryDays: 14,
   escalation: [],
+  regionQuorum: null,
+  alertOnPartial: false,
 };
 
 /**
@@ -363,6 +374,9 @@ export const MonitorSpecSchema = z.object({
     escalation: z
       .array(z.object({ afterMinutes: z.number().int(), channelIds: z.array(z.string()) }))
       .default([]),
+    // Monitors stored or sent before region quorums existed have none.
+    regionQuorum: z.number().int().nullable().default(null),
+    alertOnPartial: z.boolean().default(false),
   }),
   channelIds: z.array(z.string()),
   regions: z.array(z.string()),
@@ -578,6 +592,13 @@ export function crossFieldErrors(spec: MonitorSpec): FieldError[] {
     errors.push({
       field: 'alertPolicy.failuresToOpen',
       message: `must not exceed alertPolicy.windowSize (${spec.alertPolicy.windowSize})`,
+    });
+  }
+  const quorum = spec.alertPolicy.regionQuorum;
+  if (quorum !== null && spec.regions.length > 0 && quorum > spec.regions.length) {
+    errors.push({
+      field: 'alertPolicy.regionQuorum',
+      message: `must not exceed the number of regions (${spec.regions.length})`,
     });
   }
   if (spec.body !== null && (spec.method === 'GET' || spec.method === 'HEAD')) {

@@ -43,7 +43,12 @@ import {
   PeekInvitationRequestSchema,
   RevokeInvitationRequestSchema,
 } from './invitations';
-import { IncidentSchema, ListIncidentsRequestSchema } from './incidents';
+import {
+  IncidentSchema,
+  ListIncidentsRequestSchema,
+  SlotVerdictsReplySchema,
+  SlotVerdictsRequestSchema,
+} from './incidents';
 import {
   DeleteChecksRequestSchema,
   LatestRequestSchema,
@@ -224,6 +229,10 @@ export const RequestContracts = {
   [NotifierSubjects.listIncidents]: {
     request: ListIncidentsRequestSchema,
     reply: pageSchema(IncidentSchema),
+  },
+  [NotifierSubjects.slotVerdicts]: {
+    request: SlotVerdictsRequestSchema,
+    reply: SlotVerdictsReplySchema,
   },
   [NotifierChannelSubjects.create]: {
     request: CreateChannelRequestSchema,

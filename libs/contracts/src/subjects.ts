@@ -88,6 +88,8 @@ export const MetricsSubjects = {
 
 export const NotifierSubjects = {
   listIncidents: 'notifier.incidents.list',
+  /** The latest slot verdict of monitors with several regions (their `partial` status). */
+  slotVerdicts: 'notifier.monitors.verdicts',
 } as const;
 
 export const NotifierChannelSubjects = {

@@ -29,6 +29,8 @@ export interface HttpCheckOptions extends DialOptions {
   signal?: AbortSignal;
   /** How much of the body is kept for keyword and assertion rules; the rest is only counted. */
   maxBodyBytes?: number;
+  /** Sent as `User-Agent` unless the monitor sets its own; the prober names itself and its region. */
+  userAgent?: string;
 }
 
 /** The part of a check result a probe can know; the prober adds the job's identity. */
@@ -125,7 +127,7 @@ class HttpCheck {
 
   private async finalResponse(): Promise<JudgedResponse> {
     let target = new URL(this.spec.url);
-    let request = initialRequest(this.spec);
+    let request = initialRequest(this.spec, this.options.userAgent);
     for (let redirects = 0; ; redirects++) {
       const response = await this.exchange(target, request);
       const location = this.spec.followRedirects ? redirectLocation(response) : null;

@@ -26,9 +26,9 @@ export interface HopRequest {
   body: string | null;
 }
 
-export function initialRequest(spec: ProbeSpec): HopRequest {
+export function initialRequest(spec: ProbeSpec, userAgent = USER_AGENT): HopRequest {
   // A Map, then own properties: a header named __proto__ must stay a header.
-  const headers = new Map([['user-agent', USER_AGENT]]);
+  const headers = new Map([['user-agent', userAgent]]);
   for (const [name, value] of Object.entries(spec.headers)) {
     const key = name.toLowerCase();
     if (!ENGINE_HEADERS.has(key)) headers.set(key, value);

@@ -114,7 +114,8 @@ export class ChecksController {
   @Allow('viewer')
   @Get('stats')
   @ApiOperation({
-    summary: 'Uptime, latency percentiles and the ongoing incident over a window (1h to 30d)',
+    summary:
+      'Uptime, latency percentiles and the ongoing incident over a window (1h to 30d); `region` limits them to one region',
   })
   @ApiQueryFrom(StatsQuerySchema)
   @ApiOkResponse({ schema: openApiResponse(MonitorStatsSchema) })

@@ -9,6 +9,7 @@ import {
   type MonitorSummary,
   MonitorSummarySchema,
   RegistrySubjects,
+  type SlotVerdict,
 } from '@uptime/contracts';
 import { z } from 'zod';
 import { Allow, Authenticated } from '../access/access-rule';
@@ -16,6 +17,7 @@ import { CurrentScope } from '../access/current-scope';
 import type { TeamScope } from '../access/caller';
 import { openApiResponse } from '../http/openapi';
 import { METRICS_CLIENT, type MetricsClient } from '../metrics-client';
+import { MonitorStatus, statusOf } from '../monitors/monitor-status';
 import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
 
 /** Summaries asked per page; the registry may answer fewer, to keep the page within a message. */
@@ -36,6 +38,7 @@ export class DashboardController {
   constructor(
     @Inject(REGISTRY_CLIENT) private readonly registry: RegistryClient,
     @Inject(METRICS_CLIENT) private readonly metrics: MetricsClient,
+    private readonly status: MonitorStatus,
   ) {}
 
   @Allow('viewer')
@@ -53,8 +56,13 @@ export class DashboardController {
         limit: SUMMARY_PAGE,
         cursor,
       });
-      const latest = await this.latestOf(page.items.map((m) => m.id));
-      for (const m of page.items) items.push(entryOf(m, latest.get(m.id)));
+      const ids = page.items.map((m) => m.id);
+      // Monitors judged per slot (several regions) take the notifier's verdict as their status.
+      const [latest, verdicts] = await Promise.all([
+        this.latestOf(ids),
+        this.status.verdictsOf(scope.teamId, ids),
+      ]);
+      for (const m of page.items) items.push(entryOf(m, latest.get(m.id), verdicts.get(m.id)));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     return { items };
@@ -79,13 +87,17 @@ export class DashboardController {
   }
 }
 
-function entryOf(m: MonitorSummary, latest: MonitorLatest | undefined): DashboardEntry {
+function entryOf(
+  m: MonitorSummary,
+  latest: MonitorLatest | undefined,
+  verdict: SlotVerdict | undefined,
+): DashboardEntry {
   return {
     id: m.id,
     name: m.name,
     url: m.url,
     paused: m.paused,
-    status: m.paused ? 'paused' : (latest?.outcome ?? 'pending'),
+    status: m.paused ? 'paused' : statusOf(latest, verdict),
     lastCheckedAt: latest?.lastCheckedAt ?? null,
     latencyMs: latest?.latencyMs ?? null,
     uptime24hPercent: latest?.uptime24hPercent ?? null,

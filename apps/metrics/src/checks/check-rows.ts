@@ -201,12 +201,13 @@ export function toStats(window: StoredStats['window'], row: StatsRow | undefined
     ...summarise(row),
     currentStatus: last ? last[1] : 'pending',
     lastCheckedAt: last ? fromClickHouseTime(last[0]) : null,
+    region: null,
   };
 }
 
 function summarise(
   totals: Totals | undefined,
-): Omit<StoredStats, 'window' | 'currentStatus' | 'lastCheckedAt'> {
+): Omit<StoredStats, 'window' | 'currentStatus' | 'lastCheckedAt' | 'region'> {
   const checks = Number(totals?.checks ?? 0);
   const down = Number(totals?.down ?? 0);
   if (totals === undefined || checks === 0) {

@@ -128,9 +128,15 @@ export class CheckStore {
    * status is the newest counted check stored. One query: the totals and the monitor's row of
    * `checks_latest` side by side, since each round trip to ClickHouse costs milliseconds.
    */
-  async stats(monitorId: string, window: StatsWindow, now = new Date()): Promise<StoredStats> {
+  async stats(
+    monitorId: string,
+    window: StatsWindow,
+    now = new Date(),
+    region?: string,
+  ): Promise<StoredStats> {
     const { ms, source } = WINDOWS[window];
     const since = new Date(now.getTime() - ms);
+    if (region !== undefined) return this.regionStats(monitorId, window, since, now, region);
     const totals = source === 'checks' ? this.rawTotalsSql() : this.rollupTotalsSql(source);
     const [row] = await this.database.select<StatsRow>(
       `SELECT * FROM (${totals}) AS totals
@@ -142,6 +148,32 @@ export class CheckStore {
       ONE_MONITOR,
     );
     return toStats(window, row);
+  }
+
+  /**
+   * One region's figures: the rollups and `checks_latest` do not keep regions apart, so these
+   * read the raw checks, for every window (one monitor and one region: at most 30 days of one
+   * region's rows, which the raw table keeps by default).
+   */
+  private async regionStats(
+    monitorId: string,
+    window: StatsWindow,
+    since: Date,
+    now: Date,
+    region: string,
+  ): Promise<StoredStats> {
+    const [row] = await this.database.select<StatsRow>(
+      `SELECT * FROM (${this.rawTotalsSql('AND region = {region:String}')}) AS totals
+       CROSS JOIN (
+         SELECT count() AS known,
+           argMax((started_at, outcome, latency_ms), (scheduled_at, started_at)) AS last_check
+         FROM ${this.db}.checks FINAL
+         WHERE monitor_id = {monitorId:UUID} AND region = {region:String} AND ${COUNTED}
+       ) AS latest`,
+      { monitorId, region, since: toClickHouseTime(since), until: toClickHouseTime(now) },
+      ONE_MONITOR,
+    );
+    return { ...toStats(window, row), region };
   }
 
   async responseTimes(
@@ -208,12 +240,12 @@ export class CheckStore {
   }
 
   /** Totals over raw checks from `since` to `until` (both inclusive): exact. */
-  private rawTotalsSql(): string {
+  private rawTotalsSql(filter = ''): string {
     return `SELECT count() AS checks, countIf(outcome = 'down') AS down,
          sum(toFloat64(latency_ms)) AS latency_sum,
          quantiles(0.5, 0.95, 0.99)(latency_ms) AS q
        FROM ${this.db}.checks FINAL
-       WHERE monitor_id = {monitorId:UUID} AND ${COUNTED}
+       WHERE monitor_id = {monitorId:UUID} AND ${COUNTED} ${filter}
          AND scheduled_at >= {since:${TIME}} AND scheduled_at <= {until:${TIME}}`;
   }
 

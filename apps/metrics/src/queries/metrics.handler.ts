@@ -65,7 +65,8 @@ export class MetricsHandler {
 
   @Answers(MetricsSubjects.stats)
   async stats(req: StatsRequest): Promise<MonitorStats> {
-    return { ...(await this.store.stats(req.monitorId, req.window)), ongoingIncident: null };
+    const stats = await this.store.stats(req.monitorId, req.window, undefined, req.region);
+    return { ...stats, ongoingIncident: null };
   }
 
   @Answers(MetricsSubjects.responseTimes)

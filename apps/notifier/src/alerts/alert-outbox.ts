@@ -123,11 +123,12 @@ export class AlertOutbox {
           ...(cause.certificateExpiresAt
             ? { certificateExpiresAt: cause.certificateExpiresAt }
             : {}),
+          ...(cause.regions ? { regions: cause.regions, quorum: cause.quorum } : {}),
         },
       },
       occurredAt: new Date().toISOString(),
       durationMs:
-        kind === 'down' || kind === 'degraded' || kind === 'certificate'
+        kind === 'down' || kind === 'degraded' || kind === 'certificate' || kind === 'partial'
           ? null
           : end.getTime() - incident.startedAt.getTime(),
       monitorLink: `${this.config.publicUrl.replace(/\/$/, '')}/api/v1/monitors/${monitor.monitorId}`,

@@ -1,6 +1,14 @@
 import type { CheckAssertion, CheckResult } from '@uptime/contracts';
 
-export const ALERT_KINDS = ['down', 'degraded', 'up', 'test', 'reminder', 'certificate'] as const;
+export const ALERT_KINDS = [
+  'down',
+  'degraded',
+  'up',
+  'test',
+  'reminder',
+  'certificate',
+  'partial',
+] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /**
@@ -12,12 +20,18 @@ export type AlertCause = Pick<CheckResult, 'outcome' | 'errorKind' | 'httpStatus
   assertions?: CheckAssertion[];
   /** A certificate incident's cause: the expiry the check saw. */
   certificateExpiresAt?: string;
+  /**
+   * A monitor checked from several regions: what each region answered in the slot that opened
+   * the incident, and how many had to fail for it to be down.
+   */
+  regions?: { region: string; outcome: CheckResult['outcome']; errorKind: string | null }[];
+  quorum?: number;
 };
 
 export interface AlertIncident {
   id: string;
   /** Absent in alerts queued before certificate incidents, which were all availability ones. */
-  kind?: 'down' | 'degraded' | 'certificate';
+  kind?: 'down' | 'degraded' | 'certificate' | 'partial';
   startedAt: string;
   resolvedAt: string | null;
   cause: AlertCause | null;
@@ -46,10 +60,11 @@ export interface AlertMessage {
 }
 
 /** The state a reader should take away, which for a reminder depends on why the incident opened. */
-export type AlertState = 'down' | 'degraded' | 'up' | 'test' | 'certificate';
+export type AlertState = 'down' | 'degraded' | 'up' | 'test' | 'certificate' | 'partial';
 
 export function alertState(message: AlertMessage): AlertState {
   if (message.kind !== 'reminder') return message.kind;
+  if (message.incident?.kind === 'partial') return 'partial';
   return message.incident?.cause?.outcome === 'degraded' ? 'degraded' : 'down';
 }
 
@@ -69,6 +84,8 @@ function eventLine(message: AlertMessage): string {
       return `[DOWN] ${name} is down`;
     case 'degraded':
       return `[DEGRADED] ${name} is degraded (slow responses)`;
+    case 'partial':
+      return `[PARTIAL] ${name} is failing in ${failingRegions(message.incident?.cause ?? null)}`;
     case 'up':
       if (message.incident?.kind === 'certificate') return `[UP] ${name}: certificate renewed`;
       return duration ? `[UP] ${name} is back up after ${duration}` : `[UP] ${name} is back up`;
@@ -162,6 +179,21 @@ export function describeCertificate(expiresAt: string | undefined, at: string): 
  * depend on it. A cause recorded before assertions existed still reads, from its error kind.
  */
 export function describeCause(cause: AlertCause | null): string {
+  const check = describeCheck(cause);
+  if (!cause?.regions || cause.regions.length === 0) return check;
+  return `${check}; failing in ${failingRegions(cause)}`;
+}
+
+/** `us, eu (2 of 3 regions, 2 needed)`, from the slot's region answers. */
+function failingRegions(cause: AlertCause | null): string {
+  const regions = cause?.regions ?? [];
+  const failing = regions.filter((r) => r.outcome !== 'up' && r.errorKind !== 'prober_error');
+  const names = failing.length > 0 ? failing.map((r) => r.region).join(', ') : 'some regions';
+  const needed = cause?.quorum === undefined ? '' : `, ${cause.quorum} needed`;
+  return `${names} (${failing.length} of ${regions.length} regions${needed})`;
+}
+
+function describeCheck(cause: AlertCause | null): string {
   if (!cause) return 'no cause recorded';
   if (cause.certificateExpiresAt)
     return `certificate expires ${formatUtc(cause.certificateExpiresAt)}`;

@@ -33,9 +33,40 @@ export interface CheckSummary {
   assertions?: CheckAssertion[];
   /** Only in a certificate incident's cause: the expiry that opened it. */
   certificateExpiresAt?: string;
+  /**
+   * Set on the window's entries of a monitor judged per slot (two regions or more): the slot's
+   * verdict. The rest of the summary is the slot's first failing region's check (its first
+   * answer when none failed), which names the cause.
+   */
+  verdict?: SlotOutcome;
+  /** With `verdict`: what each region answered in the slot, by region name. */
+  regions?: RegionAnswer[];
+  /** With `verdict`: how many regions had to fail for the slot to be down. */
+  quorum?: number;
 }
 
-export type IncidentKind = 'down' | 'degraded';
+/** A slot's verdict across the monitor's regions. */
+export type SlotOutcome = 'up' | 'degraded' | 'partial' | 'down';
+
+/** What one region answered in a slot. */
+export interface RegionAnswer {
+  region: string;
+  outcome: CheckOutcome;
+  errorKind: ErrorKind | null;
+}
+
+/**
+ * A slot that some of the monitor's regions have answered, waiting for the others until
+ * `deadlineAt`. Stored in the state, so a restart (or another replica) decides it all the same.
+ */
+export interface PendingSlot {
+  scheduledAt: string;
+  deadlineAt: string;
+  /** One per region, first answer kept; a region's `prober_error` answer is kept and never counts. */
+  answers: CheckSummary[];
+}
+
+export type IncidentKind = 'down' | 'degraded' | 'partial';
 
 export interface OpenIncident {
   /** The id of the check that caused it: a redelivered result can never open a second incident. */
@@ -89,6 +120,12 @@ export interface MonitorAlertState {
   lastScheduledAt: string | null;
   /** Absent in states stored before certificate incidents existed, which read as none open. */
   certificate?: OpenCertificateIncident | null;
+  /** Slots waiting for regions, oldest first (monitors with two regions or more). */
+  pendingSlots?: PendingSlot[];
+  /** The slot times decided lately, newest last, bounded by DECIDED_SLOTS_KEPT. */
+  decidedSlots?: string[];
+  /** The newest decided slot's verdict: the monitor's `partial` status comes from here. */
+  lastVerdict?: { scheduledAt: string; outcome: SlotOutcome; regions: RegionAnswer[] } | null;
 }
 
 export function emptyAlertState(): MonitorAlertState {
@@ -117,9 +154,20 @@ export function causeSummary(result: CheckResult): CheckSummary {
   };
 }
 
-/** Degraded is a failure only where the policy asks to be alerted about slowness. */
+/**
+ * Degraded is a failure only where the policy asks to be alerted about slowness, and a partial
+ * slot (fewer regions failing than the quorum) only where it asks about partial outages.
+ */
 export function isFailure(check: CheckSummary, policy: AlertPolicy): boolean {
-  return check.outcome === 'down' || (check.outcome === 'degraded' && policy.alertOnDegraded);
+  const outcome = check.verdict ?? check.outcome;
+  if (outcome === 'partial') return policy.alertOnPartial === true;
+  return outcome === 'down' || (outcome === 'degraded' && policy.alertOnDegraded);
+}
+
+/** What an incident opened by this entry is about. */
+export function kindOf(check: CheckSummary): IncidentKind {
+  const outcome = check.verdict ?? check.outcome;
+  return outcome === 'up' ? 'down' : outcome;
 }
 
 /** How many counted results the rules can look back on under this policy. */

@@ -1,6 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { CheckResult } from '@uptime/contracts';
+import { TELEMETRY } from '@uptime/health';
 import { UnitOfWork } from '@uptime/persistence';
+import { Counter, type Registry } from 'prom-client';
+import { NOTIFIER_CONFIG, type NotifierConfig } from '../config';
 import { AlertDeliverer } from '../alerts/alert-deliverer';
 import { AlertOutbox } from '../alerts/alert-outbox';
 import { describeCause, describeCertificate, formatUtc } from '../channels/alert-message';
@@ -9,7 +12,8 @@ import { MonitorProjection } from '../monitors/monitor-projection';
 import { IncidentEntity } from './incident.entity';
 import { IncidentRepository } from './incident.repository';
 import type { CertificateOpenDecision, CertificateResolveDecision } from './certificate-watch';
-import { type Decision, IncidentTracker } from './incident-tracker';
+import { type Decision, type Evaluation, IncidentTracker } from './incident-tracker';
+import { type RegionPlan, nextSlotDeadline } from './slot-grouping';
 
 /**
  * Applies check results to their monitors in one transaction: the monitors' rows are locked, the
@@ -20,13 +24,45 @@ import { type Decision, IncidentTracker } from './incident-tracker';
  */
 @Injectable()
 export class IncidentRecorder {
+  private readonly lateAnswers: Counter;
+
   constructor(
     private readonly work: UnitOfWork,
     private readonly incidents: IncidentRepository,
     private readonly monitors: MonitorProjection,
     private readonly outbox: AlertOutbox,
     private readonly deliverer: AlertDeliverer,
-  ) {}
+    @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
+    @Inject(TELEMETRY) registry: Registry,
+  ) {
+    this.lateAnswers = new Counter({
+      name: 'uptime_notifier_late_region_answers_total',
+      help: "Region results that arrived after their slot's verdict was decided (stored, not judged)",
+      registers: [registry],
+    });
+  }
+
+  /** The regions a monitor's results are grouped over: its own list, else every region. */
+  planOf(row: MonitorAlertStateEntity): RegionPlan {
+    const regions = row.regions ?? [];
+    return {
+      regions: regions.length > 0 ? regions : this.config.defaultRegions,
+      timeoutMs: row.timeoutMs ?? 0,
+    };
+  }
+
+  /** Stores an evaluation on its row and carries out its decisions, in the caller's transaction. */
+  async store(
+    row: MonitorAlertStateEntity,
+    evaluation: Evaluation,
+    now: Date,
+  ): Promise<Decision[]> {
+    row.state = evaluation.state;
+    row.slotDeadlineAt = nextSlotDeadline(evaluation.state);
+    row.updatedAt = now;
+    for (const decision of evaluation.decisions) await this.applyDecision(row, decision);
+    return evaluation.decisions;
+  }
 
   record(result: CheckResult, now = new Date()): Promise<Decision[]> {
     return this.recordMany([result], now);
@@ -41,20 +77,20 @@ export class IncidentRecorder {
       for (const result of results) {
         const row = rows.get(result.monitorId);
         if (!row || row.paused) continue;
-        const evaluation = IncidentTracker.apply(row.state, result, row.policy, now);
+        const plan = this.planOf(row);
+        const evaluation = IncidentTracker.apply(row.state, result, row.policy, now, plan);
         if (evaluation.state === row.state) continue;
-        row.state = evaluation.state;
-        row.updatedAt = now;
-        for (const decision of evaluation.decisions) await this.applyDecision(row, decision);
-        made.push(...evaluation.decisions);
+        made.push(...(await this.store(row, evaluation, now)));
       }
       return made;
     });
-    if (decisions.length > 0) this.deliverer.kick();
+    if (decisions.some((d) => d.type !== 'lateAnswer')) this.deliverer.kick();
     return decisions;
   }
 
   private async applyDecision(monitor: MonitorAlertStateEntity, decision: Decision): Promise<void> {
+    if (decision.type === 'lateAnswer') return this.lateAnswers.inc();
+    if (decision.type === 'remind') return;
     if (decision.type === 'certificateOpen') return this.openCertificate(monitor, decision);
     if (decision.type === 'certificateResolve') return this.resolveCertificate(monitor, decision);
     if (decision.type === 'open') {

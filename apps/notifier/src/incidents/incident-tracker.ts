@@ -8,12 +8,26 @@ import {
   causeSummary,
   insertByTime,
   isFailure,
+  kindOf,
   laterOf,
   msOf,
   retainedResults,
 } from './alert-state';
 import { type CertificateDecision, watchCertificate } from './certificate-watch';
 import { type EscalateDecision, escalate, escalatedChannelIds } from './escalation';
+import {
+  PENDING_SLOTS_KEPT,
+  type RegionPlan,
+  SINGLE_REGION,
+  isComplete,
+  isLate,
+  joinsSlot,
+  slotVerdict,
+  withAnswer,
+  withDecided,
+  withLastVerdict,
+} from './slot-grouping';
+import type { PendingSlot } from './alert-state';
 
 export {
   APPLIED_IDS_KEPT,
@@ -50,7 +64,12 @@ export interface RemindDecision {
 }
 
 export type Decision =
-  OpenDecision | ResolveDecision | RemindDecision | EscalateDecision | CertificateDecision;
+  | OpenDecision
+  | ResolveDecision
+  | RemindDecision
+  | EscalateDecision
+  | CertificateDecision
+  | LateAnswerDecision;
 
 /** The state to store and what to do about it; storing the state is what makes a decision final. */
 export interface Evaluation {
@@ -76,29 +95,93 @@ export class IncidentTracker {
     result: CheckResult,
     policy: AlertPolicy,
     now: Date,
+    plan: RegionPlan = SINGLE_REGION,
   ): Evaluation {
     if (wasApplied(state, result.id)) return unchanged(state);
-    const recorded = recordApplied(state, result);
+    const applied = recordApplied(state, result);
+    // A monitor no longer judged per slot shows its results' status again, not an old verdict.
+    const recorded =
+      plan.regions.length < 2 && applied.lastVerdict ? { ...applied, lastVerdict: null } : applied;
     // The certificate is judged apart from availability: a failing check may still carry one.
     const certificate = watchCertificate(recorded, result, policy);
-    const availability = IncidentTracker.applyAvailability(certificate.state, result, policy, now);
+    const availability = joinsSlot(result, plan)
+      ? IncidentTracker.applyToSlot(certificate.state, result, policy, now, plan)
+      : counts(certificate.state, result)
+        ? IncidentTracker.applyAvailability(certificate.state, causeSummary(result), policy, now)
+        : unchanged(certificate.state);
     return {
       state: availability.state,
       decisions: [...certificate.decisions, ...availability.decisions],
     };
   }
 
-  private static applyAvailability(
+  /**
+   * Call on a timer: decides every pending slot whose deadline has passed with the regions that
+   * answered. Deciding removes the slot from the state, so a second call (another replica, a
+   * restart) finds nothing left to decide.
+   */
+  static decideDueSlots(
+    state: MonitorAlertState,
+    policy: AlertPolicy,
+    now: Date,
+    plan: RegionPlan,
+  ): Evaluation {
+    const due = (state.pendingSlots ?? []).filter((s) => msOf(s.deadlineAt) <= now.getTime());
+    return IncidentTracker.decideSlots(state, due, policy, now, plan);
+  }
+
+  /** A region's answer joins its slot; the slot is decided once every region has answered. */
+  private static applyToSlot(
     recorded: MonitorAlertState,
     result: CheckResult,
     policy: AlertPolicy,
     now: Date,
+    plan: RegionPlan,
   ): Evaluation {
-    if (!counts(recorded, result)) return unchanged(recorded);
-    // Trimming here is also how a changed window size takes effect: from the next result on.
-    const window = insertByTime(recorded.window, causeSummary(result)).slice(
-      -retainedResults(policy),
+    if (isLate(recorded, result.scheduledAt)) {
+      return {
+        state: recorded,
+        decisions: [{ type: 'lateAnswer', checkId: result.id, region: result.region }],
+      };
+    }
+    const { state, slot } = withAnswer(recorded, causeSummary(result), plan);
+    const pending = state.pendingSlots ?? [];
+    const ready = pending.filter((s, i) =>
+      s === slot ? isComplete(s, plan) : i < pending.length - PENDING_SLOTS_KEPT,
     );
+    return IncidentTracker.decideSlots(state, ready, policy, now, plan);
+  }
+
+  private static decideSlots(
+    state: MonitorAlertState,
+    slots: PendingSlot[],
+    policy: AlertPolicy,
+    now: Date,
+    plan: RegionPlan,
+  ): Evaluation {
+    let next = state;
+    const decisions: Decision[] = [];
+    for (const slot of slots) {
+      next = withDecided(next, slot);
+      const verdict = slotVerdict(slot, plan, policy);
+      if (!verdict) continue;
+      next = withLastVerdict(next, verdict);
+      if (!countsAt(next, verdict.scheduledAt)) continue;
+      const evaluation = IncidentTracker.applyAvailability(next, verdict, policy, now);
+      next = evaluation.state;
+      decisions.push(...evaluation.decisions);
+    }
+    return { state: next, decisions };
+  }
+
+  private static applyAvailability(
+    recorded: MonitorAlertState,
+    entry: CheckSummary,
+    policy: AlertPolicy,
+    now: Date,
+  ): Evaluation {
+    // Trimming here is also how a changed window size takes effect: from the next result on.
+    const window = insertByTime(recorded.window, entry).slice(-retainedResults(policy));
     const next = { ...recorded, window };
     return next.incident
       ? resolveIfRecovered(next, next.incident, policy)
@@ -143,15 +226,21 @@ function recordApplied(state: MonitorAlertState, result: CheckResult): MonitorAl
 /** A prober that could not check says nothing about the monitor, for it or against it. */
 function counts(state: MonitorAlertState, result: CheckResult): boolean {
   if (result.errorKind === 'prober_error') return false;
-  return state.countsAfter === null || msOf(result.scheduledAt) > msOf(state.countsAfter);
+  return countsAt(state, result.scheduledAt);
+}
+
+function countsAt(state: MonitorAlertState, scheduledAt: string): boolean {
+  return state.countsAfter === null || msOf(scheduledAt) > msOf(state.countsAfter);
 }
 
 function openIfFailing(state: MonitorAlertState, policy: AlertPolicy, now: Date): Evaluation {
   const failures = state.window.slice(-policy.windowSize).filter((c) => isFailure(c, policy));
   const [cause] = failures;
   if (!cause || failures.length < policy.failuresToOpen) return unchanged(state);
-  // Slowness alone is reported as such; one hard failure among them makes it an outage.
-  const kind = failures.every((c) => c.outcome === 'degraded') ? 'degraded' : 'down';
+  // Slowness alone is reported as such, a partial outage as such; one hard failure among them
+  // makes it an outage.
+  const kinds = failures.map(kindOf);
+  const kind = kinds.includes('down') ? 'down' : kinds.includes('partial') ? 'partial' : 'degraded';
   const incident: OpenIncident = {
     id: cause.checkId,
     startedAt: cause.scheduledAt,

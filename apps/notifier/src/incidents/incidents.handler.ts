@@ -6,14 +6,38 @@ import {
   type ListIncidentsRequest,
   NotifierSubjects,
   type Page,
+  type SlotVerdict,
+  type SlotVerdictsRequest,
 } from '@uptime/contracts';
+import { MonitorAlertStateRepository } from '../monitors/monitor-alert-state.repository';
 import type { IncidentEntity } from './incident.entity';
 import { IncidentRepository } from './incident.repository';
 
 /** Incidents over NATS request/reply, newest first, always scoped to their owner. */
 @Controller()
 export class IncidentsHandler {
-  constructor(private readonly incidents: IncidentRepository) {}
+  constructor(
+    private readonly incidents: IncidentRepository,
+    private readonly monitors: MonitorAlertStateRepository,
+  ) {}
+
+  /** The latest slot verdict of each named monitor of the owner that is judged per slot. */
+  @Answers(NotifierSubjects.slotVerdicts)
+  async verdicts(req: SlotVerdictsRequest): Promise<{ items: SlotVerdict[] }> {
+    const rows = await this.monitors.statesOf(req.ownerId, req.monitorIds);
+    const items: SlotVerdict[] = [];
+    for (const { monitorId, state } of rows) {
+      const verdict = state.lastVerdict;
+      if (!verdict) continue;
+      items.push({
+        monitorId,
+        scheduledAt: verdict.scheduledAt,
+        status: verdict.outcome,
+        regions: verdict.regions,
+      });
+    }
+    return { items };
+  }
 
   @Answers(NotifierSubjects.listIncidents)
   async list(req: ListIncidentsRequest): Promise<Page<Incident>> {

@@ -1,4 +1,4 @@
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import type { AlertPolicy } from '@uptime/contracts';
 import type { MonitorAlertState } from '../incidents/alert-state';
 
@@ -8,6 +8,12 @@ import type { MonitorAlertState } from '../incidents/alert-state';
  * in the same transaction as the incident and alerts a result causes.
  */
 @Entity({ tableName: 'monitor_alert_states' })
+@Index({
+  name: 'monitor_alert_states_slot_deadline_index',
+  properties: ['slotDeadlineAt'],
+  expression:
+    'create index "monitor_alert_states_slot_deadline_index" on "notifier"."monitor_alert_states" ("slot_deadline_at") where "slot_deadline_at" is not null',
+})
 export class MonitorAlertStateEntity {
   @PrimaryKey({ type: 'uuid' })
   monitorId!: string;
@@ -29,6 +35,20 @@ export class MonitorAlertStateEntity {
 
   @Property({ type: 'boolean' })
   paused: boolean = false;
+
+  /**
+   * The regions the monitor names (empty: every region of the platform); null in rows projected
+   * before regions were, which are fetched from the registry again on their next result.
+   */
+  @Property({ type: 'json', nullable: true })
+  regions: string[] | null = null;
+
+  @Property({ type: 'integer', nullable: true })
+  timeoutMs: number | null = null;
+
+  /** The earliest deadline of the state's pending slots; null when none waits. */
+  @Property({ type: 'datetime', nullable: true })
+  slotDeadlineAt: Date | null = null;
 
   /** The monitor's version this projection reflects; older events are ignored. */
   @Property({ type: 'integer' })

@@ -16,6 +16,9 @@ export type MonitorAlertStateRow = Pick<
   | 'version'
   | 'state'
   | 'updatedAt'
+  | 'regions'
+  | 'timeoutMs'
+  | 'slotDeadlineAt'
 >;
 
 /**
@@ -45,6 +48,29 @@ export class MonitorAlertStateRepository {
       { monitorId: { $in: monitorIds } },
       { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true, orderBy: { monitorId: 'asc' } },
     );
+  }
+
+  /** The alert states of an owner's monitors, read only. */
+  async statesOf(
+    ownerId: string,
+    monitorIds: string[],
+  ): Promise<Pick<MonitorAlertStateEntity, 'monitorId' | 'state'>[]> {
+    if (monitorIds.length === 0) return [];
+    return this.em.find(
+      MonitorAlertStateEntity,
+      { ownerId, monitorId: { $in: monitorIds } },
+      { fields: ['monitorId', 'state'] },
+    );
+  }
+
+  /** Monitors with a pending slot whose deadline has passed, a page at a time. */
+  async dueSlots(now: Date, limit: number): Promise<string[]> {
+    const rows = await this.em.find(
+      MonitorAlertStateEntity,
+      { slotDeadlineAt: { $lte: now } },
+      { fields: ['monitorId'], orderBy: { slotDeadlineAt: 'asc' }, limit },
+    );
+    return rows.map((r) => r.monitorId);
   }
 
   /** Inserts the rows of monitors not stored yet; an existing row is left as it is. */

@@ -60,10 +60,29 @@ export class MonitorProjection {
       ),
     );
     const known = fetched.filter((m): m is Monitor => m !== undefined);
-    if (known.length === 0) return locked;
-    await rows.insertMissing(known.map(newRow));
-    for (const row of await rows.lockMany(known.map((m) => m.id))) locked.set(row.monitorId, row);
+    if (known.length > 0) {
+      await rows.insertMissing(known.map(newRow));
+      for (const row of await rows.lockMany(known.map((m) => m.id))) locked.set(row.monitorId, row);
+    }
+    await this.fillRegions([...locked.values()].filter((r) => r.regions === null));
     return locked;
+  }
+
+  /**
+   * Rows projected before regions were: asked of the registry once (a row it cannot tell about
+   * stays as it is and is judged per result until its monitor's next event).
+   */
+  private async fillRegions(rows: MonitorAlertStateEntity[]): Promise<void> {
+    await Promise.all(
+      rows.map(async (row) => {
+        const monitor = await this.registry
+          .request(RegistrySubjects.getMonitor, { ownerId: row.ownerId, monitorId: row.monitorId })
+          .catch(() => undefined);
+        if (!monitor) return;
+        row.regions = monitor.regions;
+        row.timeoutMs = monitor.timeoutMs;
+      }),
+    );
   }
 }
 
@@ -79,6 +98,9 @@ function newRow(monitor: Monitor): MonitorAlertStateRow {
     version: monitor.version,
     state: emptyAlertState(),
     updatedAt: new Date(),
+    regions: monitor.regions,
+    timeoutMs: monitor.timeoutMs,
+    slotDeadlineAt: null,
   };
 }
 
@@ -90,5 +112,7 @@ function assign(row: MonitorAlertStateEntity, monitor: Monitor): void {
   row.channelIds = monitor.channelIds;
   row.paused = monitor.paused;
   row.version = monitor.version;
+  row.regions = monitor.regions;
+  row.timeoutMs = monitor.timeoutMs;
   row.updatedAt = new Date();
 }

@@ -6,6 +6,7 @@ import {
   runHttpCheck,
   runTcpCheck,
 } from '@uptime/probe-engine';
+import { probeUserAgent } from './probe-user-agent';
 
 type ProbeOptions = Pick<HttpCheckOptions, 'targets' | 'onBlocked'>;
 
@@ -30,7 +31,7 @@ export async function runProbeJob(job: ProbeJob, options: ProbeOptions): Promise
 async function runCheck(job: ProbeJob, options: ProbeOptions): Promise<HttpCheckOutcome> {
   switch (job.spec.type) {
     case 'http':
-      return runHttpCheck(job.spec, options);
+      return runHttpCheck(job.spec, { ...options, userAgent: probeUserAgent(job.region) });
     case 'tcp':
       return runTcpCheck(job.spec, options);
     case 'dns':

@@ -216,6 +216,7 @@ const STATE_STYLE: Record<AlertState, { word: string; colour: string }> = {
   up: { word: 'Up', colour: '#067647' },
   test: { word: 'Test', colour: '#1570ef' },
   certificate: { word: 'Certificate expiring', colour: '#b54708' },
+  partial: { word: 'Partially down', colour: '#b54708' },
 };
 
 /** The facts both parts show, built once so the HTML and the text cannot disagree. */

@@ -35,6 +35,7 @@ const STATUS_WORDS: Record<AlertState, string> = {
   up: ':large_green_circle: Up',
   test: ':large_blue_circle: Test',
   certificate: ':lock: Certificate expiring',
+  partial: ':large_orange_circle: Partially down',
 };
 
 export interface SlackMessage {

@@ -33,12 +33,14 @@ export type WebhookConfig = z.output<typeof WebhookConfigSchema>;
  *
  * - `event`: always `"alert"`, so one endpoint can tell alerts from future event types.
  * - `alert`: `{ id, kind, escalationStep }`, `kind` one of `down | degraded | up | test | reminder |
- *   certificate`; `escalationStep` is the step of `alertPolicy.escalation` that sent it (1 for the
- *   first; its `kind` is the incident's, `down` or `degraded`), null for every other alert.
+ *   certificate | partial`; `escalationStep` is the step of `alertPolicy.escalation` that sent it (1
+ *   for the first; its `kind` is the incident's, `down` or `degraded`), null for every other alert.
  *   `id` is the same on every retry of one alert: deduplicate on it.
  * - `monitor`: `{ id, name, url }`.
  * - `incident`: `{ id, kind, startedAt, resolvedAt, cause }` or null (a channel test); `kind` is
- *   `down | degraded | certificate`, and a certificate incident's cause has `certificateExpiresAt`. `cause` is the
+ *   `down | degraded | certificate | partial`, and a certificate incident's cause has
+ *   `certificateExpiresAt`; a monitor checked from several regions adds `regions: [{ region,
+ *   outcome, errorKind }]` (each region's answer in the slot) and `quorum`. `cause` is the
  *   first failing check, `{ outcome, errorKind, httpStatus, latencyMs, assertions, message }`,
  *   or null: `assertions` are the ones it failed (`{ type, target?, expected?, actual?, passed }`)
  *   and `message` the cause in words as email and Slack show it, built from the other fields
@@ -63,8 +65,12 @@ export type WebhookIncident = Omit<NonNullable<AlertMessage['incident']>, 'cause
   cause: WebhookCause | null;
 };
 
-export type WebhookCause = Required<Omit<AlertCause, 'certificateExpiresAt'>> & {
+export type WebhookCause = Required<
+  Omit<AlertCause, 'certificateExpiresAt' | 'regions' | 'quorum'>
+> & {
   certificateExpiresAt?: string;
+  regions?: AlertCause['regions'];
+  quorum?: number;
   message: string;
 };
 
@@ -125,6 +131,7 @@ function webhookIncident(incident: NonNullable<AlertMessage['incident']>): Webho
       latencyMs: cause.latencyMs,
       assertions: cause.assertions ?? [],
       ...(cause.certificateExpiresAt ? { certificateExpiresAt: cause.certificateExpiresAt } : {}),
+      ...(cause.regions ? { regions: cause.regions, quorum: cause.quorum } : {}),
       message: describeCause(cause),
     },
   };

@@ -50,8 +50,14 @@ export class MonitorStatus {
     const byId = new Map(latest.map((l) => [l.monitorId, l]));
     return monitors.map((m) => {
       const l = byId.get(m.id);
-      if (!l?.outcome || m.paused) return m;
-      return { ...m, status: statusOf(l, verdicts.get(m.id)), lastCheckedAt: l.lastCheckedAt };
+      const verdict = verdicts.get(m.id);
+      if (m.paused || (!l?.outcome && !verdict)) return m;
+      // A verdict may be decided before metrics has stored its checks (it inserts every second).
+      return {
+        ...m,
+        status: statusOf(l, verdict),
+        lastCheckedAt: l?.lastCheckedAt ?? m.lastCheckedAt,
+      };
     });
   }
 
@@ -63,11 +69,7 @@ export class MonitorStatus {
     try {
       const answers = await Promise.all(
         chunks.map((ids) =>
-          this.notifier.request(
-            NotifierSubjects.slotVerdicts,
-            { ownerId, monitorIds: ids },
-            2000,
-          ),
+          this.notifier.request(NotifierSubjects.slotVerdicts, { ownerId, monitorIds: ids }, 2000),
         ),
       );
       return new Map(answers.flatMap((a) => a.items).map((v) => [v.monitorId, v]));
@@ -79,7 +81,10 @@ export class MonitorStatus {
 }
 
 /** The verdict of a monitor judged per slot, else its newest check's outcome. */
-export function statusOf(latest: MonitorLatest | undefined, verdict: SlotVerdict | undefined): Status {
+export function statusOf(
+  latest: MonitorLatest | undefined,
+  verdict: SlotVerdict | undefined,
+): Status {
   if (verdict) return verdict.status;
   return latest?.outcome ?? 'pending';
 }

@@ -308,10 +308,20 @@ describe('slot grouping', () => {
     it('should treat an answer older than every remembered decision as late', () => {
       let state = emptyAlertState();
       for (let slot = 1; slot <= DECIDED_SLOTS_KEPT; slot++) {
-        state = applyAll([answer('eu', slot, 'up'), answer('us', slot, 'up')], TWO, policyOf(), state)
-          .state;
+        state = applyAll(
+          [answer('eu', slot, 'up'), answer('us', slot, 'up')],
+          TWO,
+          policyOf(),
+          state,
+        ).state;
       }
-      const old = IncidentTracker.apply(state, answer('eu', 0, 'down'), policyOf(), new Date(), TWO);
+      const old = IncidentTracker.apply(
+        state,
+        answer('eu', 0, 'down'),
+        policyOf(),
+        new Date(),
+        TWO,
+      );
       assert.deepEqual(types(old.decisions), ['lateAnswer']);
     });
 

@@ -80,7 +80,9 @@ export function isLate(state: MonitorAlertState, scheduledAt: string): boolean {
   if (decided.some((d) => sameInstant(d, scheduledAt))) return true;
   if (state.countsAfter !== null && msOf(scheduledAt) <= msOf(state.countsAfter)) return true;
   const oldest = decided[0];
-  return decided.length >= DECIDED_SLOTS_KEPT && oldest !== undefined && msOf(scheduledAt) < msOf(oldest);
+  return (
+    decided.length >= DECIDED_SLOTS_KEPT && oldest !== undefined && msOf(scheduledAt) < msOf(oldest)
+  );
 }
 
 /** Every region of the plan has answered the slot (a `prober_error` answer included). */
@@ -168,7 +170,10 @@ export function withDecided(state: MonitorAlertState, slot: PendingSlot): Monito
 }
 
 /** The verdict the monitor's status shows: the newest decided slot's. */
-export function withLastVerdict(state: MonitorAlertState, verdict: CheckSummary): MonitorAlertState {
+export function withLastVerdict(
+  state: MonitorAlertState,
+  verdict: CheckSummary,
+): MonitorAlertState {
   const last = state.lastVerdict;
   if (last && msOf(last.scheduledAt) > msOf(verdict.scheduledAt)) return state;
   return {

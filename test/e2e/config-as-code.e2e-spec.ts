@@ -167,6 +167,8 @@ monitors:
         renotifyMinutes: null,
         certificateExpiryDays: 14,
         escalation: [],
+        regionQuorum: null,
+        alertOnPartial: false,
       });
       assert.equal(await eventsOf(), 3);
     });

@@ -77,6 +77,8 @@ describe('monitors', () => {
           renotifyMinutes: null,
           certificateExpiryDays: 14,
           escalation: [],
+          regionQuorum: null,
+          alertOnPartial: false,
         },
         channelIds: [],
         regions: [],
@@ -112,6 +114,8 @@ describe('monitors', () => {
           renotifyMinutes: 30,
           certificateExpiryDays: 14,
           escalation: [],
+          regionQuorum: null,
+          alertOnPartial: false,
         },
         channelIds: [],
         regions: ['eu-west', 'us-east'],
@@ -357,6 +361,8 @@ describe('monitors', () => {
         renotifyMinutes: null,
         certificateExpiryDays: 14,
         escalation: [],
+        regionQuorum: null,
+        alertOnPartial: false,
       });
       assert.equal(res.body.version, 2);
       const fetched = await stack.api.get<Monitor>(`/api/v1/monitors/${m.id}`, owner.accessToken);

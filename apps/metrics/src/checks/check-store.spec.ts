@@ -443,9 +443,38 @@ describe('Checks in embedded ClickHouse', () => {
           ...expected[window],
           currentStatus: 'up',
           lastCheckedAt: latest.startedAt,
+          region: null,
         });
       });
     }
+
+    it("limits the figures to one region's checks, in every window", async () => {
+      const r = randomUUID();
+      const inUs = down(r, { region: 'us', scheduledAt: ago(2 * MINUTE), latencyMs: 50 });
+      await writer.insert([
+        check(r, { region: 'eu', scheduledAt: ago(2 * MINUTE), latencyMs: 10 }),
+        inUs,
+        check(r, { region: 'eu', scheduledAt: ago(2 * DAY), latencyMs: 30 }),
+        down(r, { region: 'us', scheduledAt: ago(2 * DAY), latencyMs: 70 }),
+        proberError(r, { region: 'us', scheduledAt: ago(MINUTE) }),
+      ]);
+      const us = await store.stats(r, '7d', NOW, 'us');
+      assert.deepEqual(
+        [us.region, us.totalChecks, us.failedChecks, us.uptimePercent, us.currentStatus],
+        ['us', 2, 2, 0, 'down'],
+      );
+      assert.equal(us.lastCheckedAt, inUs.startedAt);
+      const eu = await store.stats(r, '1h', NOW, 'eu');
+      assert.deepEqual(
+        [eu.region, eu.totalChecks, eu.failedChecks, eu.uptimePercent, eu.currentStatus],
+        ['eu', 1, 0, 100, 'up'],
+      );
+      const none = await store.stats(r, '30d', NOW, 'ap');
+      assert.deepEqual(
+        [none.region, none.totalChecks, none.uptimePercent, none.currentStatus],
+        ['ap', 0, null, 'pending'],
+      );
+    });
 
     it('reports a monitor without checks as pending with no numbers', async () => {
       assert.deepEqual(await store.stats(randomUUID(), '24h', NOW), {
@@ -459,6 +488,7 @@ describe('Checks in embedded ClickHouse', () => {
         p99: null,
         currentStatus: 'pending',
         lastCheckedAt: null,
+        region: null,
       });
     });
   });

@@ -23,8 +23,37 @@ const degradedIncident: AlertMessage['incident'] = {
   },
 };
 
+/** A partial incident of a monitor checked from three regions: one failed, two were needed. */
+const partialIncident: AlertMessage['incident'] = {
+  ...sampleAlert().incident!,
+  kind: 'partial',
+  cause: {
+    outcome: 'down',
+    errorKind: 'http_status',
+    httpStatus: 503,
+    latencyMs: 40,
+    assertions: [{ type: 'status', expected: ['200-299'], actual: 503, passed: false }],
+    regions: [
+      { region: 'ap-south', outcome: 'up', errorKind: null },
+      { region: 'eu-west', outcome: 'down', errorKind: 'prober_error' },
+      { region: 'us-east', outcome: 'down', errorKind: 'http_status' },
+    ],
+    quorum: 2,
+  },
+};
+
 describe('subjectLine', () => {
   const cases: [string, Partial<AlertMessage>, string][] = [
+    [
+      'a partial alert, naming the failing regions but not a prober error',
+      { kind: 'partial', incident: partialIncident },
+      '[PARTIAL] Checkout API is failing in us-east (1 of 3 regions, 2 needed)',
+    ],
+    [
+      'a reminder of a partial incident',
+      { kind: 'reminder', durationMs: 600_000, incident: partialIncident },
+      '[REMINDER] Checkout API is still partially down (since 10m)',
+    ],
     ['a down alert', { kind: 'down' }, '[DOWN] Checkout API is down'],
     [
       'a degraded alert',
@@ -277,5 +306,14 @@ describe('certificate alerts', () => {
   it('should read a resolved certificate incident as renewed', () => {
     const message = sampleAlert({ kind: 'up', incident: certificateIncident, durationMs: 60_000 });
     assert.equal(subjectLine(message), '[UP] Checkout API: certificate renewed');
+  });
+});
+
+describe('describeCause of a slot across regions', () => {
+  it('should add the failing regions and the quorum to the failed check', () => {
+    assert.equal(
+      describeCause(partialIncident!.cause),
+      'HTTP status 503, expected 200-299; failing in us-east (1 of 3 regions, 2 needed)',
+    );
   });
 });

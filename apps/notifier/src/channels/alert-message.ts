@@ -97,7 +97,8 @@ function eventLine(message: AlertMessage): string {
     case 'test':
       return `[TEST] Test alert for ${name}`;
     case 'reminder': {
-      const still = `[REMINDER] ${name} is still ${alertState(message)}`;
+      const state = alertState(message);
+      const still = `[REMINDER] ${name} is still ${state === 'partial' ? 'partially down' : state}`;
       return duration ? `${still} (since ${duration})` : still;
     }
   }

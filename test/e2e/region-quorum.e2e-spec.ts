@@ -1,11 +1,13 @@
 import type { Monitor, MonitorStats } from '@uptime/contracts';
+import type { RunningService } from '@uptime/service-host';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type AlertPayload, AlertReceiver } from '../support/alert-receiver';
 import { Pipeline } from '../support/pipeline';
-import { proberConfig, schedulerConfig } from '../support/services';
+import { notifierConfig, proberConfig, schedulerConfig } from '../support/services';
+import { startNotifier } from '../../apps/notifier/src/bootstrap';
 import { startProber } from '../../apps/prober/src/bootstrap';
 import { startScheduler } from '../../apps/scheduler/src/bootstrap';
 import { waitFor } from '../support/wait-for';
@@ -31,6 +33,7 @@ interface IncidentView {
 /**
  * Two regions in one platform: a prober per region, each naming its region in its User-Agent,
  * and a loopback target that fails the requests of one region (its "network is cut") or of both.
+ * Two notifier replicas share the results, so every "exactly one" below holds across replicas.
  */
 describe('region quorum', () => {
   const pipeline = new Pipeline();
@@ -45,11 +48,17 @@ describe('region quorum', () => {
   const failingEverywhere = new Set<string>();
   let token: string;
   let channelIds: string[];
+  /** A second notifier: results of one slot split between replicas, and two slot clocks run. */
+  let replica: RunningService | undefined;
 
   before(async () => {
     pipeline.gatewayOverrides = { defaultRegions: [eu, us, gone] };
     pipeline.notifierOverrides = { defaultRegions: [eu, us, gone] };
     await pipeline.start({ probers: 0, schedulers: 0 });
+    replica = await startNotifier(
+      notifierConfig(pipeline.db.url, pipeline.notifierOverrides),
+      false,
+    );
     for (const region of [eu, us]) {
       pipeline.probers.push(await startProber(proberConfig(region, { concurrency: 20 }), false));
     }
@@ -84,6 +93,7 @@ describe('region quorum', () => {
   });
 
   after(async () => {
+    await replica?.close();
     await pipeline.stop();
     await first?.close();
     await second?.close();
@@ -328,6 +338,16 @@ describe('region quorum', () => {
       down?.incident?.cause?.regions?.map((r) => r.region),
       [eu, us],
       'the region that never answered is not listed',
+    );
+    // Both replicas' slot clocks saw the deadline pass: still one incident, one alert a channel.
+    await waitFor('the second channel', async () => second.of(monitor.id, 'down').length > 0);
+    assert.deepEqual(
+      (await incidentsOf(monitor.id)).map((i) => `${i.kind}:${i.state}`),
+      ['down:open'],
+    );
+    assert.deepEqual(
+      (await alertRowsOf(monitor.id)).map((r) => r.kind),
+      ['down', 'down'],
     );
     failingEverywhere.delete(path);
   });

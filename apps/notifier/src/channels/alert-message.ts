@@ -110,6 +110,7 @@ const STATE_WORDS: Record<AlertState, string> = {
   up: 'Up',
   test: 'Test',
   certificate: 'Certificate expiring',
+  partial: 'Partially down',
 };
 
 /** `Down`, `Up`, `Down (reminder)`: the state in one or two words. */

@@ -63,6 +63,13 @@ export interface RemindDecision {
   kind: IncidentKind;
 }
 
+/** A region's answer that came after its slot was decided: the verdict stands, it is counted. */
+export interface LateAnswerDecision {
+  type: 'lateAnswer';
+  checkId: string;
+  region: string;
+}
+
 export type Decision =
   | OpenDecision
   | ResolveDecision

@@ -44,6 +44,7 @@ const STATE_COLOR: Record<AlertState, number> = {
   up: 0x2da44e,
   test: 0x1f6feb,
   certificate: 0xfbca04,
+  partial: 0xfbca04,
 };
 
 export interface DiscordMessage {

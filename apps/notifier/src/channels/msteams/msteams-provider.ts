@@ -28,6 +28,7 @@ const STATE_COLOR: Record<AlertState, 'attention' | 'warning' | 'good' | 'accent
   up: 'good',
   test: 'accent',
   certificate: 'warning',
+  partial: 'warning',
 };
 
 export interface MsTeamsMessage {

@@ -63,6 +63,7 @@ const STATE_TAGS: Record<AlertState, string> = {
   up: 'white_check_mark',
   test: 'information_source',
   certificate: 'lock',
+  partial: 'warning',
 };
 
 /** A JSON publish to the server's root, as https://docs.ntfy.sh/publish/#publish-as-json documents it. */

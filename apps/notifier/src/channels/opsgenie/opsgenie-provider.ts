@@ -105,11 +105,12 @@ export function opsgenieRequest(config: OpsgenieConfig, message: AlertMessage): 
   };
 }
 
-/** The configured priority is for outages; slowness and expiring certificates are P3, tests P5. */
+/** The configured priority is for outages; slowness, partial outages and expiring certificates are P3, tests P5. */
 function priorityOf(config: OpsgenieConfig, message: AlertMessage): OpsgeniePriority {
   switch (alertState(message)) {
     case 'degraded':
     case 'certificate':
+    case 'partial':
       return 'P3';
     case 'test':
       return 'P5';

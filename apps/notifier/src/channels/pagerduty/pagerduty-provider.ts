@@ -80,11 +80,12 @@ export function pagerDutyEvent(config: PagerDutyConfig, message: AlertMessage): 
   };
 }
 
-/** The configured severity is for outages; slowness and expiring certificates warn, tests inform. */
+/** The configured severity is for outages; slowness, partial outages and expiring certificates warn, tests inform. */
 function severityOf(config: PagerDutyConfig, message: AlertMessage): PagerDutySeverity {
   switch (alertState(message)) {
     case 'degraded':
     case 'certificate':
+    case 'partial':
       return 'warning';
     case 'test':
       return 'info';

@@ -37,6 +37,17 @@ export const StatsQuerySchema = z
 export const StatsRequestSchema = StatsQuerySchema.extend({ monitorId: z.uuid() }).strict();
 export type StatsRequest = z.output<typeof StatsRequestSchema>;
 
+/**
+ * When the certificate seen by the newest check that saw one expires (https and tls monitors);
+ * null for a monitor whose checks never saw one. Defaults to null so that an answer from a
+ * metrics service older than the field still reads.
+ */
+const certificateExpiry = z.iso
+  .datetime({ offset: true })
+  .nullable()
+  .default(null)
+  .meta({ description: 'Expiry of the certificate the newest check with one saw; null without.' });
+
 /** Uptime counts `up` and `degraded` as available; `prober_error` results are not counted at all. */
 export const MonitorStatsSchema = z.object({
   window: z.enum(STATS_WINDOWS),
@@ -53,6 +64,7 @@ export const MonitorStatsSchema = z.object({
   ongoingIncident: IncidentSchema.nullable(),
   /** The region the figures are limited to (`?region=`), else null: every region. */
   region: z.string().nullable().default(null),
+  certificateExpiresAt: certificateExpiry,
 });
 export type MonitorStats = z.output<typeof MonitorStatsSchema>;
 
@@ -99,6 +111,7 @@ export const MonitorLatestSchema = z.object({
   outcome: z.enum(CHECK_OUTCOMES).nullable(),
   latencyMs: z.number().nullable(),
   uptime24hPercent: z.number().nullable(),
+  certificateExpiresAt: certificateExpiry,
 });
 export type MonitorLatest = z.output<typeof MonitorLatestSchema>;
 

@@ -26,8 +26,12 @@ const SUMMARY_PAGE = 5000;
 /** A monitor on the dashboard: its summary and its latest check. */
 const DashboardEntrySchema = MonitorSummarySchema.extend({
   status: z.enum(MONITOR_STATUSES),
-  ...MonitorLatestSchema.pick({ lastCheckedAt: true, latencyMs: true, uptime24hPercent: true })
-    .shape,
+  ...MonitorLatestSchema.pick({
+    lastCheckedAt: true,
+    latencyMs: true,
+    uptime24hPercent: true,
+    certificateExpiresAt: true,
+  }).shape,
 });
 type DashboardEntry = z.output<typeof DashboardEntrySchema>;
 
@@ -101,5 +105,6 @@ function entryOf(
     lastCheckedAt: latest?.lastCheckedAt ?? null,
     latencyMs: latest?.latencyMs ?? null,
     uptime24hPercent: latest?.uptime24hPercent ?? null,
+    certificateExpiresAt: latest?.certificateExpiresAt ?? null,
   };
 }

@@ -28,12 +28,20 @@ export interface Totals {
 /** A `checks_latest` state merged: (started_at, outcome, latency_ms) of the newest counted check. */
 export type LastCheck = [string, CheckOutcome, number];
 
+/** A `checks_latest` certificate state merged: null when no counted check saw a certificate. */
+export type LastCertificate = string | null;
+
 /** Totals over a window beside the monitor's `checks_latest` row (`known` 0: it has none). */
-export type StatsRow = Totals & { known: Count; last_check: LastCheck };
+export type StatsRow = Totals & {
+  known: Count;
+  last_check: LastCheck;
+  last_certificate: LastCertificate;
+};
 
 export interface LatestRow {
   monitor_id: string;
   last_check: LastCheck;
+  last_certificate: LastCertificate;
   checks_24h: Count;
   down_24h: Count;
 }
@@ -202,12 +210,18 @@ export function toStats(window: StoredStats['window'], row: StatsRow | undefined
     currentStatus: last ? last[1] : 'pending',
     lastCheckedAt: last ? fromClickHouseTime(last[0]) : null,
     region: null,
+    certificateExpiresAt: last
+      ? nullableTime(row?.last_certificate ?? null, fromClickHouseTime)
+      : null,
   };
 }
 
 function summarise(
   totals: Totals | undefined,
-): Omit<StoredStats, 'window' | 'currentStatus' | 'lastCheckedAt' | 'region'> {
+): Omit<
+  StoredStats,
+  'window' | 'currentStatus' | 'lastCheckedAt' | 'region' | 'certificateExpiresAt'
+> {
   const checks = Number(totals?.checks ?? 0);
   const down = Number(totals?.down ?? 0);
   if (totals === undefined || checks === 0) {
@@ -252,6 +266,7 @@ export function toLatest(monitorId: string, row: LatestRow | undefined): Monitor
       outcome: null,
       latencyMs: null,
       uptime24hPercent: null,
+      certificateExpiresAt: null,
     };
   }
   const checks = Number(row.checks_24h);
@@ -263,6 +278,7 @@ export function toLatest(monitorId: string, row: LatestRow | undefined): Monitor
     outcome,
     latencyMs,
     uptime24hPercent: checks === 0 ? null : round(((checks - down) / checks) * 100, 3),
+    certificateExpiresAt: nullableTime(row.last_certificate, fromClickHouseTime),
   };
 }
 

@@ -213,6 +213,63 @@ describe('Checks in embedded ClickHouse', () => {
       assert.deepEqual(page.items, [{ ...old, assertions: [] }]);
       await client.command({ query: `DROP DATABASE ${legacy}` });
     });
+    it('gives a latest-checks table that predates certificates the column, a view that fills it and the expiry of older checks', async () => {
+      const legacy = `${DATABASE}_before_certificates`;
+      await migrateClickHouse(client, { database: legacy, rawRetentionDays: 3650 });
+      // checks_latest and its view as they were before the certificate column.
+      await client.command({ query: `DROP VIEW ${legacy}.checks_latest_mv` });
+      await client.command({ query: `DROP TABLE ${legacy}.checks_latest` });
+      await client.command({
+        query: `CREATE TABLE ${legacy}.checks_latest (
+          monitor_id UUID,
+          last_check AggregateFunction(argMax,
+            Tuple(DateTime64(3, 'UTC'), Enum8('up' = 1, 'degraded' = 2, 'down' = 3), Float32),
+            Tuple(DateTime64(3, 'UTC'), DateTime64(3, 'UTC')))
+        ) ENGINE = AggregatingMergeTree ORDER BY monitor_id
+        SETTINGS index_granularity = 128 COMMENT 'backfilled'`,
+      });
+      await client.command({
+        query: `CREATE MATERIALIZED VIEW ${legacy}.checks_latest_mv TO ${legacy}.checks_latest AS
+          SELECT monitor_id,
+            argMaxState((started_at, outcome, latency_ms), (scheduled_at, started_at)) AS last_check
+          FROM ${legacy}.checks WHERE error_kind != 'prober_error' GROUP BY monitor_id`,
+      });
+      const database = new ChecksDatabase(client, legacy);
+      const m = randomUUID();
+      const old = check(m, {
+        scheduledAt: ago(20 * MINUTE),
+        certificateExpiresAt: '2027-01-01T00:00:00.000Z',
+      });
+      await new CheckWriter(database).insert([old]);
+
+      await migrateClickHouse(client, { database: legacy, rawRetentionDays: 3650 });
+
+      const columns = await rows<{ name: string }>(
+        `SELECT name FROM system.columns WHERE database = {db:String} AND table = 'checks_latest' ORDER BY position`,
+        { db: legacy },
+      );
+      assert.deepEqual(
+        columns.map((c) => c.name),
+        ['monitor_id', 'last_check', 'last_certificate'],
+      );
+      const legacyStore = new CheckStore(database);
+      const [before] = await legacyStore.latest([m], NOW);
+      assert.equal(before?.lastCheckedAt, old.startedAt);
+      assert.equal(before?.certificateExpiresAt, '2027-01-01T00:00:00.000Z');
+      // The replaced view fills the column from now on.
+      const renewed = check(m, {
+        scheduledAt: ago(10 * MINUTE),
+        certificateExpiresAt: '2027-04-01T00:00:00.000Z',
+      });
+      await new CheckWriter(database).insert([renewed]);
+      const [after] = await legacyStore.latest([m], NOW);
+      assert.equal(after?.lastCheckedAt, renewed.startedAt);
+      assert.equal(after?.certificateExpiresAt, '2027-04-01T00:00:00.000Z');
+      const stats = await legacyStore.stats(m, '1h', NOW);
+      assert.equal(stats.totalChecks, 2);
+      assert.equal(stats.certificateExpiresAt, '2027-04-01T00:00:00.000Z');
+      await client.command({ query: `DROP DATABASE ${legacy}` });
+    });
   });
 
   describe('insert', () => {
@@ -444,6 +501,7 @@ describe('Checks in embedded ClickHouse', () => {
           currentStatus: 'up',
           lastCheckedAt: latest.startedAt,
           region: null,
+          certificateExpiresAt: null,
         });
       });
     }
@@ -489,6 +547,7 @@ describe('Checks in embedded ClickHouse', () => {
         currentStatus: 'pending',
         lastCheckedAt: null,
         region: null,
+        certificateExpiresAt: null,
       });
     });
   });
@@ -567,6 +626,7 @@ describe('Checks in embedded ClickHouse', () => {
           outcome: 'down',
           latencyMs: 250.5,
           uptime24hPercent: 50,
+          certificateExpiresAt: null,
         },
         {
           monitorId: none,
@@ -574,6 +634,7 @@ describe('Checks in embedded ClickHouse', () => {
           outcome: null,
           latencyMs: null,
           uptime24hPercent: null,
+          certificateExpiresAt: null,
         },
         {
           monitorId: b,
@@ -581,15 +642,57 @@ describe('Checks in embedded ClickHouse', () => {
           outcome: 'up',
           latencyMs: 80,
           uptime24hPercent: null,
+          certificateExpiresAt: null,
         },
       ]);
       assert.deepEqual(await store.latest([]), []);
     });
 
+    it('keeps the certificate expiry of the newest check that saw one, for the dashboard and the stats', async () => {
+      const [https, plain] = [randomUUID(), randomUUID()];
+      const seen = check(https, {
+        scheduledAt: ago(20 * MINUTE),
+        certificateExpiresAt: '2027-03-01T00:00:00.000Z',
+      });
+      // The newest check failed before any handshake; a prober error says nothing.
+      const refused = down(https, { scheduledAt: ago(10 * MINUTE), errorKind: 'connect' });
+      await writer.insert([
+        seen,
+        refused,
+        proberError(https, {
+          scheduledAt: ago(5 * MINUTE),
+          certificateExpiresAt: '2030-01-01T00:00:00.000Z',
+        }),
+        check(plain, { scheduledAt: ago(5 * MINUTE) }),
+      ]);
+      // An older check arriving late does not replace the newer certificate.
+      await writer.insert([
+        check(https, {
+          scheduledAt: ago(30 * MINUTE),
+          certificateExpiresAt: '2026-12-01T00:00:00.000Z',
+        }),
+      ]);
+
+      const [latestHttps, latestPlain] = await store.latest([https, plain], NOW);
+      assert.equal(latestHttps?.outcome, 'down');
+      assert.equal(latestHttps?.lastCheckedAt, refused.startedAt);
+      assert.equal(latestHttps?.certificateExpiresAt, '2027-03-01T00:00:00.000Z');
+      assert.equal(latestPlain?.outcome, 'up');
+      assert.equal(latestPlain?.certificateExpiresAt, null);
+      const stats = await store.stats(https, '1h', NOW);
+      assert.equal(stats.currentStatus, 'down');
+      assert.equal(stats.certificateExpiresAt, '2027-03-01T00:00:00.000Z');
+      assert.equal((await store.stats(plain, '1h', NOW)).certificateExpiresAt, null);
+    });
+
     it('fills the latest checks from the raw table in a database that predates them', async () => {
       const m = randomUUID();
       const newest = down(m, { scheduledAt: ago(2 * MINUTE), latencyMs: 42 });
-      await writer.insert([check(m, { scheduledAt: ago(3 * MINUTE) }), newest]);
+      const certificateExpiresAt = '2027-02-01T00:00:00.000Z';
+      await writer.insert([
+        check(m, { scheduledAt: ago(3 * MINUTE), certificateExpiresAt }),
+        newest,
+      ]);
       const before = await store.latest([m], NOW);
       await client.command({ query: `DROP TABLE ${DATABASE}.checks_latest_mv` });
       await client.command({ query: `DROP TABLE ${DATABASE}.checks_latest` });
@@ -598,6 +701,7 @@ describe('Checks in embedded ClickHouse', () => {
 
       assert.deepEqual(await store.latest([m], NOW), before);
       assert.equal(before[0]?.lastCheckedAt, newest.startedAt);
+      assert.equal(before[0]?.certificateExpiresAt, certificateExpiresAt);
       assert.equal((await store.stats(m, '1h', NOW)).currentStatus, 'down');
     });
   });

@@ -141,7 +141,8 @@ export class CheckStore {
     const [row] = await this.database.select<StatsRow>(
       `SELECT * FROM (${totals}) AS totals
        CROSS JOIN (
-         SELECT count() AS known, argMaxMerge(last_check) AS last_check
+         SELECT count() AS known, argMaxMerge(last_check) AS last_check,
+           argMaxIfMerge(last_certificate) AS last_certificate
          FROM ${this.db}.checks_latest WHERE monitor_id = {monitorId:UUID}
        ) AS latest`,
       { monitorId, since: toClickHouseTime(since), until: toClickHouseTime(now) },
@@ -208,7 +209,8 @@ export class CheckStore {
   }
 
   /**
-   * Newest counted check and 24 h uptime of each monitor, in the given order, in one query. The
+   * Newest counted check, newest certificate expiry seen and 24 h uptime of each monitor, in the
+   * given order, in one query. The
    * uptime counts whole hours from the hourly rollup (24 to 25 hours): exact minutes would read
    * a granule of raw or 1-minute rows per monitor, ~100 times more for a dashboard of 1,000.
    */
@@ -216,9 +218,11 @@ export class CheckStore {
     if (monitorIds.length === 0) return [];
     const rows = await this.database.select<LatestRow>(
       `SELECT latest.monitor_id AS monitor_id, latest.last_check AS last_check,
+         latest.last_certificate AS last_certificate,
          day.checks AS checks_24h, day.down AS down_24h
        FROM (
-         SELECT monitor_id, argMaxMerge(last_check) AS last_check
+         SELECT monitor_id, argMaxMerge(last_check) AS last_check,
+           argMaxIfMerge(last_certificate) AS last_certificate
          FROM ${this.db}.checks_latest WHERE monitor_id IN {monitorIds:Array(UUID)}
          GROUP BY monitor_id
        ) AS latest

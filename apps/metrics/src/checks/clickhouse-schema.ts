@@ -77,28 +77,49 @@ async function applyInsertedAtPrecision(client: ClickHouseClient, db: string): P
   });
 }
 
-/** Marks `checks_latest` as holding every stored check, not only those inserted since it exists. */
-const LATEST_COMPLETE = 'backfilled';
+/**
+ * Marks `checks_latest` as holding every stored check, not only those inserted since it exists,
+ * with the certificate column filled. A table marked `backfilled` (the mark before certificates)
+ * or not at all is filled again.
+ */
+const LATEST_COMPLETE = 'backfilled-with-certificates';
+
+/** The state of `last_certificate`: the expiry seen by the newest check that saw a certificate. */
+const LAST_CERTIFICATE_TYPE = `AggregateFunction(argMaxIf,
+        Nullable(DateTime64(3, 'UTC')), Tuple(DateTime64(3, 'UTC'), DateTime64(3, 'UTC')), UInt8)`;
 
 /**
  * The newest counted check of each monitor, kept by a view as checks arrive: the dashboard and
  * every stats answer need it, and finding it in the raw table means reading each monitor's rows
  * with FINAL (0.7 s for 1,000 monitors with a month of 1-minute checks). One row per monitor
- * once merged; `argMax` over (scheduled_at, started_at) as the raw query ordered them. A
- * database that predates the table gets it filled from the raw checks once: the view exists
- * before that copy, so nothing inserted meanwhile is missed, and a check seen twice changes no
- * argMax. The table comment records that the copy finished, so a crash before then repeats it.
+ * once merged; `argMax` over (scheduled_at, started_at) as the raw query ordered them. Beside it,
+ * the certificate expiry of the newest check that saw a certificate, since the newest check may
+ * have failed before any handshake.
+ *
+ * A database that predates the table, or its certificate column, gets the column, a view that
+ * fills it, and the whole table filled from the raw checks once: the view exists before that
+ * copy, so nothing inserted meanwhile is missed, and a check seen twice changes no argMax (nor
+ * do the rows an older view wrote while this one replaced it). The table comment records that
+ * the copy finished, so a crash before then repeats it.
  */
 async function migrateLatest(client: ClickHouseClient, db: string): Promise<void> {
   await client.command({ query: latestTable(db) });
-  await client.command({ query: latestView(db) });
+  await client.command({
+    query: `ALTER TABLE ${db}.checks_latest ADD COLUMN IF NOT EXISTS last_certificate ${LAST_CERTIFICATE_TYPE}`,
+  });
   const result = await client.query({
     query: `SELECT comment FROM system.tables WHERE database = {db:String} AND name = 'checks_latest'`,
     query_params: { db },
     format: 'JSONEachRow',
   });
   const [table] = await result.json<{ comment: string }>();
-  if (table?.comment === LATEST_COMPLETE) return;
+  if (table?.comment === LATEST_COMPLETE) {
+    await client.command({ query: latestView(db) });
+    return;
+  }
+  // A view of an older version would leave the certificate column empty: replaced, not kept.
+  await client.command({ query: `DROP VIEW IF EXISTS ${db}.checks_latest_mv` });
+  await client.command({ query: latestView(db) });
   await client.command({ query: `INSERT INTO ${db}.checks_latest ${latestSelect(db)}` });
   await client.command({
     query: `ALTER TABLE ${db}.checks_latest MODIFY COMMENT '${LATEST_COMPLETE}'`,
@@ -112,18 +133,24 @@ function latestTable(db: string): string {
       monitor_id UUID,
       last_check AggregateFunction(argMax,
         Tuple(DateTime64(3, 'UTC'), Enum8('up' = 1, 'degraded' = 2, 'down' = 3), Float32),
-        Tuple(DateTime64(3, 'UTC'), DateTime64(3, 'UTC')))
+        Tuple(DateTime64(3, 'UTC'), DateTime64(3, 'UTC'))),
+      last_certificate ${LAST_CERTIFICATE_TYPE}
     )
     ENGINE = AggregatingMergeTree
     ORDER BY monitor_id
     SETTINGS index_granularity = 128`;
 }
 
-/** (started_at, outcome, latency_ms) of the newest counted check; prober errors say nothing. */
+/**
+ * (started_at, outcome, latency_ms) of the newest counted check, and the certificate expiry of
+ * the newest counted check with one; prober errors say nothing.
+ */
 function latestSelect(db: string): string {
   return `
     SELECT monitor_id,
-      argMaxState((started_at, outcome, latency_ms), (scheduled_at, started_at)) AS last_check
+      argMaxState((started_at, outcome, latency_ms), (scheduled_at, started_at)) AS last_check,
+      argMaxIfState(certificate_expires_at, (scheduled_at, started_at),
+        isNotNull(certificate_expires_at)) AS last_certificate
     FROM ${db}.checks
     WHERE error_kind != 'prober_error'
     GROUP BY monitor_id`;

@@ -288,6 +288,49 @@ monitors:
     });
   });
 
+  describe('dns monitors of one name', () => {
+    it('should keep one monitor per record type, adopting the unkeyed one of the same type', async () => {
+      const user = await stack.api.newUser('config-dns');
+      const unkeyed = await stack.api.post<Monitor>(
+        '/api/v1/monitors',
+        { name: 'Old A', type: 'dns', url: 'dns://example.test', dns: { recordType: 'A' } },
+        user.accessToken,
+      );
+      assert.equal(unkeyed.status, 201, JSON.stringify(unkeyed.body));
+      const dnsDocument = `
+version: 1
+monitors:
+  - { key: example-a, name: Old A, type: dns, url: "dns://example.test", dns: { recordType: A } }
+  - { key: example-mx, name: Mail, type: dns, url: "dns://example.test", dns: { recordType: MX } }
+`;
+      const res = await apply(dnsDocument, { user });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(
+        res.body.create.map((c) => c.key),
+        ['example-mx'],
+      );
+      assert.deepEqual(
+        res.body.update.map((u) => [u.key, u.changes]),
+        [['example-a', [{ field: 'key', from: null, to: 'example-a' }]]],
+      );
+      const stored = await monitorsOf(user);
+      assert.deepEqual(stored.map((m) => [m.key, m.dns?.recordType]).sort(), [
+        ['example-a', 'A'],
+        ['example-mx', 'MX'],
+      ]);
+      assert.equal(stored.find((m) => m.key === 'example-a')?.id, unkeyed.body.id);
+      // Stored objects come back with their keys in jsonb's order: still no change.
+      const again = await apply(dnsDocument, { user });
+      assert.deepEqual(again.body.unchanged.sort(), ['example-a', 'example-mx']);
+
+      const twice = await apply(
+        `${dnsDocument}  - { key: example-a2, name: A again, type: dns, url: "dns://example.test", dns: { recordType: A } }\n`,
+        { user },
+      );
+      assert.equal(twice.status, 400, JSON.stringify(twice.body));
+    });
+  });
+
   describe('all or nothing', () => {
     it('should change nothing when one monitor conflicts with a monitor the document leaves alone', async () => {
       const user = await stack.api.newUser('config-conflict');

@@ -680,4 +680,90 @@ describe('monitors', () => {
       );
     });
   });
+
+  describe('dns monitors of one name', () => {
+    const dns = (recordType: string, name = `dns ${recordType}`) => ({
+      name,
+      type: 'dns',
+      url: 'dns://mail.example.test',
+      dns: { recordType },
+    });
+
+    it('should keep one monitor per record type: A and MX coexist, a second A is a 409', async () => {
+      const user = await stack.api.newUser('dns-types');
+      const a = await create(dns('A'), user.accessToken);
+      const mx = await create(dns('MX'), user.accessToken);
+      assert.equal(a.status, 201, JSON.stringify(a.body));
+      assert.equal(mx.status, 201, JSON.stringify(mx.body));
+      // The name is written in one form, so another spelling is the same target.
+      const again = await stack.api.post<ProblemBody & { detail: string }>(
+        '/api/v1/monitors',
+        { ...dns('A', 'again'), url: 'dns://Mail.Example.test.' },
+        user.accessToken,
+      );
+      assert.equal(again.status, 409);
+      assert.match(again.body.detail, /URL and record type/);
+
+      const toA = await stack.api.patch<ProblemBody>(
+        `/api/v1/monitors/${mx.body.id}`,
+        { dns: { recordType: 'A' } },
+        user.accessToken,
+      );
+      assert.equal(toA.status, 409, 'changing MX to the A another monitor has');
+      const toTxt = await stack.api.patch<Monitor>(
+        `/api/v1/monitors/${mx.body.id}`,
+        { dns: { recordType: 'TXT' } },
+        user.accessToken,
+      );
+      assert.equal(toTxt.status, 200, JSON.stringify(toTxt.body));
+      assert.deepEqual(toTxt.body.dns, { recordType: 'TXT', resolver: null, expected: [] });
+      const mxAgain = await create(dns('MX'), user.accessToken);
+      assert.equal(mxAgain.status, 201, 'MX is free again');
+    });
+
+    it('should create record types of one name in a bulk, and refuse a type twice or one already monitored', async () => {
+      const user = await stack.api.newUser('dns-bulk');
+      const both = await stack.api.post<{ items: Monitor[] }>(
+        '/api/v1/monitors/bulk',
+        { monitors: [dns('A'), dns('AAAA')] },
+        user.accessToken,
+      );
+      assert.equal(both.status, 201, JSON.stringify(both.body));
+      assert.equal(both.body.items.length, 2);
+      const twice = await stack.api.post<ProblemBody>(
+        '/api/v1/monitors/bulk',
+        { monitors: [dns('NS'), dns('NS', 'again')] },
+        user.accessToken,
+      );
+      assert.equal(twice.status, 400);
+      assert.deepEqual(twice.body.errors, [
+        { field: 'monitors[1].url', message: 'has the same URL and record type as monitors[0]' },
+      ]);
+      const stored = await stack.api.post<ProblemBody>(
+        '/api/v1/monitors/bulk',
+        { monitors: [dns('MX'), dns('AAAA', 'again')] },
+        user.accessToken,
+      );
+      assert.equal(stored.status, 409);
+      assert.match(JSON.stringify(stored.body), /monitors\[1\]/);
+      assert.doesNotMatch(JSON.stringify(stored.body), /monitors\[0\]/);
+    });
+
+    it('should have PostgreSQL refuse a second row of one owner, name and record type', async () => {
+      const user = await stack.api.newUser('dns-index');
+      const a = await create(dns('CNAME'), user.accessToken);
+      assert.equal(a.status, 201);
+      // A copy of the row with another id and the given record type, straight into the table.
+      const copy = (recordType: string) =>
+        query(
+          db.url,
+          `create temp table copied as select * from registry.monitors where id = '${a.body.id}';
+           update copied set id = gen_random_uuid(),
+             dns = jsonb_set(dns, '{recordType}', to_jsonb('${recordType}'::text));
+           insert into registry.monitors select * from copied;`,
+        );
+      await assert.rejects(copy('CNAME'), /monitors_owner_target_unique/);
+      await copy('TXT');
+    });
+  });
 });

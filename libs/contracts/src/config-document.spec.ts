@@ -9,7 +9,7 @@ import {
   validateConfigDocument,
   validateKeyedMonitors,
 } from './config-document';
-import { type MonitorSpec, monitorSpecFromCreate } from './monitor';
+import { type MonitorSpec, monitorSpecFromCreate, validateMonitorCreateMany } from './monitor';
 
 const CHANNEL = '7f1c3c1e-2f47-4d8e-9a53-0d6b0f7e6a11';
 
@@ -117,6 +117,29 @@ describe('config document', () => {
         message: '"a" is also the key of monitors[0]; keys must be unique',
       },
       { field: 'monitors[2].url', message: 'has the same method and URL as monitors[0]' },
+    ]);
+  });
+
+  it('should take dns monitors of one name with different record types, not the same one twice', () => {
+    const dns = (key: string, recordType: string) => ({
+      key,
+      name: key,
+      type: 'dns',
+      url: 'dns://example.test',
+      dns: { recordType },
+    });
+    const distinct = validateConfigDocument({
+      version: 1,
+      monitors: [dns('a', 'A'), dns('mx', 'MX'), dns('txt', 'TXT')],
+    });
+    assert.ok(distinct.ok, JSON.stringify(distinct));
+    const repeated = validateConfigDocument({
+      version: 1,
+      monitors: [dns('a', 'A'), dns('mx', 'MX'), dns('a-again', 'A')],
+    });
+    assert.ok(!repeated.ok);
+    assert.deepEqual(repeated.errors, [
+      { field: 'monitors[2].url', message: 'has the same URL and record type as monitors[0]' },
     ]);
   });
 
@@ -229,6 +252,27 @@ describe('documentMonitorOf', () => {
 });
 
 describe('specChanges', () => {
+  it('should see no change in objects stored with their keys in another order (jsonb)', () => {
+    const stored: MonitorSpec = {
+      ...dnsMonitor,
+      dns: { expected: ['mx.example.test'], resolver: '192.0.2.53:53', recordType: 'MX' },
+      keyword: { mode: 'present', value: 'ok' },
+      headers: { b: '2', a: '1' },
+    };
+    const wanted: MonitorSpec = {
+      ...dnsMonitor,
+      keyword: { value: 'ok', mode: 'present' },
+      headers: { a: '1', b: '2' },
+    };
+    assert.deepEqual(specChanges(stored, wanted), []);
+    assert.deepEqual(
+      specChanges(stored, { ...wanted, dns: { ...wanted.dns!, recordType: 'TXT' } }).map(
+        (c) => c.field,
+      ),
+      ['dns'],
+    );
+  });
+
   it('should list each changed field, alert policy field by field', () => {
     const next: MonitorSpec = {
       ...plain,
@@ -261,6 +305,28 @@ describe('specChanges', () => {
 });
 
 describe('validateKeyedMonitors', () => {
+  it('should refuse only a repeated dns record type on one name, as the bulk create does', () => {
+    const dns = (key: string, recordType: string) => ({
+      key,
+      name: key,
+      type: 'dns',
+      url: 'dns://Example.test.',
+      dns: { recordType },
+    });
+    assert.ok(validateKeyedMonitors([dns('a', 'A'), dns('mx', 'MX')]).ok);
+    const bulk = validateMonitorCreateMany({ monitors: [dns('a', 'A'), dns('mx', 'MX')] });
+    assert.ok(bulk.ok, JSON.stringify(bulk));
+    for (const result of [
+      validateKeyedMonitors([dns('a', 'A'), dns('a2', 'A')]),
+      validateMonitorCreateMany({ monitors: [dns('a', 'A'), dns('a2', 'A')] }),
+    ]) {
+      assert.ok(!result.ok);
+      assert.deepEqual(result.errors, [
+        { field: 'monitors[1].url', message: 'has the same URL and record type as monitors[0]' },
+      ]);
+    }
+  });
+
   it('should check each monitor as POST /monitors does, and require its key', () => {
     const result = validateKeyedMonitors([
       { name: 'A', url: 'https://a.example.test/' },

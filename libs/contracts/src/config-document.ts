@@ -205,7 +205,7 @@ export function documentMonitorOf(
       if (Object.keys(policy).length) monitor.alertPolicy = policy;
     } else if (field === 'keyword' && spec.keyword?.mode === 'present') {
       monitor.keyword = spec.keyword.value;
-    } else if (field === 'intervalSeconds' || !sameValue(spec[field], defaults[field])) {
+    } else if (field === 'intervalSeconds' || !sameJsonValue(spec[field], defaults[field])) {
       // The interval is always stated: it is what a reader looks for, and timeoutMs's default.
       monitor[field] = spec[field];
     }
@@ -222,8 +222,20 @@ function changedPolicy(policy: MonitorSpec['alertPolicy']): Partial<MonitorSpec[
   );
 }
 
-function sameValue(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/**
+ * Whether two JSON values are equal, whatever the order of their objects' keys: PostgreSQL's
+ * jsonb gives a stored object (`dns`, `keyword`, `headers`) back with its keys in its own order,
+ * which is no change of the monitor.
+ */
+export function sameJsonValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(withSortedKeys(a)) === JSON.stringify(withSortedKeys(b));
+}
+
+function withSortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withSortedKeys);
+  if (typeof value !== 'object' || value === null) return value;
+  const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(entries.map(([key, v]) => [key, withSortedKeys(v)]));
 }
 
 /** One field a plan changes: `alertPolicy` is compared field by field (`alertPolicy.windowSize`). */
@@ -254,7 +266,7 @@ export function specChanges(current: MonitorSpec, next: MonitorSpec): ConfigChan
       });
     }
     const [from, to] = [current[field], next[field]];
-    return sameValue(from, to) ? [] : [{ field, from, to }];
+    return sameJsonValue(from, to) ? [] : [{ field, from, to }];
   });
 }
 

@@ -743,18 +743,36 @@ export function validateMonitorCreateMany(body: unknown): Validated<MonitorSpec[
   return errors.length ? { ok: false, errors } : { ok: true, value: specs };
 }
 
+/** The fields that make a monitor distinct among its owner's (see `monitorTarget`). */
+export type MonitorTargetFields = Pick<MonitorSpec, 'method' | 'url' | 'dns'>;
+
 /**
- * Errors for a monitor of a list that repeats an earlier one's method and URL, or its key:
- * `seen` remembers where each was first given.
+ * What an owner monitors once only: the method and URL, and for a dns monitor the record type
+ * too, so that `dns://example.com` A and `dns://example.com` MX are two monitors. The registry's
+ * unique index `monitors_owner_target_unique` holds the same rule.
+ */
+export function monitorTarget(spec: MonitorTargetFields): string {
+  const recordType = spec.dns?.recordType;
+  return recordType ? `${spec.method} ${spec.url} ${recordType}` : `${spec.method} ${spec.url}`;
+}
+
+/** How an error names what two monitors share: `method and URL`, or a dns monitor's. */
+export function monitorTargetWords(spec: MonitorTargetFields): string {
+  return spec.dns ? 'URL and record type' : 'method and URL';
+}
+
+/**
+ * Errors for a monitor of a list that repeats an earlier one's target (`monitorTarget`), or its
+ * key: `seen` remembers where each was first given.
  */
 export function repeats(spec: MonitorSpec, i: number, seen: Map<string, number>): FieldError[] {
   const errors: FieldError[] = [];
-  const target = `target ${spec.method} ${spec.url}`;
+  const target = `target ${monitorTarget(spec)}`;
   const first = seen.get(target);
   if (first !== undefined) {
     errors.push({
       field: `monitors[${i}].url`,
-      message: `has the same method and URL as monitors[${first}]`,
+      message: `has the same ${monitorTargetWords(spec)} as monitors[${first}]`,
     });
   } else seen.set(target, i);
   if (spec.key === null) return errors;

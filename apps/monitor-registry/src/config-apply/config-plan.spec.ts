@@ -77,4 +77,49 @@ describe('planConfig', () => {
       ['mine'],
     );
   });
+
+  it('should adopt the unkeyed dns monitor of the same record type, and create one for another type', () => {
+    const dns = (name: string, key: string | null, recordType: 'A' | 'MX') =>
+      monitorSpecFromCreate({
+        name,
+        key,
+        type: 'dns',
+        url: 'dns://example.test',
+        dns: { recordType, resolver: null, expected: [] },
+      });
+    const a = owned(dns('a', null, 'A'));
+    const plan = planConfig(
+      [a],
+      [
+        { ...dns('mx', 'mx', 'MX'), key: 'mx' } as KeyedSpec,
+        { ...dns('a', 'a', 'A'), key: 'a' } as KeyedSpec,
+      ],
+      false,
+    );
+    assert.deepEqual(
+      plan.create.map((c) => c.key),
+      ['mx'],
+    );
+    assert.deepEqual(
+      plan.update.map((u) => [u.monitor.id, u.changes]),
+      [[a.id, [{ field: 'key', from: null, to: 'a' }]]],
+    );
+    // Another MX left alone by the document clashes with the document's MX, not with its A.
+    const mx = owned(dns('mx elsewhere', 'other', 'MX'));
+    assert.throws(
+      () => planConfig([mx], [{ ...dns('mx', 'mx', 'MX'), key: 'mx' } as KeyedSpec], false),
+      (err: RpcException) => {
+        const problem = err.getError() as Problem;
+        return (
+          problem.status === 409 &&
+          problem.errors?.[0]?.message.startsWith('has the URL and record type of your monitor') ===
+            true
+        );
+      },
+    );
+    assert.equal(
+      planConfig([mx], [{ ...dns('a', 'a', 'A'), key: 'a' } as KeyedSpec], false).create.length,
+      1,
+    );
+  });
 });

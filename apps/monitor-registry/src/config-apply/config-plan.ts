@@ -4,6 +4,8 @@ import {
   type FieldError,
   type KeyedSpec,
   type MonitorSpec,
+  monitorTarget,
+  monitorTargetWords,
   Problems,
   specChanges,
 } from '@uptime/contracts';
@@ -16,8 +18,8 @@ export interface OwnedMonitor {
 
 /**
  * What applying a document's monitors to the owner's takes, before anything is written. A
- * document monitor is matched by key; one whose key matches nothing but whose method and URL are
- * those of a monitor without a key adopts it (its update sets the key): how monitors created
+ * document monitor is matched by key; one whose key matches nothing but whose target (method and
+ * URL, and a dns monitor's record type, `monitorTarget`) is that of a monitor without a key adopts it (its update sets the key): how monitors created
  * before keys, or exported with a derived key, come under the document.
  */
 export interface ConfigPlanDraft<M extends OwnedMonitor> {
@@ -30,7 +32,7 @@ export interface ConfigPlanDraft<M extends OwnedMonitor> {
 /**
  * Plans `wanted` (in document order) against `existing`. With `prune`, keyed monitors the document
  * does not list are deleted; monitors without a key never are. Refuses with a 409 naming the
- * document monitor when the result would hold two monitors with one method and URL.
+ * document monitor when the result would hold two monitors with one target.
  */
 export function planConfig<M extends OwnedMonitor>(
   existing: readonly M[],
@@ -39,12 +41,12 @@ export function planConfig<M extends OwnedMonitor>(
 ): ConfigPlanDraft<M> {
   const byKey = new Map(existing.filter((m) => m.spec.key !== null).map((m) => [m.spec.key, m]));
   const unkeyedByTarget = new Map(
-    existing.filter((m) => m.spec.key === null).map((m) => [targetOf(m.spec), m]),
+    existing.filter((m) => m.spec.key === null).map((m) => [monitorTarget(m.spec), m]),
   );
   const plan: ConfigPlanDraft<M> = { create: [], update: [], delete: [], unchanged: [] };
   const matched = new Set<string>();
   for (const spec of wanted) {
-    const monitor = byKey.get(spec.key) ?? unkeyedByTarget.get(targetOf(spec));
+    const monitor = byKey.get(spec.key) ?? unkeyedByTarget.get(monitorTarget(spec));
     if (!monitor) {
       plan.create.push({ key: spec.key, spec });
       continue;
@@ -63,31 +65,27 @@ export function planConfig<M extends OwnedMonitor>(
 
 /**
  * The document's monitors are distinct among themselves (validated); what remains is a monitor
- * the document leaves alone that has the method and URL one of them wants.
+ * the document leaves alone that has the target one of them wants.
  */
 function assertNoTargetClash(kept: readonly OwnedMonitor[], wanted: readonly KeyedSpec[]): void {
-  const keptByTarget = new Map(kept.map((m) => [targetOf(m.spec), m]));
+  const keptByTarget = new Map(kept.map((m) => [monitorTarget(m.spec), m]));
   const errors: FieldError[] = wanted.flatMap((spec, i) => {
-    const other = keptByTarget.get(targetOf(spec));
+    const other = keptByTarget.get(monitorTarget(spec));
     if (!other) return [];
     const which = other.spec.key !== null ? `key "${other.spec.key}"` : 'no key';
     return [
       {
         field: `monitors[${i}].url`,
-        message: `has the method and URL of your monitor "${other.spec.name}" (${which}, id ${other.id}), which the document does not list`,
+        message: `has the ${monitorTargetWords(spec)} of your monitor "${other.spec.name}" (${which}, id ${other.id}), which the document does not list`,
       },
     ];
   });
   if (errors.length) {
     throw rpcProblem({
       ...Problems.conflict(
-        'The document would give two monitors the same method and URL; nothing was changed.',
+        'The document would give two monitors the same target (method and URL, and a dns monitor its record type); nothing was changed.',
       ),
       errors,
     });
   }
-}
-
-function targetOf(spec: Pick<MonitorSpec, 'method' | 'url'>): string {
-  return `${spec.method} ${spec.url}`;
 }

@@ -5,6 +5,7 @@ import {
   type MonitorServerFields,
   type MonitorSpec,
   MonitorSpecSchema,
+  sameJsonValue,
 } from '@uptime/contracts';
 import { MonitorEntity } from './monitor.entity';
 
@@ -86,5 +87,5 @@ export function toMonitor(entity: MonitorEntity): Monitor {
 }
 
 export function sameSpec(a: MonitorSpec, b: MonitorSpec): boolean {
-  return SPEC_FIELDS.every((f) => JSON.stringify(a[f]) === JSON.stringify(b[f]));
+  return SPEC_FIELDS.every((f) => sameJsonValue(a[f], b[f]));
 }

@@ -6,8 +6,19 @@ import { TeamEntity } from '../teams/team.entity';
 /** A key is unique among its owner's monitors; monitors without one are not constrained. */
 export const MONITOR_KEY_UNIQUE = 'monitors_owner_key_unique';
 
+/**
+ * An owner monitors a target once (`monitorTarget` in the contracts): method and URL, and a dns
+ * monitor's record type, so that `dns://example.com` A and MX are two monitors.
+ */
+export const MONITOR_TARGET_UNIQUE = 'monitors_owner_target_unique';
+const MONITOR_TARGET_UNIQUE_INDEX = `create unique index "${MONITOR_TARGET_UNIQUE}" on "registry"."monitors" ("owner_id", "method", "url", (coalesce("dns"->>'recordType', '')))`;
+
 @Entity({ tableName: 'monitors' })
-@Unique({ name: 'monitors_owner_method_url_unique', properties: ['ownerId', 'method', 'url'] })
+@Unique({
+  name: MONITOR_TARGET_UNIQUE,
+  properties: ['ownerId', 'method', 'url', 'dns'],
+  expression: MONITOR_TARGET_UNIQUE_INDEX,
+})
 @Index({ name: 'monitors_owner_created_index', properties: ['ownerId', 'createdAt', 'id'] })
 @Unique({
   name: MONITOR_KEY_UNIQUE,

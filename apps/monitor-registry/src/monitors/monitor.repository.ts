@@ -1,7 +1,12 @@
 import { type QBFilterQuery, type QueryOrderMap, raw } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import type { KeysetPosition, MonitorSpec, MonitorSummary } from '@uptime/contracts';
+import {
+  type KeysetPosition,
+  monitorTarget,
+  type MonitorTargetFields,
+  type MonitorSummary,
+} from '@uptime/contracts';
 import { keysetAfter } from '@uptime/persistence';
 import { MonitorEntity } from './monitor.entity';
 
@@ -50,18 +55,20 @@ export class MonitorRepository {
     return this.em.findOne(MonitorEntity, { id, ownerId });
   }
 
-  findByTarget(
+  /** The owner's monitor of this target (`monitorTarget`): method, URL and dns record type. */
+  async findByTarget(
     ownerId: string,
-    method: MonitorSpec['method'],
-    url: string,
+    target: MonitorTargetFields,
     exceptId?: string,
   ): Promise<MonitorEntity | null> {
-    return this.em.findOne(MonitorEntity, {
+    const candidates = await this.em.find(MonitorEntity, {
       ownerId,
-      method,
-      url,
+      method: target.method,
+      url: target.url,
       ...(exceptId ? { id: { $ne: exceptId } } : {}),
     });
+    const wanted = monitorTarget(target);
+    return candidates.find((m) => monitorTarget(m) === wanted) ?? null;
   }
 
   findByKey(ownerId: string, key: string, exceptId?: string): Promise<MonitorEntity | null> {
@@ -95,17 +102,14 @@ export class MonitorRepository {
     if (ids.length) await this.em.nativeDelete(MonitorEntity, { id: { $in: ids } });
   }
 
-  /** Which of these method + URL targets the owner already monitors, as `METHOD url` keys. */
-  async existingTargets(
-    ownerId: string,
-    targets: Pick<MonitorSpec, 'method' | 'url'>[],
-  ): Promise<Set<string>> {
+  /** Which of these targets the owner already monitors, as `monitorTarget` keys. */
+  async existingTargets(ownerId: string, targets: MonitorTargetFields[]): Promise<Set<string>> {
     const rows = await this.em.find(
       MonitorEntity,
       { ownerId, url: { $in: [...new Set(targets.map((t) => t.url))] } },
-      { fields: ['method', 'url'] },
+      { fields: ['method', 'url', 'dns'] },
     );
-    return new Set(rows.map((r) => `${r.method} ${r.url}`));
+    return new Set(rows.map(monitorTarget));
   }
 
   /** The owner's monitors that name the channel, as one of theirs or in an escalation step. */

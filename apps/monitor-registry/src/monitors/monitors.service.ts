@@ -7,6 +7,9 @@ import {
   type MonitorEventKind,
   monitorSpecWithPatch,
   type MonitorSummary,
+  monitorTarget,
+  type MonitorTargetFields,
+  monitorTargetWords,
   type Page,
   Problems,
   validateMonitorCreate,
@@ -44,7 +47,7 @@ export class MonitorsService {
 
   async create(ownerId: string, body: unknown): Promise<Monitor> {
     const spec = valid(validateMonitorCreate(body));
-    if (await this.monitors.findByTarget(ownerId, spec.method, spec.url)) throw duplicate();
+    if (await this.monitors.findByTarget(ownerId, spec)) throw duplicate(spec);
     if (spec.key !== null && (await this.monitors.findByKey(ownerId, spec.key))) {
       throw keyTaken();
     }
@@ -62,9 +65,9 @@ export class MonitorsService {
     const specs = valid(validateMonitorCreateMany({ monitors: bodies }));
     const existing = await this.monitors.existingTargets(ownerId, specs);
     const taken = specs
-      .map((spec, i) => (existing.has(`${spec.method} ${spec.url}`) ? `monitors[${i}]` : null))
+      .map((spec, i) => (existing.has(monitorTarget(spec)) ? `monitors[${i}]` : null))
       .filter((at): at is string => at !== null);
-    if (taken.length) throw duplicate(` (${taken.join(', ')})`);
+    if (taken.length) throw duplicate(undefined, ` (${taken.join(', ')})`);
     const keys = specs.map((s) => s.key).filter((k): k is string => k !== null);
     const keyed = await this.monitors.existingKeys(ownerId, keys);
     const keyClashes = specs
@@ -121,10 +124,10 @@ export class MonitorsService {
     if (errors.length) throw rpcProblem(Problems.validation(errors));
     if (sameSpec(current, next)) return toMonitor(entity);
     if (
-      (next.url !== current.url || next.method !== current.method) &&
-      (await this.monitors.findByTarget(ownerId, next.method, next.url, entity.id))
+      monitorTarget(next) !== monitorTarget(current) &&
+      (await this.monitors.findByTarget(ownerId, next, entity.id))
     ) {
-      throw duplicate();
+      throw duplicate(next);
     }
     if (
       next.key !== null &&
@@ -259,9 +262,11 @@ export function keyTaken(fields: string[] = ['key']): Error {
   });
 }
 
-/** The 409 for a method and URL the owner already monitors; `where` names the offending items. */
-export function duplicate(where = ''): Error {
-  return rpcProblem(
-    Problems.conflict(`You already have a monitor for this method and URL.${where}`),
-  );
+/**
+ * The 409 for a target the owner already monitors (`monitorTarget`); `where` names the offending
+ * items. Without the spec (a write the database refused) it names every part of a target.
+ */
+export function duplicate(spec?: MonitorTargetFields, where = ''): Error {
+  const words = spec ? monitorTargetWords(spec) : 'method and URL (and dns record type)';
+  return rpcProblem(Problems.conflict(`You already have a monitor for this ${words}.${where}`));
 }

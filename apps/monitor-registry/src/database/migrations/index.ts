@@ -6,6 +6,7 @@ import { Migration20261203000000ApiKeys } from './20261203000000-api-keys';
 import { Migration20261203000000Invitations } from './20261203000000-invitations';
 import { Migration20261204000000MonitorTls } from './20261204000000-monitor-tls';
 import { Migration20261204000000DnsMonitors } from './20261204000000-dns-monitors';
+import { Migration20261203002000DnsRecordTypeTarget } from './20261203002000-dns-record-type-target';
 
 /** Listed explicitly so the build needs no file-system discovery; append, never edit. */
 export const REGISTRY_MIGRATIONS: MigrationObject[] = [
@@ -16,4 +17,9 @@ export const REGISTRY_MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203000000Invitations', class: Migration20261203000000Invitations },
   { name: 'Migration20261204000000MonitorTls', class: Migration20261204000000MonitorTls },
   { name: 'Migration20261204000000DnsMonitors', class: Migration20261204000000DnsMonitors },
+  // After DnsMonitors whatever its timestamp: its index reads the `dns` column.
+  {
+    name: 'Migration20261203002000DnsRecordTypeTarget',
+    class: Migration20261203002000DnsRecordTypeTarget,
+  },
 ];

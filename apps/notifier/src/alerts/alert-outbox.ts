@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { ChannelEntity } from '../channels/channel.entity';
 import { ChannelRepository } from '../channels/channel.repository';
-import type { AlertKind, AlertMessage } from '../channels/index';
+import { alertCauseOf, type AlertKind, type AlertMessage } from '../channels/index';
 import { NOTIFIER_CONFIG, type NotifierConfig } from '../config';
 import type { IncidentEntity } from '../incidents/incident.entity';
 import type { MonitorAlertStateEntity } from '../monitors/monitor-alert-state.entity';
@@ -114,17 +114,7 @@ export class AlertOutbox {
         kind: incident.kind,
         startedAt: incident.startedAt.toISOString(),
         resolvedAt: incident.resolvedAt?.toISOString() ?? null,
-        cause: {
-          outcome: cause.outcome,
-          errorKind: cause.errorKind,
-          httpStatus: cause.httpStatus,
-          latencyMs: cause.latencyMs,
-          assertions: cause.assertions ?? [],
-          ...(cause.certificateExpiresAt
-            ? { certificateExpiresAt: cause.certificateExpiresAt }
-            : {}),
-          ...(cause.regions ? { regions: cause.regions, quorum: cause.quorum } : {}),
-        },
+        cause: alertCauseOf(cause),
       },
       occurredAt: new Date().toISOString(),
       durationMs:

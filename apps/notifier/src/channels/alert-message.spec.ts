@@ -210,6 +210,32 @@ describe('describeCause', () => {
       'DNS lookup of api.test failed: no such host (ENOTFOUND)',
     ],
     [
+      "a dns monitor's failed query with the resolver's answer in words",
+      cause({
+        errorKind: 'dns',
+        assertions: failed({
+          type: 'dns_answer',
+          target: 'MX',
+          expected: ['mail.example.test'],
+          actual: 'ESERVFAIL',
+        }),
+      }),
+      'DNS query for MX records failed: server failure (SERVFAIL)',
+    ],
+    [
+      "a dns monitor's answers without an expected value",
+      cause({
+        errorKind: 'assertion',
+        assertions: failed({
+          type: 'dns_answer',
+          target: 'A',
+          expected: ['192.0.2.10'],
+          actual: ['192.0.2.99'],
+        }),
+      }),
+      'DNS A answers ["192.0.2.99"] lack an expected value of ["192.0.2.10"]',
+    ],
+    [
       'a refused connection',
       cause({
         errorKind: 'connect',

@@ -28,6 +28,23 @@ export type AlertCause = Pick<CheckResult, 'outcome' | 'errorKind' | 'httpStatus
   quorum?: number;
 };
 
+/**
+ * The cause an alert carries, from an incident's stored cause (the check summary, which also
+ * holds the check's `message`): the structured fields copied one by one, so that nothing else a
+ * stored cause holds reaches a channel.
+ */
+export function alertCauseOf(stored: AlertCause): AlertCause {
+  return {
+    outcome: stored.outcome,
+    errorKind: stored.errorKind,
+    httpStatus: stored.httpStatus,
+    latencyMs: stored.latencyMs,
+    assertions: stored.assertions ?? [],
+    ...(stored.certificateExpiresAt ? { certificateExpiresAt: stored.certificateExpiresAt } : {}),
+    ...(stored.regions ? { regions: stored.regions, quorum: stored.quorum } : {}),
+  };
+}
+
 export interface AlertIncident {
   id: string;
   /** Absent in alerts queued before certificate incidents, which were all availability ones. */
@@ -211,14 +228,21 @@ function describeCheck(cause: AlertCause | null): string {
       return describeHttpStatus(first('status'), cause.httpStatus);
     case 'keyword':
       return describeKeyword(first('keyword'));
-    case 'assertion':
+    case 'assertion': {
+      const answer = first('dns_answer');
+      if (answer) return describeDnsAnswers(answer);
       return describeJsonPaths(failed.filter((a) => a.type === 'json_path'));
-    case 'dns':
+    }
+    case 'dns': {
+      // A dns monitor's own query failed; an HTTP or TCP check's lookup failed at `connect`.
+      const query = first('dns_answer');
+      if (query) return describeDnsQuery(query);
       return describeStep(
         first('connect'),
         (t) => `DNS lookup of ${t} failed`,
         'DNS lookup failed',
       );
+    }
     case 'connect':
       return describeStep(
         first('connect'),
@@ -325,6 +349,29 @@ function describeStep(
   const reason = code === null ? null : ERROR_WORDS[code] ? `${ERROR_WORDS[code]} (${code})` : code;
   const head = step.target === undefined ? fallback : headFor(step.target);
   return reason ? `${head}: ${reason}` : head;
+}
+
+/** Error codes of a dns monitor's query (Node's `dns` codes), in a reader's words. */
+const DNS_ERROR_WORDS: Record<string, string> = {
+  ENOTFOUND: 'no such name (NXDOMAIN)',
+  ESERVFAIL: 'server failure (SERVFAIL)',
+  EREFUSED: 'query refused (REFUSED)',
+  ENODATA: 'no records of that type',
+  ECONNREFUSED: 'resolver refused the connection',
+  EBADRESP: 'malformed answer',
+};
+
+/** `DNS query for MX records failed: server failure (SERVFAIL)`. */
+function describeDnsQuery(query: CheckAssertion): string {
+  const head = query.target ? `DNS query for ${query.target} records failed` : 'DNS query failed';
+  if (typeof query.actual !== 'string') return head;
+  return `${head}: ${DNS_ERROR_WORDS[query.actual] ?? query.actual}`;
+}
+
+/** `DNS A answers ["192.0.2.9"] lack an expected value of ["192.0.2.10"]`. */
+function describeDnsAnswers(answer: CheckAssertion): string {
+  const type = answer.target ? `${answer.target} ` : '';
+  return `DNS ${type}answers ${showValue(answer.actual)} lack an expected value of ${showValue(answer.expected)}`;
 }
 
 /** JSON text of a value, cut short so a large one cannot flood an alert. */

@@ -17,6 +17,7 @@ import { WebhookProvider } from './webhook/webhook-provider';
 
 export {
   ALERT_KINDS,
+  alertCauseOf,
   type AlertCause,
   type AlertIncident,
   type AlertKind,

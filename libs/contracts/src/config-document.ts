@@ -217,7 +217,7 @@ export function documentMonitorOf(
 function changedPolicy(policy: MonitorSpec['alertPolicy']): Partial<MonitorSpec['alertPolicy']> {
   return Object.fromEntries(
     Object.entries(policy).filter(
-      ([field, value]) => !sameValue(DEFAULT_ALERT_POLICY[field as keyof typeof policy], value),
+      ([field, value]) => !sameJsonValue(DEFAULT_ALERT_POLICY[field as keyof typeof policy], value),
     ),
   );
 }
@@ -262,7 +262,7 @@ export function specChanges(current: MonitorSpec, next: MonitorSpec): ConfigChan
         const name = sub as keyof MonitorSpec['alertPolicy'];
         const [from, to] = [current.alertPolicy[name], next.alertPolicy[name]];
         // Compared as values: `escalation` is a list.
-        return sameValue(from, to) ? [] : [{ field: `alertPolicy.${sub}`, from, to }];
+        return sameJsonValue(from, to) ? [] : [{ field: `alertPolicy.${sub}`, from, to }];
       });
     }
     const [from, to] = [current[field], next[field]];

@@ -44,6 +44,7 @@ export function proberConfig(region: string, overrides: Partial<ProberConfig> = 
     targets: new TargetPolicy({ allowPrivate: true }),
     concurrency: 10,
     ackWaitSeconds: 5,
+    canaryIntervalSeconds: 1,
     ...overrides,
   };
 }

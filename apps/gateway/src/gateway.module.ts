@@ -33,6 +33,8 @@ import { MonitorStatus } from './monitors/monitor-status';
 import { NOTIFIER_CLIENT } from './notifier-client';
 import { MonitorsController } from './monitors/monitors.controller';
 import { REGISTRY_CLIENT } from './registry-client';
+import { RegionDirectory } from './regions/region-directory';
+import { RegionsController } from './regions/regions.controller';
 import { TeamsController } from './teams/teams.controller';
 
 export interface GatewayOptions {
@@ -71,6 +73,7 @@ export class GatewayModule {
         TeamInvitationsController,
         InvitationAcceptController,
         InvitationPageController,
+        RegionsController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
@@ -91,6 +94,7 @@ export class GatewayModule {
         MonitorOwnership,
         ChannelCheck,
         RegionCheck,
+        RegionDirectory,
         OnDemandCheckLimit,
         ConfigDocumentsService,
         AccessTokens,

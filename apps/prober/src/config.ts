@@ -1,5 +1,7 @@
 import { type StreamSizes, streamSizeEnv, streamSizesOf } from '@uptime/bus';
 import {
+  ConfigError,
+  documented,
   type Env,
   envFields,
   parseEnv,
@@ -13,9 +15,29 @@ import { z } from 'zod';
 /** The prober's environment; also the source of the README's configuration table. */
 export const ProberEnvSchema = z.object({
   ...serviceEnvFields,
-  REGION: envFields.region.describe(
-    'the region this prober runs in; it takes the jobs of that region',
+  REGION: documented(envFields.region.optional(), {
+    description:
+      'the region this prober runs in; it takes the jobs of that region. With `REGIONS` set, it must be one of them',
+    default: 'the one region of `REGIONS`, else `local`',
+  }),
+  REGIONS: documented(envFields.regions.removeDefault().optional(), {
+    description:
+      "the platform's regions, the same setting as the scheduler's and the gateway's: when set, the prober refuses to start for a `REGION` outside it",
+    default: 'unset: `REGION` is not checked',
+  }),
+  PROBE_CANARY_URL: documented(
+    z
+      .url({ protocol: /^https?$/, message: 'must be an http(s) URL, e.g. http://gateway:3000/health/live' })
+      .optional(),
+    {
+      description:
+        "a URL known to answer 2xx that the prober checks every `PROBE_CANARY_INTERVAL_SECONDS`; while it fails (twice in a row), the prober's results are `prober_error` (counted against no monitor) and its region shows `degraded`. It may be on a private or loopback address",
+      default: "the gateway's `/health/live` with `npm start`; alone, none (the canary is off, and says so at start)",
+    },
   ),
+  PROBE_CANARY_INTERVAL_SECONDS: envFields
+    .positiveInt(5, 60)
+    .describe('how often the canary is checked; its timeout is the same'),
   ...targetEnvFields,
   PROBE_CONCURRENCY: envFields
     .positiveInt(200, 10_000)
@@ -28,6 +50,9 @@ export const ProberEnvSchema = z.object({
 
 export interface ProberConfig extends ServiceConfig {
   region: string;
+  /** A URL that answers 2xx when the prober's own network works; none turns the canary off. */
+  canaryUrl?: string;
+  canaryIntervalSeconds: number;
   /** `PROBE_ALLOW_PRIVATE` and `PROBE_ALLOWED_CIDRS`: the addresses checks may reach. */
   targets: TargetPolicy;
   /** Checks in flight at once in this replica. */
@@ -42,12 +67,34 @@ export function loadProberConfig(env: Env): ProberConfig {
   const e = parseEnv(ProberEnvSchema, env);
   return {
     ...serviceConfigOf(e),
-    region: e.REGION,
+    region: regionOf(e.REGION, e.REGIONS),
+    canaryUrl: e.PROBE_CANARY_URL,
+    canaryIntervalSeconds: e.PROBE_CANARY_INTERVAL_SECONDS,
     targets: targetPolicyFromEnv(e),
     concurrency: e.PROBE_CONCURRENCY,
     ackWaitSeconds: e.PROBE_ACK_WAIT_SECONDS,
     streamSizes: streamSizesOf(e),
   };
+}
+
+/**
+ * The prober's region, agreeing with the platform's `REGIONS` when it is set: a prober of a
+ * region nobody schedules would wait forever, and jobs for its real region would find no one.
+ */
+export function regionOf(region: string | undefined, regions: string[] | undefined): string {
+  if (!regions) return region ?? 'local';
+  if (region === undefined && regions.length === 1) return regions[0]!;
+  if (region === undefined) {
+    throw new ConfigError([
+      `REGION: must name this prober's region, one of REGIONS (${regions.join(', ')}) (is missing)`,
+    ]);
+  }
+  if (!regions.includes(region)) {
+    throw new ConfigError([
+      `REGION: must be one of REGIONS (${regions.join(', ')}) (got ${JSON.stringify(region)})`,
+    ]);
+  }
+  return region;
 }
 
 export const PROBER_CONFIG = Symbol('PROBER_CONFIG');

@@ -2,6 +2,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { BusModule, natsReadiness } from '@uptime/bus';
 import { TelemetryModule, HealthModule } from '@uptime/health';
 import { PROBER_CONFIG, type ProberConfig } from './config';
+import { PresenceAnnouncer } from './presence/presence-announcer';
+import { ProberCanary } from './presence/prober-canary';
 import { ProbeWorker } from './probes/probe-worker';
 
 @Module({})
@@ -14,7 +16,12 @@ export class ProberModule {
         TelemetryModule.forApp({ app: 'prober' }),
         HealthModule.forApp(natsReadiness()),
       ],
-      providers: [{ provide: PROBER_CONFIG, useValue: config }, ProbeWorker],
+      providers: [
+        { provide: PROBER_CONFIG, useValue: config },
+        ProberCanary,
+        PresenceAnnouncer,
+        ProbeWorker,
+      ],
     };
   }
 }

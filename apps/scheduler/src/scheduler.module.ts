@@ -3,6 +3,7 @@ import { BusModule, natsReadiness } from '@uptime/bus';
 import { TelemetryModule, HealthModule, readinessCheck } from '@uptime/health';
 import type { SchedulerConfig } from './config';
 import { MonitorFeed } from './monitors/monitor-feed';
+import { RegionCoverage } from './regions/region-coverage';
 import { SchedulingModule } from './scheduling.module';
 
 @Module({})
@@ -17,10 +18,16 @@ export class SchedulerModule {
         scheduling,
         HealthModule.forApp(
           natsReadiness({
-            inject: [MonitorFeed],
-            checks: (feed: MonitorFeed) => [
+            inject: [MonitorFeed, RegionCoverage],
+            checks: (feed: MonitorFeed, coverage: RegionCoverage) => [
               readinessCheck('schedule', async () => {
                 if (!feed.isLoaded) throw new Error('the registry snapshot is not loaded yet');
+              }),
+              // Jobs that no prober takes mean monitors that look scheduled and are not checked.
+              readinessCheck('regions', async () => {
+                const unserved = coverage.unservedRegions();
+                if (unserved.length === 0) return;
+                throw new Error(`probe jobs wait for regions with no live prober: ${unserved.join(', ')}`);
               }),
             ],
           }),

@@ -4,6 +4,7 @@ import { SCHEDULER_CONFIG, type SchedulerConfig } from './config';
 import { JobDispatcher } from './jobs/job-dispatcher';
 import { LeaderLease } from './leadership/leader-lease';
 import { MonitorFeed, REGISTRY_CLIENT } from './monitors/monitor-feed';
+import { RegionCoverage } from './regions/region-coverage';
 import { Schedule } from './schedule/schedule';
 
 /** The schedule, what feeds it, who leads, and what it publishes. */
@@ -20,10 +21,11 @@ export class SchedulingModule {
         },
         { provide: Schedule, useValue: new Schedule() },
         LeaderLease,
+        RegionCoverage,
         JobDispatcher,
         MonitorFeed,
       ],
-      exports: [MonitorFeed, LeaderLease, JobDispatcher, Schedule],
+      exports: [MonitorFeed, LeaderLease, JobDispatcher, Schedule, RegionCoverage],
     };
   }
 }

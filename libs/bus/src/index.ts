@@ -17,4 +17,5 @@ export { DEFAULT_MAX_PAYLOAD, PayloadBudget, takeWithin } from './payload-budget
 export { natsReadiness, type MoreReadiness } from './readiness';
 export { DurableFollower, type DurableFollowerOptions } from './durable-follower';
 export { BatchFollower, type BatchFollowerOptions } from './batch-follower';
+export { openProberPresence, ProberPresenceWatch } from './prober-presence';
 export { JetStreamPublisher, PublishNotAcknowledged } from './jetstream-publisher';

@@ -17,3 +17,4 @@ export * from './config-document';
 export * from './api-keys';
 export * from './invitations';
 export { requestSchemaOf, type ParsedRequest, type ReplyOf, type RequestInput } from './requests';
+export * from './regions';

@@ -14,7 +14,7 @@ import { type AddressInfo, type Socket, createServer as createTcpServer } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { MonitorCreateInput, ProbeSpec } from '@uptime/contracts';
+import { type MonitorCreateInput, type ProbeSpec, probeUserAgent } from '@uptime/contracts';
 import { TargetPolicy } from '@uptime/target-guard';
 import { probeSpecFixture } from '../../../test/support/factories';
 import { type HttpCheckOptions, type HttpCheckOutcome, runHttpCheck } from './http-check';
@@ -175,7 +175,7 @@ describe('runHttpCheck over HTTP', () => {
     }
     assert.ok(result.latencyMs >= (result.timings.firstByteMs ?? 0));
     assert.ok(Math.abs(Date.parse(result.startedAt) - Date.now()) < 5000);
-    assert.equal(target.seen.at(-1)?.headers['user-agent'], 'uptime-platform-prober/1.0');
+    assert.equal(target.seen.at(-1)?.headers['user-agent'], 'UptimeProbe/0.1.0 (+region unknown)');
   });
 
   const statusCases: { path: string; expected: string[]; outcome: string }[] = [
@@ -390,7 +390,17 @@ describe('runHttpCheck over HTTP', () => {
     assert.equal(seen?.body, '{"ping":true}');
     assert.equal(seen?.headers['content-type'], 'application/json');
     assert.equal(seen?.headers['x-probe'], 'yes');
-    assert.equal(seen?.headers['user-agent'], 'custom/2');
+    // The monitor's own User-Agent is kept, the probe's appended: the region stays visible.
+    assert.equal(seen?.headers['user-agent'], 'custom/2 UptimeProbe/0.1.0 (+region unknown)');
+  });
+
+  it('should name the region in the User-Agent the prober gives it', async () => {
+    const result = await runHttpCheck(specFor(target.url('/ok')), {
+      ...LOCAL,
+      userAgent: probeUserAgent('eu'),
+    });
+    assert.equal(result.outcome, 'up');
+    assert.equal(target.seen.at(-1)?.headers['user-agent'], 'UptimeProbe/0.1.0 (+region eu)');
   });
 
   it('should count the whole of a large body but search only the first maxBodyBytes', async () => {

@@ -29,7 +29,7 @@ export interface HttpCheckOptions extends DialOptions {
   signal?: AbortSignal;
   /** How much of the body is kept for keyword and assertion rules; the rest is only counted. */
   maxBodyBytes?: number;
-  /** Sent as `User-Agent` unless the monitor sets its own; the prober names itself and its region. */
+  /** `UptimeProbe/<version> (+region <name>)`; see `initialRequest`. */
   userAgent?: string;
 }
 

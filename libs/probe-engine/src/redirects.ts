@@ -1,10 +1,9 @@
-import type { ProbeSpec } from '@uptime/contracts';
+import { type ProbeSpec, probeUserAgent } from '@uptime/contracts';
 import type { Dispatcher } from 'undici';
 import { CheckFailure } from './check-failure';
 
 export const MAX_REDIRECTS = 5;
 
-const USER_AGENT = 'uptime-platform-prober/1.0';
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 /** Framing headers the engine owns; undici refuses most of them from callers anyway. */
 const ENGINE_HEADERS: ReadonlySet<string> = new Set([
@@ -26,12 +25,21 @@ export interface HopRequest {
   body: string | null;
 }
 
-export function initialRequest(spec: ProbeSpec, userAgent = USER_AGENT): HopRequest {
+/**
+ * The first hop's request. The probe's `User-Agent` names the platform and region; a monitor's
+ * own User-Agent is kept and the probe's appended as one more product token, so that a target
+ * still sees what the user asked for and the region stays visible.
+ */
+export function initialRequest(
+  spec: ProbeSpec,
+  userAgent: string = probeUserAgent('unknown'),
+): HopRequest {
   // A Map, then own properties: a header named __proto__ must stay a header.
   const headers = new Map([['user-agent', userAgent]]);
   for (const [name, value] of Object.entries(spec.headers)) {
     const key = name.toLowerCase();
-    if (!ENGINE_HEADERS.has(key)) headers.set(key, value);
+    if (ENGINE_HEADERS.has(key)) continue;
+    headers.set(key, key === 'user-agent' ? `${value} ${userAgent}` : value);
   }
   return { method: spec.method, headers: Object.fromEntries(headers), body: spec.body };
 }

@@ -12,7 +12,7 @@ import {
 } from '@uptime/contracts';
 import { JSONCodec, type NatsConnection } from 'nats';
 import { randomUUID } from 'node:crypto';
-import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+import { RegionDirectory } from '../regions/region-directory';
 
 const resultCodec = JSONCodec<CheckResult>();
 const jobCodec = JSONCodec<unknown>();
@@ -27,11 +27,11 @@ const MARGIN_MS = ON_DEMAND_MARGIN_MS;
 export class OnDemandCheck {
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly directory: RegionDirectory,
   ) {}
 
   async run(monitor: Monitor): Promise<CheckResult> {
-    const region = monitor.regions[0] ?? this.config.defaultRegions[0]!;
+    const region = this.regionFor(monitor);
     const job = probeJobFor(monitor, {
       checkId: randomUUID(),
       region,
@@ -63,6 +63,13 @@ export class OnDemandCheck {
       subscription.unsubscribe();
     }
     throw timedOut(monitor);
+  }
+
+  /** The first of the monitor's regions with a live prober, so the answer does not wait in vain. */
+  private regionFor(monitor: Monitor): string {
+    const regions = monitor.regions.length > 0 ? monitor.regions : this.directory.defaultRegions();
+    const live = new Set(this.directory.liveRegions());
+    return regions.find((region) => live.has(region)) ?? regions[0]!;
   }
 }
 

@@ -51,11 +51,15 @@ import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
 import { ChannelCheck } from './channel-check';
 import { MonitorOwnership } from './monitor-ownership';
 import { MonitorStatus } from './monitor-status';
+import { RegionDirectory } from '../regions/region-directory';
 import { RegionCheck } from './region-check';
 
 const MONITOR_RESPONSE = { schema: openApiResponse(MonitorSchema) };
 
 const MAX_BULK_BYTES = 900_000;
+
+/** Types a prober checks; other kinds (pushed heartbeats) have no regions. */
+const PROBED_TYPES: ReadonlySet<string> = new Set(['http', 'tcp', 'dns']);
 
 @ApiTags('monitors')
 @Authenticated()
@@ -67,6 +71,7 @@ export class MonitorsController {
     private readonly channels: ChannelCheck,
     private readonly ownership: MonitorOwnership,
     private readonly regions: RegionCheck,
+    private readonly directory: RegionDirectory,
   ) {}
 
   @Allow('editor')
@@ -88,7 +93,7 @@ export class MonitorsController {
     await this.channels.assertOwned(scope.teamId, spec);
     const monitor = await this.registry.request(RegistrySubjects.createMonitor, {
       ownerId: scope.teamId,
-      body: spec,
+      body: this.withDefaultRegions(spec),
     });
     res.location(`/api/v1/monitors/${monitor.id}`);
     return monitor;
@@ -120,11 +125,12 @@ export class MonitorsController {
     }
     this.regions.assertKnownByEach(specs.map((s) => s.regions));
     await this.channels.assertOwnedByEach(scope.teamId, specs);
+    const bodies = specs.map((spec) => this.withDefaultRegions(spec));
     const created = await this.registry.request(RegistrySubjects.createMonitors, {
       ownerId: scope.teamId,
-      bodies: specs,
+      bodies,
     });
-    return { items: created.items.map((fields, i) => monitorOf(fields, specs[i]!)) };
+    return { items: created.items.map((fields, i) => monitorOf(fields, bodies[i]!)) };
   }
 
   @Allow('viewer')
@@ -225,5 +231,14 @@ export class MonitorsController {
       ownerId: scope.teamId,
       monitorId: id,
     });
+  }
+
+  /**
+   * A probed monitor that names no region runs from the regions with live probers at its
+   * creation (see `RegionDirectory.defaultRegions`); stored explicitly, so it keeps them.
+   */
+  private withDefaultRegions(spec: MonitorSpec): MonitorSpec {
+    if (spec.regions.length > 0 || !PROBED_TYPES.has(spec.type)) return spec;
+    return { ...spec, regions: this.directory.defaultRegions() };
   }
 }

@@ -4,9 +4,9 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { probeUserAgent } from '@uptime/contracts';
 import { TargetPolicy } from '@uptime/target-guard';
 import { monitorFixture, probeJobFixture } from '../../../../test/support/factories';
-import { probeUserAgent } from './probe-user-agent';
 import { runProbeJob } from './run-probe-job';
 
 /** Runs one http job of `region` against a loopback server; answers the headers it received. */
@@ -37,9 +37,9 @@ describe('probeUserAgent', () => {
     assert.equal(probeUserAgent('eu-west'), `UptimeProbe/${manifest.version} (+region eu-west)`);
   });
 
-  it("should be what an http check's target sees, unless the monitor sets its own", async () => {
+  it("should be what an http check's target sees, after the monitor's own if it sets one", async () => {
     assert.equal((await headersSeen('us-east'))['user-agent'], probeUserAgent('us-east'));
     const own = await headersSeen('us-east', { 'User-Agent': 'mine/1' });
-    assert.equal(own['user-agent'], 'mine/1');
+    assert.equal(own['user-agent'], `mine/1 ${probeUserAgent('us-east')}`);
   });
 });

@@ -19,6 +19,7 @@ import {
   ProbeJobStream,
   proberConsumerName,
   probeJobFilter,
+  probeUserAgent,
   safeParseProbeJob,
 } from '@uptime/contracts';
 import {
@@ -33,6 +34,7 @@ import { RateLimitedLog, TELEMETRY } from '@uptime/health';
 import { type BlockedReason, BlockedTargetLog } from '@uptime/target-guard';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { PROBER_CONFIG, type ProberConfig } from '../config';
+import { ProberCanary } from '../presence/prober-canary';
 import { isStale, runProbeJob } from './run-probe-job';
 
 const jobCodec = JSONCodec<ProbeJob>();
@@ -67,6 +69,7 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly checksTotal: Counter<'outcome'>;
   private readonly staleTotal: Counter;
   private readonly unfinishedTotal: Counter;
+  private readonly userAgent: string;
   /** Made once: the engine calls it on each refused target, so no closure per check. */
   private readonly onBlocked: (reason: BlockedReason, message: string) => void;
 
@@ -74,7 +77,9 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(PROBER_CONFIG) private readonly config: ProberConfig,
     @Inject(TELEMETRY) registry: Registry,
+    private readonly canary: ProberCanary,
   ) {
+    this.userAgent = probeUserAgent(config.region);
     this.checksTotal = new Counter({
       name: 'uptime_probe_checks_total',
       help: 'Checks run and published, by outcome',
@@ -184,10 +189,12 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
     this.counters.inFlight++;
     this.checking.add(m);
     try {
-      const result = await runProbeJob(job, {
+      const observed = await runProbeJob(job, {
         targets: this.config.targets,
         onBlocked: this.onBlocked,
+        userAgent: this.userAgent,
       });
+      const result = this.canary.judge(observed);
       await this.publisher!.publish(
         checkResultSubject(job.region),
         resultCodec.encode(result),

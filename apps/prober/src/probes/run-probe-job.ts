@@ -1,4 +1,9 @@
-import { type CheckResult, ON_DEMAND_MARGIN_MS, type ProbeJob } from '@uptime/contracts';
+import {
+  type CheckResult,
+  ON_DEMAND_MARGIN_MS,
+  type ProbeJob,
+  probeUserAgent,
+} from '@uptime/contracts';
 import {
   type HttpCheckOptions,
   type HttpCheckOutcome,
@@ -6,9 +11,8 @@ import {
   runHttpCheck,
   runTcpCheck,
 } from '@uptime/probe-engine';
-import { probeUserAgent } from './probe-user-agent';
 
-type ProbeOptions = Pick<HttpCheckOptions, 'targets' | 'onBlocked'>;
+type ProbeOptions = Pick<HttpCheckOptions, 'targets' | 'onBlocked' | 'userAgent'>;
 
 /** Runs one probe job's check, by the monitor's type, and names the result after the job. */
 export async function runProbeJob(job: ProbeJob, options: ProbeOptions): Promise<CheckResult> {
@@ -31,7 +35,10 @@ export async function runProbeJob(job: ProbeJob, options: ProbeOptions): Promise
 async function runCheck(job: ProbeJob, options: ProbeOptions): Promise<HttpCheckOutcome> {
   switch (job.spec.type) {
     case 'http':
-      return runHttpCheck(job.spec, { ...options, userAgent: probeUserAgent(job.region) });
+      return runHttpCheck(job.spec, {
+        ...options,
+        userAgent: options.userAgent ?? probeUserAgent(job.region),
+      });
     case 'tcp':
       return runTcpCheck(job.spec, options);
     case 'dns':

@@ -7,7 +7,6 @@ import {
 } from '@nestjs/common';
 import { ensureStream, JetStreamPublisher, NATS_CONNECTION } from '@uptime/bus';
 import {
-  type Monitor,
   type ProbeJob,
   probeJobFor,
   ProbeJobStream,
@@ -18,6 +17,7 @@ import { RateLimitedLog, TELEMETRY } from '@uptime/health';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { LeaderLease } from '../leadership/leader-lease';
+import { RegionCoverage } from '../regions/region-coverage';
 import { type DueCheck, Schedule } from '../schedule/schedule';
 import { checkIdOf } from '../schedule/slots';
 
@@ -45,6 +45,7 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly schedule: Schedule,
     private readonly lease: LeaderLease,
+    private readonly coverage: RegionCoverage,
     @Inject(TELEMETRY) registry: Registry,
   ) {
     this.publishedTotal = new Counter({
@@ -112,7 +113,7 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
   /** Publishes every job; a failed publish is retried while its slot is young, never dropped silently. */
   private async publish(due: DueCheck[]): Promise<void> {
     let jobs = due.flatMap(({ monitor, slotMs }) =>
-      this.regionsOf(monitor).map((region) =>
+      this.coverage.regionsOf(monitor).map((region) =>
         probeJobFor(monitor, {
           checkId: checkIdOf(monitor.id, region, slotMs),
           region,
@@ -121,6 +122,7 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
         }),
       ),
     );
+    this.coverage.published(new Set(jobs.map((job) => job.region)));
     let lastError: unknown;
     for (
       let attempt = 1;
@@ -149,9 +151,5 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
     this.log.warn(
       `${jobs.length} probe jobs could not be published after ${PUBLISH_ATTEMPTS} attempts: ${String(lastError)}`,
     );
-  }
-
-  private regionsOf(monitor: Monitor): string[] {
-    return monitor.regions.length > 0 ? monitor.regions : this.config.defaultRegions;
   }
 }

@@ -1,0 +1,53 @@
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { NATS_CONNECTION, ProberPresenceWatch } from '@uptime/bus';
+import type { Region } from '@uptime/contracts';
+import type { NatsConnection } from 'nats';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+
+/**
+ * The platform's regions as the probers announce them (`probers` KV bucket): their states for
+ * `GET /regions`, and the regions a new monitor runs from when it names none.
+ */
+@Injectable()
+export class RegionDirectory implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly watch = new ProberPresenceWatch();
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.watch.start(this.nc);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.watch.stop();
+  }
+
+  /** The configured regions (`REGIONS`) first, then any other a live prober announces. */
+  regions(): Region[] {
+    return this.watch.regions(this.config.defaultRegions);
+  }
+
+  /** Regions with at least one live prober now. */
+  liveRegions(): string[] {
+    return this.watch.liveRegions();
+  }
+
+  /**
+   * Where a new monitor that names no region runs: the configured regions that have a live
+   * prober now; when none has (a platform starting, every prober away), all configured ones,
+   * so the monitor is checked as soon as probers come back instead of nowhere.
+   */
+  defaultRegions(): string[] {
+    const live = new Set(this.watch.liveRegions());
+    const served = this.config.defaultRegions.filter((region) => live.has(region));
+    return served.length > 0 ? served : [...this.config.defaultRegions];
+  }
+}

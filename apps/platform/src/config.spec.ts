@@ -40,4 +40,35 @@ describe('platform configuration', () => {
       },
     );
   });
+
+  it('should run one prober region, local, by default', () => {
+    const config = loadPlatformConfig({});
+    assert.deepEqual(config.regions, ['local']);
+    assert.deepEqual(config.probeRegions, ['local']);
+    assert.equal(config.canaryUrl, undefined);
+  });
+
+  it("should run a prober per region of PROBE_REGIONS, and make them the platform's regions", () => {
+    const config = loadPlatformConfig({ PROBE_REGIONS: 'eu, us' });
+    assert.deepEqual(config.probeRegions, ['eu', 'us']);
+    assert.deepEqual(config.regions, ['eu', 'us']);
+  });
+
+  it('should probe every region of REGIONS unless PROBE_REGIONS names some of them', () => {
+    assert.deepEqual(loadPlatformConfig({ REGIONS: 'eu,us' }).probeRegions, ['eu', 'us']);
+    const some = loadPlatformConfig({ REGIONS: 'eu,us,ap', PROBE_REGIONS: 'us' });
+    assert.deepEqual(some.regions, ['eu', 'us', 'ap']);
+    assert.deepEqual(some.probeRegions, ['us']);
+  });
+
+  it('should refuse a PROBE_REGIONS region outside REGIONS, and a bad region name, naming the variable', () => {
+    assert.throws(
+      () => loadPlatformConfig({ REGIONS: 'eu', PROBE_REGIONS: 'eu,us' }),
+      /PROBE_REGIONS: us must be in REGIONS \(eu\)/,
+    );
+    assert.throws(
+      () => loadPlatformConfig({ PROBE_REGIONS: 'eu,US West' }),
+      /PROBE_REGIONS\.1: each region must be a name such as eu-west/,
+    );
+  });
 });

@@ -1,4 +1,4 @@
-import { documented, type Env, envFields, parseEnv } from '@uptime/config';
+import { ConfigError, documented, type Env, envFields, parseEnv } from '@uptime/config';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -23,6 +23,23 @@ export const PlatformEnvSchema = z.object({
   // One machine: only this machine reaches the API unless the operator says otherwise.
   HOST: envFields.host('127.0.0.1'),
   PROBE_ALLOW_PRIVATE: envFields.boolean(false),
+  REGIONS: documented(envFields.regions.removeDefault().optional(), {
+    description:
+      "the platform's regions, given to every app (the scheduler and the gateway use them, each prober checks its `REGION` against them)",
+    default: '`PROBE_REGIONS`, else `local`',
+  }),
+  PROBE_REGIONS: documented(envFields.regions.removeDefault().optional(), {
+    description:
+      'regions to run a prober for in this process, one prober (and durable consumer `probers-<region>`) each; each must be in `REGIONS`. `PROBE_REGIONS=eu,us npm start` demonstrates several regions on one machine',
+    default: '`REGIONS`',
+  }),
+  PROBE_CANARY_URL: documented(
+    z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+    {
+      description: "every prober's canary (see the prober's `PROBE_CANARY_URL`)",
+      default: "the gateway's own `http://127.0.0.1:<PORT>/health/live`; none with `PORT=0`",
+    },
+  ),
   APPS: documented(
     envFields
       .commaList(z.enum(APP_NAMES, { message: `each app must be one of ${APP_NAMES.join(', ')}` }))
@@ -46,6 +63,12 @@ export interface PlatformConfig {
    */
   probeAllowPrivate: boolean;
   apps: AppName[];
+  /** Every region: the scheduler's and the gateway's `REGIONS`. */
+  regions: string[];
+  /** The regions this process runs a prober for, a subset of `regions`. */
+  probeRegions: string[];
+  /** What each prober checks to know its own network works; the gateway's health by default. */
+  canaryUrl?: string;
 }
 
 export function loadPlatformConfig(env: Env): PlatformConfig {
@@ -56,6 +79,14 @@ export function loadPlatformConfig(env: Env): PlatformConfig {
       'JWT_SECRET is required when NODE_ENV=production (at least 32 characters, e.g. `openssl rand -hex 32`).',
     );
   }
+  const probeRegions = e.PROBE_REGIONS ?? e.REGIONS ?? ['local'];
+  const regions = e.REGIONS ?? probeRegions;
+  const strangers = probeRegions.filter((region) => !regions.includes(region));
+  if (strangers.length > 0) {
+    throw new ConfigError([
+      `PROBE_REGIONS: ${strangers.join(', ')} must be in REGIONS (${regions.join(', ')})`,
+    ]);
+  }
   return {
     production,
     dataDir: resolve(e.DATA_DIR),
@@ -65,6 +96,9 @@ export function loadPlatformConfig(env: Env): PlatformConfig {
     host: e.HOST,
     probeAllowPrivate: env.PROBE_ALLOW_PRIVATE ? e.PROBE_ALLOW_PRIVATE : isLoopback(e.HOST),
     apps: e.APPS ?? [...APP_NAMES],
+    regions,
+    probeRegions,
+    canaryUrl: e.PROBE_CANARY_URL,
   };
 }
 

@@ -12,6 +12,7 @@ import { type ReadinessCheck, ReadinessChecks, TELEMETRY } from '@uptime/health'
 import type { Registry } from 'prom-client';
 import type { RunningService } from '@uptime/service-host';
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { startGateway } from '../../gateway/src/bootstrap';
 import { loadGatewayConfig } from '../../gateway/src/config';
@@ -30,10 +31,12 @@ import { type AppName, isLoopback, type PlatformConfig } from './config';
 type Env = Record<string, string | undefined>;
 
 /** Each app, started inside this process without its own HTTP port. */
-const STARTERS: Record<Exclude<AppName, 'gateway'>, (env: Env) => Promise<RunningService>> = {
+const STARTERS: Record<
+  Exclude<AppName, 'gateway' | 'prober'>,
+  (env: Env) => Promise<RunningService>
+> = {
   'monitor-registry': (env) => startRegistry(loadRegistryConfig(env), false),
   scheduler: (env) => startScheduler(loadSchedulerConfig(env), false),
-  prober: (env) => startProber(loadProberConfig(env), false),
   metrics: (env) => startMetrics(loadMetricsConfig(env), false),
   notifier: (env) => startNotifier(loadNotifierConfig(env), false),
 };
@@ -93,6 +96,8 @@ export async function startPlatform(
       PROBE_ALLOW_PRIVATE: String(config.probeAllowPrivate),
       NATS_URL: nats.url,
       DATA_DIR: config.dataDir,
+      // One setting for every app: the scheduler, the gateway and each prober agree on regions.
+      REGIONS: config.regions.join(','),
     };
     warnAboutExposure(config, baseEnv, logger);
     if (config.apps.includes('monitor-registry') || config.apps.includes('notifier')) {
@@ -105,12 +110,24 @@ export async function startPlatform(
 
     const peers: ReadinessCheck[] = [];
     const registries: Registry[] = [];
-    for (const name of config.apps) {
-      if (name === 'gateway') continue;
-      const app = await STARTERS[name](env);
+    const started = (name: string, app: RunningService) => {
       apps.push(app);
       peers.push(...prefixed(name, app.app.get(ReadinessChecks, { strict: false }).checks));
       registries.push(app.app.get<Registry>(TELEMETRY, { strict: false }));
+    };
+    for (const name of config.apps) {
+      if (name === 'gateway') continue;
+      if (name !== 'prober') {
+        started(name, await STARTERS[name](env));
+        continue;
+      }
+      // One prober per region, each with its own REGION and durable consumer `probers-<region>`.
+      const canaryUrl = config.canaryUrl ?? gatewayHealthUrl(config, env);
+      for (const region of config.probeRegions) {
+        const proberEnv = { ...env, REGION: region, PROBE_CANARY_URL: canaryUrl };
+        const name = config.probeRegions.length > 1 ? `prober-${region}` : 'prober';
+        started(name, await startProber(loadProberConfig(proberEnv), false));
+      }
     }
     if (!config.apps.includes('gateway')) return { stop };
     const gateway = await startGateway(loadGatewayConfig(env), {
@@ -123,6 +140,20 @@ export async function startPlatform(
     await stop();
     throw err;
   }
+}
+
+/**
+ * The gateway's own `/health/live` as the probers of this process reach it: the default canary
+ * (the gateway answers it as long as the process runs, so a failure is the prober's network).
+ * Unknown with `PORT=0` (a port chosen at listen time): the canary is then off.
+ */
+function gatewayHealthUrl(config: PlatformConfig, env: Env): string | undefined {
+  if (!config.apps.includes('gateway')) return undefined;
+  const { port } = loadGatewayConfig(env);
+  if (port === 0) return undefined;
+  const bare = config.host.replace(/^\[|\]$/g, '');
+  const host = bare === '0.0.0.0' ? '127.0.0.1' : bare === '::' ? '::1' : bare;
+  return `http://${isIP(host) === 6 ? `[${host}]` : host}:${port}/health/live`;
 }
 
 /** Says when the API is reachable from other machines, and what that lets its users reach. */

@@ -38,3 +38,46 @@ describe('loadProberConfig targets', () => {
     );
   });
 });
+
+describe('loadProberConfig region and canary', () => {
+  it('should run in local with the canary off when nothing is set', () => {
+    const config = loadProberConfig({});
+    assert.equal(config.region, 'local');
+    assert.equal(config.canaryUrl, undefined);
+    assert.equal(config.canaryIntervalSeconds, 5);
+  });
+
+  it('should take the one region of REGIONS, or REGION when it is one of them', () => {
+    assert.equal(loadProberConfig({ REGIONS: 'eu' }).region, 'eu');
+    assert.equal(loadProberConfig({ REGIONS: 'eu,us', REGION: 'us' }).region, 'us');
+    assert.equal(loadProberConfig({ REGION: 'ap' }).region, 'ap', 'REGIONS unset: not checked');
+  });
+
+  it('should refuse a REGION outside REGIONS, or none among several, naming REGION', () => {
+    assert.throws(
+      () => loadProberConfig({ REGIONS: 'eu,us', REGION: 'default' }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /REGION: must be one of REGIONS \(eu, us\) \(got "default"\)/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => loadProberConfig({ REGIONS: 'eu,us' }),
+      /REGION: must name this prober's region/,
+    );
+  });
+
+  it('should take an http(s) canary URL and refuse anything else', () => {
+    const config = loadProberConfig({
+      PROBE_CANARY_URL: 'http://gateway:3000/health/live',
+      PROBE_CANARY_INTERVAL_SECONDS: '2',
+    });
+    assert.equal(config.canaryUrl, 'http://gateway:3000/health/live');
+    assert.equal(config.canaryIntervalSeconds, 2);
+    assert.throws(
+      () => loadProberConfig({ PROBE_CANARY_URL: 'ftp://gateway/health' }),
+      /PROBE_CANARY_URL: must be an http\(s\) URL/,
+    );
+  });
+});

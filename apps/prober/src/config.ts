@@ -15,7 +15,7 @@ import { z } from 'zod';
 /** The prober's environment; also the source of the README's configuration table. */
 export const ProberEnvSchema = z.object({
   ...serviceEnvFields,
-  REGION: documented(envFields.region.optional(), {
+  REGION: documented(envFields.region.removeDefault().optional(), {
     description:
       'the region this prober runs in; it takes the jobs of that region. With `REGIONS` set, it must be one of them',
     default: 'the one region of `REGIONS`, else `local`',
@@ -27,12 +27,16 @@ export const ProberEnvSchema = z.object({
   }),
   PROBE_CANARY_URL: documented(
     z
-      .url({ protocol: /^https?$/, message: 'must be an http(s) URL, e.g. http://gateway:3000/health/live' })
+      .url({
+        protocol: /^https?$/,
+        message: 'must be an http(s) URL, e.g. http://gateway:3000/health/live',
+      })
       .optional(),
     {
       description:
         "a URL known to answer 2xx that the prober checks every `PROBE_CANARY_INTERVAL_SECONDS`; while it fails (twice in a row), the prober's results are `prober_error` (counted against no monitor) and its region shows `degraded`. It may be on a private or loopback address",
-      default: "the gateway's `/health/live` with `npm start`; alone, none (the canary is off, and says so at start)",
+      default:
+        "the gateway's `/health/live` with `npm start`; alone, none (the canary is off, and says so at start)",
     },
   ),
   PROBE_CANARY_INTERVAL_SECONDS: envFields

@@ -27,7 +27,9 @@ export class SchedulerModule {
               readinessCheck('regions', async () => {
                 const unserved = coverage.unservedRegions();
                 if (unserved.length === 0) return;
-                throw new Error(`probe jobs wait for regions with no live prober: ${unserved.join(', ')}`);
+                throw new Error(
+                  `probe jobs wait for regions with no live prober: ${unserved.join(', ')}`,
+                );
               }),
             ],
           }),

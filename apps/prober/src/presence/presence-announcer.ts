@@ -68,7 +68,9 @@ export class PresenceAnnouncer implements OnApplicationBootstrap, OnApplicationS
     try {
       await this.kv.put(this.key, JSON.stringify(presence));
     } catch (err) {
-      this.log.warn(`could not announce this prober in ${ProberPresenceBucket.bucket}: ${String(err)}`);
+      this.log.warn(
+        `could not announce this prober in ${ProberPresenceBucket.bucket}: ${String(err)}`,
+      );
     }
   }
 }

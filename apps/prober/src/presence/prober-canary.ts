@@ -14,6 +14,11 @@ import { PROBER_CONFIG, type ProberConfig } from '../config';
 
 /** One failed canary check may be a blip; two in a row say the prober itself is impaired. */
 export const CANARY_FAILURES_TO_FAIL = 2;
+/**
+ * A canary that has never answered may just not be up yet (`npm start` starts the gateway, the
+ * default canary, after the probers): it counts as failing only once it answered, or after this.
+ */
+export const CANARY_START_GRACE_MS = 60_000;
 
 /**
  * The prober's self-check: a known-good URL (`PROBE_CANARY_URL`) checked on a short interval
@@ -25,6 +30,8 @@ export class ProberCanary implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly logger = new Logger(ProberCanary.name);
   private readonly failureLog = new RateLimitedLog(this.logger);
   private failuresInARow = 0;
+  private answeredOnce = false;
+  private readonly startedAtMs = Date.now();
   private lastFailure = '';
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
@@ -68,7 +75,9 @@ export class ProberCanary implements OnApplicationBootstrap, OnApplicationShutdo
 
   get state(): CanaryState {
     if (!this.spec) return 'off';
-    return this.failuresInARow >= CANARY_FAILURES_TO_FAIL ? 'failing' : 'ok';
+    if (this.failuresInARow < CANARY_FAILURES_TO_FAIL) return 'ok';
+    const starting = !this.answeredOnce && Date.now() - this.startedAtMs < CANARY_START_GRACE_MS;
+    return starting ? 'ok' : 'failing';
   }
 
   onChange(listener: () => void): void {
@@ -129,6 +138,7 @@ export class ProberCanary implements OnApplicationBootstrap, OnApplicationShutdo
       this.failureLog.warn(`canary ${this.config.canaryUrl} failed: ${this.lastFailure}`);
     } else {
       this.failuresInARow = 0;
+      this.answeredOnce = true;
     }
     const after = this.state;
     if (after === before) return;

@@ -6,12 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { ensureStream, JetStreamPublisher, NATS_CONNECTION } from '@uptime/bus';
-import {
-  type ProbeJob,
-  probeJobFor,
-  ProbeJobStream,
-  probeJobSubject,
-} from '@uptime/contracts';
+import { type ProbeJob, probeJobFor, ProbeJobStream, probeJobSubject } from '@uptime/contracts';
 import { JSONCodec, type NatsConnection } from 'nats';
 import { RateLimitedLog, TELEMETRY } from '@uptime/health';
 import { Counter, Gauge, type Registry } from 'prom-client';

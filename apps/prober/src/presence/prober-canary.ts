@@ -62,13 +62,13 @@ export class ProberCanary implements OnApplicationBootstrap, OnApplicationShutdo
       help: "Results turned into prober_error because the prober's canary was failing",
       registers: [registry],
     });
-    const canary = this;
+    const failing = () => (this.state === 'failing' ? 1 : 0);
     new Gauge({
       name: 'uptime_probe_canary_failing',
       help: "1 while the prober's canary fails (its results are prober_error), 0 otherwise",
       registers: [registry],
       collect() {
-        this.set(canary.state === 'failing' ? 1 : 0);
+        this.set(failing());
       },
     });
   }

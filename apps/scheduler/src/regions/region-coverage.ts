@@ -32,7 +32,9 @@ export class RegionCoverage implements OnApplicationBootstrap, OnApplicationShut
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     @Inject(TELEMETRY) registry: Registry,
   ) {
-    const coverage = this;
+    const probersByRegion = () =>
+      this.knownRegions().map((region) => [region, this.watch.liveProbers(region)] as const);
+    const unserved = () => this.unservedRegions().length;
     new Gauge({
       name: 'uptime_scheduler_region_probers',
       help: 'Live probers of each region the scheduler knows (configured or published to)',
@@ -40,9 +42,7 @@ export class RegionCoverage implements OnApplicationBootstrap, OnApplicationShut
       registers: [registry],
       collect() {
         this.reset();
-        for (const region of coverage.knownRegions()) {
-          this.set({ region }, coverage.watch.liveProbers(region));
-        }
+        for (const [region, probers] of probersByRegion()) this.set({ region }, probers);
       },
     });
     new Gauge({
@@ -50,7 +50,7 @@ export class RegionCoverage implements OnApplicationBootstrap, OnApplicationShut
       help: 'Regions that got probe jobs within the last minute and have no live prober to take them',
       registers: [registry],
       collect() {
-        this.set(coverage.unservedRegions().length);
+        this.set(unserved());
       },
     });
   }
@@ -94,7 +94,7 @@ export class RegionCoverage implements OnApplicationBootstrap, OnApplicationShut
   unservedRegions(nowMs = Date.now()): string[] {
     if (nowMs - this.watchingSince < ProberPresenceBucket.refreshMs) return [];
     return [...this.lastPublishedAt]
-      .filter(([region, at]) => nowMs - at <= RECENT_PUBLISH_MS)
+      .filter(([, at]) => nowMs - at <= RECENT_PUBLISH_MS)
       .filter(([region]) => this.watch.liveProbers(region, nowMs) === 0)
       .map(([region]) => region)
       .sort();

@@ -240,6 +240,9 @@ const ROUTES: Row[] = [
     request: async (f) => ({ params: { id: (await f.newChannelWithAlert()).alertId } }),
   },
 
+  // regions: the platform's, but read in a team like every route an API key may call
+  { route: 'GET /api/v1/regions', allowed: 'viewer' },
+
   // API keys
   { route: 'GET /api/v1/api-keys', allowed: 'admin', people: true },
   {

@@ -81,7 +81,8 @@ describe('monitors', () => {
           alertOnPartial: false,
         },
         channelIds: [],
-        regions: [],
+        // Named by none: the regions with live probers, here (no prober runs) every configured one.
+        regions: ['local', 'eu-west', 'us-east'],
         paused: false,
         tls: null,
         status: 'pending',

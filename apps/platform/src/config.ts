@@ -2,6 +2,7 @@ import { ConfigError, documented, type Env, envFields, parseEnv } from '@uptime/
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { ProberEnvSchema } from '../../prober/src/config';
 
 export const APP_NAMES = [
   'monitor-registry',
@@ -23,23 +24,13 @@ export const PlatformEnvSchema = z.object({
   // One machine: only this machine reaches the API unless the operator says otherwise.
   HOST: envFields.host('127.0.0.1'),
   PROBE_ALLOW_PRIVATE: envFields.boolean(false),
-  REGIONS: documented(envFields.regions.removeDefault().optional(), {
-    description:
-      "the platform's regions, given to every app (the scheduler and the gateway use them, each prober checks its `REGION` against them)",
-    default: '`PROBE_REGIONS`, else `local`',
-  }),
-  PROBE_REGIONS: documented(envFields.regions.removeDefault().optional(), {
+  REGIONS: envFields.regionsWhenSet,
+  PROBE_REGIONS: documented(envFields.regionsWhenSet, {
     description:
       'regions to run a prober for in this process, one prober (and durable consumer `probers-<region>`) each; each must be in `REGIONS`. `PROBE_REGIONS=eu,us npm start` demonstrates several regions on one machine',
     default: '`REGIONS`',
   }),
-  PROBE_CANARY_URL: documented(
-    z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
-    {
-      description: "every prober's canary (see the prober's `PROBE_CANARY_URL`)",
-      default: "the gateway's own `http://127.0.0.1:<PORT>/health/live`; none with `PORT=0`",
-    },
-  ),
+  PROBE_CANARY_URL: ProberEnvSchema.shape.PROBE_CANARY_URL,
   APPS: documented(
     envFields
       .commaList(z.enum(APP_NAMES, { message: `each app must be one of ${APP_NAMES.join(', ')}` }))

@@ -20,11 +20,7 @@ export const ProberEnvSchema = z.object({
       'the region this prober runs in; it takes the jobs of that region. With `REGIONS` set, it must be one of them',
     default: 'the one region of `REGIONS`, else `local`',
   }),
-  REGIONS: documented(envFields.regions.removeDefault().optional(), {
-    description:
-      "the platform's regions, the same setting as the scheduler's and the gateway's: when set, the prober refuses to start for a `REGION` outside it",
-    default: 'unset: `REGION` is not checked',
-  }),
+  REGIONS: envFields.regionsWhenSet,
   PROBE_CANARY_URL: documented(
     z
       .url({

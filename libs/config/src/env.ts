@@ -114,19 +114,25 @@ function commaList<T extends z.ZodType<unknown, string>>(item: T) {
     .pipe(z.array(item).min(1, 'must name at least one'));
 }
 
+const regionList = commaList(
+  z.string().regex(REGION_NAME, 'each region must be a name such as eu-west'),
+);
+
+/** `REGIONS` is one setting for every app, so it is described once. */
+const REGIONS_DOC: EnvDoc = {
+  description:
+    "the platform's regions, one setting for every app: the scheduler publishes jobs for them, the gateway accepts them in monitors (a monitor naming none gets those with live probers, all of them when none is live), a prober refuses to start for a `REGION` outside them",
+  default:
+    '`local`; a prober alone: unset, `REGION` not checked; `npm start`: `PROBE_REGIONS`, else `local`',
+};
+
 /** Reusable environment fields; each app composes the ones it reads. */
 export const envFields = {
   commaList,
   region: z.string().regex(REGION_NAME, 'must be a region name such as eu-west').default('local'),
-  regions: documented(
-    commaList(z.string().regex(REGION_NAME, 'each region must be a name such as eu-west')).default([
-      'local',
-    ]),
-    {
-      description:
-        'regions probers run in; a monitor may only name these, and runs in all of them when it names none',
-    },
-  ),
+  regions: documented(regionList.default(['local']), REGIONS_DOC),
+  /** The same setting for an app that only checks against it when it is set (the prober). */
+  regionsWhenSet: documented(regionList.optional(), REGIONS_DOC),
   port: (fallback: number) =>
     documented(portNumber.default(fallback), {
       description: 'HTTP port (API on the gateway, health on every app)',

@@ -56,6 +56,7 @@ export class ProberPresenceWatch {
 
   /** Every known region's state: `configured` first, in that order, then the others seen. */
   regions(configured: readonly string[], nowMs = Date.now()): Region[] {
+    this.forgetSilent(nowMs);
     return regionStates(configured, this.seen.values(), this.lastSeenAtMs, nowMs);
   }
 
@@ -69,6 +70,16 @@ export class ProberPresenceWatch {
   /** Live probers of each region; used by tests and the scheduler's gauge. */
   liveProbers(region: string, nowMs = Date.now()): number {
     return this.regions([region], nowMs)[0]!.probers;
+  }
+
+  /**
+   * Drops replicas silent past the TTL (the bucket already expired their keys, without a word
+   * to watchers), so restarts under new names do not pile up; their region keeps its last time.
+   */
+  private forgetSilent(nowMs: number): void {
+    for (const [key, { seenAtMs }] of this.seen) {
+      if (nowMs - seenAtMs > ProberPresenceBucket.ttlMs) this.seen.delete(key);
+    }
   }
 
   private async follow(watch: QueuedIterator<KvEntry>): Promise<void> {

@@ -142,3 +142,73 @@ describe('single-process platform', () => {
     assert.match(p.stderr, /JWT_SECRET is required when NODE_ENV=production/);
   });
 });
+
+/** `PROBE_REGIONS=eu,us npm start`: several regions on one machine, one prober each. */
+describe('single-process platform with several regions', () => {
+  const suffix = Math.random().toString(36).slice(2, 7);
+  const eu = `eu-${suffix}`;
+  const us = `us-${suffix}`;
+  let dataDir: string;
+  let port: number;
+  let platform: AppProcess | undefined;
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'uptime-platform-regions-'));
+    port = await freePort();
+    platform = AppProcess.start('platform', {
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      NATS_URL,
+      HOST: '127.0.0.1',
+      PROBE_REGIONS: `${eu},${us}`,
+    });
+    await platform.waitReady(`http://127.0.0.1:${port}`, 90_000);
+  });
+  after(async () => {
+    await platform?.stop('SIGKILL').catch(() => undefined);
+    await removeDataDir(dataDir);
+  });
+
+  it('should run a prober per region, each live and healthy, and give new monitors both regions', async () => {
+    const base = `http://127.0.0.1:${port}`;
+    const api = new ApiClient(base);
+    const { accessToken } = await api.newUser('regions');
+    const res = await api.get<{ items: { name: string; probers: number; state: string }[] }>(
+      '/api/v1/regions',
+      accessToken,
+    );
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(
+      res.body.items.map((r) => [r.name, r.probers, r.state]),
+      [
+        [eu, 1, 'healthy'],
+        [us, 1, 'healthy'],
+      ],
+    );
+    const created = await api.post<{ regions: string[] }>(
+      '/api/v1/monitors',
+      { name: 'Both regions', url: 'https://both.example.test/' },
+      accessToken,
+    );
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.deepEqual(created.body.regions, [eu, us]);
+
+    const ready = await fetch(`${base}/health/ready`).then(
+      (r) => r.json() as Promise<{ details: object }>,
+    );
+    for (const key of [`prober-${eu}.nats`, `prober-${us}.nats`, 'scheduler.regions']) {
+      assert.ok(key in ready.details, `ready covers ${key}`);
+    }
+    // Two probers' metrics in one scrape, apart by their region.
+    const metrics = await fetch(`${base}/metrics`);
+    assert.equal(metrics.status, 200);
+    const text = await metrics.text();
+    for (const region of [eu, us]) {
+      assert.match(
+        text,
+        new RegExp(`^uptime_probe_canary_failing\\{app="prober",region="${region}"\\} 0$`, 'm'),
+      );
+    }
+    assert.equal(await platform!.stop('SIGINT'), 0);
+  });
+});

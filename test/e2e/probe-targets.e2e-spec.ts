@@ -94,7 +94,7 @@ describe('which targets a prober may check (PROBE_ALLOWED_CIDRS)', () => {
 
     const registry = pipeline.probers[0]!.app.get<Registry>(TELEMETRY, { strict: false });
     const metric = await registry.getSingleMetricAsString('uptime_probe_blocked_targets_total');
-    assert.match(metric, /\{reason="loopback",app="prober"\} [1-9]/);
+    assert.match(metric, /\{reason="loopback",app="prober",region="[^"]+"\} [1-9]/);
     assert.match(output.text, /refused by the target guard: check: (127\.0\.0\.1|localhost)/);
   });
 });

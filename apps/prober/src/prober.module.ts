@@ -13,7 +13,7 @@ export class ProberModule {
       module: ProberModule,
       imports: [
         BusModule.forRoot({ natsUrl: config.natsUrl, name: `prober-${config.region}` }),
-        TelemetryModule.forApp({ app: 'prober' }),
+        TelemetryModule.forApp({ app: 'prober', labels: { region: config.region } }),
         HealthModule.forApp(natsReadiness()),
       ],
       providers: [

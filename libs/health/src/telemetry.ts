@@ -9,13 +9,15 @@ import {
   Module,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Registry } from 'prom-client';
 
 /** The app's own Prometheus registry: one per app, so several apps can share a process. */
 export const TELEMETRY = Symbol('TELEMETRY');
 
 export interface TelemetryOptions {
   app: string;
+  /** More labels on every metric of the app: a prober's `region`, so several share a process. */
+  labels?: Record<string, string>;
   /** In single-process mode: the other apps' registries, merged into this app's `/metrics`. */
   peers?: () => Registry[];
 }
@@ -39,11 +41,13 @@ export class MetricsScrape {
     @Inject(OPTIONS) private readonly options: TelemetryOptions,
   ) {}
 
-  text(): Promise<string> {
+  async text(): Promise<string> {
     const peers = this.options.peers?.() ?? [];
-    return peers.length
-      ? Registry.merge([this.registry, ...peers]).metrics()
-      : this.registry.metrics();
+    if (peers.length === 0) return this.registry.metrics();
+    // Aggregated, not merged: two apps of one kind (a prober per region) share metric names,
+    // which `merge` refuses; their `region` label keeps their series apart.
+    const all = await Promise.all([this.registry, ...peers].map((r) => r.getMetricsAsJSON()));
+    return AggregatorRegistry.aggregate(all).metrics();
   }
 }
 
@@ -77,7 +81,7 @@ export class TelemetryModule {
           provide: TELEMETRY,
           useFactory: () => {
             const registry = new Registry();
-            registry.setDefaultLabels({ app: options.app });
+            registry.setDefaultLabels({ app: options.app, ...options.labels });
             if (!processMetricsTaken) {
               processMetricsTaken = true;
               collectDefaultMetrics({ register: registry });

@@ -1,6 +1,8 @@
 import {
   type CheckResult,
+  heartbeatUrlOf,
   type Monitor,
+  PING_TOKEN_BYTES,
   type MonitorChangedEvent,
   type MonitorCreateInput,
   type ProbeJob,
@@ -8,7 +10,7 @@ import {
   monitorSpecFromCreate,
   probeJobFor,
 } from '@uptime/contracts';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 /**
  * Fixtures of the platform's contracts, built the way production builds them (the registry's
@@ -48,7 +50,21 @@ export function monitorFixture(
     url: 'https://fixture.example.test/',
     ...input,
   });
-  return { ...spec, id, ownerId, status, lastCheckedAt, createdAt, updatedAt, version };
+  const pingToken =
+    spec.type === 'heartbeat' ? randomBytes(PING_TOKEN_BYTES).toString('base64url') : null;
+  const url = spec.type === 'heartbeat' ? heartbeatUrlOf(id) : spec.url;
+  return {
+    ...spec,
+    url,
+    id,
+    ownerId,
+    status,
+    lastCheckedAt,
+    createdAt,
+    updatedAt,
+    version,
+    pingToken,
+  };
 }
 
 /** The check of a job, as the scheduler names it; `scheduledAt` defaults to now. */

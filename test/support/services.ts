@@ -79,6 +79,7 @@ export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayCo
     trustedProxies: ['loopback'],
     onDemandChecksPerMinutePerUser: 30,
     onDemandChecksPerMinutePerMonitor: 6,
+    pingsPerMinutePerToken: 60,
     ...overrides,
   };
 }

@@ -8,13 +8,16 @@ import type { GatewayConfig } from './config';
 import { type GatewayOptions, GatewayModule } from './gateway.module';
 import { CONFIG_APPLY_PATH } from './config-as-code/config-documents.controller';
 import { API_PREFIX } from './http/api-prefix';
-import { acceptJsonBodiesOnly, JSON_BODY_TYPES, YAML_BODY_TYPES } from './http/json-body';
+import { acceptJsonBodiesOnly, jsonBodyOutside, YAML_BODY_TYPES } from './http/json-body';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { Refusals } from './http/refusals';
 import { DOCS_PATH, securityHeaders } from './http/security-headers';
 import { JsonShapePipe } from './http/validation';
 
 export { API_PREFIX };
+
+/** Where the heartbeat pings are served: a body there is any media type, read by the route. */
+const PING_PATH_PREFIX = '/ping/';
 
 export function startGateway(
   config: GatewayConfig,
@@ -34,9 +37,10 @@ export function startGateway(
 
 function configureHttp(app: NestExpressApplication, config: GatewayConfig): void {
   app.use(securityHeaders);
-  app.use(acceptJsonBodiesOnly([`/${API_PREFIX}/${CONFIG_APPLY_PATH}`]));
-  // 1 MB: a bulk create of up to 1,000 monitors; one monitor is far smaller.
-  app.useBodyParser('json', { limit: '1mb', type: JSON_BODY_TYPES });
+  app.use(acceptJsonBodiesOnly([`/${API_PREFIX}/${CONFIG_APPLY_PATH}`], [PING_PATH_PREFIX]));
+  // 1 MB: a bulk create of up to 1,000 monitors; one monitor is far smaller. Ping bodies are
+  // read by their route, at most 10 KB and whatever their type.
+  app.useBodyParser('json', { limit: '1mb', type: jsonBodyOutside(PING_PATH_PREFIX) });
   // A configuration document in YAML, read as text (only its route gets past the check above).
   app.useBodyParser('text', { limit: '1mb', type: YAML_BODY_TYPES });
   app.useGlobalFilters(
@@ -64,6 +68,10 @@ export function setApiPrefix(app: INestApplication): void {
       { path: 'metrics', method: RequestMethod.GET },
       // The page an invitation email links to: `<PUBLIC_URL>/invitations/{token}`.
       { path: 'invitations/:token', method: RequestMethod.GET },
+      // What a heartbeat monitor's job calls: its `pingUrl`, `<PUBLIC_URL>/ping/{token}`.
+      { path: 'ping/:token', method: RequestMethod.ALL },
+      { path: 'ping/:token/start', method: RequestMethod.ALL },
+      { path: 'ping/:token/fail', method: RequestMethod.ALL },
     ],
   });
 }

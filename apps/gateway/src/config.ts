@@ -38,6 +38,11 @@ export const GatewayEnvSchema = z.object({
   ON_DEMAND_CHECKS_PER_MINUTE_PER_MONITOR: envFields
     .positiveInt(6, 100_000)
     .describe('on-demand checks per monitor per minute, per gateway replica'),
+  PINGS_PER_MINUTE_PER_TOKEN: envFields
+    .positiveInt(60, 100_000)
+    .describe(
+      'heartbeat pings per ping URL per minute, per gateway replica (429 with `Retry-After` past it)',
+    ),
 });
 
 export interface GatewayConfig extends ServiceConfig {
@@ -56,6 +61,8 @@ export interface GatewayConfig extends ServiceConfig {
   onDemandChecksPerMinutePerUser: number;
   /** On-demand checks of one monitor per minute, on this replica. */
   onDemandChecksPerMinutePerMonitor: number;
+  /** Calls of one ping URL (`/ping/{token}`, start and fail included) per minute, on this replica. */
+  pingsPerMinutePerToken: number;
 }
 
 export function loadGatewayConfig(env: Env): GatewayConfig {
@@ -71,6 +78,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     trustedProxies: e.TRUSTED_PROXIES,
     onDemandChecksPerMinutePerUser: e.ON_DEMAND_CHECKS_PER_MINUTE_PER_USER,
     onDemandChecksPerMinutePerMonitor: e.ON_DEMAND_CHECKS_PER_MINUTE_PER_MONITOR,
+    pingsPerMinutePerToken: e.PINGS_PER_MINUTE_PER_TOKEN,
   };
 }
 

@@ -21,6 +21,8 @@ import { AlertsController } from './alerts/alerts.controller';
 import { ChannelsController } from './channels/channels.controller';
 import { ConfigDocumentsController } from './config-as-code/config-documents.controller';
 import { ConfigDocumentsService } from './config-as-code/config-documents.service';
+import { HeartbeatPings } from './heartbeats/heartbeat-pings';
+import { PingController } from './heartbeats/ping.controller';
 import { IncidentsController } from './incidents/incidents.controller';
 import { InvitationAcceptController } from './invitations/invitation-accept.controller';
 import { InvitationPageController } from './invitations/invitation-page.controller';
@@ -74,6 +76,7 @@ export class GatewayModule {
         InvitationAcceptController,
         InvitationPageController,
         RegionsController,
+        PingController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
@@ -102,6 +105,7 @@ export class GatewayModule {
         TeamMemberships,
         ApiKeys,
         AccessGuard,
+        HeartbeatPings,
       ],
     };
   }

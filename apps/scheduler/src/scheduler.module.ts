@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { BusModule, natsReadiness } from '@uptime/bus';
 import { TelemetryModule, HealthModule, readinessCheck } from '@uptime/health';
 import type { SchedulerConfig } from './config';
+import { DeadlineKeeper } from './heartbeats/deadline-keeper';
 import { MonitorFeed } from './monitors/monitor-feed';
 import { RegionCoverage } from './regions/region-coverage';
 import { SchedulingModule } from './scheduling.module';
@@ -18,8 +19,8 @@ export class SchedulerModule {
         scheduling,
         HealthModule.forApp(
           natsReadiness({
-            inject: [MonitorFeed, RegionCoverage],
-            checks: (feed: MonitorFeed, coverage: RegionCoverage) => [
+            inject: [MonitorFeed, RegionCoverage, DeadlineKeeper],
+            checks: (feed: MonitorFeed, coverage: RegionCoverage, deadlines: DeadlineKeeper) => [
               readinessCheck('schedule', async () => {
                 if (!feed.isLoaded) throw new Error('the registry snapshot is not loaded yet');
               }),
@@ -30,6 +31,10 @@ export class SchedulerModule {
                 throw new Error(
                   `probe jobs wait for regions with no live prober: ${unserved.join(', ')}`,
                 );
+              }),
+              readinessCheck('heartbeats', async () => {
+                if (!deadlines.isInitialized)
+                  throw new Error('the heartbeat pings are not read yet');
               }),
             ],
           }),

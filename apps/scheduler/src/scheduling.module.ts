@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { BusClient } from '@uptime/bus';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from './config';
+import { DeadlineKeeper } from './heartbeats/deadline-keeper';
 import { JobDispatcher } from './jobs/job-dispatcher';
 import { LeaderLease } from './leadership/leader-lease';
 import { MonitorFeed, REGISTRY_CLIENT } from './monitors/monitor-feed';
@@ -24,8 +25,9 @@ export class SchedulingModule {
         RegionCoverage,
         JobDispatcher,
         MonitorFeed,
+        DeadlineKeeper,
       ],
-      exports: [MonitorFeed, LeaderLease, JobDispatcher, Schedule, RegionCoverage],
+      exports: [MonitorFeed, LeaderLease, JobDispatcher, Schedule, RegionCoverage, DeadlineKeeper],
     };
   }
 }

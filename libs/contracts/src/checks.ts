@@ -19,6 +19,9 @@ export const ERROR_KINDS = [
   'too_many_redirects',
   'blocked_target',
   'prober_error',
+  // A heartbeat monitor's: no ping for its period and grace; its job called `/ping/{token}/fail`.
+  'missed_heartbeat',
+  'reported_failure',
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 

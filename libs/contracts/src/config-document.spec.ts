@@ -45,6 +45,7 @@ const everything: MonitorSpec = {
   regions: ['eu-west'],
   paused: true,
   tls: null,
+  heartbeat: null,
 };
 const tlsMonitor: MonitorSpec = {
   ...monitorSpecFromCreate({ name: 'Mail', url: 'tls://mail.example.test:465', type: 'tcp' }),

@@ -182,6 +182,7 @@ const OPTIONAL_DOCUMENT_FIELDS = [
   'regions',
   'paused',
   'tls',
+  'heartbeat',
 ] as const satisfies readonly (keyof MonitorSpec)[];
 
 /**
@@ -198,7 +199,9 @@ export function documentMonitorOf(
     url: spec.url,
     intervalSeconds: spec.intervalSeconds,
   });
-  const monitor: Record<string, unknown> = { key, name: spec.name, url: spec.url };
+  // A heartbeat monitor's URL is its id (`heartbeat://<id>`), which a document does not state.
+  const monitor: Record<string, unknown> =
+    spec.type === 'heartbeat' ? { key, name: spec.name } : { key, name: spec.name, url: spec.url };
   for (const field of OPTIONAL_DOCUMENT_FIELDS) {
     if (field === 'alertPolicy') {
       const policy = changedPolicy(spec.alertPolicy);

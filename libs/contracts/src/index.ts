@@ -2,6 +2,7 @@ export * from './checks';
 export * from './auth';
 export * from './monitor';
 export * from './dns-monitor';
+export * from './heartbeat-monitor';
 export * from './monitor-events';
 export * from './monitor-requests';
 export * from './problem';

@@ -24,6 +24,7 @@ function monitor(): Monitor {
       createdAt: at,
       updatedAt: at,
       version: 3,
+      pingToken: null,
     },
     spec.value,
   );

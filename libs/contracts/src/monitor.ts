@@ -8,11 +8,17 @@ import {
   dnsNameOfUrl,
   dnsNameProblem,
 } from './dns-monitor';
+import {
+  HEARTBEAT_URL_PREFIX,
+  heartbeatUrlOf,
+  HeartbeatSettingsSchema,
+  pingUrlOf,
+} from './heartbeat-monitor';
 import { type FieldError, fieldErrorsOf } from './problem';
 
 export const MONITOR_TYPES = ['http', 'tcp', 'dns', 'heartbeat'] as const;
-/** Types the probe engine runs today; the others are reserved names with their own issue. */
-export const SUPPORTED_MONITOR_TYPES: readonly MonitorType[] = ['http', 'tcp', 'dns'];
+/** Types the platform checks today; a type added to MONITOR_TYPES ahead of its work is refused. */
+export const SUPPORTED_MONITOR_TYPES: readonly MonitorType[] = ['http', 'tcp', 'dns', 'heartbeat'];
 export type MonitorType = (typeof MONITOR_TYPES)[number];
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -46,6 +52,7 @@ export const READ_ONLY_MONITOR_FIELDS = [
   'status',
   'lastCheckedAt',
   'version',
+  'pingUrl',
 ] as const;
 
 /**
@@ -383,6 +390,11 @@ export const MonitorSpecSchema = z.object({
   paused: z.boolean(),
   // Monitors stored or sent before tcp monitors existed have none.
   tls: z.object({ allowInvalidCertificate: z.boolean() }).nullable().default(null),
+  // Monitors stored or sent before heartbeat monitors existed have none.
+  heartbeat: z
+    .object({ periodSeconds: z.number().int(), graceSeconds: z.number().int() })
+    .nullable()
+    .default(null),
 });
 export type MonitorSpec = z.output<typeof MonitorSpecSchema>;
 export type AlertPolicy = MonitorSpec['alertPolicy'];
@@ -402,12 +414,36 @@ export const MonitorServerFieldsSchema = z.object({
   createdAt: z.iso.datetime({ offset: true }),
   updatedAt: z.iso.datetime({ offset: true }),
   version: z.number().int(),
+  /**
+   * A heartbeat monitor's ping token (null for other types): set at creation, never changed,
+   * shown to clients only inside `pingUrl` (`MonitorReplySchema`).
+   */
+  pingToken: z.string().nullable().default(null),
 });
 export type MonitorServerFields = z.output<typeof MonitorServerFieldsSchema>;
 
 /** A monitor as the API returns it. */
 export const MonitorSchema = MonitorSpecSchema.extend(MonitorServerFieldsSchema.shape);
 export type Monitor = z.output<typeof MonitorSchema>;
+
+/** A monitor as the HTTP API answers it: the ping token only inside its public `pingUrl`. */
+export const MonitorReplySchema = MonitorSchema.omit({ pingToken: true }).extend({
+  pingUrl: z
+    .string()
+    .nullable()
+    .meta({
+      description:
+        "Read-only. A heartbeat monitor's URL to ping (`GET|POST <pingUrl>`, `<pingUrl>/start`, " +
+        '`<pingUrl>/fail`), without login; its token never changes. Null for other types.',
+    }),
+});
+export type MonitorReply = z.output<typeof MonitorReplySchema>;
+
+/** What the API shows of a monitor: `pingToken` becomes the public `pingUrl`. */
+export function monitorReplyOf(monitor: Monitor, publicUrl: string): MonitorReply {
+  const { pingToken, ...rest } = monitor;
+  return { ...rest, pingUrl: pingToken === null ? null : pingUrlOf(publicUrl, pingToken) };
+}
 
 /** Every writable field, each with its own rule; which are required depends on the operation. */
 const monitorFields = {
@@ -418,13 +454,15 @@ const monitorFields = {
     .min(1, 'is required')
     .max(200, 'must be at most 200 characters'),
   type: z.enum(MONITOR_TYPES, { message: `must be one of ${MONITOR_TYPES.join(', ')}` }).meta({
-    description: '`http` (default), `tcp` or `dns`; `heartbeat` is reserved and refused for now.',
+    description:
+      '`http` (default), `tcp`, `dns` or `heartbeat` (push: the job pings `pingUrl`; the type cannot change to or from heartbeat).',
   }),
   url: monitorUrl.meta({
     description:
       'http: an http(s) URL. tcp: `tcp://host:port` (up when a connection opens) or ' +
       '`tls://host:port` (also completes a TLS handshake, SNI = host, and records the certificate expiry). ' +
-      'dns: `dns://name`, the name queried.',
+      'dns: `dns://name`, the name queried. heartbeat: left out; the monitor answers `heartbeat://<id>`. ' +
+      'Required for every other type.',
   }),
   method: z.enum(HTTP_METHODS, { message: `must be one of ${HTTP_METHODS.join(', ')}` }),
   headers,
@@ -488,6 +526,7 @@ const monitorFields = {
         'For a `tls://` monitor only: `{ "allowInvalidCertificate": true }` accepts a certificate ' +
         'whose chain or name does not verify (its expiry is still recorded). Null verifies.',
     }),
+  heartbeat: HeartbeatSettingsSchema.nullable(),
 } satisfies Record<keyof MonitorSpec, z.ZodType>;
 
 const optionalFields = Object.fromEntries(
@@ -496,9 +535,9 @@ const optionalFields = Object.fromEntries(
 
 const WHOLE_MONITOR = `A whole monitor is at most ${MAX_MONITOR_BYTES} bytes as JSON; a larger one is refused naming its largest field.`;
 
-/** Body of `POST /monitors`: name and url are required, the rest take defaults. */
+/** Body of `POST /monitors`: name is required, url too except for heartbeat monitors; the rest take defaults. */
 export const MonitorCreateSchema = z
-  .object({ ...optionalFields, name: monitorFields.name, url: monitorFields.url })
+  .object({ ...optionalFields, name: monitorFields.name })
   .strict()
   .meta({ description: WHOLE_MONITOR });
 /** Body of `PATCH /monitors/{id}`: any writable field; nested alertPolicy merges. */
@@ -517,10 +556,13 @@ export function monitorOf(fields: MonitorServerFields, spec: MonitorSpec): Monit
     ownerId: fields.ownerId,
     ...spec,
     status: fields.status,
+    // A heartbeat monitor's URL names it, and only the registry knew its id.
+    url: spec.type === 'heartbeat' ? heartbeatUrlOf(fields.id) : spec.url,
     lastCheckedAt: fields.lastCheckedAt,
     createdAt: fields.createdAt,
     updatedAt: fields.updatedAt,
     version: fields.version,
+    pingToken: fields.pingToken,
   };
 }
 
@@ -529,13 +571,16 @@ export function defaultTimeoutMs(intervalSeconds: number): number {
   return Math.min(10_000, Math.floor(intervalSeconds * 1000 * 0.8));
 }
 
+export const DEFAULT_INTERVAL_SECONDS = 60;
+
 export function monitorSpecFromCreate(input: MonitorCreateInput): MonitorSpec {
-  const intervalSeconds = input.intervalSeconds ?? 60;
+  const intervalSeconds = input.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS;
   return {
     key: input.key ?? null,
     name: input.name,
     type: input.type ?? 'http',
-    url: input.url,
+    // A heartbeat monitor has none until the registry names it `heartbeat://<id>`.
+    url: input.url ?? '',
     method: input.method ?? 'GET',
     headers: input.headers ?? {},
     body: input.body ?? null,
@@ -552,6 +597,7 @@ export function monitorSpecFromCreate(input: MonitorCreateInput): MonitorSpec {
     regions: dedupe(input.regions ?? []),
     paused: input.paused ?? false,
     tls: input.tls ?? null,
+    heartbeat: input.heartbeat ?? null,
   };
 }
 
@@ -630,7 +676,7 @@ function typeErrors(spec: MonitorSpec): FieldError[] {
   const errors: FieldError[] = [];
   const schemes = URL_SCHEMES_OF_TYPE[spec.type];
   const scheme = spec.url.slice(0, spec.url.indexOf(':') + 1);
-  if (schemes.length && !schemes.includes(scheme)) {
+  if (schemes.length && spec.url !== '' && !schemes.includes(scheme)) {
     const names = schemes.map((s) => `${s}//`).join(' or ');
     errors.push({ field: 'url', message: `must be a ${names} URL for a ${spec.type} monitor` });
   }
@@ -652,7 +698,56 @@ function typeErrors(spec: MonitorSpec): FieldError[] {
   if (spec.type !== 'dns' && spec.dns !== null) {
     errors.push({ field: 'dns', message: 'applies to dns monitors only' });
   }
+  errors.push(...(spec.type === 'heartbeat' ? heartbeatErrors(spec) : []));
+  if (spec.type !== 'heartbeat' && spec.heartbeat !== null) {
+    errors.push({ field: 'heartbeat', message: 'applies to heartbeat monitors only' });
+  }
+  if (spec.type !== 'heartbeat' && spec.url === '') {
+    errors.push({ field: 'url', message: 'is required' });
+  }
   return errors;
+}
+
+/**
+ * A heartbeat monitor is pinged, not probed: no URL, no regions, no interval, timeout or latency
+ * bound of its own (its period and grace say when a ping is due). Each is refused by name unless
+ * at its default, as the http-only fields are.
+ */
+function heartbeatErrors(spec: MonitorSpec): FieldError[] {
+  const errors: FieldError[] = [];
+  const leaveOut = (field: string, why: string) =>
+    errors.push({ field, message: `${why}; leave it out of a heartbeat monitor` });
+  if (spec.heartbeat === null) {
+    errors.push({
+      field: 'heartbeat',
+      message: 'is required for a heartbeat monitor: { periodSeconds, graceSeconds }',
+    });
+  }
+  if (spec.url !== '' && !spec.url.startsWith(HEARTBEAT_URL_PREFIX)) {
+    leaveOut('url', 'a heartbeat monitor checks no URL (its job calls pingUrl)');
+  }
+  if (spec.regions.length) leaveOut('regions', 'a heartbeat monitor is not probed from regions');
+  if (spec.intervalSeconds !== DEFAULT_INTERVAL_SECONDS) {
+    leaveOut('intervalSeconds', 'heartbeat.periodSeconds says how often pings come');
+  }
+  if (spec.timeoutMs !== defaultTimeoutMs(DEFAULT_INTERVAL_SECONDS)) {
+    leaveOut('timeoutMs', 'heartbeat.graceSeconds says how late a ping may be');
+  }
+  if (spec.maxLatencyMs !== null)
+    leaveOut('maxLatencyMs', 'a heartbeat monitor has no latency bound');
+  return errors;
+}
+
+/** Rules of a PATCH against the stored monitor: a heartbeat monitor's token and URL are for life. */
+export function typeChangeErrors(current: MonitorSpec, next: MonitorSpec): FieldError[] {
+  if (current.type === next.type) return [];
+  if (current.type !== 'heartbeat' && next.type !== 'heartbeat') return [];
+  return [
+    {
+      field: 'type',
+      message: 'cannot change to or from heartbeat; create a new monitor instead',
+    },
+  ];
 }
 
 /**
@@ -768,7 +863,8 @@ export function monitorTargetWords(spec: MonitorTargetFields): string {
 export function repeats(spec: MonitorSpec, i: number, seen: Map<string, number>): FieldError[] {
   const errors: FieldError[] = [];
   const target = `target ${monitorTarget(spec)}`;
-  const first = seen.get(target);
+  // Heartbeat monitors get their URL (their id) from the registry: never the same.
+  const first = spec.type === 'heartbeat' ? undefined : seen.get(target);
   if (first !== undefined) {
     errors.push({
       field: `monitors[${i}].url`,

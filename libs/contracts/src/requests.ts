@@ -60,6 +60,7 @@ import {
   StatsRequestSchema,
 } from './metrics-queries';
 import { MonitorSchema } from './monitor';
+import { PingTargetSchema, ResolvePingTokenRequestSchema } from './heartbeat-monitor';
 import {
   CreateMonitorRequestSchema,
   CreateMonitorsRequestSchema,
@@ -155,6 +156,10 @@ export const RequestContracts = {
     reply: pageSchema(MonitorSchema),
   },
   [RegistrySubjects.applyConfig]: { request: ApplyConfigRequestSchema, reply: ConfigPlanSchema },
+  [RegistrySubjects.resolvePingToken]: {
+    request: ResolvePingTokenRequestSchema,
+    reply: PingTargetSchema,
+  },
 
   [RegistryTeamSubjects.access]: { request: TeamAccessRequestSchema, reply: TeamAccessSchema },
   [RegistryTeamSubjects.create]: { request: CreateTeamRequestSchema, reply: TeamSchema },

@@ -22,6 +22,8 @@ export const RegistrySubjects = {
   listActiveMonitors: 'registry.monitors.active',
   /** A configuration document's monitors, planned (dry run) or applied in one transaction. */
   applyConfig: 'registry.config.apply',
+  /** The heartbeat monitor of a ping token (the gateway's `/ping/{token}`); unknown: 404. */
+  resolvePingToken: 'registry.heartbeats.resolve',
 } as const;
 
 export type RegistrySubject = (typeof RegistrySubjects)[keyof typeof RegistrySubjects];

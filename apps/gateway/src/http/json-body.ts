@@ -19,10 +19,14 @@ const JSON_MEDIA_TYPE = /^application\/([a-z0-9.+-]+\+)?json$/;
  * `yamlPaths` only. A form post (or `text/plain`) is what a page on another site can send without
  * asking the browser first, so the API never reads one; YAML types, like JSON, need that asking.
  */
-export function acceptJsonBodiesOnly(yamlPaths: readonly string[] = []): RequestHandler {
+export function acceptJsonBodiesOnly(
+  yamlPaths: readonly string[] = [],
+  anyBodyPrefixes: readonly string[] = [],
+): RequestHandler {
   const yamlRoutes = new Set(yamlPaths);
   return (req: Request, _res: Response, next: NextFunction): void => {
     if (!hasBody(req)) return next();
+    if (anyBodyPrefixes.some((prefix) => req.path.startsWith(prefix))) return next();
     const mediaType = mediaTypeOf(req.headers['content-type']);
     if (mediaType !== undefined && JSON_MEDIA_TYPE.test(mediaType)) return next();
     if (yamlRoutes.has(req.path)) {
@@ -34,6 +38,18 @@ export function acceptJsonBodiesOnly(yamlPaths: readonly string[] = []): Request
       );
     }
     next(new UnsupportedMediaTypeException('The request body must be application/json.'));
+  };
+}
+
+/**
+ * The JSON parser's `type` test: JSON media types, except under `prefix`, whose routes read
+ * their bodies themselves (a heartbeat ping: any type, bounded to 10 KB, never parsed).
+ */
+export function jsonBodyOutside(prefix: string): (req: Request) => boolean {
+  return (req) => {
+    if ((req.originalUrl ?? req.url ?? '').startsWith(prefix)) return false;
+    const mediaType = mediaTypeOf(req.headers['content-type']);
+    return mediaType !== undefined && JSON_MEDIA_TYPE.test(mediaType);
   };
 }
 

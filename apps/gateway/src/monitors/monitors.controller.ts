@@ -25,7 +25,9 @@ import {
 import {
   type Monitor,
   MonitorBulkCreateSchema,
-  MonitorSchema,
+  type MonitorReply,
+  monitorReplyOf,
+  MonitorReplySchema,
   monitorOf,
   MonitorCreateSchema,
   type MonitorPatchInput,
@@ -47,6 +49,7 @@ import { CurrentScope } from '../access/current-scope';
 import type { TeamScope } from '../access/caller';
 import { ApiQueryFrom, openApiResponse, openApiSchema } from '../http/openapi';
 import { IdParam, invalid, ValidatorPipe, ZodPipe } from '../http/validation';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
 import { ChannelCheck } from './channel-check';
 import { MonitorOwnership } from './monitor-ownership';
@@ -54,7 +57,7 @@ import { MonitorStatus } from './monitor-status';
 import { RegionDirectory } from '../regions/region-directory';
 import { RegionCheck } from './region-check';
 
-const MONITOR_RESPONSE = { schema: openApiResponse(MonitorSchema) };
+const MONITOR_RESPONSE = { schema: openApiResponse(MonitorReplySchema) };
 
 const MAX_BULK_BYTES = 900_000;
 
@@ -72,6 +75,7 @@ export class MonitorsController {
     private readonly ownership: MonitorOwnership,
     private readonly regions: RegionCheck,
     private readonly directory: RegionDirectory,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   @Allow('editor')
@@ -88,7 +92,7 @@ export class MonitorsController {
     @CurrentScope() scope: TeamScope,
     @Body(new ValidatorPipe(validateMonitorCreate)) spec: MonitorSpec,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<Monitor> {
+  ): Promise<MonitorReply> {
     this.regions.assertKnown(spec.regions);
     await this.channels.assertOwned(scope.teamId, spec);
     const monitor = await this.registry.request(RegistrySubjects.createMonitor, {
@@ -96,7 +100,7 @@ export class MonitorsController {
       body: this.withDefaultRegions(spec),
     });
     res.location(`/api/v1/monitors/${monitor.id}`);
-    return monitor;
+    return this.reply(monitor);
   }
 
   @Allow('editor')
@@ -106,7 +110,7 @@ export class MonitorsController {
   })
   @ApiBody({ schema: openApiSchema(MonitorBulkCreateSchema) })
   @ApiCreatedResponse({
-    schema: openApiResponse(z.object({ items: z.array(MonitorSchema) })),
+    schema: openApiResponse(z.object({ items: z.array(MonitorReplySchema) })),
   })
   @ApiConflictResponse({ description: 'You already monitor one of these methods and URLs.' })
   @ApiForbiddenResponse({
@@ -116,7 +120,7 @@ export class MonitorsController {
   async createMany(
     @CurrentScope() scope: TeamScope,
     @Body(new ValidatorPipe(validateMonitorCreateMany)) specs: MonitorSpec[],
-  ): Promise<{ items: Monitor[] }> {
+  ): Promise<{ items: MonitorReply[] }> {
     // NATS carries at most 1 MB per message; monitors with large bodies must come in fewer.
     const bytes = Buffer.byteLength(JSON.stringify(specs));
     if (bytes > MAX_BULK_BYTES) {
@@ -130,7 +134,7 @@ export class MonitorsController {
       ownerId: scope.teamId,
       bodies,
     });
-    return { items: created.items.map((fields, i) => monitorOf(fields, bodies[i]!)) };
+    return { items: created.items.map((fields, i) => this.reply(monitorOf(fields, bodies[i]!))) };
   }
 
   @Allow('viewer')
@@ -143,16 +147,17 @@ export class MonitorsController {
       'that key (a page of 0 or 1).',
   })
   @ApiQueryFrom(MonitorListQuerySchema)
-  @ApiOkResponse({ schema: openApiResponse(pageSchema(MonitorSchema)) })
+  @ApiOkResponse({ schema: openApiResponse(pageSchema(MonitorReplySchema)) })
   async list(
     @CurrentScope() scope: TeamScope,
     @Query(new ZodPipe(MonitorListQuerySchema)) query: MonitorListQuery,
-  ): Promise<Page<Monitor>> {
+  ): Promise<Page<MonitorReply>> {
     const found = await this.registry.request(RegistrySubjects.listMonitors, {
       ownerId: scope.teamId,
       ...query,
     });
-    return { ...found, items: await this.status.withStatus(found.items) };
+    const items = await this.status.withStatus(found.items);
+    return { ...found, items: items.map((m) => this.reply(m)) };
   }
 
   @Allow('viewer')
@@ -160,13 +165,16 @@ export class MonitorsController {
   @ApiOperation({ summary: 'A monitor of yours, with its latest status' })
   @ApiOkResponse(MONITOR_RESPONSE)
   @ApiNotFoundResponse({ description: 'No monitor of yours has this id.' })
-  async get(@CurrentScope() scope: TeamScope, @Param('id', IdParam) id: string): Promise<Monitor> {
+  async get(
+    @CurrentScope() scope: TeamScope,
+    @Param('id', IdParam) id: string,
+  ): Promise<MonitorReply> {
     const monitor = await this.registry.request(RegistrySubjects.getMonitor, {
       ownerId: scope.teamId,
       monitorId: id,
     });
     const [withStatus] = await this.status.withStatus([monitor]);
-    return withStatus!;
+    return this.reply(withStatus!);
   }
 
   @Allow('editor')
@@ -184,14 +192,15 @@ export class MonitorsController {
     @CurrentScope() scope: TeamScope,
     @Param('id', IdParam) id: string,
     @Body(new ValidatorPipe(validateMonitorPatch)) patch: MonitorPatchInput,
-  ): Promise<Monitor> {
+  ): Promise<MonitorReply> {
     this.regions.assertKnown(patch.regions);
     await this.channels.assertOwned(scope.teamId, patch);
-    return this.registry.request(RegistrySubjects.updateMonitor, {
+    const monitor = await this.registry.request(RegistrySubjects.updateMonitor, {
       ownerId: scope.teamId,
       monitorId: id,
       body: patch,
     });
+    return this.reply(monitor);
   }
 
   @Allow('editor')
@@ -214,11 +223,15 @@ export class MonitorsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Stop checking a monitor (idempotent)' })
   @ApiOkResponse(MONITOR_RESPONSE)
-  pause(@CurrentScope() scope: TeamScope, @Param('id', IdParam) id: string): Promise<Monitor> {
-    return this.registry.request(RegistrySubjects.pauseMonitor, {
+  async pause(
+    @CurrentScope() scope: TeamScope,
+    @Param('id', IdParam) id: string,
+  ): Promise<MonitorReply> {
+    const monitor = await this.registry.request(RegistrySubjects.pauseMonitor, {
       ownerId: scope.teamId,
       monitorId: id,
     });
+    return this.reply(monitor);
   }
 
   @Allow('editor')
@@ -226,11 +239,20 @@ export class MonitorsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Start checking a paused monitor again (idempotent)' })
   @ApiOkResponse(MONITOR_RESPONSE)
-  resume(@CurrentScope() scope: TeamScope, @Param('id', IdParam) id: string): Promise<Monitor> {
-    return this.registry.request(RegistrySubjects.resumeMonitor, {
+  async resume(
+    @CurrentScope() scope: TeamScope,
+    @Param('id', IdParam) id: string,
+  ): Promise<MonitorReply> {
+    const monitor = await this.registry.request(RegistrySubjects.resumeMonitor, {
       ownerId: scope.teamId,
       monitorId: id,
     });
+    return this.reply(monitor);
+  }
+
+  /** A heartbeat monitor's token is shown only as its public ping URL. */
+  private reply(monitor: Monitor): MonitorReply {
+    return monitorReplyOf(monitor, this.config.publicUrl);
   }
 
   /**

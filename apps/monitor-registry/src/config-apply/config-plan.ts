@@ -8,6 +8,7 @@ import {
   monitorTargetWords,
   Problems,
   specChanges,
+  typeChangeErrors,
 } from '@uptime/contracts';
 
 /** A monitor of the owner as the plan sees it. */
@@ -52,8 +53,15 @@ export function planConfig<M extends OwnedMonitor>(
       continue;
     }
     matched.add(monitor.id);
-    const changes = specChanges(monitor.spec, spec);
-    if (changes.length) plan.update.push({ monitor, spec, changes });
+    const typeErrors = typeChangeErrors(monitor.spec, spec);
+    if (typeErrors.length) {
+      const field = `monitors[${wanted.indexOf(spec)}].type`;
+      throw rpcProblem(Problems.validation(typeErrors.map((e) => ({ ...e, field }))));
+    }
+    // A heartbeat monitor's URL is its id, which a document never states.
+    const next = spec.type === 'heartbeat' ? { ...spec, url: monitor.spec.url } : spec;
+    const changes = specChanges(monitor.spec, next);
+    if (changes.length) plan.update.push({ monitor, spec: next, changes });
     else plan.unchanged.push(spec.key);
   }
   const unlisted = existing.filter((m) => !matched.has(m.id));

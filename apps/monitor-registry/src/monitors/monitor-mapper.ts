@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import {
   DEFAULT_ALERT_POLICY,
+  heartbeatUrlOf,
+  PING_TOKEN_BYTES,
   type Monitor,
   monitorOf,
   type MonitorServerFields,
@@ -33,6 +36,7 @@ export function specOf(entity: MonitorEntity): MonitorSpec {
     regions: entity.regions,
     paused: entity.paused,
     tls: entity.tls,
+    heartbeat: entity.heartbeat,
   };
 }
 
@@ -67,6 +71,10 @@ export function newMonitor(ownerId: string, spec: MonitorSpec): MonitorEntity {
   const entity = new MonitorEntity();
   entity.ownerId = ownerId;
   assignSpec(entity, spec);
+  if (spec.type === 'heartbeat') {
+    entity.url = heartbeatUrlOf(entity.id);
+    entity.pingToken = randomBytes(PING_TOKEN_BYTES).toString('base64url');
+  }
   return entity;
 }
 
@@ -79,6 +87,7 @@ export function serverFieldsOf(entity: MonitorEntity): MonitorServerFields {
     createdAt: entity.createdAt.toISOString(),
     updatedAt: entity.updatedAt.toISOString(),
     version: entity.version,
+    pingToken: entity.pingToken,
   };
 }
 

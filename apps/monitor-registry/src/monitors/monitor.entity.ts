@@ -100,6 +100,15 @@ export class MonitorEntity {
   @Property({ type: 'json', nullable: true })
   tls: MonitorSpec['tls'] = null;
 
+  /** A heartbeat monitor's period and grace; null for other types. */
+  @Property({ type: 'json', nullable: true })
+  heartbeat: MonitorSpec['heartbeat'] = null;
+
+  /** A heartbeat monitor's ping token (random, set at creation, never changed); null for others. */
+  @Property({ type: 'string', length: 64, nullable: true })
+  @Unique({ name: 'monitors_ping_token_unique' })
+  pingToken: string | null = null;
+
   @Property({ type: 'string', length: 16 })
   status: MonitorStatus = 'pending';
 

@@ -79,6 +79,11 @@ export class MonitorRepository {
     });
   }
 
+  /** The heartbeat monitor with this ping token (unique), whoever owns it. */
+  findByPingToken(pingToken: string): Promise<MonitorEntity | null> {
+    return this.em.findOne(MonitorEntity, { pingToken });
+  }
+
   /** Which of these keys the owner's monitors already have. */
   async existingKeys(ownerId: string, keys: string[]): Promise<Set<string>> {
     if (keys.length === 0) return new Set();
@@ -219,5 +224,6 @@ export class MonitorRepository {
 const ESTIMATED_JSON_BYTES = `octet_length(url) + octet_length(name) + coalesce(octet_length(body), 0)
   + octet_length(headers::text) + octet_length(assertions::text)
   + coalesce(octet_length(keyword::text), 0) + coalesce(octet_length(dns::text), 0)
+  + coalesce(octet_length(heartbeat::text), 0) + coalesce(octet_length(ping_token), 0)
   + octet_length(channel_ids::text)
   + octet_length(regions::text) + 600 as bytes`;

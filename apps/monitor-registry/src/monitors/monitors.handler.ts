@@ -6,6 +6,7 @@ import {
   type MonitorSummary,
   type OwnedMonitorRequest,
   type Page,
+  type PingTarget,
   RegistrySubjects,
   type ParsedRequest,
 } from '@uptime/contracts';
@@ -64,6 +65,11 @@ export class MonitorsHandler {
   async remove(req: OwnedMonitorRequest): Promise<{ ok: true }> {
     await this.monitors.remove(req.ownerId, req.monitorId);
     return { ok: true };
+  }
+
+  @Answers(RegistrySubjects.resolvePingToken)
+  pingTarget(req: ParsedRequest<typeof RegistrySubjects.resolvePingToken>): Promise<PingTarget> {
+    return this.monitors.pingTarget(req.token);
   }
 
   @Answers(RegistrySubjects.listActiveMonitors)

@@ -11,7 +11,9 @@ import {
   type MonitorTargetFields,
   monitorTargetWords,
   type Page,
+  type PingTarget,
   Problems,
+  typeChangeErrors,
   validateMonitorCreate,
   validateMonitorCreateMany,
   validateMonitorPatch,
@@ -120,7 +122,7 @@ export class MonitorsService {
     const entity = await this.owned(ownerId, monitorId);
     const current = specOf(entity);
     const next = monitorSpecWithPatch(current, patch);
-    const errors = crossFieldErrors(next);
+    const errors = [...typeChangeErrors(current, next), ...crossFieldErrors(next)];
     if (errors.length) throw rpcProblem(Problems.validation(errors));
     if (sameSpec(current, next)) return toMonitor(entity);
     if (
@@ -204,6 +206,13 @@ export class MonitorsService {
     const budget = this.budget.pageBytes;
     const rows = await this.monitors.pageActive(limit, budget, requestCursor(cursor));
     return pageOf(rows, limit, budget, toMonitor);
+  }
+
+  /** The heartbeat monitor a ping token belongs to; an unknown token is the same 404 as any. */
+  async pingTarget(token: string): Promise<PingTarget> {
+    const entity = await this.monitors.findByPingToken(token);
+    if (!entity) throw rpcProblem(Problems.notFound('The monitor'));
+    return { monitorId: entity.id, ownerId: entity.ownerId, paused: entity.paused };
   }
 
   /** Another owner's monitor answers exactly like a missing one, so ids leak nothing. */

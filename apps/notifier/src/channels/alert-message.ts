@@ -261,7 +261,24 @@ function describeCheck(cause: AlertCause | null): string {
       return 'the target address is not allowed';
     case 'prober_error':
       return 'the prober could not run the check';
+    case 'missed_heartbeat':
+      return describeMissedHeartbeat(first('heartbeat'));
+    case 'reported_failure':
+      return 'the job reported a failure (/fail)';
   }
+}
+
+/** `no ping within 300 s + 60 s grace (last ping 2026-12-02 10:00:00 UTC)`, from the assertion. */
+function describeMissedHeartbeat(heartbeat: CheckAssertion | undefined): string {
+  const expected = heartbeat?.expected as { periodSeconds?: unknown; graceSeconds?: unknown };
+  const actual = heartbeat?.actual as { lastPingAt?: unknown } | undefined;
+  if (typeof expected?.periodSeconds !== 'number') return 'no ping within the expected period';
+  const grace = typeof expected.graceSeconds === 'number' ? expected.graceSeconds : 0;
+  const last =
+    typeof actual?.lastPingAt === 'string'
+      ? `last ping ${formatUtc(actual.lastPingAt)}`
+      : 'no ping yet';
+  return `no ping within ${expected.periodSeconds} s + ${grace} s grace (${last})`;
 }
 
 /** The phase a timeout ran out in, as the probe engine names it in the assertion's target. */

@@ -15,6 +15,7 @@ import {
 import { type ConsumerMessages, DeliverPolicy, JSONCodec, type NatsConnection } from 'nats';
 import { Schedule } from '../schedule/schedule';
 import { JobDispatcher } from '../jobs/job-dispatcher';
+import { DeadlineKeeper } from '../heartbeats/deadline-keeper';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 
 export const REGISTRY_CLIENT = Symbol('REGISTRY_CLIENT');
@@ -40,6 +41,7 @@ export class MonitorFeed implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(REGISTRY_CLIENT) private readonly registry: BusClient,
     private readonly schedule: Schedule,
     private readonly dispatcher: JobDispatcher,
+    private readonly deadlines: DeadlineKeeper,
   ) {}
 
   get isLoaded(): boolean {
@@ -102,8 +104,10 @@ export class MonitorFeed implements OnApplicationBootstrap, OnApplicationShutdow
       const event = parsed.data;
       const held = this.schedule.version(event.monitorId);
       if (held !== undefined && held >= event.version) continue;
-      if (event.kind === 'deleted') this.schedule.remove(event.monitorId);
-      else this.apply(event.monitor);
+      if (event.kind === 'deleted') {
+        this.schedule.remove(event.monitorId);
+        if (event.monitor.type === 'heartbeat') void this.deadlines.forget(event.monitorId);
+      } else this.apply(event.monitor);
       this.dispatcher.wake();
     }
   }

@@ -15,6 +15,8 @@ export interface DueCheck {
 export class Schedule {
   private readonly monitors = new Map<string, Monitor>();
   private readonly queue = new DueQueue();
+  /** Active heartbeat monitors: pinged, never probed, so they have no slots (see DeadlineKeeper). */
+  private readonly pushed = new Map<string, Monitor>();
 
   get size(): number {
     return this.monitors.size;
@@ -27,6 +29,12 @@ export class Schedule {
   /** Adds or replaces a monitor; a paused one leaves the schedule. Keeps the slot if the interval is unchanged. */
   upsert(monitor: Monitor, now: number): void {
     if (monitor.paused) return this.remove(monitor.id);
+    if (monitor.type === 'heartbeat') {
+      this.remove(monitor.id);
+      this.monitors.set(monitor.id, monitor);
+      this.pushed.set(monitor.id, monitor);
+      return;
+    }
     const previous = this.monitors.get(monitor.id);
     this.monitors.set(monitor.id, monitor);
     if (previous && !previous.paused && previous.intervalSeconds === monitor.intervalSeconds)
@@ -37,6 +45,12 @@ export class Schedule {
   remove(monitorId: string): void {
     this.monitors.delete(monitorId);
     this.queue.delete(monitorId);
+    this.pushed.delete(monitorId);
+  }
+
+  /** The active heartbeat monitors, whose deadlines the DeadlineKeeper watches. */
+  heartbeats(): IterableIterator<Monitor> {
+    return this.pushed.values();
   }
 
   nextDueAt(): number | undefined {

@@ -784,6 +784,8 @@ function withoutReadOnly(body: unknown): unknown {
   if (!isPlainObject(body)) return body;
   const copy: Record<string, unknown> = { ...body };
   for (const f of READ_ONLY_MONITOR_FIELDS) delete copy[f];
+  // A heartbeat monitor's spec travels (gateway → registry) with url '': it has none yet.
+  if (copy.url === '' && copy.type === 'heartbeat') delete copy.url;
   return copy;
 }
 

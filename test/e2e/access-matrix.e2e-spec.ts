@@ -268,6 +268,13 @@ const PUBLIC: ReadonlySet<string> = new Set([
   'POST /api/v1/auth/refresh',
   'POST /api/v1/auth/logout',
   'GET /api/v1/config/schema.json',
+  // A heartbeat monitor's ping URL: its token is the proof (heartbeat-monitors.e2e-spec.ts).
+  'GET /ping/{token}',
+  'POST /ping/{token}',
+  'GET /ping/{token}/start',
+  'POST /ping/{token}/start',
+  'GET /ping/{token}/fail',
+  'POST /ping/{token}/fail',
 ]);
 
 /** The route's path with its `{param}`s filled in; a param left unfilled is a mistake in a row. */

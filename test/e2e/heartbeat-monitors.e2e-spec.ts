@@ -306,7 +306,10 @@ describe('heartbeat monitors through the whole pipeline', () => {
     assert.ok(Number(refused.headers.get('retry-after')) >= 1);
     assert.equal((await ping(calm)).status, 200);
     const metrics = await (await fetch(`${pipeline.api.baseUrl}/metrics`)).text();
-    assert.match(metrics, /uptime_gateway_pings_refused_total\{reason="rate_limit",app="gateway"\} [1-9]/);
+    assert.match(
+      metrics,
+      /uptime_gateway_pings_refused_total\{reason="rate_limit",app="gateway"\} [1-9]/,
+    );
   });
 
   it('stores one missed_heartbeat result per missed period, opens one incident and resolves it on a ping, one alert each way', async () => {

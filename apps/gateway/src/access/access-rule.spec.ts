@@ -26,6 +26,13 @@ const PUBLIC_ROUTES = new Set([
   'GET /metrics',
   'GET /config/schema.json',
   'GET /invitations/:token',
+  // A heartbeat monitor's ping URL: the token is the proof.
+  'GET /ping/:token',
+  'POST /ping/:token',
+  'GET /ping/:token/start',
+  'POST /ping/:token/start',
+  'GET /ping/:token/fail',
+  'POST /ping/:token/fail',
 ]);
 
 /** One route handler of a controller, with what Nest reads from its decorators. */

@@ -5,8 +5,15 @@ import { pipelineScenario } from './scenarios/pipeline';
 import { proberScenario } from './scenarios/prober';
 import { queriesScenario } from './scenarios/queries';
 import { alertScenario } from './scenarios/alert';
+import { pingsScenario } from './scenarios/pings';
 
-const SCENARIOS: Scenario[] = [proberScenario, pipelineScenario, queriesScenario, alertScenario];
+const SCENARIOS: Scenario[] = [
+  proberScenario,
+  pipelineScenario,
+  queriesScenario,
+  alertScenario,
+  pingsScenario,
+];
 
 function usage(): string {
   return [

@@ -69,7 +69,7 @@ export class HeartbeatPings implements OnModuleInit, OnModuleDestroy {
   private readonly refused: Counter<'reason'>;
   private kv?: KV;
   private publisher?: JetStreamPublisher;
-  private subscription?: Subscription;
+  private subscriptions: Subscription[] = [];
   private stopWatch?: () => void;
 
   constructor(
@@ -102,17 +102,20 @@ export class HeartbeatPings implements OnModuleInit, OnModuleDestroy {
       max_bytes: HeartbeatBucket.maxBytes,
     });
     this.publisher = new JetStreamPublisher(this.nc);
-    this.subscription = this.nc.subscribe(monitorEventFilter(), {
-      callback: (err, msg) => {
-        if (err) return this.logger.warn(`monitor events: ${err.message}`);
-        if (/\.(deleted|paused|resumed)\./.test(msg.subject)) this.forget(msg.subject);
-      },
-    });
+    // Only the events that change what a token answers; the subject ends with the monitor id.
+    this.subscriptions = (['deleted', 'paused', 'resumed'] as const).map((kind) =>
+      this.nc.subscribe(monitorEventFilter(kind), {
+        callback: (err, msg) => {
+          if (err) return this.logger.warn(`monitor events: ${err.message}`);
+          this.forget(msg.subject);
+        },
+      }),
+    );
     this.stopWatch = onReconnect(this.nc, () => this.targets.forget());
   }
 
   onModuleDestroy(): void {
-    this.subscription?.unsubscribe();
+    for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.stopWatch?.();
     this.publisher?.close();
   }

@@ -10,7 +10,8 @@ import type { BenchOptions, Scenario } from './scenario';
 const PER_REQUEST = 500;
 
 /**
- * Heartbeat pings per second through the gateway, from outside: `npm start`'s single process,
+ * Heartbeat pings per second through the gateway, from outside: `npm start`'s single process
+ * (or `--mode=per-app`: one OS process per app, the gateway alone in its own),
  * heartbeat monitors created through the API, then `--concurrency` clients pinging their ping
  * URLs round robin over keep-alive connections until `--pings` are sent or `--seconds` pass.
  * Each ping resolves its token (remembered), reads and clears the run's start in the
@@ -24,14 +25,18 @@ export const pingsScenario: Scenario = {
     const concurrency = options.int('concurrency', 32);
     const maxPings = options.int('pings', 30_000);
     const seconds = options.int('seconds', 20);
+    const mode = options.string('mode', 'single');
+    if (mode !== 'single' && mode !== 'per-app')
+      throw new Error(`--mode must be single or per-app, got ${mode}`);
     const infra = await BenchInfra.start();
     let platform: PlatformProcesses | undefined;
     const latencies: number[] = [];
     const statuses = new Map<number, number>();
     let elapsedMs = 0;
     let recorded = 0;
+    let baseline: Load | undefined;
     try {
-      platform = await PlatformProcesses.start('single', infra, {
+      platform = await PlatformProcesses.start(mode, infra, {
         // The throughput of the path, not of the per-token limit.
         PINGS_PER_MINUTE_PER_TOKEN: '100000',
       });
@@ -39,6 +44,14 @@ export const pingsScenario: Scenario = {
       const paths = await createHeartbeats(api, monitors);
       // One ping per monitor first: every token is resolved and remembered before timing.
       for (const path of paths) await fetch(`${platform.gatewayUrl}${path}`).then((r) => r.text());
+      // The gateway's cheapest route under the same client, for scale on this machine now.
+      baseline = await load(
+        platform.gatewayUrl,
+        ['/health/live'],
+        concurrency,
+        maxPings,
+        seconds / 2,
+      );
       const before = await pingsRecorded(platform);
       let sent = 0;
       const started = performance.now();
@@ -69,10 +82,11 @@ export const pingsScenario: Scenario = {
         concurrency,
         maxPings,
         maxSeconds: seconds,
-        platform: 'single process (npm start)',
+        platform: mode === 'single' ? 'single process (npm start)' : 'one process per app',
       },
       rows: [
         {
+          route: 'GET /ping/{token}',
           pings: latencies.length,
           ok,
           refused: latencies.length - ok,
@@ -84,6 +98,19 @@ export const pingsScenario: Scenario = {
           'p99 ms': round(quantile(latencies, 0.99), 1),
           'max ms': round(quantile(latencies, 1), 1),
         },
+        {
+          route: 'GET /health/live (baseline)',
+          pings: baseline?.latencies.length ?? 0,
+          ok: baseline?.ok ?? 0,
+          refused: null,
+          'recorded (gateway counter)': null,
+          seconds: round((baseline?.elapsedMs ?? 0) / 1000, 1),
+          'pings/s': round(baseline ? baseline.ok / (baseline.elapsedMs / 1000) : undefined, 0),
+          'p50 ms': round(quantile(baseline?.latencies ?? [], 0.5), 1),
+          'p95 ms': round(quantile(baseline?.latencies ?? [], 0.95), 1),
+          'p99 ms': round(quantile(baseline?.latencies ?? [], 0.99), 1),
+          'max ms': round(quantile(baseline?.latencies ?? [], 1), 1),
+        },
       ],
       targets: [
         {
@@ -94,11 +121,45 @@ export const pingsScenario: Scenario = {
       ],
       notes: [
         `Statuses: ${JSON.stringify(Object.fromEntries(statuses))}.`,
+        'The baseline row is the gateway cheapest route (GET /health/live), measured in the same run by the same clients for half the time: it shows what this machine gave the gateway at that moment.',
         'Each ping answers after its result is stored in CHECK_RESULTS and its time in the heartbeats KV bucket (two JetStream acknowledgements, after one KV read for a pending /start). The metrics and notifier consumers run in the same process and take their share of the CPU while the results arrive. Everything (platform, NATS, PostgreSQL, client) runs on this machine over loopback.',
       ],
     };
   },
 };
+
+interface Load {
+  latencies: number[];
+  ok: number;
+  elapsedMs: number;
+}
+
+/** `concurrency` clients GETting `paths` round robin until `maxRequests` or `seconds`. */
+async function load(
+  baseUrl: string,
+  paths: string[],
+  concurrency: number,
+  maxRequests: number,
+  seconds: number,
+): Promise<Load> {
+  const latencies: number[] = [];
+  let ok = 0;
+  let sent = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  const worker = async () => {
+    while (sent < maxRequests && performance.now() < deadline) {
+      const path = paths[sent++ % paths.length]!;
+      const at = performance.now();
+      const res = await fetch(`${baseUrl}${path}`);
+      await res.text();
+      latencies.push(performance.now() - at);
+      if (res.status === 200) ok++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { latencies, ok, elapsedMs: performance.now() - started };
+}
 
 /** `monitors` heartbeat monitors of one new user; answers their ping URLs' paths. */
 async function createHeartbeats(api: ApiClient, count: number): Promise<string[]> {

@@ -9,6 +9,7 @@ import {
 import { connect, type KV, type NatsConnection } from 'nats';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { parse } from 'yaml';
 import { AlertReceiver } from '../support/alert-receiver';
 import { AppProcess } from '../support/app-process';
 import { Pipeline } from '../support/pipeline';
@@ -390,6 +391,47 @@ describe('heartbeat monitors through the whole pipeline', () => {
       const entry = await kv.get(heartbeatKeys.ping(monitor.id));
       return entry === null || entry.operation !== 'PUT';
     });
+  });
+
+  it('round-trips a heartbeat monitor through a configuration document, keeping its token', async () => {
+    const user = (await pipeline.api.newUser('heartbeat-config')).accessToken;
+    const apply = async (document: unknown) => {
+      const res = await pipeline.api.request<{
+        create: unknown[];
+        update: unknown[];
+        unchanged: string[];
+      }>('POST', '/api/v1/config/apply', { body: document, token: user });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return res.body;
+    };
+    const document = {
+      version: 1,
+      monitors: [
+        { key: 'backup', name: 'Backup', type: 'heartbeat', heartbeat: { periodSeconds: 3600 } },
+      ],
+    };
+    assert.equal((await apply(document)).create.length, 1);
+    const [created] = (await pipeline.api.get<{ items: MonitorReply[] }>('/api/v1/monitors', user))
+      .body.items;
+    assert.match(created!.pingUrl ?? '', /\/ping\/[A-Za-z0-9_-]{32}$/);
+    // The export states no url, and applying it (or the same document) again changes nothing.
+    const exported = await pipeline.api.text('GET', '/api/v1/config/export', { token: user });
+    assert.equal(exported.status, 200, exported.text);
+    const parsed = parse(exported.text) as { monitors: Record<string, unknown>[] };
+    assert.ok(!('url' in parsed.monitors[0]!), exported.text);
+    const again = await apply(parsed);
+    assert.deepEqual(again.unchanged, ['backup'], JSON.stringify({ again, parsed }));
+    assert.deepEqual((await apply(document)).unchanged, ['backup']);
+    const changed = await apply({
+      ...document,
+      monitors: [{ ...document.monitors[0], heartbeat: { periodSeconds: 60, graceSeconds: 5 } }],
+    });
+    assert.equal(changed.update.length, 1);
+    const [after] = (await pipeline.api.get<{ items: MonitorReply[] }>('/api/v1/monitors', user))
+      .body.items;
+    assert.equal(after!.pingUrl, created!.pingUrl);
+    assert.equal(after!.url, created!.url);
+    assert.deepEqual(after!.heartbeat, { periodSeconds: 60, graceSeconds: 5 });
   });
 
   it('stores a missed period exactly once across a scheduler failover', async () => {

@@ -36,7 +36,11 @@ export function specOf(entity: MonitorEntity): MonitorSpec {
     regions: entity.regions,
     paused: entity.paused,
     tls: entity.tls,
-    heartbeat: entity.heartbeat,
+    // jsonb keeps keys in its own order; comparisons (plans, no-op patches) need the spec's.
+    heartbeat: entity.heartbeat && {
+      periodSeconds: entity.heartbeat.periodSeconds,
+      graceSeconds: entity.heartbeat.graceSeconds,
+    },
   };
 }
 

@@ -254,6 +254,40 @@ describe('describeCause', () => {
     ['a refused connection without detail', cause({ errorKind: 'connect' }), 'connection failed'],
     ['a TLS failure without detail', cause({ errorKind: 'tls' }), 'TLS handshake failed'],
     ['a redirect loop', cause({ errorKind: 'too_many_redirects' }), 'too many redirects'],
+    [
+      'a missed heartbeat from its assertion',
+      cause({
+        errorKind: 'missed_heartbeat',
+        assertions: failed({
+          type: 'heartbeat',
+          expected: { periodSeconds: 300, graceSeconds: 60 },
+          actual: { lastPingAt: '2026-12-02T10:00:00.000Z' },
+        }),
+      }),
+      'no ping within 300 s + 60 s grace (last ping 2026-12-02 10:00:00 UTC)',
+    ],
+    [
+      'a heartbeat never pinged',
+      cause({
+        errorKind: 'missed_heartbeat',
+        assertions: failed({
+          type: 'heartbeat',
+          expected: { periodSeconds: 10, graceSeconds: 0 },
+          actual: { lastPingAt: null },
+        }),
+      }),
+      'no ping within 10 s + 0 s grace (no ping yet)',
+    ],
+    [
+      'a missed heartbeat without detail',
+      cause({ errorKind: 'missed_heartbeat' }),
+      'no ping within the expected period',
+    ],
+    [
+      'a failure the job reported',
+      cause({ errorKind: 'reported_failure' }),
+      'the job reported a failure (/fail)',
+    ],
   ];
   for (const [what, input, expected] of cases) {
     it(`should name ${what} as ${JSON.stringify(expected)}`, () => {

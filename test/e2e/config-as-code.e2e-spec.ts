@@ -293,14 +293,21 @@ monitors:
       const user = await stack.api.newUser('config-dns');
       const unkeyed = await stack.api.post<Monitor>(
         '/api/v1/monitors',
-        { name: 'Old A', type: 'dns', url: 'dns://example.test', dns: { recordType: 'A' } },
+        // Named regions: one left out would be filled with the live ones, a change of its own.
+        {
+          name: 'Old A',
+          type: 'dns',
+          url: 'dns://example.test',
+          dns: { recordType: 'A' },
+          regions: ['local'],
+        },
         user.accessToken,
       );
       assert.equal(unkeyed.status, 201, JSON.stringify(unkeyed.body));
       const dnsDocument = `
 version: 1
 monitors:
-  - { key: example-a, name: Old A, type: dns, url: "dns://example.test", dns: { recordType: A } }
+  - { key: example-a, name: Old A, type: dns, url: "dns://example.test", dns: { recordType: A }, regions: [local] }
   - { key: example-mx, name: Mail, type: dns, url: "dns://example.test", dns: { recordType: MX } }
 `;
       const res = await apply(dnsDocument, { user });

@@ -106,6 +106,7 @@ describe('alert delivery retries', () => {
       assertions: [{ type: 'status', expected: ['200-299'], actual: 503, passed: false }],
       certificateExpiresAt: null,
       onDemand: false,
+      inMaintenance: false,
     };
     await nc
       .jetstream()

@@ -123,6 +123,7 @@ describe('incidents and alerts', () => {
       ],
       certificateExpiresAt: null,
       onDemand: false,
+      inMaintenance: false,
     };
     await nc
       .jetstream()

@@ -56,6 +56,7 @@ describe('certificate expiry incidents', () => {
           : [{ type: 'status', expected: ['200-299'], actual: 503, passed: false }],
       certificateExpiresAt,
       onDemand: false,
+      inMaintenance: false,
     };
     await nc
       .jetstream()

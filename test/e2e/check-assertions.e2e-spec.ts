@@ -155,6 +155,7 @@ describe('structured check results', () => {
       assertions: [],
       certificateExpiresAt: null,
       onDemand: false,
+      inMaintenance: false,
       ...result,
     };
     await nc

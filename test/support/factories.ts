@@ -85,6 +85,7 @@ export function probeJobFixture(
     region: 'local',
     scheduledAt: new Date(),
     onDemand: false,
+    inMaintenance: false,
     ...slot,
   });
 }
@@ -121,6 +122,7 @@ export function checkResultFixture(overrides: Partial<CheckResult> = {}): CheckR
       : [{ type: 'status', expected: ['200-299'], actual: 200, passed: true }],
     certificateExpiresAt: null,
     onDemand: false,
+    inMaintenance: false,
     ...overrides,
   };
 }

@@ -55,6 +55,8 @@ export interface ProbeJob {
   monitorVersion: number;
   onDemand: boolean;
   spec: ProbeSpec;
+  /** The slot falls in a maintenance window of the monitor: the prober copies it into the result. */
+  inMaintenance?: boolean;
 }
 
 export const CheckTimingsSchema = z.object({
@@ -112,6 +114,8 @@ export const CheckResultSchema = z.object({
   assertions: z.array(CheckAssertionSchema).default([]),
   certificateExpiresAt: z.iso.datetime().nullable(),
   onDemand: z.boolean(),
+  /** Checked during a maintenance window: stored, but opens no incident and counts in no uptime. */
+  inMaintenance: z.boolean().default(false),
 });
 export type CheckResult = z.output<typeof CheckResultSchema>;
 
@@ -146,6 +150,8 @@ function probeJobProblem(value: unknown): string | null {
     return 'scheduledAt: must be an ISO 8601 date-time in UTC';
   if (!Number.isInteger(value.monitorVersion)) return 'monitorVersion: must be an integer';
   if (typeof value.onDemand !== 'boolean') return 'onDemand: must be a boolean';
+  if (value.inMaintenance !== undefined && typeof value.inMaintenance !== 'boolean')
+    return 'inMaintenance: must be a boolean';
   return specProblem(value.spec);
 }
 
@@ -194,9 +200,16 @@ export const ON_DEMAND_MARGIN_MS = 2000;
 /** The job for one check of a monitor, carrying the spec as it is now. */
 export function probeJobFor(
   monitor: Monitor,
-  check: { checkId: string; region: string; scheduledAt: Date; onDemand: boolean },
+  check: {
+    checkId: string;
+    region: string;
+    scheduledAt: Date;
+    onDemand: boolean;
+    inMaintenance?: boolean;
+  },
 ): ProbeJob {
   return {
+    ...(check.inMaintenance ? { inMaintenance: true } : {}),
     checkId: check.checkId,
     monitorId: monitor.id,
     ownerId: monitor.ownerId,

@@ -17,5 +17,7 @@ export * from './teams';
 export * from './config-document';
 export * from './api-keys';
 export * from './invitations';
+export * from './maintenance-calendar';
+export * from './maintenance-windows';
 export { requestSchemaOf, type ParsedRequest, type ReplyOf, type RequestInput } from './requests';
 export * from './regions';

@@ -59,6 +59,13 @@ import {
   ResponseTimeSeriesSchema,
   StatsRequestSchema,
 } from './metrics-queries';
+import {
+  CreateMaintenanceWindowRequestSchema,
+  ListMaintenanceWindowsRequestSchema,
+  MaintenanceWindowRequestSchema,
+  MaintenanceWindowSchema,
+  UpdateMaintenanceWindowRequestSchema,
+} from './maintenance-windows';
 import { MonitorSchema } from './monitor';
 import { PingTargetSchema, ResolvePingTokenRequestSchema } from './heartbeat-monitor';
 import {
@@ -81,6 +88,7 @@ import {
   NotifierSubjects,
   RegistryApiKeySubjects,
   RegistryInvitationSubjects,
+  RegistryMaintenanceSubjects,
   RegistrySubjects,
   RegistryTeamSubjects,
   type RequestSubject,
@@ -176,6 +184,27 @@ export const RequestContracts = {
   },
   [RegistryTeamSubjects.updateMember]: { request: UpdateMemberRequestSchema, reply: MemberSchema },
   [RegistryTeamSubjects.removeMember]: { request: RemoveMemberRequestSchema, reply: DoneSchema },
+
+  [RegistryMaintenanceSubjects.create]: {
+    request: CreateMaintenanceWindowRequestSchema,
+    reply: MaintenanceWindowSchema,
+  },
+  [RegistryMaintenanceSubjects.list]: {
+    request: ListMaintenanceWindowsRequestSchema,
+    reply: z.object({ items: z.array(MaintenanceWindowSchema) }),
+  },
+  [RegistryMaintenanceSubjects.get]: {
+    request: MaintenanceWindowRequestSchema,
+    reply: MaintenanceWindowSchema,
+  },
+  [RegistryMaintenanceSubjects.update]: {
+    request: UpdateMaintenanceWindowRequestSchema,
+    reply: MaintenanceWindowSchema,
+  },
+  [RegistryMaintenanceSubjects.delete]: {
+    request: MaintenanceWindowRequestSchema,
+    reply: DoneSchema,
+  },
 
   [RegistryApiKeySubjects.create]: {
     request: CreateApiKeyRequestSchema,

@@ -69,6 +69,15 @@ export const RegistryInvitationSubjects = {
   acceptWithAccount: 'registry.invitations.accept-with-account',
 } as const;
 
+/** Maintenance windows of a team; every subject names the team (`ownerId`). */
+export const RegistryMaintenanceSubjects = {
+  create: 'registry.maintenance-windows.create',
+  list: 'registry.maintenance-windows.list',
+  get: 'registry.maintenance-windows.get',
+  update: 'registry.maintenance-windows.update',
+  delete: 'registry.maintenance-windows.delete',
+} as const;
+
 /** Core NATS notices (no stream): losing one costs at most a cache's TTL, never data. */
 export const RegistryNotices = {
   /**
@@ -124,6 +133,7 @@ export type RequestSubject =
   | ValueOf<typeof RegistryTeamSubjects>
   | ValueOf<typeof RegistryApiKeySubjects>
   | ValueOf<typeof RegistryInvitationSubjects>
+  | ValueOf<typeof RegistryMaintenanceSubjects>
   | ValueOf<typeof MetricsSubjects>
   | ValueOf<typeof NotifierSubjects>
   | ValueOf<typeof NotifierChannelSubjects>
@@ -311,6 +321,34 @@ export const ChannelEventStream = {
 
 export function channelDeletedSubject(channelId: string): string {
   return `${ChannelEventStream.subjectPrefix}.${channelId}`;
+}
+
+/**
+ * Maintenance windows, relayed from the registry's outbox: one subject per window
+ * (`maintenance.changed.<windowId>`) keeping only its latest state, a compacted log like
+ * MONITOR_EVENTS. The scheduler reads it from the start and ends with every window. A deleted
+ * window's last message says so (`window: null`) and is kept, so a reader that was following
+ * hears of it; each is a few hundred bytes and a team holds at most 100 windows at a time.
+ */
+export const MaintenanceEventStream = {
+  name: 'MAINTENANCE_EVENTS',
+  subjectPrefix: 'maintenance.changed',
+  subjects: ['maintenance.changed.*'],
+  retention: 'limits',
+  duplicateWindowNanos: 2 * MINUTE_NANOS,
+  maxAgeNanos: 0,
+  maxBytes: {
+    variable: 'MAINTENANCE_EVENTS_MAX_MB',
+    defaultMiB: 256,
+    description:
+      'size of the compacted `MAINTENANCE_EVENTS` log; full, the registry keeps windows in its outbox and retries',
+  },
+  discard: 'new',
+  maxMsgsPerSubject: 1,
+} as const satisfies StreamDefinition;
+
+export function maintenanceEventSubject(windowId: string): string {
+  return `${MaintenanceEventStream.subjectPrefix}.${windowId}`;
 }
 
 /** The scheduler's leader lease, a NATS KV key that expires unless the leader renews it. */

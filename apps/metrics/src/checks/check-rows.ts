@@ -71,6 +71,8 @@ export interface CheckRow {
   assertions: string;
   certificate_expires_at: string | null;
   on_demand: boolean;
+  /** False for rows stored before maintenance windows existed. */
+  in_maintenance: boolean;
 }
 
 /** The columns `CheckRow` names, for SELECTs that map back to a CheckResult. */
@@ -95,6 +97,7 @@ export const CHECK_COLUMNS = [
   'assertions',
   'certificate_expires_at',
   'on_demand',
+  'in_maintenance',
 ].join(', ');
 
 export function toCheckRow(result: CheckResult): CheckRow {
@@ -119,6 +122,7 @@ export function toCheckRow(result: CheckResult): CheckRow {
     assertions: JSON.stringify(result.assertions.map(boundedAssertion)),
     certificate_expires_at: nullableTime(result.certificateExpiresAt, toClickHouseTime),
     on_demand: result.onDemand,
+    in_maintenance: result.inMaintenance,
   };
 }
 
@@ -146,6 +150,7 @@ export function fromCheckRow(row: CheckRow): CheckResult {
     assertions: parseAssertions(row.assertions),
     certificateExpiresAt: nullableTime(row.certificate_expires_at, fromClickHouseTime),
     onDemand: row.on_demand,
+    inMaintenance: row.in_maintenance,
   };
 }
 

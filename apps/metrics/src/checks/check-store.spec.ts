@@ -46,6 +46,7 @@ function check(monitorId: string, overrides: Partial<CheckResult> = {}): CheckRe
     assertions: [{ type: 'status', expected: ['200-299'], actual: 200, passed: true }],
     certificateExpiresAt: null,
     onDemand: false,
+    inMaintenance: false,
     ...overrides,
   };
 }
@@ -270,6 +271,37 @@ describe('Checks in embedded ClickHouse', () => {
       assert.equal(stats.certificateExpiresAt, '2027-04-01T00:00:00.000Z');
       await client.command({ query: `DROP DATABASE ${legacy}` });
     });
+
+    it('adds in_maintenance to a table and rollup views that predate it, and leaves maintenance out of the rollups from then on', async () => {
+      const legacy = `${DATABASE}_before_maintenance`;
+      await migrateClickHouse(client, { database: legacy, rawRetentionDays: 3650 });
+      for (const { table, bucket } of [
+        { table: 'checks_1m', bucket: 'toStartOfMinute' },
+        { table: 'checks_1h', bucket: 'toStartOfHour' },
+      ])
+        await client.command({
+          query: `ALTER TABLE ${legacy}.${table}_mv MODIFY QUERY SELECT monitor_id, ${bucket}(toDateTime(scheduled_at, 'UTC')) AS bucket, count() AS checks, countIf(outcome = 'down') AS down, countIf(outcome = 'degraded') AS degraded, sum(toFloat64(latency_ms)) AS latency_sum, quantilesState(0.5, 0.95, 0.99)(latency_ms) AS latency_quantiles FROM ${legacy}.checks WHERE error_kind != 'prober_error' GROUP BY monitor_id, bucket`,
+        });
+      await client.command({ query: `ALTER TABLE ${legacy}.checks DROP COLUMN in_maintenance` });
+      const old = down(randomUUID(), { scheduledAt: ago(2 * DAY) });
+      const { in_maintenance: _none, ...oldRow } = toCheckRow(old);
+      await client.insert({ table: `${legacy}.checks`, values: [oldRow], format: 'JSONEachRow' });
+
+      await migrateClickHouse(client, { database: legacy, rawRetentionDays: 3650 });
+      const legacyStore = new CheckStore(new ChecksDatabase(client, legacy));
+      await new CheckWriter(new ChecksDatabase(client, legacy)).insert([
+        down(old.monitorId, { scheduledAt: ago(2 * DAY - HOUR), inMaintenance: true }),
+      ]);
+
+      const page = await legacyStore.list(old.monitorId, query());
+      assert.deepEqual(
+        page.items.map((c) => c.inMaintenance),
+        [true, false],
+      );
+      const week = await legacyStore.stats(old.monitorId, '7d', NOW);
+      assert.equal(week.totalChecks, 1, 'the rollups count the old check, not the maintenance one');
+      await client.command({ query: `DROP DATABASE ${legacy}` });
+    });
   });
 
   describe('insert', () => {
@@ -450,7 +482,18 @@ describe('Checks in embedded ClickHouse', () => {
         down(m, { scheduledAt: ago(10 * DAY), latencyMs: 800 }),
         check(m, { scheduledAt: ago(20 * DAY), latencyMs: 900 }),
         down(m, { scheduledAt: ago(40 * DAY), latencyMs: 1000 }),
+        // Checks during maintenance windows: stored, counted in no window.
+        down(m, { scheduledAt: ago(15 * MINUTE), latencyMs: 5000, inMaintenance: true }),
+        down(m, { scheduledAt: ago(4 * HOUR), latencyMs: 5000, inMaintenance: true }),
+        down(m, { scheduledAt: ago(5 * DAY), latencyMs: 5000, inMaintenance: true }),
+        down(m, { scheduledAt: ago(15 * DAY), latencyMs: 5000, inMaintenance: true }),
       ]);
+    });
+
+    it('lists the checks made during maintenance, marked so', async () => {
+      const page = await store.list(m, query({ to: NOW.toISOString() }));
+      assert.equal(page.items.filter((c) => c.inMaintenance).length, 4);
+      assert.ok(page.items.some((c) => !c.inMaintenance));
     });
 
     // Quantiles interpolate linearly at level × (n − 1) over the sorted latencies.
@@ -494,7 +537,7 @@ describe('Checks in embedded ClickHouse', () => {
     } as const;
 
     for (const window of ['1h', '24h', '7d', '30d'] as const) {
-      it(`summarises the ${window} window without prober errors, counting degraded as up`, async () => {
+      it(`summarises the ${window} window without prober errors or maintenance, counting degraded as up`, async () => {
         assert.deepEqual(await store.stats(m, window, NOW), {
           window,
           ...expected[window],

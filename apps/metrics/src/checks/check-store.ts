@@ -32,7 +32,8 @@ export { InvalidCursorError } from '@uptime/contracts';
 export type Bucket = (typeof BUCKETS)[number];
 export type ResponseTimesRange = Omit<ResponseTimesRequest, 'monitorId'>;
 
-const COUNTED = "error_kind != 'prober_error'";
+/** Prober errors say nothing about the monitor; maintenance is left out of uptime. */
+const COUNTED = "error_kind != 'prober_error' AND NOT in_maintenance";
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;

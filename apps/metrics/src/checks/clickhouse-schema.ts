@@ -38,6 +38,8 @@ export async function migrateClickHouse(
   const days = assertRetention(options.rawRetentionDays);
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
   await client.command({ query: checksTable(db, days) });
+  // Before the views: their query names the column, and is read even when they exist.
+  await addMaintenanceColumn(client, db);
   for (const rollup of ROLLUPS) {
     await client.command({ query: rollupTable(db, rollup) });
     await client.command({ query: rollupView(db, rollup.table, rollup.bucket) });
@@ -47,6 +49,34 @@ export async function migrateClickHouse(
   await applyRetention(client, db, days);
   await applyInsertedAtPrecision(client, db);
   await addAssertionsColumn(client, db);
+  await leaveMaintenanceOutOfRollups(client, db);
+}
+
+/**
+ * Whether a check ran during a maintenance window. Tables created before get the column (a
+ * metadata change; old rows read false), and the rollup views get their current query, which
+ * leaves maintenance checks out: they count in no uptime and no latency chart.
+ */
+async function addMaintenanceColumn(client: ClickHouseClient, db: string): Promise<void> {
+  await client.command({
+    query: `ALTER TABLE ${db}.checks ADD COLUMN IF NOT EXISTS in_maintenance Bool DEFAULT false AFTER on_demand`,
+  });
+}
+
+/** Brings rollup views made by an older version to the current query; only when they need it. */
+async function leaveMaintenanceOutOfRollups(client: ClickHouseClient, db: string): Promise<void> {
+  for (const { table, bucket } of ROLLUPS) {
+    const result = await client.query({
+      query: `SELECT create_table_query AS query FROM system.tables WHERE database = {db:String} AND name = {name:String}`,
+      query_params: { db, name: `${table}_mv` },
+      format: 'JSONEachRow',
+    });
+    const [view] = await result.json<{ query: string }>();
+    if (!view || view.query.includes('in_maintenance')) continue;
+    await client.command({
+      query: `ALTER TABLE ${db}.${table}_mv MODIFY QUERY ${rollupSelect(db, bucket)}`,
+    });
+  }
 }
 
 /**
@@ -218,6 +248,7 @@ function checksTable(db: string, days: number): string {
       assertions String DEFAULT '[]',
       certificate_expires_at Nullable(DateTime64(3, 'UTC')),
       on_demand Bool,
+      in_maintenance Bool DEFAULT false,
       inserted_at DateTime64(3, 'UTC') DEFAULT now64(3)
     )
     ENGINE = ReplacingMergeTree
@@ -255,8 +286,12 @@ function rollupTable(db: string, { table, keep, granularity }: (typeof ROLLUPS)[
  * inserted block once; the store only inserts checks it does not have, so nothing counts twice.
  */
 function rollupView(db: string, table: string, bucket: string): string {
+  return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${table}_mv TO ${db}.${table} AS ${rollupSelect(db, bucket)}`;
+}
+
+/** Prober errors and checks in maintenance never reach a rollup. */
+function rollupSelect(db: string, bucket: string): string {
   return `
-    CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${table}_mv TO ${db}.${table} AS
     SELECT
       monitor_id,
       ${bucket}(toDateTime(scheduled_at, 'UTC')) AS bucket,
@@ -266,7 +301,7 @@ function rollupView(db: string, table: string, bucket: string): string {
       sum(toFloat64(latency_ms)) AS latency_sum,
       quantilesState(0.5, 0.95, 0.99)(latency_ms) AS latency_quantiles
     FROM ${db}.checks
-    WHERE error_kind != 'prober_error'
+    WHERE error_kind != 'prober_error' AND NOT in_maintenance
     GROUP BY monitor_id, bucket`;
 }
 

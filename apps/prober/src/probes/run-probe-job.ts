@@ -24,6 +24,7 @@ export async function runProbeJob(job: ProbeJob, options: ProbeOptions): Promise
     region: job.region,
     scheduledAt: job.scheduledAt,
     onDemand: job.onDemand,
+    inMaintenance: job.inMaintenance === true,
     ...outcome,
   };
 }

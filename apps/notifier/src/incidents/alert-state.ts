@@ -126,6 +126,11 @@ export interface MonitorAlertState {
   decidedSlots?: string[];
   /** The newest decided slot's verdict: the monitor's `partial` status comes from here. */
   lastVerdict?: { scheduledAt: string; outcome: SlotOutcome; regions: RegionAnswer[] } | null;
+  /**
+   * Whether the newest result applied ran in a maintenance window: no reminder goes out while it
+   * does. Absent in states stored before maintenance windows existed: not in maintenance.
+   */
+  inMaintenance?: boolean;
 }
 
 export function emptyAlertState(): MonitorAlertState {

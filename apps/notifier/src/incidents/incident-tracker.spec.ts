@@ -52,6 +52,9 @@ const LETTERS: Record<string, (slot: number) => CheckResult> = {
   d: (slot) => result(slot, 'down'),
   g: (slot) => result(slot, 'degraded'),
   p: (slot) => result(slot, 'down', { errorKind: 'prober_error', message: 'prober offline' }),
+  // Results of checks during a maintenance window: down, up.
+  D: (slot) => result(slot, 'down', { inMaintenance: true }),
+  U: (slot) => result(slot, 'up', { inMaintenance: true }),
 };
 
 /** `'u d g p'`: up, down, degraded, prober_error, in slots 0, 1, 2, 3. */
@@ -519,6 +522,67 @@ describe(IncidentTracker.name, () => {
         assert.deepEqual(out, { state, decisions: [] });
       });
     }
+  });
+
+  describe('maintenance windows', () => {
+    const policy = policyOf({ failuresToOpen: 2, windowSize: 3, renotifyMinutes: 30 });
+
+    it('should open nothing while failures run in maintenance, and judge only what follows it', () => {
+      const { decisions } = replay(sequence('u D D D D d d'), policy);
+      assert.deepEqual(decisions.map(brief), ['6 open down']);
+    });
+
+    it('should not count a failure before the window together with one in it', () => {
+      const { decisions, state } = replay(sequence('d D D u'), policy);
+      assert.deepEqual(decisions.map(brief), []);
+      assert.equal(state.incident, null);
+    });
+
+    it('should resolve an incident open before the window when its checks recover in it', () => {
+      const { decisions } = replay(sequence('d d D U'), policy);
+      assert.deepEqual(decisions.map(brief), ['1 open down', '3 resolve']);
+    });
+
+    it('should open no certificate incident in maintenance', () => {
+      const expiring = result(0, 'up', {
+        inMaintenance: true,
+        certificateExpiresAt: new Date(T0 + 2 * 24 * 60 * MINUTE).toISOString(),
+      });
+      const { decisions } = replay([expiring], policy);
+      assert.deepEqual(decisions, []);
+    });
+
+    it('should not remind an open incident while the newest result is in maintenance, and remind again after', () => {
+      const opened = replay(sequence('d d'), policy).state;
+      const openedAt = receivedAt(result(1, 'down')).getTime();
+      const inWindow = IncidentTracker.apply(
+        opened,
+        result(2, 'down', { inMaintenance: true }),
+        policy,
+        new Date(openedAt),
+      ).state;
+      const muted = IncidentTracker.remind(inWindow, policy, new Date(openedAt + 45 * MINUTE));
+      assert.deepEqual(muted.decisions, []);
+      // A late result from before the window does not end the silence.
+      const late = IncidentTracker.apply(
+        inWindow,
+        result(-5, 'down'),
+        policy,
+        new Date(openedAt),
+      ).state;
+      assert.equal(late.inMaintenance, true);
+      const after = IncidentTracker.apply(
+        inWindow,
+        result(3, 'down'),
+        policy,
+        new Date(openedAt),
+      ).state;
+      const reminded = IncidentTracker.remind(after, policy, new Date(openedAt + 45 * MINUTE));
+      assert.deepEqual(
+        reminded.decisions.map((d) => d.type),
+        ['remind'],
+      );
+    });
   });
 
   describe('stored state', () => {

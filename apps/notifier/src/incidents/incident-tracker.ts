@@ -109,13 +109,18 @@ export class IncidentTracker {
     // A monitor no longer judged per slot shows its results' status again, not an old verdict.
     const recorded =
       plan.regions.length < 2 && applied.lastVerdict ? { ...applied, lastVerdict: null } : applied;
-    // The certificate is judged apart from availability: a failing check may still carry one.
-    const certificate = watchCertificate(recorded, result, policy);
-    const availability = joinsSlot(result, plan)
-      ? IncidentTracker.applyToSlot(certificate.state, result, policy, now, plan)
-      : counts(certificate.state, result)
-        ? IncidentTracker.applyAvailability(certificate.state, causeSummary(result), policy, now)
-        : unchanged(certificate.state);
+    // A maintenance window opens nothing, certificate incidents included.
+    const certificate = result.inMaintenance
+      ? unchanged(recorded)
+      : // The certificate is judged apart from availability: a failing check may still carry one.
+        watchCertificate(recorded, result, policy);
+    const availability = !countsForAvailability(certificate.state, result, policy)
+      ? unchanged(certificate.state)
+      : joinsSlot(result, plan)
+        ? IncidentTracker.applyToSlot(certificate.state, result, policy, now, plan)
+        : counts(certificate.state, result)
+          ? IncidentTracker.applyAvailability(certificate.state, causeSummary(result), policy, now)
+          : unchanged(certificate.state);
     return {
       state: availability.state,
       decisions: [...certificate.decisions, ...availability.decisions],
@@ -199,6 +204,8 @@ export class IncidentTracker {
   static remind(state: MonitorAlertState, policy: AlertPolicy, now: Date): Evaluation {
     const incident = state.incident;
     if (!incident || policy.renotifyMinutes === null) return unchanged(state);
+    // The team said the monitor is being worked on: no reminders until the window is over.
+    if (state.inMaintenance) return unchanged(state);
     const dueAt = msOf(incident.lastNotifiedAt) + policy.renotifyMinutes * 60_000;
     if (now.getTime() < dueAt) return unchanged(state);
     return {
@@ -209,6 +216,8 @@ export class IncidentTracker {
 
   /** Call on a timer; fires each escalation step of an open incident once, when it is due. */
   static escalate(state: MonitorAlertState, policy: AlertPolicy, now: Date): Evaluation {
+    // As with reminders: nobody is paged further while the monitor is in maintenance.
+    if (state.inMaintenance) return unchanged(state);
     return escalate(state, policy, now);
   }
 }
@@ -223,8 +232,11 @@ function wasApplied(state: MonitorAlertState, checkId: string): boolean {
 }
 
 function recordApplied(state: MonitorAlertState, result: CheckResult): MonitorAlertState {
+  const newest =
+    state.lastScheduledAt === null || msOf(result.scheduledAt) >= msOf(state.lastScheduledAt);
   return {
     ...state,
+    inMaintenance: newest ? result.inMaintenance : state.inMaintenance,
     appliedCheckIds: [...state.appliedCheckIds, result.id].slice(-APPLIED_IDS_KEPT),
     lastScheduledAt: laterOf(state.lastScheduledAt, result.scheduledAt),
   };
@@ -238,6 +250,27 @@ function counts(state: MonitorAlertState, result: CheckResult): boolean {
 
 function countsAt(state: MonitorAlertState, scheduledAt: string): boolean {
   return state.countsAfter === null || msOf(scheduledAt) > msOf(state.countsAfter);
+}
+
+/**
+ * During maintenance a failure says nothing (the team expects it) and opens nothing; a success
+ * still counts towards resolving an incident that was open before the window: a recovery is
+ * good news, and it is sent as usual.
+ */
+function countsForAvailability(
+  state: MonitorAlertState,
+  result: CheckResult,
+  policy: AlertPolicy,
+): boolean {
+  return !result.inMaintenance || countsInMaintenance(state, result, policy);
+}
+
+function countsInMaintenance(
+  state: MonitorAlertState,
+  result: CheckResult,
+  policy: AlertPolicy,
+): boolean {
+  return state.incident !== null && !isFailure(causeSummary(result), policy);
 }
 
 function openIfFailing(state: MonitorAlertState, policy: AlertPolicy, now: Date): Evaluation {

@@ -25,6 +25,10 @@ import { TombstoneSweeper } from './events/tombstone-sweeper';
 import { InvitationRepository } from './invitations/invitation.repository';
 import { InvitationsHandler } from './invitations/invitations.handler';
 import { InvitationsService } from './invitations/invitations.service';
+import { MaintenanceEventRelay } from './maintenance-windows/maintenance-event-relay';
+import { MaintenanceWindowRepository } from './maintenance-windows/maintenance-window.repository';
+import { MaintenanceWindowsHandler } from './maintenance-windows/maintenance-windows.handler';
+import { MaintenanceWindowsService } from './maintenance-windows/maintenance-windows.service';
 import { MonitorQuota } from './monitors/monitor-quota';
 import { MonitorRepository } from './monitors/monitor.repository';
 import { MonitorsHandler } from './monitors/monitors.handler';
@@ -66,6 +70,7 @@ export class RegistryModule {
         ConfigApplyHandler,
         ApiKeysHandler,
         InvitationsHandler,
+        MaintenanceWindowsHandler,
       ],
       providers: [
         { provide: REGISTRY_CONFIG, useValue: config },
@@ -95,6 +100,9 @@ export class RegistryModule {
         ApiKeyNotices,
         InvitationRepository,
         InvitationsService,
+        MaintenanceWindowRepository,
+        MaintenanceWindowsService,
+        MaintenanceEventRelay,
       ],
     };
   }

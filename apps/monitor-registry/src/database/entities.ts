@@ -1,5 +1,7 @@
 import { ApiKeyEntity } from '../api-keys/api-key.entity';
 import { InvitationEntity } from '../invitations/invitation.entity';
+import { MaintenanceEventEntity } from '../maintenance-windows/maintenance-event.entity';
+import { MaintenanceWindowEntity } from '../maintenance-windows/maintenance-window.entity';
 import { MonitorEventEntity } from '../events/monitor-event.entity';
 import { MonitorEntity } from '../monitors/monitor.entity';
 import { RefreshTokenEntity } from '../sessions/refresh-token.entity';
@@ -16,4 +18,6 @@ export const REGISTRY_ENTITIES = [
   RefreshTokenEntity,
   MonitorEntity,
   MonitorEventEntity,
+  MaintenanceWindowEntity,
+  MaintenanceEventEntity,
 ];

@@ -11,6 +11,7 @@ import {
 } from '@uptime/contracts';
 import { UnitOfWork } from '@uptime/persistence';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config';
+import { MaintenanceWindowsService } from '../maintenance-windows/maintenance-windows.service';
 import { MonitorsService } from '../monitors/monitors.service';
 import { TeamAccessNotices } from './team-access-notices';
 import { toMember, toTeam } from './team-mapper';
@@ -37,6 +38,7 @@ export class TeamsService {
     private readonly teams: TeamRepository,
     private readonly monitors: MonitorsService,
     private readonly notices: TeamAccessNotices,
+    private readonly maintenance: MaintenanceWindowsService,
   ) {}
 
   /** The account's personal team, shares its id; inside the transaction that makes the account. */
@@ -99,9 +101,11 @@ export class TeamsService {
     }
     await this.work.transaction(async () => {
       await this.monitors.removeAllWithin(teamId);
+      await this.maintenance.removeAllWithin(teamId);
       await this.teams.deleteTeam(teamId);
     });
     this.monitors.publishRecorded();
+    this.maintenance.publishRecorded();
     await this.notices.changed({ teamId });
   }
 

@@ -8,6 +8,7 @@ import { Migration20261204000000MonitorTls } from './20261204000000-monitor-tls'
 import { Migration20261204000000DnsMonitors } from './20261204000000-dns-monitors';
 import { Migration20261203002000DnsRecordTypeTarget } from './20261203002000-dns-record-type-target';
 import { Migration20261203001000HeartbeatMonitors } from './20261203001000-heartbeat-monitors';
+import { Migration20261203004000MaintenanceWindows } from './20261203004000-maintenance-windows';
 
 /** Listed explicitly so the build needs no file-system discovery; append, never edit. */
 export const REGISTRY_MIGRATIONS: MigrationObject[] = [
@@ -26,5 +27,9 @@ export const REGISTRY_MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261203001000HeartbeatMonitors',
     class: Migration20261203001000HeartbeatMonitors,
+  },
+  {
+    name: 'Migration20261203004000MaintenanceWindows',
+    class: Migration20261203004000MaintenanceWindows,
   },
 ];

@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import { AccessGuard } from './access/access.guard';
 import { ApiKeys } from './access/api-keys';
 import { ApiKeysController } from './api-keys/api-keys.controller';
+import { MaintenanceWindowsController } from './maintenance-windows/maintenance-windows.controller';
 import { TeamMemberships } from './access/team-memberships';
 import { AccessTokens } from './auth/access-tokens';
 import { AuthController } from './auth/auth.controller';
@@ -72,6 +73,7 @@ export class GatewayModule {
         TeamsController,
         ConfigDocumentsController,
         ApiKeysController,
+        MaintenanceWindowsController,
         TeamInvitationsController,
         InvitationAcceptController,
         InvitationPageController,

@@ -3,6 +3,7 @@ import { BusModule, natsReadiness } from '@uptime/bus';
 import { TelemetryModule, HealthModule, readinessCheck } from '@uptime/health';
 import type { SchedulerConfig } from './config';
 import { DeadlineKeeper } from './heartbeats/deadline-keeper';
+import { MaintenanceCalendar } from './maintenance/maintenance-calendar';
 import { MonitorFeed } from './monitors/monitor-feed';
 import { RegionCoverage } from './regions/region-coverage';
 import { SchedulingModule } from './scheduling.module';
@@ -19,8 +20,13 @@ export class SchedulerModule {
         scheduling,
         HealthModule.forApp(
           natsReadiness({
-            inject: [MonitorFeed, RegionCoverage, DeadlineKeeper],
-            checks: (feed: MonitorFeed, coverage: RegionCoverage, deadlines: DeadlineKeeper) => [
+            inject: [MonitorFeed, RegionCoverage, DeadlineKeeper, MaintenanceCalendar],
+            checks: (
+              feed: MonitorFeed,
+              coverage: RegionCoverage,
+              deadlines: DeadlineKeeper,
+              maintenance: MaintenanceCalendar,
+            ) => [
               readinessCheck('schedule', async () => {
                 if (!feed.isLoaded) throw new Error('the registry snapshot is not loaded yet');
               }),
@@ -35,6 +41,10 @@ export class SchedulerModule {
               readinessCheck('heartbeats', async () => {
                 if (!deadlines.isInitialized)
                   throw new Error('the heartbeat pings are not read yet');
+              }),
+              readinessCheck('maintenance', async () => {
+                if (!maintenance.isLoaded)
+                  throw new Error('the maintenance windows are not loaded yet');
               }),
             ],
           }),

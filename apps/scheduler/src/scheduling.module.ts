@@ -4,6 +4,7 @@ import { SCHEDULER_CONFIG, type SchedulerConfig } from './config';
 import { DeadlineKeeper } from './heartbeats/deadline-keeper';
 import { JobDispatcher } from './jobs/job-dispatcher';
 import { LeaderLease } from './leadership/leader-lease';
+import { MaintenanceCalendar } from './maintenance/maintenance-calendar';
 import { MonitorFeed, REGISTRY_CLIENT } from './monitors/monitor-feed';
 import { RegionCoverage } from './regions/region-coverage';
 import { Schedule } from './schedule/schedule';
@@ -23,11 +24,20 @@ export class SchedulingModule {
         { provide: Schedule, useValue: new Schedule() },
         LeaderLease,
         RegionCoverage,
+        MaintenanceCalendar,
         JobDispatcher,
         MonitorFeed,
         DeadlineKeeper,
       ],
-      exports: [MonitorFeed, LeaderLease, JobDispatcher, Schedule, RegionCoverage, DeadlineKeeper],
+      exports: [
+        MonitorFeed,
+        LeaderLease,
+        JobDispatcher,
+        Schedule,
+        RegionCoverage,
+        DeadlineKeeper,
+        MaintenanceCalendar,
+      ],
     };
   }
 }

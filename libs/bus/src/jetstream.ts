@@ -2,6 +2,7 @@ import { documented, envFields } from '@uptime/config';
 import {
   ChannelEventStream,
   CheckResultStream,
+  MaintenanceEventStream,
   MonitorEventStream,
   ProbeJobStream,
   type StreamDefinition,
@@ -71,7 +72,13 @@ export function streamConfigOf(
   };
 }
 
-const STREAMS = [MonitorEventStream, ProbeJobStream, CheckResultStream, ChannelEventStream];
+const STREAMS = [
+  MonitorEventStream,
+  ProbeJobStream,
+  CheckResultStream,
+  ChannelEventStream,
+  MaintenanceEventStream,
+];
 type StreamName = (typeof STREAMS)[number]['name'];
 
 function sizeOf(definition: StreamDefinition, sizes: StreamSizes): number {
@@ -94,6 +101,7 @@ export const streamSizeEnv = {
   [ProbeJobStream.maxBytes.variable]: sizeField(ProbeJobStream),
   [CheckResultStream.maxBytes.variable]: sizeField(CheckResultStream),
   [ChannelEventStream.maxBytes.variable]: sizeField(ChannelEventStream),
+  [MaintenanceEventStream.maxBytes.variable]: sizeField(MaintenanceEventStream),
 };
 
 /** The size variables as an app's schema parsed them. */

@@ -119,6 +119,16 @@ export const MaintenanceWindowPatchSchema = z
   });
 export type MaintenanceWindowPatchInput = z.output<typeof MaintenanceWindowPatchSchema>;
 
+export const MaintenanceWindowListQuerySchema = z
+  .object({
+    monitorId: z
+      .uuid({ message: 'must be a monitor id (UUID)' })
+      .optional()
+      .meta({ description: 'Only the windows that silence this monitor.' }),
+  })
+  .strict();
+export type MaintenanceWindowListQuery = z.output<typeof MaintenanceWindowListQuerySchema>;
+
 const isoTime = z.iso.datetime({ offset: true });
 
 export const MaintenanceWindowSchema = z.object({
@@ -141,6 +151,12 @@ export const MaintenanceOccurrenceSchema = z.object({
   name: z.string(),
   startsAt: isoTime,
   endsAt: isoTime,
+});
+
+/** `GET /monitors/{id}`'s answer: the monitor and its maintenance in progress or next (read-only). */
+export const NextMaintenanceSchema = MaintenanceOccurrenceSchema.nullable().meta({
+  description:
+    "The monitor's maintenance window in progress, else the next to start (within a year), else null; computed, read-only.",
 });
 
 export const CreateMaintenanceWindowRequestSchema = z

@@ -35,6 +35,10 @@ import {
   type MonitorSpec,
   type MonitorListQuery,
   MonitorListQuerySchema,
+  type MaintenanceOccurrence,
+  nextWindow,
+  NextMaintenanceSchema,
+  RegistryMaintenanceSubjects,
   type Page,
   pageSchema,
   RegistrySubjects,
@@ -58,6 +62,9 @@ import { RegionDirectory } from '../regions/region-directory';
 import { RegionCheck } from './region-check';
 
 const MONITOR_RESPONSE = { schema: openApiResponse(MonitorReplySchema) };
+const MONITOR_ENTRY_RESPONSE = {
+  schema: openApiResponse(MonitorReplySchema.extend({ nextMaintenance: NextMaintenanceSchema })),
+};
 
 const MAX_BULK_BYTES = 900_000;
 
@@ -162,19 +169,27 @@ export class MonitorsController {
 
   @Allow('viewer')
   @Get(':id')
-  @ApiOperation({ summary: 'A monitor of yours, with its latest status' })
-  @ApiOkResponse(MONITOR_RESPONSE)
+  @ApiOperation({
+    summary: 'A monitor of yours, with its latest status and its next maintenance window',
+  })
+  @ApiOkResponse(MONITOR_ENTRY_RESPONSE)
   @ApiNotFoundResponse({ description: 'No monitor of yours has this id.' })
   async get(
     @CurrentScope() scope: TeamScope,
     @Param('id', IdParam) id: string,
-  ): Promise<MonitorReply> {
-    const monitor = await this.registry.request(RegistrySubjects.getMonitor, {
-      ownerId: scope.teamId,
-      monitorId: id,
-    });
+  ): Promise<MonitorReply & { nextMaintenance: MaintenanceOccurrence | null }> {
+    const [monitor, windows] = await Promise.all([
+      this.registry.request(RegistrySubjects.getMonitor, { ownerId: scope.teamId, monitorId: id }),
+      this.registry.request(RegistryMaintenanceSubjects.list, {
+        ownerId: scope.teamId,
+        monitorId: id,
+      }),
+    ]);
     const [withStatus] = await this.status.withStatus([monitor]);
-    return this.reply(withStatus!);
+    return {
+      ...this.reply(withStatus!),
+      nextMaintenance: nextWindow(windows.items, id, Date.now()),
+    };
   }
 
   @Allow('editor')

@@ -15,6 +15,7 @@ import { LeaderLease } from '../leadership/leader-lease';
 import { RegionCoverage } from '../regions/region-coverage';
 import { type DueCheck, Schedule } from '../schedule/schedule';
 import { checkIdOf } from '../schedule/slots';
+import { MaintenanceCalendar } from '../maintenance/maintenance-calendar';
 
 const codec = JSONCodec<ProbeJob>();
 /** Wake at least this often, so a new leader starts publishing within a second. */
@@ -41,6 +42,7 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
     private readonly schedule: Schedule,
     private readonly lease: LeaderLease,
     private readonly coverage: RegionCoverage,
+    private readonly maintenance: MaintenanceCalendar,
     @Inject(TELEMETRY) registry: Registry,
   ) {
     this.publishedTotal = new Counter({
@@ -107,16 +109,18 @@ export class JobDispatcher implements OnApplicationBootstrap, OnApplicationShutd
 
   /** Publishes every job; a failed publish is retried while its slot is young, never dropped silently. */
   private async publish(due: DueCheck[]): Promise<void> {
-    let jobs = due.flatMap(({ monitor, slotMs }) =>
-      this.coverage.regionsOf(monitor).map((region) =>
+    let jobs = due.flatMap(({ monitor, slotMs }) => {
+      const inMaintenance = this.maintenance.covers(monitor.id, slotMs);
+      return this.coverage.regionsOf(monitor).map((region) =>
         probeJobFor(monitor, {
           checkId: checkIdOf(monitor.id, region, slotMs),
           region,
           scheduledAt: new Date(slotMs),
           onDemand: false,
+          inMaintenance,
         }),
-      ),
-    );
+      );
+    });
     this.coverage.published(new Set(jobs.map((job) => job.region)));
     let lastError: unknown;
     for (

@@ -58,6 +58,9 @@ interface Fixtures {
   invitationFor(actor: Actor): Promise<string>;
   /** A viewer API key of the team, for one call to revoke. */
   newApiKey(): Promise<string>;
+  /** A maintenance window of the team (of its monitor), for one call to change or delete. */
+  newMaintenanceWindow(): Promise<string>;
+  maintenanceWindowId: string;
   /** A fresh account that is a viewer of the team, for one call to change or remove. */
   newMember(): Promise<string>;
   /** A fresh team, founded by someone else, in which `actor` has its role (the outsider: none). */
@@ -71,6 +74,13 @@ interface Fixtures {
 const team = (f: Fixtures) => ({ params: { id: f.teamId } });
 const monitor = (f: Fixtures) => ({ params: { id: f.monitorId } });
 const channel = (f: Fixtures) => ({ params: { id: f.channelId } });
+const maintenanceWindow = (f: Fixtures) => ({ params: { id: f.maintenanceWindowId } });
+const maintenanceBody = (f: Fixtures) => ({
+  name: `window ${randomUUID().slice(0, 6)}`,
+  monitorIds: [f.monitorId],
+  startsAt: '2030-01-01T00:00:00Z',
+  endsAt: '2030-01-01T01:00:00Z',
+});
 
 /**
  * Every authenticated route of the gateway. Add a row per new route: the completeness test below
@@ -242,6 +252,27 @@ const ROUTES: Row[] = [
 
   // regions: the platform's, but read in a team like every route an API key may call
   { route: 'GET /api/v1/regions', allowed: 'viewer' },
+  // maintenance windows
+  {
+    route: 'POST /api/v1/maintenance-windows',
+    allowed: 'editor',
+    request: (f) => ({ body: maintenanceBody(f) }),
+  },
+  { route: 'GET /api/v1/maintenance-windows', allowed: 'viewer' },
+  { route: 'GET /api/v1/maintenance-windows/{id}', allowed: 'viewer', request: maintenanceWindow },
+  {
+    route: 'PATCH /api/v1/maintenance-windows/{id}',
+    allowed: 'editor',
+    request: (f) => ({
+      ...maintenanceWindow(f),
+      body: { name: `renamed ${randomUUID().slice(0, 6)}` },
+    }),
+  },
+  {
+    route: 'DELETE /api/v1/maintenance-windows/{id}',
+    allowed: 'editor',
+    request: async (f) => ({ params: { id: await f.newMaintenanceWindow() } }),
+  },
 
   // API keys
   { route: 'GET /api/v1/api-keys', allowed: 'admin', people: true },
@@ -390,10 +421,22 @@ async function fixturesOf(
     });
     keys.set(role, created.key);
   }
+  const monitorId = await newMonitor();
+  const newMaintenanceWindow = async () =>
+    (
+      await asOwner<{ id: string }>('POST', '/api/v1/maintenance-windows', {
+        name: `window ${randomUUID().slice(0, 6)}`,
+        monitorIds: [monitorId],
+        startsAt: '2030-01-01T00:00:00Z',
+        endsAt: '2030-01-01T01:00:00Z',
+      })
+    ).id;
   return {
     teamId,
     keys,
-    monitorId: await newMonitor(),
+    monitorId,
+    maintenanceWindowId: await newMaintenanceWindow(),
+    newMaintenanceWindow,
     channelId: await newChannel(),
     memberId: await newMember(),
     newMonitor,

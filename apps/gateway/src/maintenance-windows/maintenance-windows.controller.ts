@@ -108,7 +108,10 @@ export class MaintenanceWindowsController {
   @ApiOperation({ summary: 'A maintenance window of the team' })
   @ApiOkResponse(WINDOW_RESPONSE)
   @ApiNotFoundResponse(NOT_FOUND)
-  get(@CurrentScope() scope: TeamScope, @Param('id', IdParam) id: string): Promise<MaintenanceWindow> {
+  get(
+    @CurrentScope() scope: TeamScope,
+    @Param('id', IdParam) id: string,
+  ): Promise<MaintenanceWindow> {
     return this.registry.request(RegistryMaintenanceSubjects.get, {
       ownerId: scope.teamId,
       windowId: id,
@@ -117,7 +120,9 @@ export class MaintenanceWindowsController {
 
   @Allow('editor')
   @Patch(':id')
-  @ApiOperation({ summary: 'Change some fields of a maintenance window; it applies from the next check' })
+  @ApiOperation({
+    summary: 'Change some fields of a maintenance window; it applies from the next check',
+  })
   @ApiBody({ schema: openApiSchema(MaintenanceWindowPatchSchema) })
   @ApiOkResponse(WINDOW_RESPONSE)
   @ApiBadRequestResponse(BAD_MONITORS)
@@ -137,7 +142,9 @@ export class MaintenanceWindowsController {
   @Allow('editor')
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a maintenance window; its monitors are judged again from the next check' })
+  @ApiOperation({
+    summary: 'Delete a maintenance window; its monitors are judged again from the next check',
+  })
   @ApiNoContentResponse()
   @ApiNotFoundResponse(NOT_FOUND)
   async remove(@CurrentScope() scope: TeamScope, @Param('id', IdParam) id: string): Promise<void> {

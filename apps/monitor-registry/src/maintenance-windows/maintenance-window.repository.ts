@@ -20,11 +20,7 @@ export class MaintenanceWindowRepository {
   }
 
   /** Writes the window's state (null: deleted) to the outbox, in the caller's transaction. */
-  async record(
-    windowId: string,
-    ownerId: string,
-    window: MaintenanceWindow | null,
-  ): Promise<void> {
+  async record(windowId: string, ownerId: string, window: MaintenanceWindow | null): Promise<void> {
     const event = new MaintenanceEventEntity();
     event.eventId = randomUUID();
     event.windowId = windowId;

@@ -119,10 +119,15 @@ export class MaintenanceWindowsService {
   }
 
   /** Another team's monitor is unknown here, exactly like a missing one: a 400 naming it. */
-  private async assertMonitorsOfTeam(ownerId: string, monitorIds: readonly string[]): Promise<void> {
+  private async assertMonitorsOfTeam(
+    ownerId: string,
+    monitorIds: readonly string[],
+  ): Promise<void> {
     const known = await this.windows.monitorsOfTeam(ownerId, monitorIds);
     const problems = monitorIds.flatMap((id, i) =>
-      known.has(id) ? [] : [{ field: `monitorIds[${i}]`, message: 'is not a monitor of this team' }],
+      known.has(id)
+        ? []
+        : [{ field: `monitorIds[${i}]`, message: 'is not a monitor of this team' }],
     );
     if (problems.length > 0) throw rpcProblem(Problems.validation(problems));
   }

@@ -12,7 +12,7 @@ import {
   MaintenanceEventStream,
   type MaintenanceWindow,
 } from '@uptime/contracts';
-import { type ConsumerMessages, DeliverPolicy, JSONCodec, type NatsConnection } from 'nats';
+import { type ConsumerMessages, JSONCodec, type NatsConnection } from 'nats';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 
 const codec = JSONCodec<unknown>();
@@ -47,9 +47,9 @@ export class MaintenanceCalendar implements OnApplicationBootstrap, OnApplicatio
     await ensureStream(jsm, MaintenanceEventStream, this.config.streamSizes);
     const { state } = await jsm.streams.info(MaintenanceEventStream.name);
     if (state.messages === 0) this.loaded = true;
-    const consumer = await this.nc.jetstream().consumers.get(MaintenanceEventStream.name, {
-      deliver_policy: DeliverPolicy.All,
-    });
+    // An ordered consumer delivers from the first message by default (naming DeliverPolicy.All
+    // here makes nats.js 2.29 wait forever).
+    const consumer = await this.nc.jetstream().consumers.get(MaintenanceEventStream.name);
     this.messages = await consumer.consume();
     void this.follow();
   }

@@ -224,6 +224,54 @@ describe('maintenance windows', { concurrency: true }, () => {
     assert.equal(after.body.nextMaintenance, null);
   });
 
+  it('should hold at most 100 windows a team, and delete them with their team', async () => {
+    const owner = (await api().newUser('quota')).accessToken;
+    const team = await api().post<{ id: string }>('/api/v1/teams', { name: 'ops' }, owner);
+    assert.equal(team.status, 201);
+    const inTeam = { token: owner, headers: { 'x-team-id': team.body.id } };
+    const monitor = await api().request<Monitor>('POST', '/api/v1/monitors', {
+      ...inTeam,
+      body: { name: 'quota', url: target.url('quota'), paused: true },
+    });
+    assert.equal(monitor.status, 201, JSON.stringify(monitor.body));
+    const body = (i: number) => ({
+      name: `window ${i}`,
+      monitorIds: [monitor.body.id],
+      startsAt: '2030-01-01T00:00:00Z',
+      endsAt: '2030-01-01T01:00:00Z',
+    });
+    const created: MaintenanceWindow[] = [];
+    for (let i = 0; i < 100; i++) {
+      const res = await api().request<MaintenanceWindow>('POST', '/api/v1/maintenance-windows', {
+        ...inTeam,
+        body: body(i),
+      });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      created.push(res.body);
+    }
+    const over = await api().request<{ type: string }>('POST', '/api/v1/maintenance-windows', {
+      ...inTeam,
+      body: body(100),
+    });
+    assert.equal(over.status, 403);
+    assert.equal(over.body.type, '/problems/quota-exceeded');
+
+    assert.equal((await api().delete(`/api/v1/teams/${team.body.id}`, owner)).status, 204);
+    // Every window's last word on the stream is its deletion, so the scheduler forgets it.
+    await waitFor('the deletions on MAINTENANCE_EVENTS', async () => {
+      const jsm = await nc.jetstreamManager();
+      for (const window of created) {
+        const message = await jsm.streams
+          .getMessage(MaintenanceEventStream.name, {
+            last_by_subj: maintenanceEventSubject(window.id),
+          })
+          .catch(() => undefined);
+        if (message?.json<{ window: unknown }>().window !== null) return undefined;
+      }
+      return true;
+    });
+  });
+
   it('should store failing checks in a one-off window as maintenance: no incident, no alert, no uptime; after it, alert as usual', async () => {
     const monitor = await createMonitor('one-off', { paused: true });
     const endsAt = new Date(Date.now() + 2.5 * INTERVAL_S * SECOND);

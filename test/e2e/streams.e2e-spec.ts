@@ -6,6 +6,7 @@ import {
   checkResultSubject,
   type Monitor,
   type MonitorChangedEvent,
+  MaintenanceEventStream,
   MonitorEventStream,
   monitorEventFilter,
   monitorEventsOf,
@@ -127,6 +128,7 @@ describe('JetStream streams', () => {
         [ProbeJobStream, 1024, 1, (24 * 60 + 10) * 60e9],
         [CheckResultStream, 4096, -1, 24 * 60 * 60e9],
         [MonitorEventStream, 1024, 1, 0],
+        [MaintenanceEventStream, 256, 1, 0],
       ];
       for (const [definition, mib, perSubject, maxAge] of expected) {
         const { config } = await jsm.streams.info(definition.name);

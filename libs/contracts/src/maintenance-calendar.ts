@@ -229,12 +229,12 @@ export function isInMaintenance(
   return maintenanceAt(windows, monitorId, at) !== null;
 }
 
-/** How far ahead the next window is looked for: a yearly window is found. */
+/** How far ahead of now (or of a later first start) the next occurrence is looked for: a yearly window is found. */
 const HORIZON_MS = 400 * DAY_MS;
 
 /**
- * The monitor's window in progress at `after`, else the next to start (within about a year),
- * else null: what a monitor's entry shows as `nextMaintenance`.
+ * The monitor's window in progress at `after`, else the next to start (within about a year of
+ * now or of the window's first start), else null: what a monitor's entry shows as `nextMaintenance`.
  */
 export function nextWindow(
   windows: readonly MaintenanceWindowTimes[],
@@ -256,7 +256,9 @@ function firstOccurrenceFrom(
   after: number,
 ): MaintenanceOccurrence | null {
   if (!window.recurrence) return occurrencesBetween(window, after, Infinity)[0] ?? null;
-  for (let from = after; from < after + HORIZON_MS; from += 7 * DAY_MS) {
+  // A window that starts later is looked for from its start: the year counts from there.
+  const start = Math.max(after, Date.parse(window.startsAt) - DAY_MS);
+  for (let from = start; from < start + HORIZON_MS; from += 7 * DAY_MS) {
     const [first] = occurrencesBetween(window, from, from + 7 * DAY_MS);
     if (first) return first;
   }

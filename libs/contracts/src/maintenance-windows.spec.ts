@@ -128,6 +128,19 @@ describe('maintenance calendar: recurrences across daylight-saving changes', () 
     });
   });
 
+  it('should find the first occurrence of a recurring window that starts years from now', () => {
+    const later = windowOf({
+      startsAt: '2030-01-05T00:00:00Z', // Saturday 01:00 in Berlin
+      endsAt: '2030-01-05T02:00:00Z',
+      recurrence: 'FREQ=WEEKLY;BYDAY=SU',
+      timeZone: 'Europe/Berlin',
+    });
+    assert.equal(
+      nextWindow([later], MONITOR, at('2026-12-02T00:00:00Z'))?.startsAt,
+      '2030-01-06T00:00:00.000Z',
+    );
+  });
+
   it('should end with the rule: COUNT and UNTIL bound the occurrences', () => {
     const counted = { ...berlinNightly, recurrence: 'FREQ=DAILY;COUNT=2' };
     assert.equal(isInMaintenance([counted], MONITOR, at('2026-03-28T01:40:00Z')), true);

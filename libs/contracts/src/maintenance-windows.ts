@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isTimeZone, recurrenceProblem } from './maintenance-calendar';
+import { MonitorReplySchema } from './monitor';
 
 /**
  * Maintenance windows of a team: while one is open for a monitor, its checks go on and are
@@ -158,6 +159,12 @@ export const NextMaintenanceSchema = MaintenanceOccurrenceSchema.nullable().meta
   description:
     "The monitor's maintenance window in progress, else the next to start (within a year), else null; computed, read-only.",
 });
+
+/** `GET /monitors/{id}`: the monitor with its maintenance in progress or next. */
+export const MonitorEntrySchema = MonitorReplySchema.extend({
+  nextMaintenance: NextMaintenanceSchema,
+});
+export type MonitorEntry = z.output<typeof MonitorEntrySchema>;
 
 export const CreateMaintenanceWindowRequestSchema = z
   .object({ ownerId: z.uuid(), body: MaintenanceWindowCreateSchema })

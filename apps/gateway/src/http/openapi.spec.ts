@@ -24,7 +24,12 @@ import {
   MONITOR_STATUSES,
   DNS_RECORD_TYPES,
   MAX_DNS_EXPECTED,
+  MaintenanceWindowCreateSchema,
+  MaintenanceWindowListQuerySchema,
+  MaintenanceWindowPatchSchema,
+  MaintenanceWindowSchema,
   MonitorBulkCreateSchema,
+  MonitorEntrySchema,
   MonitorCreateSchema,
   MonitorListQuerySchema,
   MonitorPatchSchema,
@@ -56,6 +61,7 @@ const QUERIES: Record<string, z.ZodObject> = {
   'get /monitors/{id}/incidents': IncidentQuerySchema,
   'get /alerts': AlertQuerySchema,
   'delete /alerts': DeleteAlertsQuerySchema,
+  'get /maintenance-windows': MaintenanceWindowListQuerySchema,
 };
 
 /** Each route's body schema: the one its handler validates the body with. */
@@ -70,6 +76,8 @@ const BODIES: Record<string, z.ZodType> = {
   'post /channels': ChannelCreateSchema,
   'patch /channels/{id}': ChannelPatchSchema,
   'post /config/apply': ConfigDocumentSchema,
+  'post /maintenance-windows': MaintenanceWindowCreateSchema,
+  'patch /maintenance-windows/{id}': MaintenanceWindowPatchSchema,
 };
 
 /** Each route's answer, by its success status. */
@@ -80,7 +88,7 @@ const ANSWERS: Record<string, [status: string, schema: z.ZodType]> = {
   'get /auth/me': ['200', UserSchema],
   'post /monitors': ['201', MonitorReplySchema],
   'get /monitors': ['200', pageSchema(MonitorReplySchema)],
-  'get /monitors/{id}': ['200', MonitorReplySchema],
+  'get /monitors/{id}': ['200', MonitorEntrySchema],
   'patch /monitors/{id}': ['200', MonitorReplySchema],
   'post /monitors/{id}/pause': ['200', MonitorReplySchema],
   'post /monitors/{id}/resume': ['200', MonitorReplySchema],
@@ -94,6 +102,9 @@ const ANSWERS: Record<string, [status: string, schema: z.ZodType]> = {
   'get /channels/{id}': ['200', ChannelSchema],
   'post /channels/{id}/test': ['200', AlertSchema],
   'post /config/apply': ['200', ConfigPlanSchema],
+  'post /maintenance-windows': ['201', MaintenanceWindowSchema],
+  'get /maintenance-windows/{id}': ['200', MaintenanceWindowSchema],
+  'patch /maintenance-windows/{id}': ['200', MaintenanceWindowSchema],
 };
 
 type Operation = {

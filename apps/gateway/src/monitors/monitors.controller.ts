@@ -35,9 +35,9 @@ import {
   type MonitorSpec,
   type MonitorListQuery,
   MonitorListQuerySchema,
-  type MaintenanceOccurrence,
+  type MonitorEntry,
+  MonitorEntrySchema,
   nextWindow,
-  NextMaintenanceSchema,
   RegistryMaintenanceSubjects,
   type Page,
   pageSchema,
@@ -62,9 +62,7 @@ import { RegionDirectory } from '../regions/region-directory';
 import { RegionCheck } from './region-check';
 
 const MONITOR_RESPONSE = { schema: openApiResponse(MonitorReplySchema) };
-const MONITOR_ENTRY_RESPONSE = {
-  schema: openApiResponse(MonitorReplySchema.extend({ nextMaintenance: NextMaintenanceSchema })),
-};
+const MONITOR_ENTRY_RESPONSE = { schema: openApiResponse(MonitorEntrySchema) };
 
 const MAX_BULK_BYTES = 900_000;
 
@@ -177,7 +175,7 @@ export class MonitorsController {
   async get(
     @CurrentScope() scope: TeamScope,
     @Param('id', IdParam) id: string,
-  ): Promise<MonitorReply & { nextMaintenance: MaintenanceOccurrence | null }> {
+  ): Promise<MonitorEntry> {
     const [monitor, windows] = await Promise.all([
       this.registry.request(RegistrySubjects.getMonitor, { ownerId: scope.teamId, monitorId: id }),
       this.registry.request(RegistryMaintenanceSubjects.list, {

@@ -32,22 +32,46 @@ export interface MaintenanceOccurrence {
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-/** Rule parts a recurrence may use: DTSTART and TZID come from `startsAt` and `timeZone`. */
-const RULE_PARTS = new Set([
-  'FREQ',
-  'INTERVAL',
-  'COUNT',
-  'UNTIL',
-  'BYDAY',
-  'BYMONTHDAY',
-  'BYMONTH',
-  'BYHOUR',
-  'BYMINUTE',
-  'BYSETPOS',
-  'BYYEARDAY',
-  'BYWEEKNO',
-  'WKST',
-]);
+/**
+ * Rule parts a recurrence may use: DTSTART and TZID come from `startsAt` and `timeZone`.
+ * BYYEARDAY, BYWEEKNO and BYSETPOS are left out, with ordinals above 4 in BYDAY: with them a
+ * rule can match never (`BYDAY=1MO;BYMONTHDAY=20`), and rrule looks for a match, period by
+ * period, up to the year 9999 (seconds of CPU per expansion). The parts kept are checked so that
+ * every rule matches within a year.
+ */
+const RULE_PARTS: Record<string, (value: string) => boolean> = {
+  FREQ: (v) => /^[A-Z]+$/.test(v),
+  INTERVAL: (v) => inRange(v, 1, 1000),
+  COUNT: (v) => inRange(v, 1, 100_000),
+  UNTIL: (v) => /^\d{8}(T\d{6}Z?)?$/.test(v),
+  BYDAY: (v) => v.split(',').every((d) => /^([+-]?[1-4])?(MO|TU|WE|TH|FR|SA|SU)$/.test(d)),
+  BYMONTHDAY: (v) => v.split(',').every((d) => inRange(d, 1, 31) || inRange(d, -31, -1)),
+  BYMONTH: (v) => v.split(',').every((m) => inRange(m, 1, 12)),
+  BYHOUR: (v) => v.split(',').every((h) => inRange(h, 0, 23)),
+  BYMINUTE: (v) => v.split(',').every((m) => inRange(m, 0, 59)),
+  WKST: (v) => /^(MO|TU|WE|TH|FR|SA|SU)$/.test(v),
+};
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function inRange(value: string, min: number, max: number): boolean {
+  if (!/^[+-]?\d{1,6}$/.test(value)) return false;
+  const n = Number(value);
+  return n >= min && n <= max;
+}
+
+/** A day of the month that some named month has (the 30th is in no February). */
+function monthDaysMeet(parts: Map<string, string>): boolean {
+  const days = parts
+    .get('BYMONTHDAY')
+    ?.split(',')
+    .map((d) => Math.abs(Number(d)));
+  if (!days) return true;
+  const months = parts.get('BYMONTH')?.split(',').map(Number) ?? [
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+  ];
+  return months.some((m) => days.some((d) => d <= DAYS_IN_MONTH[m - 1]!));
+}
+
 const FREQUENCIES: Record<string, Frequency> = {
   HOURLY: Frequency.HOURLY,
   DAILY: Frequency.DAILY,
@@ -55,8 +79,10 @@ const FREQUENCIES: Record<string, Frequency> = {
   MONTHLY: Frequency.MONTHLY,
   YEARLY: Frequency.YEARLY,
 };
-/** Occurrences looked at when judging a rule's density: enough to see its pattern repeat. */
-const DENSITY_SAMPLE = 500;
+/** The span over which a rule's density is judged: enough to see a weekly pattern repeat. */
+const DENSITY_SPAN_MS = 31 * DAY_MS;
+/** A rule must occur within this long of its start, so no expansion looks for a match for ever. */
+const FIRST_OCCURRENCE_WITHIN_MS = 366 * DAY_MS;
 
 /** Whether `timeZone` is an IANA zone name this runtime knows (`Europe/Berlin`, `UTC`). */
 export function isTimeZone(timeZone: string): boolean {
@@ -76,17 +102,21 @@ export function isTimeZone(timeZone: string): boolean {
  */
 export function recurrenceProblem(recurrence: string, startsAt: Date): string | null {
   const text = recurrence.replace(/^RRULE:/i, '');
-  const parts = text.split(';');
-  const seen = new Set<string>();
-  for (const part of parts) {
+  const parts = new Map<string, string>();
+  for (const part of text.split(';')) {
     const [key, value, ...rest] = part.split('=');
     const name = (key ?? '').toUpperCase();
-    if (!RULE_PARTS.has(name)) return `has an unknown or refused part "${key ?? ''}"`;
+    const valid = RULE_PARTS[name];
+    if (!valid) return `has an unknown or refused part "${key ?? ''}"`;
     if (value === undefined || value === '' || rest.length > 0)
       return `has no value for ${name} (write NAME=value)`;
-    if (seen.has(name)) return `names ${name} twice`;
-    seen.add(name);
+    if (parts.has(name)) return `names ${name} twice`;
+    if (!valid(value.toUpperCase())) return `has a value of ${name} that cannot be used: ${value}`;
+    parts.set(name, value.toUpperCase());
   }
+  if (!monthDaysMeet(parts)) return 'names days of the month that none of its months has';
+  if (parts.has('BYMONTHDAY') && /\d/.test(parts.get('BYDAY') ?? ''))
+    return 'cannot combine BYMONTHDAY with numbered weekdays (1MO): they may never meet';
   const freq = /(?:^|;)FREQ=([A-Z]+)/i.exec(text)?.[1]?.toUpperCase();
   if (freq === undefined) return 'needs FREQ (HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY)';
   if (!(freq in FREQUENCIES))
@@ -106,15 +136,20 @@ function isInvalidPart(value: unknown): boolean {
   return value === undefined || value === null || Number.isNaN(value);
 }
 
+/**
+ * Judged over the first weeks only, with `between`, which stops at its end: `all` would walk
+ * hour by hour to the year 9999 looking for a rule that never matches (`BYMONTHDAY=30;BYMONTH=2`).
+ */
 function densityProblem(rule: RRule): string | null {
-  let previous: number | undefined;
-  let tooClose = false;
-  rule.all((date, i) => {
-    const at = date.getTime();
-    if (previous !== undefined && at - previous < HOUR_MS) tooClose = true;
-    previous = at;
-    return !tooClose && i < DENSITY_SAMPLE;
-  });
+  const start = rule.options.dtstart.getTime();
+  if (
+    rule.between(new Date(start), new Date(start + FIRST_OCCURRENCE_WITHIN_MS), true).length === 0
+  )
+    return 'has no occurrence within a year of startsAt';
+  const sample = rule.between(new Date(start), new Date(start + DENSITY_SPAN_MS), true);
+  const tooClose = sample.some(
+    (date, i) => i > 0 && date.getTime() - sample[i - 1]!.getTime() < HOUR_MS,
+  );
   return tooClose ? 'repeats less than an hour apart; windows repeat at most hourly' : null;
 }
 
@@ -250,17 +285,29 @@ export function nextWindow(
   return best;
 }
 
-/** Looks a week at a time, so a daily window costs one short expansion, not a year's. */
+/**
+ * The occurrence in progress or starting within two days, else the rule's next one after that:
+ * `after` walks the rule once from its start, where looking a week at a time would walk it once
+ * a week.
+ */
 function firstOccurrenceFrom(
   window: MaintenanceWindowTimes,
   after: number,
 ): MaintenanceOccurrence | null {
   if (!window.recurrence) return occurrencesBetween(window, after, Infinity)[0] ?? null;
-  // A window that starts later is looked for from its start: the year counts from there.
-  const start = Math.max(after, Date.parse(window.startsAt) - DAY_MS);
-  for (let from = start; from < start + HORIZON_MS; from += 7 * DAY_MS) {
-    const [first] = occurrencesBetween(window, from, from + 7 * DAY_MS);
-    if (first) return first;
-  }
-  return null;
+  const [near] = occurrencesBetween(window, after, after + 2 * DAY_MS);
+  if (near) return near;
+  const start = Date.parse(window.startsAt);
+  const duration = Date.parse(window.endsAt) - start;
+  const rule = ruleOf(window.recurrence, new Date(start), window.timeZone);
+  const wall = rule.after(new Date(wallClockOf(after + DAY_MS, window.timeZone)), true);
+  if (!wall) return null;
+  const at = instantOf(wall.getTime(), window.timeZone);
+  if (at > Math.max(after, start) + HORIZON_MS) return null;
+  return {
+    id: window.id,
+    name: window.name,
+    startsAt: new Date(at).toISOString(),
+    endsAt: new Date(at + duration).toISOString(),
+  };
 }

@@ -183,9 +183,28 @@ describe('recurrenceProblem', () => {
     assert.match(recurrenceProblem('FREQ=DAILY;DTSTART=20260101T000000Z', start)!, /DTSTART/);
     assert.match(recurrenceProblem('FREQ=DAILY;BOGUS=1', start)!, /BOGUS/);
     assert.match(recurrenceProblem('INTERVAL=2', start)!, /needs FREQ/);
-    assert.match(recurrenceProblem('FREQ=WEEKLY;BYDAY=XX', start)!, /cannot be read/);
+    assert.match(recurrenceProblem('FREQ=WEEKLY;BYDAY=XX', start)!, /BYDAY that cannot be used/);
     assert.match(recurrenceProblem('FREQ=DAILY;FREQ=WEEKLY', start)!, /twice/);
     assert.match(recurrenceProblem('FREQ', start)!, /no value/);
+  });
+
+  it('should refuse, quickly, rules that may never occur', () => {
+    const begun = Date.now();
+    for (const rule of [
+      'FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30',
+      'FREQ=DAILY;BYMONTH=4;BYMONTHDAY=31,-31',
+      'FREQ=MONTHLY;BYDAY=1MO;BYMONTHDAY=20',
+      'FREQ=MONTHLY;BYDAY=5MO',
+      'FREQ=DAILY;BYHOUR=24',
+      'FREQ=YEARLY;BYWEEKNO=53',
+      'FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6',
+    ])
+      assert.ok(recurrenceProblem(rule, start), rule);
+    assert.match(
+      recurrenceProblem('FREQ=DAILY;UNTIL=20260101T000000Z', start)!,
+      /no occurrence within a year/,
+    );
+    assert.ok(Date.now() - begun < 5000, `took ${Date.now() - begun} ms`);
   });
 });
 

@@ -7,15 +7,16 @@ import {
 } from '@nestjs/common';
 import { ensureStream, NATS_CONNECTION } from '@uptime/bus';
 import {
-  isInMaintenance,
   MaintenanceChangedEventSchema,
   MaintenanceEventStream,
   type MaintenanceWindow,
+  occurrencesBetween,
 } from '@uptime/contracts';
 import { type ConsumerMessages, JSONCodec, type NatsConnection } from 'nats';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 
 const codec = JSONCodec<unknown>();
+const DAY_MS = 86_400_000;
 
 /**
  * Every maintenance window, read from MAINTENANCE_EVENTS from its first message (a compacted
@@ -31,6 +32,13 @@ export class MaintenanceCalendar implements OnApplicationBootstrap, OnApplicatio
   private byMonitor = new Map<string, MaintenanceWindow[]>();
   private messages?: ConsumerMessages;
   private loaded = false;
+  /**
+   * Each window's occurrences overlapping one UTC day, as [start, end) instants, for the day
+   * asked about last: an expansion walks the rule from its first start, so it is done once a
+   * day per window, not once a check.
+   */
+  private spans = new Map<string, [number, number][]>();
+  private spansDay = -1;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -61,7 +69,27 @@ export class MaintenanceCalendar implements OnApplicationBootstrap, OnApplicatio
   /** Whether a check of the monitor scheduled at `at` is in one of its maintenance windows. */
   covers(monitorId: string, at: number): boolean {
     const windows = this.byMonitor.get(monitorId);
-    return windows !== undefined && isInMaintenance(windows, monitorId, at);
+    if (windows === undefined) return false;
+    return windows.some((window) =>
+      this.spansOf(window, at).some(([start, end]) => start <= at && at < end),
+    );
+  }
+
+  private spansOf(window: MaintenanceWindow, at: number): [number, number][] {
+    const day = Math.floor(at / DAY_MS);
+    if (day !== this.spansDay) {
+      this.spans = new Map();
+      this.spansDay = day;
+    }
+    let spans = this.spans.get(window.id);
+    if (!spans) {
+      spans = occurrencesBetween(window, day * DAY_MS, (day + 1) * DAY_MS).map((o) => [
+        Date.parse(o.startsAt),
+        Date.parse(o.endsAt),
+      ]);
+      this.spans.set(window.id, spans);
+    }
+    return spans;
   }
 
   private async follow(): Promise<void> {
@@ -80,6 +108,7 @@ export class MaintenanceCalendar implements OnApplicationBootstrap, OnApplicatio
   private apply(windowId: string, window: MaintenanceWindow | null): void {
     if (window) this.windows.set(windowId, window);
     else this.windows.delete(windowId);
+    this.spans.delete(windowId);
     this.reindex();
   }
 

@@ -229,7 +229,11 @@ describe('payload bounds', () => {
     assert.equal(new Set(res.body.items.map((m) => m.id)).size, 1000);
     for (const created of [res.body.items[0]!, res.body.items[999]!]) {
       const stored = await api.get<Monitor>(`/api/v1/monitors/${created.id}`, token);
-      assert.deepEqual(stored.body, created, 'the answer is what the registry stored');
+      assert.deepEqual(
+        stored.body,
+        { ...created, nextMaintenance: null },
+        'the answer is what the registry stored',
+      );
     }
     await assertAllAnswer();
   });

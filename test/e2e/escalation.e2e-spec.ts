@@ -67,6 +67,7 @@ describe('escalation', () => {
           : [{ type: 'status', expected: ['200-299'], actual: 503, passed: false }],
       certificateExpiresAt: null,
       onDemand: false,
+      inMaintenance: false,
     };
     await nc
       .jetstream()

@@ -187,9 +187,11 @@ describe('heartbeat monitors: replies, documents and results', () => {
       settings: { periodSeconds: 10, graceSeconds: 2 },
       deadline: 12_000,
       lastPingAt: null,
+      inMaintenance: true,
     });
     const parsed = CheckResultSchema.parse(missed);
     assert.equal(parsed.errorKind, 'missed_heartbeat');
+    assert.equal(parsed.inMaintenance, true, 'a miss in a window is stamped as such');
     assert.deepEqual(parsed.assertions[0], {
       type: 'heartbeat',
       expected: { periodSeconds: 10, graceSeconds: 2 },

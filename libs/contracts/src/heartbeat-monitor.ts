@@ -155,6 +155,8 @@ export function pingResult(ping: {
     assertions: [assertion],
     certificateExpiresAt: null,
     onDemand: false,
+    // The gateway keeps no calendar: a ping says the job ran, which no window makes news.
+    inMaintenance: false,
   };
 }
 
@@ -166,6 +168,8 @@ export function missedHeartbeatResult(miss: {
   settings: HeartbeatSettings;
   deadline: number;
   lastPingAt: number | null;
+  /** The deadline fell in a maintenance window of the monitor: the miss alerts nobody. */
+  inMaintenance: boolean;
 }): CheckResult {
   const { periodSeconds, graceSeconds } = miss.settings;
   const at = new Date(miss.deadline).toISOString();
@@ -195,5 +199,6 @@ export function missedHeartbeatResult(miss: {
     ],
     certificateExpiresAt: null,
     onDemand: false,
+    inMaintenance: miss.inMaintenance,
   };
 }

@@ -38,6 +38,7 @@ function result(overrides: Partial<CheckResult>): CheckResult {
     assertions: [],
     certificateExpiresAt: null,
     onDemand: false,
+    inMaintenance: false,
     ...overrides,
   };
 }

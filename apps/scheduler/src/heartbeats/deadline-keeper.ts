@@ -22,6 +22,7 @@ import { RateLimitedLog, TELEMETRY } from '@uptime/health';
 import { JSONCodec, type KV, type NatsConnection, type QueuedIterator, type KvEntry } from 'nats';
 import { Counter, type Registry } from 'prom-client';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
+import { MaintenanceCalendar } from '../maintenance/maintenance-calendar';
 import { LeaderLease } from '../leadership/leader-lease';
 import { Schedule } from '../schedule/schedule';
 import { deadlineOf, dueMisses, missedCheckId } from './deadlines';
@@ -58,6 +59,7 @@ export class DeadlineKeeper implements OnApplicationBootstrap, OnApplicationShut
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly schedule: Schedule,
     private readonly lease: LeaderLease,
+    private readonly maintenance: MaintenanceCalendar,
     @Inject(TELEMETRY) registry: Registry,
   ) {
     this.missedTotal = new Counter({
@@ -172,13 +174,15 @@ export class DeadlineKeeper implements OnApplicationBootstrap, OnApplicationShut
     const lastPingAt = this.pings.get(monitor.id) ?? null;
     await Promise.all(
       due.periods.map((k) => {
+        const deadline = deadlineOf(due.base, settings, k);
         const result = missedHeartbeatResult({
           id: missedCheckId(monitor.id, due.base, k),
           monitorId: monitor.id,
           ownerId: monitor.ownerId,
           settings,
-          deadline: deadlineOf(due.base, settings, k),
+          deadline,
           lastPingAt,
+          inMaintenance: this.maintenance.covers(monitor.id, deadline),
         });
         return this.publisher!.publish(
           checkResultSubject(PUSH_REGION),

@@ -20,6 +20,13 @@ interface Page {
   items: CheckResult[];
 }
 
+interface DashboardEntry {
+  id: string;
+  status: string;
+  latencyMs: number | null;
+  uptime24hPercent: number | null;
+}
+
 const PERIOD_SECONDS = 10;
 const GRACE_SECONDS = 1;
 const PINGS_PER_MINUTE = 20;
@@ -245,6 +252,22 @@ describe('heartbeat monitors through the whole pipeline', () => {
       String(check!.latencyMs),
     );
     assert.ok(Date.parse(check!.startedAt) < Date.parse(check!.scheduledAt));
+    // Like every type, the run shows in stats and on the dashboard, its latency the run's duration.
+    const stats = await pipeline.api.get<{ totalChecks: number; avgLatencyMs: number | null }>(
+      `/api/v1/monitors/${monitor.id}/stats?window=1h`,
+      token,
+    );
+    assert.equal(stats.body.totalChecks, 1);
+    assert.equal(stats.body.avgLatencyMs, check!.latencyMs);
+    const dashboard = await pipeline.api.get<{ items: DashboardEntry[] }>(
+      '/api/v1/dashboard',
+      token,
+    );
+    const entry = dashboard.body.items.find((e) => e.id === monitor.id);
+    assert.deepEqual(
+      [entry?.status, entry?.latencyMs, entry?.uptime24hPercent],
+      ['up', check!.latencyMs, 100],
+    );
   });
 
   it('stores a down result with errorKind reported_failure for /fail', async () => {

@@ -129,7 +129,59 @@ export function recurrenceProblem(recurrence: string, startsAt: Date): string | 
   }
   if (Object.values(rule.options).some((v) => Array.isArray(v) && v.some(isInvalidPart)))
     return 'has a value that cannot be read';
+  if (!reachesWithinAYear(rule)) return 'has no occurrence within a year of startsAt';
   return densityProblem(rule);
+}
+
+/**
+ * Whether any period the rule steps through in its first year passes the parts that filter
+ * periods (BYMONTH, BYMONTHDAY, BYDAY, BYHOUR, as the frequency makes them limits). rrule checks
+ * its end (`between`'s, or UNTIL) only on dates it emits, so a rule whose INTERVAL never lands on
+ * its filters (`FREQ=HOURLY;INTERVAL=24;BYHOUR=5` from 02:00) would walk hour by hour to the year
+ * 9999: minutes of one CPU for one request. Walking the periods here costs at most 8,784 steps.
+ */
+function reachesWithinAYear(rule: RRule): boolean {
+  const { freq, interval, dtstart } = rule.options;
+  const step = PERIOD_MS[freq];
+  if (step === undefined) return true; // MONTHLY and YEARLY reach the year 9999 quickly
+  const start = dtstart.getTime();
+  for (let at = start; at < start + FIRST_OCCURRENCE_WITHIN_MS; at += step * interval) {
+    if (freq === Frequency.WEEKLY ? weekPasses(rule, at) : dayPasses(rule, new Date(at), freq))
+      return true;
+  }
+  return false;
+}
+
+const PERIOD_MS: Partial<Record<Frequency, number>> = {
+  [Frequency.HOURLY]: HOUR_MS,
+  [Frequency.DAILY]: DAY_MS,
+  [Frequency.WEEKLY]: 7 * DAY_MS,
+};
+
+/** A weekly period passes when one of its days is in BYMONTH (the only part that limits it). */
+function weekPasses(rule: RRule, at: number): boolean {
+  const months = rule.options.bymonth;
+  if (!months?.length) return true;
+  for (let day = 0; day < 7; day++) {
+    if (months.includes(new Date(at + day * DAY_MS).getUTCMonth() + 1)) return true;
+  }
+  return false;
+}
+
+function dayPasses(rule: RRule, date: Date, freq: Frequency): boolean {
+  const { bymonth, bymonthday, bynmonthday, byweekday, byhour } = rule.options;
+  const month = date.getUTCMonth() + 1;
+  if (bymonth?.length && !bymonth.includes(month)) return false;
+  const day = date.getUTCDate();
+  const length = new Date(Date.UTC(date.getUTCFullYear(), month, 0)).getUTCDate();
+  const byDays = (bymonthday?.length ?? 0) + (bynmonthday?.length ?? 0) > 0;
+  if (byDays && !bymonthday?.includes(day) && !bynmonthday?.includes(day - length - 1))
+    return false;
+  // rrule numbers weekdays from Monday (0); Date from Sunday (0).
+  if (byweekday?.length && !byweekday.includes((date.getUTCDay() + 6) % 7)) return false;
+  if (freq === Frequency.HOURLY && byhour?.length && !byhour.includes(date.getUTCHours()))
+    return false;
+  return true;
 }
 
 function isInvalidPart(value: unknown): boolean {

@@ -204,7 +204,26 @@ describe('recurrenceProblem', () => {
       recurrenceProblem('FREQ=DAILY;UNTIL=20260101T000000Z', start)!,
       /no occurrence within a year/,
     );
+    // An INTERVAL that never lands on the rule's filters: rrule alone would search to 9999.
+    for (const rule of [
+      'FREQ=HOURLY;INTERVAL=24;BYHOUR=5',
+      'FREQ=HOURLY;INTERVAL=168;BYDAY=SU',
+      'FREQ=DAILY;INTERVAL=7;BYDAY=SU',
+      'FREQ=WEEKLY;INTERVAL=52;BYMONTH=2',
+    ])
+      assert.match(recurrenceProblem(rule, start)!, /no occurrence within a year/, rule);
     assert.ok(Date.now() - begun < 5000, `took ${Date.now() - begun} ms`);
+  });
+
+  it('should accept an INTERVAL that lands on its filters', () => {
+    for (const rule of [
+      'FREQ=HOURLY;INTERVAL=2;BYDAY=MO',
+      'FREQ=DAILY;INTERVAL=2;BYDAY=MO,TU,WE,TH,FR',
+      'FREQ=DAILY;INTERVAL=3;BYMONTHDAY=1,-1',
+      'FREQ=WEEKLY;INTERVAL=2;BYDAY=SU',
+      'FREQ=MONTHLY;INTERVAL=6;BYMONTHDAY=1',
+    ])
+      assert.equal(recurrenceProblem(rule, start), null, rule);
   });
 });
 

@@ -272,7 +272,11 @@ describe('heartbeat monitors through the whole pipeline', () => {
 
   it('stores a down result with errorKind reported_failure for /fail', async () => {
     const monitor = await createHeartbeat('failing job');
-    assert.equal((await ping(monitor, '/fail')).status, 200);
+    const failed = await pipeline.api.text('POST', pathOf(monitor, '/fail'), {
+      body: 'disk full\u0000',
+      contentType: 'text/plain',
+    });
+    assert.equal(failed.status, 200, failed.text);
     const [check] = await waitFor('the failure result', async () => {
       const found = await checksOf(monitor.id);
       return found.length ? found : undefined;
@@ -282,6 +286,19 @@ describe('heartbeat monitors through the whole pipeline', () => {
     assert.deepEqual(check!.assertions, [
       { type: 'heartbeat', expected: 'ping', actual: 'fail', passed: false },
     ]);
+    // The notifier opens the incident: what a job sends (here a NUL, which PostgreSQL's jsonb
+    // refuses) never wedges the result in a redelivery loop.
+    const incidents = await waitFor('the incident of the failure', async () => {
+      const found = await pipeline.api.get<{
+        items: { kind: string; cause: { errorKind?: string; message?: string } }[];
+      }>(`/api/v1/monitors/${monitor.id}/incidents`, token);
+      return found.body.items.length ? found.body.items : undefined;
+    });
+    // Opened by the /fail itself, not by the missed period that would follow it.
+    assert.deepEqual(
+      incidents.map((i) => [i.kind, i.cause.errorKind, i.cause.message]),
+      [['down', 'reported_failure', 'disk full\ufffd']],
+    );
   });
 
   it('answers unknown, malformed and paused tokens with the same 404, and needs no login', async () => {

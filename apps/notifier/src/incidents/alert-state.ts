@@ -154,9 +154,22 @@ export function causeSummary(result: CheckResult): CheckSummary {
     errorKind: result.errorKind,
     httpStatus: result.httpStatus,
     latencyMs: result.latencyMs,
-    message: result.message,
-    ...(broken.length > 0 ? { assertions: broken } : {}),
+    message: storable(result.message),
+    ...(broken.length > 0 ? { assertions: storable(broken) } : {}),
   };
+}
+
+/**
+ * The value with every NUL character replaced by U+FFFD. A summary is stored as jsonb, which
+ * refuses \u0000 (SQLSTATE 22P05); a check's message and assertion values carry what a target or
+ * a job sent (a ping's body, a JSON field), so one NUL would make the result fail its
+ * transaction on every redelivery.
+ */
+function storable<T>(value: T): T {
+  if (typeof value === 'string') return value.replaceAll('\u0000', '\ufffd') as T;
+  if (Array.isArray(value)) return value.map(storable) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, storable(v)])) as T;
 }
 
 /**

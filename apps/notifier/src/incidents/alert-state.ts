@@ -66,6 +66,14 @@ export interface PendingSlot {
   answers: CheckSummary[];
 }
 
+/**
+ * A decided slot that would page because one region failed while another did not: it waits until
+ * `releaseAt` for the region judgement (did the region, not the target, fail?) before it counts.
+ */
+export interface HeldSlot extends PendingSlot {
+  releaseAt: string;
+}
+
 export type IncidentKind = 'down' | 'degraded' | 'partial';
 
 export interface OpenIncident {
@@ -122,6 +130,8 @@ export interface MonitorAlertState {
   certificate?: OpenCertificateIncident | null;
   /** Slots waiting for regions, oldest first (monitors with two regions or more). */
   pendingSlots?: PendingSlot[];
+  /** Region-suspect slots waiting for the region judgement, oldest first; absent: none. */
+  heldSlots?: HeldSlot[];
   /** The slot times decided lately, newest last, bounded by DECIDED_SLOTS_KEPT. */
   decidedSlots?: string[];
   /** The newest decided slot's verdict: the monitor's `partial` status comes from here. */

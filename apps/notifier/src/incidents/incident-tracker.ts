@@ -21,13 +21,18 @@ import {
   SINGLE_REGION,
   isComplete,
   isLate,
+  isRegionSuspect,
   joinsSlot,
+  releaseAt,
   slotVerdict,
   withAnswer,
   withDecided,
+  withHeld,
   withLastVerdict,
+  withoutCutRegions,
+  withoutHeld,
 } from './slot-grouping';
-import type { PendingSlot } from './alert-state';
+import type { HeldSlot, PendingSlot } from './alert-state';
 
 export {
   APPLIED_IDS_KEPT,
@@ -129,8 +134,9 @@ export class IncidentTracker {
 
   /**
    * Call on a timer: decides every pending slot whose deadline has passed with the regions that
-   * answered. Deciding removes the slot from the state, so a second call (another replica, a
-   * restart) finds nothing left to decide.
+   * answered, and releases the held slots whose release time has passed, judged without the
+   * regions `plan.regionsCut` names by then. Deciding removes the slot from the state, so a
+   * second call (another replica, a restart) finds nothing left to decide.
    */
   static decideDueSlots(
     state: MonitorAlertState,
@@ -139,7 +145,12 @@ export class IncidentTracker {
     plan: RegionPlan,
   ): Evaluation {
     const due = (state.pendingSlots ?? []).filter((s) => msOf(s.deadlineAt) <= now.getTime());
-    return IncidentTracker.decideSlots(state, due, policy, now, plan);
+    const decided = IncidentTracker.decideSlots(state, due, policy, now, plan);
+    const released = (decided.state.heldSlots ?? []).filter(
+      (s) => msOf(s.releaseAt) <= now.getTime(),
+    );
+    const release = IncidentTracker.release(decided.state, released, policy, now, plan);
+    return { state: release.state, decisions: [...decided.decisions, ...release.decisions] };
   }
 
   /** A region's answer joins its slot; the slot is decided once every region has answered. */
@@ -175,7 +186,40 @@ export class IncidentTracker {
     const decisions: Decision[] = [];
     for (const slot of slots) {
       next = withDecided(next, slot);
-      const verdict = slotVerdict(slot, plan, policy);
+      const verdict = slotVerdict(withoutCutRegions(slot, plan), plan, policy);
+      if (!verdict) continue;
+      next = withLastVerdict(next, verdict);
+      if (!countsAt(next, verdict.scheduledAt)) continue;
+      // It would page, but the region may be at fault rather than the target: it waits for the
+      // region judgement, which needs the other monitors' slots after it.
+      if (mayBeRegionsFault(verdict, policy, plan)) {
+        next = withHeld(next, { ...slot, releaseAt: releaseAt(slot, plan) });
+        continue;
+      }
+      const evaluation = IncidentTracker.applyAvailability(next, verdict, policy, now);
+      next = evaluation.state;
+      decisions.push(...evaluation.decisions);
+    }
+    // Only if the slot clock stops do they pile up: the oldest then count without the judgement.
+    const held = next.heldSlots ?? [];
+    const overflow = held.slice(0, Math.max(0, held.length - PENDING_SLOTS_KEPT));
+    const released = IncidentTracker.release(next, overflow, policy, now, plan);
+    return { state: released.state, decisions: [...decisions, ...released.decisions] };
+  }
+
+  /** Held slots count now, judged without the regions found cut off meanwhile. */
+  private static release(
+    state: MonitorAlertState,
+    held: HeldSlot[],
+    policy: AlertPolicy,
+    now: Date,
+    plan: RegionPlan,
+  ): Evaluation {
+    if (held.length === 0) return unchanged(state);
+    let next = withoutHeld(state, held);
+    const decisions: Decision[] = [];
+    for (const slot of held) {
+      const verdict = slotVerdict(withoutCutRegions(slot, plan), plan, policy);
       if (!verdict) continue;
       next = withLastVerdict(next, verdict);
       if (!countsAt(next, verdict.scheduledAt)) continue;
@@ -220,6 +264,13 @@ export class IncidentTracker {
     if (state.inMaintenance) return unchanged(state);
     return escalate(state, policy, now);
   }
+}
+
+/** Only a verdict that would count as a failure waits: the rest change no alert either way. */
+function mayBeRegionsFault(verdict: CheckSummary, policy: AlertPolicy, plan: RegionPlan): boolean {
+  return (
+    (plan.regionHoldMs ?? 0) > 0 && isFailure(verdict, policy) && isRegionSuspect(verdict, policy)
+  );
 }
 
 function unchanged(state: MonitorAlertState): Evaluation {

@@ -367,3 +367,80 @@ describe('slot grouping', () => {
     });
   });
 });
+
+describe('region-suspect slots', () => {
+  const HOLD_MS = 30_000;
+  const HELD: RegionPlan = { ...TWO, regionHoldMs: HOLD_MS };
+  const releaseOf = (slot: number) =>
+    new Date(T0 + slot * MINUTE + HOLD_MS + TIMEOUT_MS + SLOT_MARGIN_MS);
+
+  function release(state: MonitorAlertState, now: Date, plan: RegionPlan): Evaluation {
+    return IncidentTracker.decideDueSlots(state, policyOf(), now, plan);
+  }
+
+  it('should hold a slot that would page because one region failed alone, until its release', () => {
+    const { state, decisions } = applyAll([answer('eu', 0, 'up'), answer('us', 0, 'down')], HELD);
+    assert.deepEqual(decisions, [], 'nothing pages before the region judgement');
+    assert.equal(state.heldSlots?.length, 1);
+    assert.equal(state.lastVerdict?.outcome, 'down', 'the status shows the verdict at once');
+    assert.equal(nextSlotDeadline(state)?.toISOString(), releaseOf(0).toISOString());
+    const early = release(state, new Date(releaseOf(0).getTime() - 1), HELD);
+    assert.deepEqual(early.decisions, []);
+    assert.equal(early.state.heldSlots?.length, 1);
+  });
+
+  it('should page at release when the region was not found cut off', () => {
+    const held = applyAll([answer('eu', 0, 'up'), answer('us', 0, 'down')], HELD).state;
+    const { state, decisions } = release(held, releaseOf(0), HELD);
+    assert.deepEqual(types(decisions), ['open:down']);
+    assert.deepEqual(state.heldSlots, []);
+    assert.equal(nextSlotDeadline(state), null);
+  });
+
+  it('should page nobody at release when the region was found cut off: it is not judged', () => {
+    const held = applyAll([answer('eu', 0, 'up'), answer('us', 0, 'down')], HELD).state;
+    const cut = { ...HELD, regionsCut: ['us'] };
+    const { state, decisions } = release(held, releaseOf(0), cut);
+    assert.deepEqual(decisions, []);
+    assert.equal(state.lastVerdict?.outcome, 'up');
+    assert.equal(state.window.at(-1)?.verdict, 'up');
+  });
+
+  it('should not hold while the region is already cut off, nor a failure in every region', () => {
+    const cut = { ...HELD, regionsCut: ['us'] };
+    const muted = applyAll([answer('eu', 0, 'up'), answer('us', 0, 'down')], cut);
+    assert.deepEqual([muted.decisions, muted.state.heldSlots ?? []], [[], []]);
+    const everywhere = applyAll([answer('eu', 0, 'down'), answer('us', 0, 'down')], HELD);
+    assert.deepEqual(types(everywhere.decisions), ['open:down']);
+  });
+
+  it('should not hold a slot that pages nobody anyway (partial without alertOnPartial)', () => {
+    const policy = policyOf({ regionQuorum: 2 });
+    const { state, decisions } = applyAll(
+      [answer('eu', 0, 'up'), answer('us', 0, 'down')],
+      HELD,
+      policy,
+    );
+    assert.deepEqual(decisions, []);
+    assert.equal(state.heldSlots, undefined);
+    assert.equal(state.lastVerdict?.outcome, 'partial');
+  });
+
+  it('should keep a late answer for a held slot late, and release the same after a restart', () => {
+    const held = applyAll([answer('eu', 0, 'up'), answer('us', 0, 'down')], HELD).state;
+    const restarted = JSON.parse(JSON.stringify(held)) as MonitorAlertState;
+    const late = applyAll(
+      [answer('us', 0, 'up', { id: idOf('us-again', 0) })],
+      HELD,
+      policyOf(),
+      restarted,
+    );
+    assert.deepEqual(types(late.decisions), ['lateAnswer']);
+    assert.deepEqual(types(release(late.state, releaseOf(0), HELD).decisions), ['open:down']);
+  });
+
+  it('should hold nothing without a hold time (the feature off)', () => {
+    const { decisions } = applyAll([answer('eu', 0, 'up'), answer('us', 0, 'down')], TWO);
+    assert.deepEqual(types(decisions), ['open:down']);
+  });
+});

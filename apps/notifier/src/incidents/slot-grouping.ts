@@ -1,6 +1,7 @@
 import type { AlertPolicy, CheckResult } from '@uptime/contracts';
 import {
   type CheckSummary,
+  type HeldSlot,
   type MonitorAlertState,
   type PendingSlot,
   type RegionAnswer,
@@ -32,6 +33,16 @@ export interface RegionPlan {
   /** The regions the monitor is checked from (its own list, else the platform's). */
   regions: string[];
   timeoutMs: number;
+  /**
+   * Regions with an open region incident: their answers are not judged, as a `prober_error`
+   * is not. Absent: none.
+   */
+  regionsCut?: readonly string[];
+  /**
+   * How long after its slot a region-suspect slot that would page waits for the region
+   * judgement (the judgement's window); absent or 0: such slots are not held.
+   */
+  regionHoldMs?: number;
 }
 
 /** A monitor judged per result: one region, or a plan that groups nothing. */
@@ -61,10 +72,56 @@ export function slotDeadline(scheduledAt: string, timeoutMs: number): string {
   return new Date(msOf(scheduledAt) + timeoutMs + SLOT_MARGIN_MS).toISOString();
 }
 
-/** The earliest deadline among the pending slots, which the slot clock looks for. */
+/** The earliest pending deadline or held release, which the slot clock looks for. */
 export function nextSlotDeadline(state: MonitorAlertState): Date | null {
-  const deadlines = (state.pendingSlots ?? []).map((s) => msOf(s.deadlineAt));
+  const deadlines = [
+    ...(state.pendingSlots ?? []).map((s) => msOf(s.deadlineAt)),
+    ...(state.heldSlots ?? []).map((s) => msOf(s.releaseAt)),
+  ];
   return deadlines.length === 0 ? null : new Date(Math.min(...deadlines));
+}
+
+/** The slot with the answers of cut-off regions made `prober_error`: they are not judged. */
+export function withoutCutRegions(slot: PendingSlot, plan: RegionPlan): PendingSlot {
+  const cut = plan.regionsCut ?? [];
+  if (!slot.answers.some((a) => cut.includes(a.region))) return slot;
+  return {
+    ...slot,
+    answers: slot.answers.map((a) =>
+      cut.includes(a.region) ? { ...a, errorKind: 'prober_error' } : a,
+    ),
+  };
+}
+
+/**
+ * Whether a verdict may be a region's fault rather than the target's: some region failed while
+ * another answered without failing. Such a verdict waits for the region judgement before it
+ * pages (see `holdSlot`).
+ */
+export function isRegionSuspect(verdict: CheckSummary, policy: AlertPolicy): boolean {
+  const answered = (verdict.regions ?? []).filter((r) => r.errorKind !== 'prober_error');
+  const failing = answered.filter(
+    (r) => r.outcome === 'down' || (r.outcome === 'degraded' && policy.alertOnDegraded),
+  );
+  return failing.length > 0 && failing.length < answered.length;
+}
+
+export function releaseAt(slot: PendingSlot, plan: RegionPlan): string {
+  const holdMs = plan.regionHoldMs ?? 0;
+  return new Date(msOf(slot.scheduledAt) + holdMs + plan.timeoutMs + SLOT_MARGIN_MS).toISOString();
+}
+
+/** Keeps a decided slot aside until its release (the tracker bounds how many wait). */
+export function withHeld(state: MonitorAlertState, held: HeldSlot): MonitorAlertState {
+  const heldSlots = [...(state.heldSlots ?? []), held].sort(
+    (a, b) => msOf(a.scheduledAt) - msOf(b.scheduledAt),
+  );
+  return { ...state, heldSlots };
+}
+
+export function withoutHeld(state: MonitorAlertState, released: HeldSlot[]): MonitorAlertState {
+  const heldSlots = (state.heldSlots ?? []).filter((s) => !released.includes(s));
+  return { ...state, heldSlots };
 }
 
 export function sameInstant(a: string, b: string): boolean {

@@ -47,6 +47,29 @@ export const NotifierEnvSchema = z
       'Telegram Bot API root of `telegram` channels (channels cannot change it)',
     ),
     REGIONS: envFields.regions,
+    REGION_INCIDENT_WINDOW_MS: z.coerce
+      .number({ message: 'must be a number' })
+      .int('must be a whole number')
+      .min(0, 'must be 0 or more')
+      .max(600_000, 'must be at most 600000')
+      .default(0)
+      .describe(
+        'region incidents: how long after a slot where one region failed alone the notifier looks at the other monitors before that slot may page (such slots wait this long plus the timeout and 10 s); 0 turns region incidents off',
+      ),
+    REGION_INCIDENT_MIN_MONITORS: envFields
+      .positiveInt(3, 100_000)
+      .describe('monitors answered in a region within the window, at least, to judge it cut off'),
+    REGION_INCIDENT_MIN_OWNERS: envFields
+      .positiveInt(2, 100_000)
+      .describe(
+        'teams that must each (by most of their monitors) see a region fail alone to judge it cut off: one team alone cannot mute a region',
+      ),
+    OPERATOR_CHANNEL_ID: z
+      .uuid({ message: 'must be a channel id (a UUID)' })
+      .optional()
+      .describe(
+        "channel told when a region incident opens and resolves; without it, the notifier's logs and metrics only",
+      ),
     ...streamSizeEnv,
     // Webhook and Slack URLs are user input, as monitor URLs are: the same guard, the same names.
     ...targetEnvFields,
@@ -74,6 +97,9 @@ export interface NotifierConfig extends ServiceConfig {
   channelApis?: Partial<ChannelApiUrls>;
   /** The regions a monitor naming none is checked from, as the scheduler has them. */
   defaultRegions: string[];
+  /** `REGION_INCIDENT_*`: absent or a window of 0, region incidents are off. */
+  regionIncidents?: { windowMs: number; minMonitors: number; minOwners: number };
+  operatorChannelId?: string;
 }
 
 export function loadNotifierConfig(env: Env): NotifierConfig {
@@ -95,6 +121,12 @@ export function loadNotifierConfig(env: Env): NotifierConfig {
       telegramApiUrl: e.TELEGRAM_API_URL,
     },
     defaultRegions: e.REGIONS,
+    regionIncidents: {
+      windowMs: e.REGION_INCIDENT_WINDOW_MS,
+      minMonitors: e.REGION_INCIDENT_MIN_MONITORS,
+      minOwners: e.REGION_INCIDENT_MIN_OWNERS,
+    },
+    operatorChannelId: e.OPERATOR_CHANNEL_ID,
   };
 }
 

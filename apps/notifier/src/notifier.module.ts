@@ -32,6 +32,8 @@ import { IncidentRepository } from './incidents/incident.repository';
 import { IncidentsHandler } from './incidents/incidents.handler';
 import { ReminderClock } from './incidents/reminder-clock';
 import { SlotClock } from './incidents/slot-clock';
+import { RegionIncidentRepository } from './incidents/region-incident.repository';
+import { RegionWatch } from './incidents/region-watch';
 import { ResultConsumer } from './incidents/result-consumer';
 import { MonitorAlertStateRepository } from './monitors/monitor-alert-state.repository';
 import { MonitorEventFollower } from './monitors/monitor-event-follower';
@@ -108,6 +110,8 @@ export class NotifierModule {
         ResultConsumer,
         ReminderClock,
         SlotClock,
+        RegionIncidentRepository,
+        RegionWatch,
         MonitorEventFollower,
       ],
     };

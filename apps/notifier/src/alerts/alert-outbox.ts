@@ -5,6 +5,7 @@ import { ChannelRepository } from '../channels/channel.repository';
 import { alertCauseOf, type AlertKind, type AlertMessage } from '../channels/index';
 import { NOTIFIER_CONFIG, type NotifierConfig } from '../config';
 import type { IncidentEntity } from '../incidents/incident.entity';
+import type { RegionIncidentEntity } from '../incidents/region-incident.entity';
 import type { MonitorAlertStateEntity } from '../monitors/monitor-alert-state.entity';
 import { AlertEntity } from './alert.entity';
 import { AlertRepository } from './alert.repository';
@@ -65,6 +66,46 @@ export class AlertOutbox {
       queued++;
     }
     return queued;
+  }
+
+  /**
+   * The operator's alert of a region incident (`OPERATOR_CHANNEL_ID`): `partial` at open, `up`
+   * at resolve, worded as a monitor named after the region so that every channel renders it as
+   * it renders any alert. Answers false when no such channel exists.
+   */
+  async queueForRegion(
+    channelId: string,
+    incident: RegionIncidentEntity,
+    kind: 'partial' | 'up',
+  ): Promise<boolean> {
+    const channel = await this.channels.findById(channelId);
+    if (!channel) return false;
+    const dedupKey = `region:${incident.id}:${kind}:${channel.id}`;
+    if (await this.alerts.hasDedupKey(dedupKey)) return true;
+    const alert = this.newAlert(channel, dedupKey, kind);
+    const publicUrl = this.config.publicUrl.replace(/\/$/, '');
+    const end = incident.resolvedAt ?? new Date();
+    alert.message = {
+      alertId: alert.id,
+      kind,
+      monitor: {
+        id: incident.id,
+        name: `Region ${incident.region}`,
+        url: `${publicUrl}/api/v1/regions`,
+      },
+      incident: {
+        id: incident.id,
+        kind: 'partial',
+        startedAt: incident.startedAt.toISOString(),
+        resolvedAt: incident.resolvedAt?.toISOString() ?? null,
+        cause: { outcome: 'down', errorKind: null, httpStatus: null, latencyMs: 0 },
+      },
+      occurredAt: new Date().toISOString(),
+      durationMs: kind === 'up' ? end.getTime() - incident.startedAt.getTime() : null,
+      monitorLink: `${publicUrl}/api/v1/regions`,
+    };
+    this.alerts.add(alert);
+    return true;
   }
 
   queueTest(channel: ChannelEntity): AlertEntity {

@@ -13,6 +13,7 @@ import { IncidentEntity } from './incident.entity';
 import { IncidentRepository } from './incident.repository';
 import type { CertificateOpenDecision, CertificateResolveDecision } from './certificate-watch';
 import { type Decision, type Evaluation, IncidentTracker } from './incident-tracker';
+import { RegionWatch } from './region-watch';
 import { type RegionPlan, nextSlotDeadline } from './slot-grouping';
 
 /**
@@ -32,6 +33,7 @@ export class IncidentRecorder {
     private readonly monitors: MonitorProjection,
     private readonly outbox: AlertOutbox,
     private readonly deliverer: AlertDeliverer,
+    private readonly regionWatch: RegionWatch,
     @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
     @Inject(TELEMETRY) registry: Registry,
   ) {
@@ -42,12 +44,18 @@ export class IncidentRecorder {
     });
   }
 
-  /** The regions a monitor's results are grouped over: its own list, else every region. */
-  planOf(row: MonitorAlertStateEntity): RegionPlan {
+  /**
+   * The regions a monitor's results are grouped over (its own list, else every region), those
+   * cut off now (`regionsCut`, else as the region watch last saw them) and the hold of slots
+   * that may be a region's fault.
+   */
+  planOf(row: MonitorAlertStateEntity, regionsCut?: readonly string[]): RegionPlan {
     const regions = row.regions ?? [];
     return {
       regions: regions.length > 0 ? regions : this.config.defaultRegions,
       timeoutMs: row.timeoutMs ?? 0,
+      regionsCut: regionsCut ?? this.regionWatch.cutRegions(),
+      regionHoldMs: this.regionWatch.rules?.windowMs ?? 0,
     };
   }
 
@@ -84,12 +92,19 @@ export class IncidentRecorder {
       }
       return made;
     });
-    if (decisions.some((d) => d.type !== 'lateAnswer')) this.deliverer.kick();
+    if (decisions.some((d) => d.type !== 'lateAnswer' && d.type !== 'slotObserved')) {
+      this.deliverer.kick();
+    }
     return decisions;
   }
 
   private async applyDecision(monitor: MonitorAlertStateEntity, decision: Decision): Promise<void> {
     if (decision.type === 'lateAnswer') return this.lateAnswers.inc();
+    if (decision.type === 'slotObserved') {
+      const { scheduledAt, answered, failing } = decision;
+      const { monitorId, ownerId } = monitor;
+      return this.regionWatch.observe({ monitorId, ownerId, scheduledAt, answered, failing });
+    }
     if (decision.type === 'remind') return;
     if (decision.type === 'certificateOpen') return this.openCertificate(monitor, decision);
     if (decision.type === 'certificateResolve') return this.resolveCertificate(monitor, decision);

@@ -15,6 +15,7 @@ import {
 } from './alert-state';
 import { type CertificateDecision, watchCertificate } from './certificate-watch';
 import { type EscalateDecision, escalate, escalatedChannelIds } from './escalation';
+import { observationOf } from './region-health';
 import {
   PENDING_SLOTS_KEPT,
   type RegionPlan,
@@ -75,8 +76,21 @@ export interface LateAnswerDecision {
   region: string;
 }
 
+/**
+ * A multi-region slot was decided: what its regions answered, as evidence for the region
+ * judgement (made only while region incidents are on). The answers as they were, cut-off regions
+ * included: that evidence is what tells when such a region agrees again.
+ */
+export interface SlotObservedDecision {
+  type: 'slotObserved';
+  scheduledAt: string;
+  answered: string[];
+  failing: string[];
+}
+
 export type Decision =
   | OpenDecision
+  | SlotObservedDecision
   | ResolveDecision
   | RemindDecision
   | EscalateDecision
@@ -186,6 +200,8 @@ export class IncidentTracker {
     const decisions: Decision[] = [];
     for (const slot of slots) {
       next = withDecided(next, slot);
+      const observed = observedOf(slot, plan, policy);
+      if (observed) decisions.push(observed);
       const verdict = slotVerdict(withoutCutRegions(slot, plan), plan, policy);
       if (!verdict) continue;
       next = withLastVerdict(next, verdict);
@@ -264,6 +280,18 @@ export class IncidentTracker {
     if (state.inMaintenance) return unchanged(state);
     return escalate(state, policy, now);
   }
+}
+
+function observedOf(
+  slot: PendingSlot,
+  plan: RegionPlan,
+  policy: AlertPolicy,
+): SlotObservedDecision | null {
+  if ((plan.regionHoldMs ?? 0) <= 0) return null;
+  const seen = observationOf(slot, plan, policy, { monitorId: '', ownerId: '' });
+  if (!seen) return null;
+  const { scheduledAt, answered, failing } = seen;
+  return { type: 'slotObserved', scheduledAt, answered, failing };
 }
 
 /** Only a verdict that would count as a failure waits: the rest change no alert either way. */

@@ -9,6 +9,7 @@ import { AlertDeliverer } from '../alerts/alert-deliverer';
 import { MonitorAlertStateRepository } from '../monitors/monitor-alert-state.repository';
 import { IncidentRecorder } from './incident-recorder';
 import { IncidentTracker } from './incident-tracker';
+import { RegionWatch } from './region-watch';
 
 const TICK_MS = 1_000;
 /** Monitors decided per pass; the rest wait for the next second. */
@@ -31,6 +32,7 @@ export class SlotClock implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly monitors: MonitorAlertStateRepository,
     private readonly recorder: IncidentRecorder,
     private readonly deliverer: AlertDeliverer,
+    private readonly regionWatch: RegionWatch,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -56,14 +58,20 @@ export class SlotClock implements OnApplicationBootstrap, OnApplicationShutdown 
         if (!row) return 0;
         if (row.paused) {
           // A paused monitor is not judged; its waiting slots are dropped with it.
-          row.state = { ...row.state, pendingSlots: [] };
+          row.state = { ...row.state, pendingSlots: [], heldSlots: [] };
           row.slotDeadlineAt = null;
           return 0;
         }
-        const plan = this.recorder.planOf(row);
+        // Held slots are released with the region judgement made now, from the stored evidence.
+        const released = (row.state.heldSlots ?? []).filter(
+          (s) => Date.parse(s.releaseAt) <= now.getTime(),
+        );
+        const cut =
+          released.length > 0 ? await this.regionWatch.judgeHeld(released, now) : undefined;
+        const plan = this.recorder.planOf(row, cut);
         const evaluation = IncidentTracker.decideDueSlots(row.state, row.policy, now, plan);
         const decisions = await this.recorder.store(row, evaluation, now);
-        return decisions.length;
+        return decisions.filter((d) => d.type !== 'slotObserved').length + released.length;
       });
     }
     if (decided > 0) this.deliverer.kick();

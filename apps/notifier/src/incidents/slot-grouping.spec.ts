@@ -374,25 +374,32 @@ describe('region-suspect slots', () => {
   const releaseOf = (slot: number) =>
     new Date(T0 + slot * MINUTE + HOLD_MS + TIMEOUT_MS + SLOT_MARGIN_MS);
 
+  /** What pages or counts: the slots' evidence for the region judgement aside. */
+  function paged(decisions: Decision[]): string[] {
+    return types(decisions).filter((t) => t !== 'slotObserved');
+  }
+
   function release(state: MonitorAlertState, now: Date, plan: RegionPlan): Evaluation {
     return IncidentTracker.decideDueSlots(state, policyOf(), now, plan);
   }
 
   it('should hold a slot that would page because one region failed alone, until its release', () => {
     const { state, decisions } = applyAll([answer('eu', 0, 'up'), answer('us', 0, 'down')], HELD);
-    assert.deepEqual(decisions, [], 'nothing pages before the region judgement');
+    assert.deepEqual(paged(decisions), [], 'nothing pages before the region judgement');
+    const observed = decisions.find((d) => d.type === 'slotObserved');
+    assert.deepEqual(observed && [observed.answered, observed.failing], [['eu', 'us'], ['us']]);
     assert.equal(state.heldSlots?.length, 1);
     assert.equal(state.lastVerdict?.outcome, 'down', 'the status shows the verdict at once');
     assert.equal(nextSlotDeadline(state)?.toISOString(), releaseOf(0).toISOString());
     const early = release(state, new Date(releaseOf(0).getTime() - 1), HELD);
-    assert.deepEqual(early.decisions, []);
+    assert.deepEqual(paged(early.decisions), []);
     assert.equal(early.state.heldSlots?.length, 1);
   });
 
   it('should page at release when the region was not found cut off', () => {
     const held = applyAll([answer('eu', 0, 'up'), answer('us', 0, 'down')], HELD).state;
     const { state, decisions } = release(held, releaseOf(0), HELD);
-    assert.deepEqual(types(decisions), ['open:down']);
+    assert.deepEqual(paged(decisions), ['open:down']);
     assert.deepEqual(state.heldSlots, []);
     assert.equal(nextSlotDeadline(state), null);
   });
@@ -401,7 +408,7 @@ describe('region-suspect slots', () => {
     const held = applyAll([answer('eu', 0, 'up'), answer('us', 0, 'down')], HELD).state;
     const cut = { ...HELD, regionsCut: ['us'] };
     const { state, decisions } = release(held, releaseOf(0), cut);
-    assert.deepEqual(decisions, []);
+    assert.deepEqual(paged(decisions), []);
     assert.equal(state.lastVerdict?.outcome, 'up');
     assert.equal(state.window.at(-1)?.verdict, 'up');
   });
@@ -409,9 +416,13 @@ describe('region-suspect slots', () => {
   it('should not hold while the region is already cut off, nor a failure in every region', () => {
     const cut = { ...HELD, regionsCut: ['us'] };
     const muted = applyAll([answer('eu', 0, 'up'), answer('us', 0, 'down')], cut);
-    assert.deepEqual([muted.decisions, muted.state.heldSlots ?? []], [[], []]);
+    assert.deepEqual([paged(muted.decisions), muted.state.heldSlots ?? []], [[], []]);
+    assert.ok(
+      muted.decisions.some((d) => d.type === 'slotObserved' && d.failing.includes('us')),
+      'a cut-off region still leaves its evidence, which tells when it agrees again',
+    );
     const everywhere = applyAll([answer('eu', 0, 'down'), answer('us', 0, 'down')], HELD);
-    assert.deepEqual(types(everywhere.decisions), ['open:down']);
+    assert.deepEqual(paged(everywhere.decisions), ['open:down']);
   });
 
   it('should not hold a slot that pages nobody anyway (partial without alertOnPartial)', () => {
@@ -421,7 +432,7 @@ describe('region-suspect slots', () => {
       HELD,
       policy,
     );
-    assert.deepEqual(decisions, []);
+    assert.deepEqual(paged(decisions), []);
     assert.equal(state.heldSlots, undefined);
     assert.equal(state.lastVerdict?.outcome, 'partial');
   });
@@ -435,12 +446,12 @@ describe('region-suspect slots', () => {
       policyOf(),
       restarted,
     );
-    assert.deepEqual(types(late.decisions), ['lateAnswer']);
-    assert.deepEqual(types(release(late.state, releaseOf(0), HELD).decisions), ['open:down']);
+    assert.deepEqual(paged(late.decisions), ['lateAnswer']);
+    assert.deepEqual(paged(release(late.state, releaseOf(0), HELD).decisions), ['open:down']);
   });
 
   it('should hold nothing without a hold time (the feature off)', () => {
     const { decisions } = applyAll([answer('eu', 0, 'up'), answer('us', 0, 'down')], TWO);
-    assert.deepEqual(types(decisions), ['open:down']);
+    assert.deepEqual(paged(decisions), ['open:down']);
   });
 });

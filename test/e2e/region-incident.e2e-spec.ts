@@ -37,6 +37,8 @@ describe('region incidents', () => {
   let targetUrl: string;
   let token: string;
   let channelId: string;
+  /** Set when the us network is back. */
+  let healed = false;
 
   async function webhook(receiver: AlertReceiver<Delivery>, accessToken: string) {
     const channel = await pipeline.api.post<{ id: string }>(
@@ -75,7 +77,7 @@ describe('region incidents', () => {
     );
     target = createServer((req, res) => {
       // The us prober's network is cut: its requests are never answered.
-      if ((req.headers['user-agent'] ?? '').includes(`(+region ${us})`)) {
+      if (!healed && (req.headers['user-agent'] ?? '').includes(`(+region ${us})`)) {
         req.socket.destroy();
         return;
       }
@@ -175,5 +177,32 @@ describe('region incidents', () => {
       const gauge = await registry.getSingleMetric('uptime_notifier_region_incidents_open')?.get();
       return gauge?.values.some((v) => v.labels.region === us && v.value === 1);
     });
+  });
+
+  it('should resolve the region incident once the region agrees again, telling the operator once', async () => {
+    healed = true;
+    const [up] = await waitFor(
+      "the operator's recovery alert",
+      () => {
+        const alerts = operator.alerts.filter((a) => a.alert.kind === 'up');
+        return alerts.length > 0 && alerts;
+      },
+      150_000,
+      250,
+    );
+    assert.equal(up?.monitor.name, `Region ${us}`);
+    assert.deepEqual(
+      operator.alerts.map((a) => a.alert.kind),
+      ['partial', 'up'],
+    );
+    assert.deepEqual(team.alerts, [], 'nobody was paged about the monitors');
+    const rows = await query<{ state: string }>(
+      pipeline.db.url,
+      `select state from notifier.region_incidents`,
+    );
+    assert.deepEqual(
+      rows.map((r) => r.state),
+      ['resolved'],
+    );
   });
 });

@@ -67,3 +67,40 @@ describe('loadNotifierConfig channel APIs', () => {
     );
   });
 });
+
+describe('loadNotifierConfig region incidents', () => {
+  it('should keep region incidents off and no operator channel by default', () => {
+    const config = loadNotifierConfig(REQUIRED);
+    assert.deepEqual(config.regionIncidents, { windowMs: 0, minMonitors: 3, minOwners: 2 });
+    assert.equal(config.operatorChannelId, undefined);
+  });
+
+  it('should read the window, the minimums and the operator channel', () => {
+    const config = loadNotifierConfig({
+      ...REQUIRED,
+      REGION_INCIDENT_WINDOW_MS: '30000',
+      REGION_INCIDENT_MIN_MONITORS: '5',
+      REGION_INCIDENT_MIN_OWNERS: '1',
+      OPERATOR_CHANNEL_ID: '5d2e8f10-3c4b-4a69-8d7e-6f5a4b3c2d10',
+    });
+    assert.deepEqual(config.regionIncidents, { windowMs: 30_000, minMonitors: 5, minOwners: 1 });
+    assert.equal(config.operatorChannelId, '5d2e8f10-3c4b-4a69-8d7e-6f5a4b3c2d10');
+  });
+
+  it('should refuse a channel id that is no UUID and a negative window, naming them', () => {
+    assert.throws(
+      () =>
+        loadNotifierConfig({
+          ...REQUIRED,
+          OPERATOR_CHANNEL_ID: 'ops-pager',
+          REGION_INCIDENT_WINDOW_MS: '-1',
+        }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /OPERATOR_CHANNEL_ID: must be a channel id/);
+        assert.match(err.message, /REGION_INCIDENT_WINDOW_MS: must be 0 or more/);
+        return true;
+      },
+    );
+  });
+});

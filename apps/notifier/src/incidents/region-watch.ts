@@ -24,10 +24,12 @@ import { SLOT_MARGIN_MS } from './slot-grouping';
 
 const TICK_MS = 5_000;
 /**
- * How long after a slot its observation may still arrive (the check timeout, up to the slot's
- * margin): a window is read for resolving only once its slots are all decided.
+ * How long after a slot its observation is in (a default timeout of at most 10 s, then the slot's
+ * margin): a window is read for resolving only then. A slower check's slot may still be missing;
+ * if that resolves an incident early, the region's next suspect slot is held and judged again,
+ * so it reopens without paging anybody (the operator hears of it twice).
  */
-const SETTLE_MS = 30_000 + SLOT_MARGIN_MS;
+const SETTLE_MS = 10_000 + SLOT_MARGIN_MS;
 
 /**
  * Region incidents: records what each decided slot saw of its regions, judges a region cut off
@@ -171,7 +173,7 @@ export class RegionWatch implements OnApplicationBootstrap, OnApplicationShutdow
     const channelId = this.config.operatorChannelId;
     if (!channelId) return;
     const queued = await this.outbox.queueForRegion(channelId, incident, kind);
+    // Delivered after the commit: the slot clock and the pass below kick the deliverer then.
     if (!queued) this.logger.warn(`OPERATOR_CHANNEL_ID ${channelId} names no channel`);
-    this.deliverer.kick();
   }
 }

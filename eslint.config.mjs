@@ -70,6 +70,18 @@ const importScopes = [
     patterns: [LIB_BY_ALIAS, appBoundary(app)],
   })),
 ];
+/**
+ * The web dashboard runs in browsers and talks to the gateway over HTTP only: no server code,
+ * no lib (libs carry zod and Node code), no Node built-ins.
+ */
+const WEB_APP_BOUNDARY = {
+  group: ['@uptime/*', '**/libs/**', '**/apps/*/src/**', 'node:*', '@nestjs/*'],
+  message: 'apps/web calls the public REST API only: define the shapes it reads in apps/web/src.',
+};
+importScopes.push({
+  files: ['apps/web/src/**/*.{ts,tsx}'],
+  patterns: [WEB_APP_BOUNDARY],
+});
 const importRules = importScopes.flatMap(({ files, paths = [], patterns }) => [
   { ...(files && { files }), rules: { 'no-restricted-imports': ['error', { paths, patterns }] } },
   {
@@ -110,4 +122,8 @@ export default tseslint.config(
     },
   },
   ...importRules,
+  {
+    files: ['apps/web/**/*.{ts,tsx}'],
+    languageOptions: { parserOptions: { ecmaFeatures: { jsx: true } } },
+  },
 );

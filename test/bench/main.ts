@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { leaveSignalsToCaller } from '../support/app-process';
+import { stopEverything } from './harness/cleanup';
 import { printTable, RESULTS_DIR, writeReport } from './harness/report';
 import { BenchOptions, type Scenario } from './scenarios/scenario';
 import { pipelineScenario } from './scenarios/pipeline';
@@ -6,6 +8,12 @@ import { proberScenario } from './scenarios/prober';
 import { queriesScenario } from './scenarios/queries';
 import { alertScenario } from './scenarios/alert';
 import { pingsScenario } from './scenarios/pings';
+import { propagationScenario } from './scenarios/propagation';
+import { schedulerScenario } from './scenarios/scheduler';
+import { embeddedScenario } from './scenarios/embedded';
+import { notifierScenario } from './scenarios/notifier';
+import { statusPageScenario } from './scenarios/status-page';
+import { webBundleScenario } from './scenarios/web-bundle';
 
 const SCENARIOS: Scenario[] = [
   proberScenario,
@@ -13,6 +21,12 @@ const SCENARIOS: Scenario[] = [
   queriesScenario,
   alertScenario,
   pingsScenario,
+  propagationScenario,
+  schedulerScenario,
+  embeddedScenario,
+  notifierScenario,
+  statusPageScenario,
+  webBundleScenario,
 ];
 
 function usage(): string {
@@ -42,6 +56,7 @@ async function main(): Promise<number> {
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
   let failed = 0;
   for (const scenario of chosen as Scenario[]) {
+    if (interrupted) break;
     process.stdout.write(`\n== ${scenario.name}: ${scenario.description}\n`);
     const startedAt = new Date();
     try {
@@ -61,14 +76,39 @@ async function main(): Promise<number> {
         `${scenario.name} failed: ${err instanceof Error ? err.stack : String(err)}\n`,
       );
     }
+    // A scenario stops what it started; whatever a failure left behind goes here.
+    await stopEverything(warn);
   }
   return failed ? 1 : 0;
 }
 
+/** Set by Ctrl-C or SIGTERM: no further scenario starts. */
+let interrupted = false;
+
+function warn(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/** Ctrl-C (or a SIGTERM) stops the apps, NATS servers, databases and folders of the run, then exits. */
+function stopEverythingOnSignal(): void {
+  leaveSignalsToCaller();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      interrupted = true;
+      warn(`${signal}: stopping what the bench started`);
+      // A second signal while cleaning up ends the run at once.
+      process.once(signal, () => process.exit(signal === 'SIGINT' ? 130 : 143));
+      void stopEverything(warn).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    });
+  }
+}
+
+stopEverythingOnSignal();
 main().then(
   (code) => process.exit(code),
-  (err: unknown) => {
+  async (err: unknown) => {
     process.stderr.write(`${String(err)}\n`);
+    await stopEverything(warn);
     process.exit(1);
   },
 );

@@ -384,6 +384,81 @@ describe('incidents and alerts', () => {
     );
   });
 
+  /** The monitor's row version: PostgreSQL changes it with every write to the row. */
+  const rowVersion = async (monitor: Monitor) =>
+    (
+      await query<{ v: string }>(
+        pipeline.db.url,
+        'select xmin::text as v from notifier.monitor_alert_states where monitor_id = $1',
+        [monitor.id],
+      )
+    )[0]?.v;
+
+  it('should write nothing for results that leave a quiet monitor quiet, and still alert', async () => {
+    const monitor = await monitorWith('quiet', {
+      alertPolicy: { failuresToOpen: 2, windowSize: 3, successesToResolve: 2 },
+    });
+    await publish(monitor, 'up', 0);
+    await settled(monitor);
+    const seen = await rowVersion(monitor);
+    assert.ok(seen, 'the monitor has a row');
+    for (let minute = 1; minute <= 12; minute++) await publish(monitor, 'up', minute);
+    await settled(monitor);
+    assert.equal(await rowVersion(monitor), seen, 'twelve successes wrote nothing');
+    // The successes taken in memory are replayed on the row with the first result that matters.
+    await publish(monitor, 'down', 13);
+    await settled(monitor);
+    const [stored] = await query<{ window: { scheduledAt: string; outcome: string }[] }>(
+      pipeline.db.url,
+      `select state->'window' as window from notifier.monitor_alert_states where monitor_id = $1`,
+      [monitor.id],
+    );
+    assert.deepEqual(
+      stored!.window.map((c) => [new Date(c.scheduledAt).getUTCMinutes(), c.outcome]),
+      [
+        [11, 'up'],
+        [12, 'up'],
+        [13, 'down'],
+      ],
+    );
+    await publish(monitor, 'down', 14);
+    await waitFor('the down alert', () => receiver.of(monitor.id, 'down')[0]);
+    await publish(monitor, 'up', 15);
+    await publish(monitor, 'up', 16);
+    await waitFor('the up alert', () => receiver.of(monitor.id, 'up')[0]);
+    await settled(monitor);
+    assert.deepEqual(
+      receiver.of(monitor.id).map((d) => d.payload.alert.kind),
+      ['down', 'up'],
+    );
+  });
+
+  it('should alert once after a restart that lost the successes taken in memory', async () => {
+    const monitor = await monitorWith('quiet-restarted', {
+      alertPolicy: { failuresToOpen: 2, windowSize: 3, successesToResolve: 2 },
+    });
+    for (let minute = 0; minute <= 5; minute++) await publish(monitor, 'up', minute);
+    await settled(monitor);
+    await pipeline.notifier!.close();
+    await pipeline.startNotifier();
+    await publish(monitor, 'down', 6);
+    await publish(monitor, 'up', 7);
+    await publish(monitor, 'down', 8);
+    await publish(monitor, 'down', 9);
+    await waitFor('the down alert', () => receiver.of(monitor.id, 'down')[0]);
+    // Restarted with the incident open: its state is read from the row again.
+    await pipeline.notifier!.close();
+    await pipeline.startNotifier();
+    await publish(monitor, 'up', 10);
+    await publish(monitor, 'up', 11);
+    await waitFor('the up alert', () => receiver.of(monitor.id, 'up')[0]);
+    await settled(monitor);
+    assert.deepEqual(
+      receiver.of(monitor.id).map((d) => d.payload.alert.kind),
+      ['down', 'up'],
+    );
+  });
+
   it('should remind every renotifyMinutes while the incident stays open', async () => {
     const monitor = await monitorWith('reminded', { alertPolicy: { renotifyMinutes: 5 } });
     await publish(monitor, 'down', 0);

@@ -93,17 +93,7 @@ describe('certificate expiry incidents', () => {
     receiver = await AlertReceiver.start<Delivery>();
     nc = await connect({ servers: NATS_URL });
     token = (await pipeline.api.newUser('certificates')).accessToken;
-    const channel = await pipeline.api.post<{ id: string }>(
-      '/api/v1/channels',
-      {
-        name: 'cert hook',
-        type: 'webhook',
-        config: { url: receiver.url, secret: 'a-webhook-secret-of-some-length' },
-      },
-      token,
-    );
-    assert.equal(channel.status, 201, JSON.stringify(channel.body));
-    channelId = channel.body.id;
+    channelId = await pipeline.api.newWebhookChannel(token, 'cert hook', receiver.url);
   });
   after(async () => {
     await nc?.close();

@@ -49,13 +49,12 @@ describe('dns monitors through the whole pipeline', () => {
     await pipeline.start({ probers: 1, schedulers: 1 });
     nc = await connect({ servers: NATS_URL });
     token = (await pipeline.api.newUser('dns')).accessToken;
-    const channel = await pipeline.api.post<{ id: string }>(
-      '/api/v1/channels',
-      { name: 'dns hook', type: 'webhook', config: { url: receiver.url, secret: 'x'.repeat(32) } },
+    channelId = await pipeline.api.newWebhookChannel(
       token,
+      'dns hook',
+      receiver.url,
+      'x'.repeat(32),
     );
-    assert.equal(channel.status, 201, JSON.stringify(channel.body));
-    channelId = channel.body.id;
   });
   after(async () => {
     await nc?.close();

@@ -4,7 +4,10 @@ import {
   HeartbeatBucket,
   heartbeatKeys,
   type MonitorReply,
-  SchedulerLease,
+  partitionOf,
+  SchedulerPartitionBucket,
+  schedulerPartitionKeys,
+  monitorEventSubject,
 } from '@uptime/contracts';
 import { connect, type KV, type NatsConnection } from 'nats';
 import assert from 'node:assert/strict';
@@ -58,7 +61,13 @@ describe('heartbeat monitors through the whole pipeline', () => {
     await scheduler.waitReady(`http://127.0.0.1:${port}`);
     schedulers.set(id, scheduler);
   };
-  const leaderId = async () => (await lease.get(SchedulerLease.key))?.string();
+  /** The scheduler holding the lease of the monitor's partition (64 partitions, the default). */
+  const ownerOf = async (monitorId: string) => {
+    const entry = await lease.get(schedulerPartitionKeys.partition(partitionOf(monitorId, 64)));
+    return entry?.operation === 'PUT'
+      ? (entry.json<{ owner: string | null }>().owner ?? undefined)
+      : undefined;
+  };
 
   const createHeartbeat = async (name: string, extra: Record<string, unknown> = {}) => {
     const res = await pipeline.api.post<MonitorReply>(
@@ -91,10 +100,10 @@ describe('heartbeat monitors through the whole pipeline', () => {
     await startScheduler(`first-${pipeline.region}`);
     // Opened after a scheduler created the bucket with its lease time, never before.
     nc = await connect({ servers: NATS_URL });
-    lease = await nc.jetstream().views.kv(SchedulerLease.bucket);
+    lease = await nc.jetstream().views.kv(SchedulerPartitionBucket.bucket);
     await waitFor(
-      'the first scheduler to lead',
-      async () => (await leaderId()) === `first-${pipeline.region}`,
+      'the first scheduler to hold partitions',
+      async () => (await ownerOf('any')) === `first-${pipeline.region}`,
       15_000,
     );
     await startScheduler(`second-${pipeline.region}`);
@@ -425,7 +434,13 @@ describe('heartbeat monitors through the whole pipeline', () => {
     assert.equal((await ping(monitor)).status, 200);
     const kv = await nc.jetstream().views.kv(HeartbeatBucket.bucket);
     assert.ok(await kv.get(heartbeatKeys.ping(monitor.id)));
+    // Pinged only once the deletion is announced: a ping racing the announcement may write its
+    // key after the scheduler purged it (the bucket's TTL removes that one).
+    const announced = nc.subscribe(monitorEventSubject('deleted', monitor.id), { max: 1 });
     assert.equal((await pipeline.api.delete(`/api/v1/monitors/${monitor.id}`, token)).status, 204);
+    const deadline = setTimeout(() => announced.unsubscribe(), 10_000);
+    for await (const _ of announced) break;
+    clearTimeout(deadline);
     await waitFor('the token forgotten', async () => (await ping(monitor)).status === 404);
     await waitFor('the keys gone', async () => {
       const entry = await kv.get(heartbeatKeys.ping(monitor.id));
@@ -478,9 +493,9 @@ describe('heartbeat monitors through the whole pipeline', () => {
     const monitor = await createHeartbeat('failover job');
     assert.equal((await ping(monitor)).status, 200);
     const pingedAt = Date.now();
-    const leader = await leaderId();
+    const leader = await ownerOf(monitor.id);
     const standby = [...schedulers.keys()].find((id) => id !== leader)!;
-    assert.ok(leader && schedulers.has(leader), `leader ${leader}`);
+    assert.ok(leader && schedulers.has(leader), `owner ${leader}`);
 
     // Just before the first deadline (ping + 11 s), the leader dies without a word.
     const firstDeadline = pingedAt + (PERIOD_SECONDS + GRACE_SECONDS) * 1000;
@@ -491,7 +506,12 @@ describe('heartbeat monitors through the whole pipeline', () => {
     await killed.exitCode(10_000).catch(() => undefined);
     schedulers.delete(leader);
 
-    await waitFor('the standby to lead', async () => (await leaderId()) === standby, 15_000, 100);
+    await waitFor(
+      'the other scheduler to take the partition over',
+      async () => (await ownerOf(monitor.id)) === standby,
+      15_000,
+      100,
+    );
     const first = await waitFor(
       'the missed period from the new leader',
       async () => (await missedOf(monitor.id))[0],

@@ -1,37 +1,46 @@
 import {
+  type MissedSlot,
+  MissedSlotStream,
+  missedSlotSubject,
   type Monitor,
   monitorEventSubject,
+  type ProbeJob,
+  probeJobFor,
   ProbeJobStream,
   probeJobFilter,
+  probeJobSubject,
 } from '@uptime/contracts';
 import { TELEMETRY } from '@uptime/health';
 import type { RunningService } from '@uptime/service-host';
 import { connect, type JetStreamManager, JSONCodec, type NatsConnection } from 'nats';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Registry } from 'prom-client';
 import { startRegistry } from '../../apps/monitor-registry/src/bootstrap';
 import { startScheduler } from '../../apps/scheduler/src/bootstrap';
-import { LeaderLease } from '../../apps/scheduler/src/leadership/leader-lease';
+import { PartitionLease } from '../../apps/scheduler/src/partitions/partition-lease';
 import { MonitorFeed } from '../../apps/scheduler/src/monitors/monitor-feed';
-import { phaseOf } from '../../apps/scheduler/src/schedule/slots';
+import { Schedule } from '../../apps/scheduler/src/schedule/schedule';
+import { checkIdOf, nextSlot, phaseOf } from '../../apps/scheduler/src/schedule/slots';
+import { ChaosNats } from '../chaos/harness/infra';
 import { monitorChangedEventFixture, monitorFixture } from '../support/factories';
 import { NATS_URL, registryConfig, schedulerConfig } from '../support/services';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
 
 const INTERVAL_MS = 10_000;
-/** The dispatcher's attempts per job before it gives up (job-dispatcher.ts). */
-const PUBLISH_ATTEMPTS = 4;
 
 /** A monitor whose next slot comes soon (its id picked for its phase), so no test waits long. */
-function monitorDueSoon(region: string): Monitor {
+function monitorDueSoon(region: string, fromMs = 1000, toMs = 2500): Monitor {
   for (;;) {
     const id = randomUUID();
     const wait =
       (phaseOf(id, INTERVAL_MS) - (Date.now() % INTERVAL_MS) + INTERVAL_MS) % INTERVAL_MS;
-    if (wait < 1000 || wait > 2500) continue;
+    if (wait < fromMs || wait > toMs) continue;
     return monitorFixture({
       id,
       name: 'dispatch',
@@ -92,7 +101,11 @@ describe('job dispatch retries', () => {
     registry = await startRegistry(registryConfig(db.url), false);
     scheduler = await startScheduler(schedulerConfig(region, { logLevel: 'error' }), false);
     await waitFor('the schedule loaded', () => scheduler.app.get(MonitorFeed).isLoaded);
-    await waitFor('the lease held', () => scheduler.app.get(LeaderLease).isLeader);
+    await waitFor(
+      'every partition held',
+      () => scheduler.app.get(PartitionLease).owned.length === 64,
+      15_000,
+    );
   });
   beforeEach(() => {
     attempts.clear();
@@ -109,18 +122,29 @@ describe('job dispatch retries', () => {
     await db?.drop();
   });
 
-  it('should retry a job the full queue refuses and count it unpublished after the last attempt', async () => {
+  it('should retry a job the full queue refuses each second, and record it missed `unpublished` once its successor is due', async () => {
     const unpublishedBefore = await counter('uptime_scheduler_jobs_unpublished_total');
+    const missed: MissedSlot[] = [];
+    const sub = nc.subscribe(missedSlotSubject(region), {
+      callback: (_, m) => missed.push(JSONCodec<MissedSlot>().decode(m.data)),
+    });
     await fillQueue();
     try {
-      await announce(monitorDueSoon(region));
+      const monitor = monitorDueSoon(region);
+      await announce(monitor);
       await waitFor(
         'the job given up',
         async () => (await counter('uptime_scheduler_jobs_unpublished_total')) > unpublishedBefore,
+        INTERVAL_MS + 10_000,
       );
-      assert.equal(await counter('uptime_scheduler_jobs_unpublished_total'), unpublishedBefore + 1);
-      assert.deepEqual([...attempts.values()], [PUBLISH_ATTEMPTS], 'one job, every attempt made');
+      const [first] = [...attempts.keys()];
+      assert.ok(attempts.get(first!)! >= 5, `tried each second, not ${attempts.get(first!)} times`);
+      await waitFor('its missed slot recorded', () => missed.some((m) => m.checkId === first));
+      const record = missed.find((m) => m.checkId === first)!;
+      assert.equal(record.reason, 'unpublished');
+      assert.equal(record.monitorId, monitor.id);
     } finally {
+      sub.unsubscribe();
       await makeRoom();
     }
   });
@@ -129,23 +153,185 @@ describe('job dispatch retries', () => {
     const unpublishedBefore = await counter('uptime_scheduler_jobs_unpublished_total');
     const publishedBefore = await counter('uptime_scheduler_jobs_published_total');
     await fillQueue();
-    // Room comes back as soon as the first attempt has been seen (and refused).
-    onAttempt = () => {
+    // Room comes back as soon as the monitor's first attempt has been seen (and refused).
+    const monitor = monitorDueSoon(region);
+    // Not the first attempt seen: the previous test's monitor still has a job kept for retry.
+    const checkId = checkIdOf(monitor.id, region, nextSlot(monitor.id, INTERVAL_MS, Date.now()));
+    onAttempt = (id) => {
+      if (id !== checkId) return;
       onAttempt = () => undefined;
       void makeRoom();
     };
-    const monitor = monitorDueSoon(region);
     await announce(monitor);
     await waitFor(
       'the job published',
       async () => (await counter('uptime_scheduler_jobs_published_total')) > publishedBefore,
     );
-    const [checkId] = [...attempts.keys()];
-    assert.equal(attempts.get(checkId!), 2, 'refused once, taken on the retry');
+    assert.equal(attempts.get(checkId), 2, 'refused once, taken on the retry');
     const stored = await jsm.streams.getMessage(ProbeJobStream.name, {
       last_by_subj: `${ProbeJobStream.subjectPrefix}.${region}.${monitor.id}`,
     });
     assert.equal(stored.header.get('Nats-Msg-Id'), checkId);
     assert.equal(await counter('uptime_scheduler_jobs_unpublished_total'), unpublishedBefore);
+  });
+
+  it('should remove a job no prober took for three intervals, record it missed `dropped`, and queue the monitor again', async () => {
+    const removedBefore = await counter('uptime_scheduler_stuck_jobs_removed_total');
+    const missed: MissedSlot[] = [];
+    const sub = nc.subscribe(missedSlotSubject(region), {
+      callback: (_, m) => missed.push(JSONCodec<MissedSlot>().decode(m.data)),
+    });
+    try {
+      const monitor = monitorDueSoon(region);
+      const first = nextSlot(monitor.id, INTERVAL_MS, Date.now());
+      // What a failed store write can leave behind: a job of the monitor, 40 s old, that no
+      // consumer will deliver (here: no prober of this region at all).
+      const stuckSlot = first - 4 * INTERVAL_MS;
+      const stuck = probeJobFor(monitor, {
+        checkId: checkIdOf(monitor.id, region, stuckSlot),
+        region,
+        scheduledAt: new Date(stuckSlot),
+        onDemand: false,
+        inMaintenance: false,
+      });
+      await nc
+        .jetstream()
+        .publish(probeJobSubject(region, monitor.id), JSONCodec<ProbeJob>().encode(stuck), {
+          msgID: stuck.checkId,
+        });
+      await announce(monitor);
+      // Refused at the first three slots (recorded missed), removed at the third, then queued.
+      const fourth = checkIdOf(monitor.id, region, first + 3 * INTERVAL_MS);
+      await waitFor(
+        'the monitor queued again',
+        async () => {
+          const waiting = await jsm.streams
+            .getMessage(ProbeJobStream.name, { last_by_subj: probeJobSubject(region, monitor.id) })
+            .catch(() => undefined);
+          return waiting?.header.get('Nats-Msg-Id') === fourth;
+        },
+        4 * INTERVAL_MS + 10_000,
+        250,
+      );
+      const ofMonitor = missed.filter((m) => m.monitorId === monitor.id);
+      const dropped = ofMonitor.find((m) => m.checkId === stuck.checkId);
+      assert.equal(dropped?.reason, 'dropped');
+      assert.deepEqual(
+        ofMonitor.filter((m) => m !== dropped).map((m) => m.scheduledAt),
+        [first, first + INTERVAL_MS, first + 2 * INTERVAL_MS].map((t) => new Date(t).toISOString()),
+        'the three slots refused meanwhile are recorded',
+      );
+      // The earlier tests' jobs also wait with no prober to take them: removed likewise.
+      assert.ok((await counter('uptime_scheduler_stuck_jobs_removed_total')) >= removedBefore + 1);
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+});
+
+/**
+ * NATS restarting (SIGKILLed, started again on its store): what the scheduler could not publish
+ * meanwhile is published once it is back, or, for a slot whose successor came due during the
+ * outage, recorded as missed `unpublished`: no slot is left without either.
+ */
+describe('job dispatch across a NATS outage', () => {
+  const region = `o${Math.random().toString(36).slice(2, 8)}`;
+  const dir = mkdtempSync(join(tmpdir(), 'uptime-dispatch-outage-'));
+  let nats: ChaosNats;
+  let db: TestDatabase;
+  let registry: RunningService;
+  let scheduler: RunningService;
+
+  before(async () => {
+    nats = await ChaosNats.start(dir);
+    db = await createTestDatabase();
+    registry = await startRegistry(registryConfig(db.url, { natsUrl: nats.url }), false);
+    // A lease longer than the outage plus a renewal period (a third of it): the partitions stay
+    // this scheduler's throughout.
+    scheduler = await startScheduler(
+      schedulerConfig(region, { natsUrl: nats.url, leaseSeconds: 45, logLevel: 'error' }),
+      false,
+    );
+    await waitFor('the schedule loaded', () => scheduler.app.get(MonitorFeed).isLoaded);
+    await waitFor(
+      'every partition held',
+      () => scheduler.app.get(PartitionLease).owned.length === 64,
+      60_000,
+    );
+  });
+  after(async () => {
+    await scheduler?.close();
+    await registry?.close();
+    await nats?.kill('SIGTERM');
+    await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('should publish the job of a slot due during the outage once NATS is back, and record the older ones missed', async () => {
+    // Due far enough ahead that a loaded host has scheduled it well before NATS goes down.
+    const monitor = monitorDueSoon(region, 6000, 7500);
+    const first = nextSlot(monitor.id, INTERVAL_MS, Date.now());
+    const nc = await connect({ servers: nats.url });
+    await nc
+      .jetstream()
+      .publish(
+        monitorEventSubject('created', monitor.id),
+        JSONCodec().encode(monitorChangedEventFixture(monitor, 'created')),
+      );
+    await nc.close();
+    await waitFor(
+      'the monitor scheduled',
+      () => scheduler.app.get(Schedule).version(monitor.id) !== undefined,
+    );
+    // Down from a second before the first slot until 3 s after the third.
+    await new Promise((r) => setTimeout(r, first - 1000 - Date.now()));
+    assert.ok(Date.now() < first - 500, 'NATS must go down before the first slot is due');
+    await nats.kill('SIGKILL');
+    const third = first + 2 * INTERVAL_MS;
+    await new Promise((r) => setTimeout(r, third + 3000 - Date.now()));
+    await nats.restart();
+
+    const back = await connect({ servers: nats.url });
+    try {
+      const jsm = await back.jetstreamManager();
+      const job = await waitFor(
+        'the third slot published',
+        () =>
+          jsm.streams
+            .getMessage(ProbeJobStream.name, {
+              last_by_subj: probeJobSubject(region, monitor.id),
+            })
+            .catch(() => undefined),
+        15_000,
+      );
+      assert.equal(
+        JSONCodec<ProbeJob>().decode(job.data).scheduledAt,
+        new Date(third).toISOString(),
+      );
+      const missed = await waitFor(
+        'the two earlier slots recorded',
+        async () => {
+          const info = await jsm.streams.info(MissedSlotStream.name);
+          const records: MissedSlot[] = [];
+          for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+            const m = await jsm.streams
+              .getMessage(MissedSlotStream.name, { seq })
+              .catch(() => null);
+            const slot = m && JSONCodec<MissedSlot>().decode(m.data);
+            if (slot?.monitorId === monitor.id) records.push(slot);
+          }
+          return records.length >= 2 ? records : undefined;
+        },
+        15_000,
+      );
+      assert.deepEqual(
+        missed.map((m) => [m.checkId, m.reason]).sort(),
+        [first, first + INTERVAL_MS]
+          .map((slot) => [checkIdOf(monitor.id, region, slot), 'unpublished'])
+          .sort(),
+      );
+    } finally {
+      await back.close();
+    }
   });
 });

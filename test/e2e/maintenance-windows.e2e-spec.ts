@@ -97,17 +97,7 @@ describe('maintenance windows', { concurrency: true }, () => {
     nc = await connect({ servers: NATS_URL });
     token = (await api().newUser('maintenance')).accessToken;
     strangerToken = (await api().newUser('stranger')).accessToken;
-    const channel = await api().post<{ id: string }>(
-      '/api/v1/channels',
-      {
-        name: 'ops hook',
-        type: 'webhook',
-        config: { url: receiver.url, secret: 'a-webhook-secret-of-some-length' },
-      },
-      token,
-    );
-    assert.equal(channel.status, 201, JSON.stringify(channel.body));
-    channelId = channel.body.id;
+    channelId = await api().newWebhookChannel(token, 'ops hook', receiver.url);
   });
 
   after(async () => {

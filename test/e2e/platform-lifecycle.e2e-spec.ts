@@ -269,6 +269,14 @@ describe('platform lifecycle', () => {
       20_000,
       200,
     );
+    // Its JetStream is watched (a stuck one is restarted: libs/embedded jetstream-watch.spec).
+    const ready = (await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.json())) as {
+      details: Record<string, { status: string }>;
+    };
+    assert.equal(ready.details['platform.jetstream']?.status, 'up');
+    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+    assert.match(metrics, /^uptime_platform_jetstream_available 1$/m);
+    assert.match(metrics, /^uptime_platform_nats_restarts_total 0$/m, 'a crash is not counted');
 
     // Dying again and again within a minute: the platform gives up and ends, saying why.
     process.kill(restarted()[0]!, 'SIGKILL');

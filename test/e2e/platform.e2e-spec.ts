@@ -58,7 +58,7 @@ describe('single-process platform', () => {
     }
     const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
     for (const name of [
-      'uptime_scheduler_leader',
+      'uptime_scheduler_partitions_owned',
       'uptime_scheduler_monitors',
       'uptime_probe_checks_total',
       'uptime_probe_stale_jobs_total',

@@ -1,4 +1,5 @@
-import type { Monitor } from '@uptime/contracts';
+import type { Monitor, RegionIncident, RegionIncidentList, RegionList } from '@uptime/contracts';
+import type { RunningService } from '@uptime/service-host';
 import { TELEMETRY } from '@uptime/health';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -6,9 +7,13 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Registry } from 'prom-client';
 import { type AlertPayload, AlertReceiver } from '../support/alert-receiver';
+import { ApiClient } from '../support/api-client';
 import { Pipeline } from '../support/pipeline';
-import { proberConfig, schedulerConfig } from '../support/services';
+import { gatewayConfig, notifierConfig, proberConfig, schedulerConfig } from '../support/services';
 import { query } from '../support/test-database';
+import { startGateway } from '../../apps/gateway/src/bootstrap';
+import { startNotifier } from '../../apps/notifier/src/bootstrap';
+import { RegionWatch } from '../../apps/notifier/src/incidents/region-watch';
 import { startProber } from '../../apps/prober/src/bootstrap';
 import { startScheduler } from '../../apps/scheduler/src/bootstrap';
 import { waitFor } from '../support/wait-for';
@@ -18,14 +23,17 @@ interface Delivery extends AlertPayload {
   incident: { id: string; kind?: string } | null;
 }
 
-const MONITORS = 3;
+/** Monitors of each of the two teams: four in all, above the default minimums (3, 2 teams). */
+const MONITORS_PER_TEAM = 2;
 
 /**
  * A region whose network is cut: its prober's requests get no answer at all (the socket is
  * closed) while the other region's are served. Every monitor would page on its own (one failing
  * region of two is down under the default quorum, and `alertOnPartial` is set too); the notifier
  * instead holds those slots, finds the region at fault across the monitors, opens one region
- * incident, tells the operator's channel, and pages nobody about the monitors.
+ * incident, tells the operator's channel, and pages nobody about the monitors. Two notifier
+ * replicas share the work (results, slot clocks, region passes): still one incident, one alert
+ * at its opening and one at its end. The rules are the defaults but for a shorter window.
  */
 describe('region incidents', () => {
   const pipeline = new Pipeline();
@@ -35,10 +43,16 @@ describe('region incidents', () => {
   let operator: AlertReceiver<Delivery>;
   let target: Server;
   let targetUrl: string;
-  let token: string;
-  let channelId: string;
-  /** Set when the us network is back. */
-  let healed = false;
+  /** Two teams, each with its own channel to the same receiver. */
+  const teams: { token: string; channelId: string }[] = [];
+  let operatorId: string;
+  let operatorToken: string;
+  let secondNotifier: RunningService;
+  /** A second gateway, naming the operator's team (`OPERATOR_TEAM_ID`). */
+  let operatorGateway: RunningService;
+  let operatorApi: ApiClient;
+  /** Set once the platform is warmed up; cleared when the us network is back. */
+  let cut = false;
 
   async function webhook(receiver: AlertReceiver<Delivery>, accessToken: string) {
     const channel = await pipeline.api.post<{ id: string }>(
@@ -58,17 +72,28 @@ describe('region incidents', () => {
     pipeline.gatewayOverrides = { defaultRegions: [eu, us] };
     pipeline.notifierOverrides = {
       defaultRegions: [eu, us],
-      regionIncidents: { windowMs: 15_000, minMonitors: MONITORS, minOwners: 1 },
+      regionIncidents: { windowMs: 10_000, minMonitors: 3, minOwners: 2 },
     };
     await pipeline.start({ probers: 0, schedulers: 0 });
     team = await AlertReceiver.start<Delivery>();
     operator = await AlertReceiver.start<Delivery>();
     // The operator's channel is a channel of the operator's own team, named in the config.
-    const operatorToken = (await pipeline.api.newUser('operator')).accessToken;
+    const operatorAccount = await pipeline.api.newUser('operator');
+    operatorToken = operatorAccount.accessToken;
+    // A personal team's id is its owner's.
+    operatorId = operatorAccount.id;
     const operatorChannelId = await webhook(operator, operatorToken);
     await pipeline.notifier?.close();
     pipeline.notifierOverrides = { ...pipeline.notifierOverrides, operatorChannelId };
     await pipeline.startNotifier();
+    secondNotifier = await startNotifier(
+      notifierConfig(pipeline.db.url, pipeline.notifierOverrides),
+      false,
+    );
+    operatorGateway = await startGateway(
+      gatewayConfig({ defaultRegions: [eu, us], operatorTeamId: operatorId }),
+    );
+    operatorApi = new ApiClient(operatorGateway.url!.replace('[::1]', '127.0.0.1'));
     for (const region of [eu, us]) {
       pipeline.probers.push(await startProber(proberConfig(region, { concurrency: 20 }), false));
     }
@@ -77,7 +102,7 @@ describe('region incidents', () => {
     );
     target = createServer((req, res) => {
       // The us prober's network is cut: its requests are never answered.
-      if (!healed && (req.headers['user-agent'] ?? '').includes(`(+region ${us})`)) {
+      if (cut && (req.headers['user-agent'] ?? '').includes(`(+region ${us})`)) {
         req.socket.destroy();
         return;
       }
@@ -85,25 +110,32 @@ describe('region incidents', () => {
     });
     await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
     targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
-    token = (await pipeline.api.newUser('cut')).accessToken;
-    channelId = await webhook(team, token);
+    for (const name of ['cut-a', 'cut-b']) {
+      const token = (await pipeline.api.newUser(name)).accessToken;
+      teams.push({ token, channelId: await webhook(team, token) });
+    }
   });
 
   after(async () => {
+    await operatorGateway?.close();
+    await secondNotifier?.close();
     await pipeline.stop();
     await team?.close();
     await operator?.close();
     await new Promise((resolve) => target?.close(resolve));
   });
 
-  async function createMonitor(path: string): Promise<Monitor> {
+  async function createMonitor(
+    path: string,
+    { token, channelId }: { token: string; channelId: string },
+  ): Promise<Monitor> {
     const created = await pipeline.api.post<Monitor>(
       '/api/v1/monitors',
       {
         name: path,
         url: `${targetUrl}${path}`,
         intervalSeconds: 10,
-        timeoutMs: 2000,
+        timeoutMs: 1000,
         regions: [eu, us],
         channelIds: [channelId],
         alertPolicy: { alertOnPartial: true },
@@ -123,10 +155,57 @@ describe('region incidents', () => {
       )
     )[0]?.held ?? 0;
 
+  const notifiers = () => [pipeline.notifier!, secondNotifier];
+  const regionsSeenBy = async (token: string) =>
+    (await pipeline.api.get<RegionList>('/api/v1/regions', token)).body.items;
+  const regionIncidents = () =>
+    query<{ id: string; region: string; state: string; suspects: number }>(
+      pipeline.db.url,
+      `select id, region, state, suspects from notifier.region_incidents`,
+    );
+  const monitors: { monitor: Monitor; token: string }[] = [];
+
+  it('should hold nothing until enough monitors of enough teams are observed', async () => {
+    // With no monitor observed yet (a pass has run at start), a judgement could not cut a region.
+    for (const notifier of notifiers()) {
+      assert.equal(notifier.app.get(RegionWatch, { strict: false }).holdMs(), 0);
+    }
+    for (const [t, owner] of teams.entries()) {
+      for (let n = 0; n < MONITORS_PER_TEAM; n++) {
+        monitors.push({
+          monitor: await createMonitor(`/site/${t}/${n}`, owner),
+          token: owner.token,
+        });
+      }
+    }
+    // A platform whose monitors were never observed cannot judge a region: nothing is held, as
+    // on a platform with too few monitors or teams. Once observed, both replicas hold.
+    await waitFor(
+      'both notifier replicas holding region-suspect slots',
+      () => notifiers().every((n) => n.app.get(RegionWatch, { strict: false }).holdMs() > 0),
+      90_000,
+      250,
+    );
+    // Holding starts once the monitors were observed; their first decided slot may land a
+    // moment later on a loaded machine, and it must say up.
+    for (const { monitor, token } of monitors) {
+      const seen = await waitFor(
+        `monitor ${monitor.name} decided`,
+        async () => {
+          const body = (await pipeline.api.get<Monitor>(`/api/v1/monitors/${monitor.id}`, token))
+            .body;
+          return body.status !== 'pending' && body;
+        },
+        60_000,
+        250,
+      );
+      assert.equal(seen.status, 'up');
+    }
+  });
+
   it('should open one region incident, tell the operator once and page nobody about the monitors', async () => {
-    const monitors: Monitor[] = [];
-    for (let n = 0; n < MONITORS; n++) monitors.push(await createMonitor(`/site/${n}`));
-    const ids = monitors.map((m) => m.id);
+    cut = true;
+    const ids = monitors.map((m) => m.monitor.id);
 
     const [opened] = await waitFor(
       "the operator's region alert",
@@ -145,9 +224,10 @@ describe('region incidents', () => {
       'every held slot released and every monitor up',
       async () => {
         if ((await heldSlots(ids)) > 0) return false;
-        for (const id of ids) {
-          const monitor = (await pipeline.api.get<Monitor>(`/api/v1/monitors/${id}`, token)).body;
-          if (monitor.status !== 'up') return false;
+        for (const { monitor, token } of monitors) {
+          const seen = (await pipeline.api.get<Monitor>(`/api/v1/monitors/${monitor.id}`, token))
+            .body;
+          if (seen.status !== 'up') return false;
         }
         return true;
       },
@@ -155,32 +235,88 @@ describe('region incidents', () => {
       500,
     );
 
-    for (const id of ids) {
-      assert.deepEqual(team.kindsOf(id), [], `no alert about monitor ${id}`);
+    for (const { monitor, token } of monitors) {
+      assert.deepEqual(team.kindsOf(monitor.id), [], `no alert about monitor ${monitor.id}`);
       const incidents = await pipeline.api.get<{ items: unknown[] }>(
-        `/api/v1/monitors/${id}/incidents`,
+        `/api/v1/monitors/${monitor.id}/incidents`,
         token,
       );
-      assert.deepEqual(incidents.body.items, [], `no incident of monitor ${id}`);
+      assert.deepEqual(incidents.body.items, [], `no incident of monitor ${monitor.id}`);
     }
     assert.equal(operator.alerts.length, 1, 'the operator heard of it once');
-    const rows = await query<{ region: string; state: string; suspects: number }>(
-      pipeline.db.url,
-      `select region, state, suspects from notifier.region_incidents`,
-    );
-    assert.equal(rows.length, 1);
+    const rows = await regionIncidents();
+    assert.equal(rows.length, 1, 'one region incident, whichever replica judged');
     assert.equal(rows[0]?.region, us);
     assert.equal(rows[0]?.state, 'open');
-    assert.ok((rows[0]?.suspects ?? 0) >= 2);
-    const registry = pipeline.notifier!.app.get<Registry>(TELEMETRY, { strict: false });
-    await waitFor('the open incident gauge', async () => {
-      const gauge = await registry.getSingleMetric('uptime_notifier_region_incidents_open')?.get();
-      return gauge?.values.some((v) => v.labels.region === us && v.value === 1);
-    });
+    assert.ok((rows[0]?.suspects ?? 0) >= 3);
+    assert.equal(opened?.incident?.id, rows[0]?.id);
+    for (const notifier of notifiers()) {
+      const registry = notifier.app.get<Registry>(TELEMETRY, { strict: false });
+      await waitFor('the open incident gauge', async () => {
+        const gauge = await registry
+          .getSingleMetric('uptime_notifier_region_incidents_open')
+          ?.get();
+        return gauge?.values.some((v) => v.labels.region === us && v.value === 1);
+      });
+    }
+  });
+
+  it('should show the open incident on its region in GET /regions, to any caller', async () => {
+    const [row] = await regionIncidents();
+    const items = await waitFor(
+      'us cut off in GET /regions',
+      async () => {
+        const regions = await regionsSeenBy(teams[0]!.token);
+        return regions.find((r) => r.name === us)?.state === 'cut_off' && regions;
+      },
+      15_000,
+      250,
+    );
+    const cutOff = items.find((r) => r.name === us)!;
+    assert.equal(cutOff.incident?.id, row?.id);
+    assert.equal(cutOff.incident?.region, us);
+    assert.equal(cutOff.incident?.state, 'open');
+    assert.equal(cutOff.incident?.resolvedAt, null);
+    assert.ok((cutOff.incident?.failingMonitors ?? 0) >= 3);
+    assert.ok((cutOff.incident?.monitors ?? 0) >= cutOff.incident!.failingMonitors);
+    const other = items.find((r) => r.name === eu)!;
+    assert.equal(other.state, 'healthy');
+    assert.equal(other.incident, null);
+  });
+
+  it('should list region incidents to admins of the operator team only', async () => {
+    const [row] = await regionIncidents();
+    const listed = await operatorApi.get<RegionIncidentList>(
+      '/api/v1/regions/incidents',
+      operatorToken,
+    );
+    assert.equal(listed.status, 200, JSON.stringify(listed.body));
+    assert.deepEqual(
+      listed.body.items.map((i: RegionIncident) => [i.id, i.region, i.state]),
+      [[row?.id, us, 'open']],
+    );
+    const since = new Date(Date.now() + 60_000).toISOString();
+    const none = await operatorApi.get<RegionIncidentList>(
+      `/api/v1/regions/incidents?from=${encodeURIComponent(since)}`,
+      operatorToken,
+    );
+    assert.deepEqual(none.body.items, []);
+
+    // Another team's owner, and a gateway that names no operator team: 403, never the list.
+    const stranger = await operatorApi.get('/api/v1/regions/incidents', teams[0]!.token);
+    assert.equal(stranger.status, 403);
+    const unnamed = await pipeline.api.get('/api/v1/regions/incidents', operatorToken);
+    assert.equal(unnamed.status, 403);
+    const bad = await operatorApi.get<{ errors?: { field: string }[] }>(
+      '/api/v1/regions/incidents?from=yesterday&limit=0',
+      operatorToken,
+    );
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body.errors?.map((e) => e.field).sort(), ['from', 'limit']);
   });
 
   it('should resolve the region incident once the region agrees again, telling the operator once', async () => {
-    healed = true;
+    cut = false;
     const [up] = await waitFor(
       "the operator's recovery alert",
       () => {
@@ -196,13 +332,26 @@ describe('region incidents', () => {
       ['partial', 'up'],
     );
     assert.deepEqual(team.alerts, [], 'nobody was paged about the monitors');
-    const rows = await query<{ state: string }>(
-      pipeline.db.url,
-      `select state from notifier.region_incidents`,
-    );
+    const rows = await regionIncidents();
     assert.deepEqual(
       rows.map((r) => r.state),
       ['resolved'],
     );
+    await waitFor(
+      'us healthy again in GET /regions',
+      async () => {
+        const regions = await regionsSeenBy(teams[1]!.token);
+        const region = regions.find((r) => r.name === us);
+        return region?.state === 'healthy' && region.incident === null;
+      },
+      15_000,
+      250,
+    );
+    const listed = await operatorApi.get<RegionIncidentList>(
+      '/api/v1/regions/incidents',
+      operatorToken,
+    );
+    assert.equal(listed.body.items[0]?.state, 'resolved');
+    assert.ok(listed.body.items[0]?.resolvedAt);
   });
 });

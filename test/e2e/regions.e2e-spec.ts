@@ -1,5 +1,6 @@
 import {
   type CheckResult,
+  checkResultSubject,
   type Monitor,
   PLATFORM_VERSION,
   type ProberPresence,
@@ -16,6 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import { startProber } from '../../apps/prober/src/bootstrap';
 import { startScheduler } from '../../apps/scheduler/src/bootstrap';
 import { AlertReceiver } from '../support/alert-receiver';
+import { checkResultFixture } from '../support/factories';
 import { Pipeline } from '../support/pipeline';
 import { NATS_URL, proberConfig, schedulerConfig } from '../support/services';
 import { waitFor } from '../support/wait-for';
@@ -105,17 +107,7 @@ describe('regions', () => {
     usProber = await startProber(proberConfig(us, { canaryUrl: usCanary.url }), false);
     scheduler = await startScheduler(schedulerConfig(eu, { defaultRegions: [eu, us] }), true);
     token = (await pipeline.api.newUser('regions')).accessToken;
-    const channel = await pipeline.api.post<{ id: string }>(
-      '/api/v1/channels',
-      {
-        name: 'regions hook',
-        type: 'webhook',
-        config: { url: receiver.url, secret: 'a-webhook-secret-of-some-length' },
-      },
-      token,
-    );
-    assert.equal(channel.status, 201, JSON.stringify(channel.body));
-    channelId = channel.body.id;
+    channelId = await pipeline.api.newWebhookChannel(token, 'regions hook', receiver.url);
   });
   after(async () => {
     await scheduler?.close();
@@ -324,5 +316,31 @@ describe('regions', () => {
     );
     assert.equal(gone.probers, 0);
     assert.ok(Date.now() - started >= ProberPresenceBucket.ttlMs - 1_000, 'not before the TTL');
+  });
+  it("should answer an on-demand check 504 after the monitor's timeout when no prober serves its region, while other results of the region flow", async () => {
+    await waitFor('us down', async () => (await region(us))?.state === 'down');
+    const monitor = await createMonitor({
+      name: 'on demand, nobody serving',
+      url: `${target.url}?unserved`,
+      regions: [us],
+      timeoutMs: 1000,
+    });
+    // Other monitors' results on the region's subject: the first of them used to end the
+    // request's deadline, and the request then waited for ever.
+    const others = setInterval(
+      () => nc.publish(checkResultSubject(us), JSON.stringify(checkResultFixture({ region: us }))),
+      100,
+    );
+    try {
+      const res = await pipeline.api.post<{ type: string }>(
+        `/api/v1/monitors/${monitor.id}/check`,
+        undefined,
+        token,
+      );
+      assert.equal(res.status, 504);
+      assert.equal(res.body.type, '/problems/check-timeout');
+    } finally {
+      clearInterval(others);
+    }
   });
 });

@@ -30,11 +30,15 @@ describe('apps started alone', () => {
   const start = (app: string) => {
     const p = AppProcess.start(app, envOf(app));
     running.set(app, p);
-    return p.waitReady(url(app));
+    // Six apps starting together on a loaded 2-core machine: each may take longer to be ready.
+    return p.waitReady(url(app), 120_000);
   };
-  /** Starts those of the apps not running: each test asks for what it needs, so any runs alone. */
+  /**
+   * Starts those of the apps not running, all at once as docker compose does (each waits for
+   * NATS and its database itself): each test asks for what it needs, so any runs alone.
+   */
   const ensureRunning = async (...apps: readonly string[]) => {
-    for (const app of apps) if (!running.get(app)?.alive) await start(app);
+    await Promise.all(apps.filter((app) => !running.get(app)?.alive).map(start));
   };
 
   before(async () => {
@@ -109,7 +113,9 @@ describe('apps started alone', () => {
   });
 });
 
-describe('configuration checked at start', () => {
+// Each case is a process that exits on its own once it read its configuration: two at a time
+// (CI has two cores; more at once only stretches each one's start past its deadline).
+describe('configuration checked at start', { concurrency: 2 }, () => {
   const cases: [string, Record<string, string>, RegExp][] = [
     ['gateway', { JWT_SECRET: 'short' }, /JWT_SECRET: must be at least 32 characters/],
     ['gateway', {}, /JWT_SECRET: .*is missing/],

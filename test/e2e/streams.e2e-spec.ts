@@ -7,6 +7,8 @@ import {
   type Monitor,
   type MonitorChangedEvent,
   MaintenanceEventStream,
+  type MissedSlot,
+  missedSlotSubject,
   MonitorEventStream,
   monitorEventFilter,
   monitorEventsOf,
@@ -32,7 +34,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { sweepTombstones } from '../../apps/monitor-registry/src/events/tombstone-sweeper';
+import {
+  MAINTENANCE_TOMBSTONES,
+  sweepTombstones,
+} from '../../apps/monitor-registry/src/events/tombstone-sweeper';
 import { startProber } from '../../apps/prober/src/bootstrap';
 import { loadProberConfig } from '../../apps/prober/src/config';
 import { startScheduler } from '../../apps/scheduler/src/bootstrap';
@@ -223,17 +228,37 @@ describe('JetStream streams', () => {
       );
       assert.equal(created.status, 201, JSON.stringify(created.body));
       const url = scheduler.url!;
-      // Three slots of each monitor, published to a region with no prober.
+      // Three slots of each monitor: the first job published to a region with no prober, the
+      // next ones not published (the first still waits) but recorded as missed, `no_prober`.
+      const missed = async () => {
+        const text = await (await fetch(`${url.replace('[::1]', '127.0.0.1')}/metrics`)).text();
+        return text
+          .split('\n')
+          .filter((l) => l.startsWith('uptime_scheduler_missed_slots_total{'))
+          .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+      };
       await waitFor(
-        'three slots published per monitor',
+        'three slots accounted per monitor',
         async () =>
-          (await scrapeMetric(url, 'uptime_scheduler_jobs_published_total')) >= 3 * monitors ||
+          ((await scrapeMetric(url, 'uptime_scheduler_jobs_published_total')) >= monitors &&
+            (await missed()) >= 2 * monitors) ||
           undefined,
         40_000,
       );
       const counts = await subjectCounts(nc, ProbeJobStream.name, probeJobFilter(region));
       assert.equal(Object.keys(counts).length, monitors);
       for (const [subject, n] of Object.entries(counts)) assert.equal(n, 1, subject);
+      // Gone before the queue fills: their waiting jobs, once three intervals old, would be
+      // removed (job-dispatch.e2e) and make room in the full queue below.
+      const scheduledBefore = await scrapeMetric(url, 'uptime_scheduler_monitors');
+      for (const monitor of created.body.items)
+        assert.equal((await stack.api.delete(`/api/v1/monitors/${monitor.id}`, token)).status, 204);
+      await waitFor(
+        'the scheduler without them',
+        async () =>
+          (await scrapeMetric(url, 'uptime_scheduler_monitors')) <= scheduledBefore - monitors ||
+          undefined,
+      );
 
       // Full (filled to the last few bytes): a new monitor's first job is refused, retried,
       // then counted; the jobs of known monitors still replace their predecessors.
@@ -243,20 +268,41 @@ describe('JetStream streams', () => {
         await ensureStream(jsm, ProbeJobStream, { [ProbeJobStream.name]: 1 });
         let junk = 0;
         await fillToTheBrim(js, () => `${ProbeJobStream.subjectPrefix}.${region}.junk-${junk++}`);
-        const more = await stack.api.post<Monitor>(
-          '/api/v1/monitors',
-          { name: 'one too many', url: 'https://one-too-many.example.test/', intervalSeconds: 10 },
-          token,
-        );
-        assert.equal(more.status, 201);
-        await waitFor(
-          'refused jobs counted',
-          async () =>
-            (await scrapeMetric(url, 'uptime_scheduler_jobs_unpublished_total')) > 0 || undefined,
-          30_000,
-        );
-        const now = await subjectCounts(nc, ProbeJobStream.name, probeJobFilter(region));
-        assert.equal(now[`${ProbeJobStream.subjectPrefix}.${region}.${more.body.id}`], undefined);
+        const refused: MissedSlot[] = [];
+        const sub = nc.subscribe(missedSlotSubject(region), {
+          callback: (_, m) => {
+            const slot = JSONCodec<MissedSlot>().decode(m.data);
+            if (slot.reason === 'unpublished') refused.push(slot);
+          },
+        });
+        try {
+          const more = await stack.api.post<Monitor>(
+            '/api/v1/monitors',
+            {
+              name: 'one too many',
+              url: 'https://one-too-many.example.test/',
+              intervalSeconds: 10,
+            },
+            token,
+          );
+          assert.equal(more.status, 201);
+          const first = await waitFor(
+            'the refused job recorded missed `unpublished`',
+            () => refused.find((slot) => slot.monitorId === more.body.id),
+            30_000,
+          );
+          assert.ok((await scrapeMetric(url, 'uptime_scheduler_jobs_unpublished_total')) > 0);
+          // The unserved monitors' jobs are removed once three intervals old (job-dispatch.e2e),
+          // which may since have made room for a later slot of this monitor: never the refused one.
+          const waiting = await jsm.streams
+            .getMessage(ProbeJobStream.name, {
+              last_by_subj: `${ProbeJobStream.subjectPrefix}.${region}.${more.body.id}`,
+            })
+            .catch(() => undefined);
+          assert.notEqual(waiting?.header.get('Nats-Msg-Id'), first.checkId);
+        } finally {
+          sub.unsubscribe();
+        }
       } finally {
         await jsm.streams.purge(ProbeJobStream.name, {
           filter: `${ProbeJobStream.subjectPrefix}.${region}.*`,
@@ -396,20 +442,70 @@ describe('JetStream streams', () => {
       const tombstoneOf = async (id: string) =>
         Object.keys(await subjectCounts(nc, MonitorEventStream.name, monitorEventsOf(id)));
       await stack.api.delete(`/api/v1/monitors/${old}`, token);
-      await waitFor('the old tombstone', async () =>
-        (await tombstoneOf(old)).length === 1 ? true : undefined,
-      );
+      // The deletion's own event, not the creation's still waiting to be replaced by it.
+      const isTombstone = async (id: string) => {
+        const subjects = await tombstoneOf(id);
+        return subjects.length === 1 && subjects[0] === `monitor.changed.deleted.${id}`;
+      };
+      await waitFor('the old tombstone', async () => (await isTombstone(old)) || undefined);
       await new Promise((r) => setTimeout(r, 50));
       const cutoff = new Date();
       await new Promise((r) => setTimeout(r, 50));
       await stack.api.delete(`/api/v1/monitors/${young}`, token);
-      await waitFor('the young tombstone', async () =>
-        (await tombstoneOf(young)).length === 1 ? true : undefined,
-      );
+      await waitFor('the young tombstone', async () => (await isTombstone(young)) || undefined);
 
       assert.ok((await sweepTombstones(nc, cutoff)) >= 1);
       assert.deepEqual(await tombstoneOf(old), []);
       assert.deepEqual(await tombstoneOf(young), [`monitor.changed.deleted.${young}`]);
+    });
+
+    it("should sweep a deleted maintenance window's old tombstone and keep live windows", async () => {
+      const monitor = (
+        await stack.api.post<Monitor>(
+          '/api/v1/monitors',
+          { name: 'window-host', url: `https://window-host-${region}.example.test/`, paused: true },
+          token,
+        )
+      ).body;
+      const window = async (name: string) => {
+        const created = await stack.api.post<{ id: string }>(
+          '/api/v1/maintenance-windows',
+          {
+            name,
+            monitorIds: [monitor.id],
+            startsAt: '2030-01-05T01:00:00Z',
+            endsAt: '2030-01-05T03:00:00Z',
+          },
+          token,
+        );
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        return created.body.id;
+      };
+      const live = await window('live');
+      const deleted = await window('deleted');
+      assert.equal(
+        (await stack.api.delete(`/api/v1/maintenance-windows/${deleted}`, token)).status,
+        204,
+      );
+      const stored = async (id: string) =>
+        (await subjectCounts(nc, MaintenanceEventStream.name, `maintenance.changed.${id}`))[
+          `maintenance.changed.${id}`
+        ] ?? 0;
+      await waitFor('the deletion relayed', async () => {
+        if ((await stored(deleted)) === 0) return false;
+        const last = await (
+          await nc.jetstreamManager()
+        ).streams.getMessage(MaintenanceEventStream.name, {
+          last_by_subj: `maintenance.changed.${deleted}`,
+        });
+        return last.json<{ window: unknown }>().window === null;
+      });
+      await waitFor('the live window relayed', async () => (await stored(live)) === 1);
+
+      const cutoff = new Date(Date.now() + 1000);
+      assert.ok((await sweepTombstones(nc, cutoff, MAINTENANCE_TOMBSTONES)) >= 1);
+      assert.equal(await stored(deleted), 0, 'the tombstone is gone');
+      assert.equal(await stored(live), 1, 'a live window is never swept, however old');
     });
 
     it('should sweep nothing, without an error, on a NATS where the stream does not exist yet', async () => {

@@ -86,17 +86,7 @@ describe('tcp monitors', () => {
     receiver = await AlertReceiver.start();
     await pipeline.start({ probers: 1, schedulers: 1 });
     token = (await pipeline.api.newUser('tcp')).accessToken;
-    const channel = await pipeline.api.post<{ id: string }>(
-      '/api/v1/channels',
-      {
-        name: 'ops hook',
-        type: 'webhook',
-        config: { url: receiver.url, secret: 'a-webhook-secret-of-some-length' },
-      },
-      token,
-    );
-    assert.equal(channel.status, 201, JSON.stringify(channel.body));
-    channelId = channel.body.id;
+    channelId = await pipeline.api.newWebhookChannel(token, 'ops hook', receiver.url);
   });
   after(async () => {
     await pipeline.stop();

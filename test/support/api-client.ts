@@ -68,6 +68,23 @@ export class ApiClient {
     return this.request<T>('DELETE', path, { token });
   }
 
+  /** Creates a webhook channel posting to `url`, signed with `secret`; its id. */
+  async newWebhookChannel(
+    token: string,
+    name: string,
+    url: string,
+    secret = 'a-webhook-secret-of-some-length',
+  ): Promise<string> {
+    const channel = await this.post<{ id: string }>(
+      '/api/v1/channels',
+      { name, type: 'webhook', config: { url, secret } },
+      token,
+    );
+    if (channel.status !== 201)
+      throw new Error(`channel failed: ${channel.status} ${JSON.stringify(channel.body)}`);
+    return channel.body.id;
+  }
+
   /** Registers a fresh user and logs in; returns its tokens. */
   async newUser(prefix = 'user'): Promise<{
     email: string;

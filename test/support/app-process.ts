@@ -8,6 +8,19 @@ const DIST = join(__dirname, '..', '..');
 const running = new Set<ChildProcess>();
 let endsWithThisProcess = false;
 
+/** Set by a caller (the bench) that ends its app processes itself on SIGINT and SIGTERM. */
+let signalsLeftToCaller = false;
+
+/**
+ * For a program that handles SIGINT and SIGTERM itself and stops its apps before it exits (the
+ * bench, which also removes its NATS, database and folders then): the handlers below would
+ * exit as soon as the apps are gone, cutting that clean-up short. Apps still running when the
+ * process exits are killed all the same.
+ */
+export function leaveSignalsToCaller(): void {
+  signalsLeftToCaller = true;
+}
+
 /** How long a file that is being ended gives its apps to stop their own servers. */
 const STOP_GRACE_MS = 5_000;
 
@@ -23,6 +36,7 @@ function endChildrenWithThisProcess(): void {
   process.once('exit', () => {
     for (const child of running) child.kill('SIGKILL');
   });
+  if (signalsLeftToCaller) return;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       const code = 128 + (signal === 'SIGTERM' ? 15 : 2);
@@ -57,17 +71,23 @@ export class AppProcess {
    * `app` is `platform` or an app folder name; env is added to a minimal environment; nodeArgs
    * go to node itself (`--cpu-prof`). `detached` gives it its own process group, as a shell
    * does for a foreground command, so a test can signal the group the way Ctrl-C does; `uid`
-   * and `gid` run it as another user (the test runs as root).
+   * and `gid` run it as another user (the test runs as root); `dist` runs another build (the
+   * bench compares builds), this one's by default.
    */
   static start(
     app: string,
     env: Record<string, string>,
     nodeArgs: string[] = [],
-    { detached = false, uid, gid }: { detached?: boolean; uid?: number; gid?: number } = {},
+    {
+      detached = false,
+      uid,
+      gid,
+      dist = DIST,
+    }: { detached?: boolean; uid?: number; gid?: number; dist?: string } = {},
   ): AppProcess {
     const child = spawn(
       process.execPath,
-      [...nodeArgs, join(DIST, 'apps', app, 'src', 'main.js')],
+      [...nodeArgs, join(dist, 'apps', app, 'src', 'main.js')],
       {
         env: {
           PATH: process.env.PATH ?? '',

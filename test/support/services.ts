@@ -60,6 +60,7 @@ export function schedulerConfig(
     logLevel: 'warn',
     defaultRegions: [region],
     leaseSeconds: 3,
+    partitions: 64,
     instanceId: `scheduler-${region}`,
     ...overrides,
   };

@@ -11,8 +11,10 @@ import { API_PREFIX } from './http/api-prefix';
 import { acceptJsonBodiesOnly, jsonBodyOutside, YAML_BODY_TYPES } from './http/json-body';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { Refusals } from './http/refusals';
+import { RequestObserver } from './http/request-observer';
 import { DOCS_PATH, securityHeaders } from './http/security-headers';
 import { JsonShapePipe } from './http/validation';
+import { webApp } from './http/web-app';
 
 export { API_PREFIX };
 
@@ -26,6 +28,8 @@ export function startGateway(
   return startService({
     module: GatewayModule.forRoot(config, options),
     logLevels: nestLogLevels(config.logLevel),
+    logFormat: config.logFormat,
+    tracing: { name: 'gateway', endpoint: config.otlpEndpoint },
     port: config.port,
     host: config.host,
     metrics: config.metrics,
@@ -36,6 +40,7 @@ export function startGateway(
 }
 
 function configureHttp(app: NestExpressApplication, config: GatewayConfig): void {
+  app.use(new RequestObserver(app.get(TELEMETRY, { strict: false })).observe);
   app.use(securityHeaders);
   app.use(acceptJsonBodiesOnly([`/${API_PREFIX}/${CONFIG_APPLY_PATH}`], [PING_PATH_PREFIX]));
   // 1 MB: a bulk create of up to 1,000 monitors; one monitor is far smaller. Ping bodies are
@@ -54,6 +59,8 @@ function configureHttp(app: NestExpressApplication, config: GatewayConfig): void
   SwaggerModule.setup(DOCS_PATH, app, openApiDocument(app), {
     jsonDocumentUrl: `${DOCS_PATH}/openapi.json`,
   });
+  // The dashboard at `/`: only paths outside the API, docs, pages and probes reach it.
+  app.use(webApp());
 }
 
 /**
@@ -72,6 +79,11 @@ export function setApiPrefix(app: INestApplication): void {
       { path: 'ping/:token', method: RequestMethod.ALL },
       { path: 'ping/:token/start', method: RequestMethod.ALL },
       { path: 'ping/:token/fail', method: RequestMethod.ALL },
+      // Public status pages and badges, for people and READMEs.
+      { path: 'status/:slug', method: RequestMethod.GET },
+      { path: 'badges/:id/status.svg', method: RequestMethod.GET },
+      { path: 'badges/:id/uptime.svg', method: RequestMethod.GET },
+      { path: 'badges/:id/response-time.svg', method: RequestMethod.GET },
     ],
   });
 }

@@ -27,6 +27,8 @@ export const GatewayEnvSchema = z.object({
     .positiveInt(10, 100_000)
     .describe('register and login attempts per client address per minute'),
   LOG_LEVEL: envFields.logLevel,
+  LOG_FORMAT: envFields.logFormat,
+  OTEL_EXPORTER_OTLP_ENDPOINT: envFields.otlpEndpoint,
   REGIONS: envFields.regions,
   TRUSTED_PROXIES: envFields.trustedProxies,
   ...metricsEnvFields,
@@ -42,6 +44,12 @@ export const GatewayEnvSchema = z.object({
     .positiveInt(60, 100_000)
     .describe(
       'heartbeat pings per ping URL per minute, per gateway replica (429 with `Retry-After` past it)',
+    ),
+  OPERATOR_TEAM_ID: z
+    .uuid({ message: 'must be a team id (a UUID)' })
+    .optional()
+    .describe(
+      "the platform operators' team: its admins (and admin API keys) may list region incidents (`GET /regions/incidents`); without it nobody may",
     ),
 });
 
@@ -63,6 +71,8 @@ export interface GatewayConfig extends ServiceConfig {
   onDemandChecksPerMinutePerMonitor: number;
   /** Calls of one ping URL (`/ping/{token}`, start and fail included) per minute, on this replica. */
   pingsPerMinutePerToken: number;
+  /** The team whose admins operate the platform (`GET /regions/incidents`); absent: nobody. */
+  operatorTeamId?: string;
 }
 
 export function loadGatewayConfig(env: Env): GatewayConfig {
@@ -79,6 +89,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     onDemandChecksPerMinutePerUser: e.ON_DEMAND_CHECKS_PER_MINUTE_PER_USER,
     onDemandChecksPerMinutePerMonitor: e.ON_DEMAND_CHECKS_PER_MINUTE_PER_MONITOR,
     pingsPerMinutePerToken: e.PINGS_PER_MINUTE_PER_TOKEN,
+    operatorTeamId: e.OPERATOR_TEAM_ID?.toLowerCase(),
   };
 }
 

@@ -15,6 +15,12 @@ import { AuthController } from './auth/auth.controller';
 import { JwtStrategy } from './auth/jwt.strategy';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { ChecksController } from './checks/checks.controller';
+import { ResponseTimesController } from './checks/response-times.controller';
+import { ReportsController } from './reports/reports.controller';
+import { BadgesController } from './badges/badges.controller';
+import { PublicStatusController } from './status-pages/public-status.controller';
+import { PublicStatusPages } from './status-pages/public-status-pages';
+import { StatusPagesController } from './status-pages/status-pages.controller';
 import { OnDemandCheck } from './checks/on-demand-check';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { METRICS_CLIENT } from './metrics-client';
@@ -64,8 +70,14 @@ export class GatewayModule {
       ],
       controllers: [
         AuthController,
+        // Before MonitorsController: `GET /monitors/response-times` is not `GET /monitors/{id}`.
+        ResponseTimesController,
         MonitorsController,
         ChecksController,
+        ReportsController,
+        StatusPagesController,
+        PublicStatusController,
+        BadgesController,
         DashboardController,
         IncidentsController,
         ChannelsController,
@@ -82,6 +94,7 @@ export class GatewayModule {
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
+        PublicStatusPages,
         {
           provide: REGISTRY_CLIENT,
           useFactory: () => BusClient.connect(config.natsUrl, 'gateway-registry-client'),

@@ -9,6 +9,8 @@ export function startMetrics(config: MetricsConfig, listen = true): Promise<Runn
   return startService({
     module: MetricsModule.forRoot(config),
     logLevels: nestLogLevels(config.logLevel),
+    logFormat: config.logFormat,
+    tracing: { name: 'metrics', endpoint: config.otlpEndpoint },
     port: listen ? config.port : undefined,
     metrics: config.metrics,
     responder: new NatsResponder(config.natsUrl, QueueGroups.metrics),

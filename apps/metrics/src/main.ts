@@ -1,6 +1,11 @@
 import 'reflect-metadata';
 import { runStandalone } from '@uptime/service-host';
-import { startMetrics } from './bootstrap';
 import { loadMetricsConfig } from './config';
 
-void runStandalone('metrics', () => startMetrics(loadMetricsConfig(process.env)));
+// The configuration is read before the app's modules load (seconds on a busy host): a mistake in
+// it is told at once.
+void runStandalone('metrics', async () => {
+  const config = loadMetricsConfig(process.env);
+  const { startMetrics } = await import('./bootstrap.js');
+  return startMetrics(config);
+});

@@ -5,10 +5,13 @@ import { TelemetryModule, HealthModule, readinessCheck } from '@uptime/health';
 import { CheckStore } from './checks/check-store';
 import { CheckWriter } from './checks/check-writer';
 import { checksDatabaseProvider } from './checks/checks-database.provider';
+import { MissedSlotWriter } from './checks/missed-slot-writer';
 import { MonitorErasure } from './checks/monitor-erasure';
 import { CLICKHOUSE, ClickHouseModule } from './clickhouse/clickhouse.provider';
 import { METRICS_CONFIG, type MetricsConfig } from './config';
+import { SlotCoverage } from './coverage/slot-coverage';
 import { DeletedMonitorCleaner } from './ingest/deleted-monitor-cleaner';
+import { MissedSlotIngestor } from './ingest/missed-slot-ingestor';
 import { ResultIngestor } from './ingest/result-ingestor';
 import { MetricsHandler } from './queries/metrics.handler';
 
@@ -41,6 +44,9 @@ export class MetricsModule {
         CheckWriter,
         MonitorErasure,
         ResultIngestor,
+        MissedSlotWriter,
+        MissedSlotIngestor,
+        SlotCoverage,
         DeletedMonitorCleaner,
       ],
     };

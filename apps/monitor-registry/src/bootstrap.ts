@@ -10,6 +10,8 @@ export function startRegistry(config: RegistryConfig, listen = true): Promise<Ru
   return startService({
     module: RegistryModule.forRoot(config),
     logLevels: nestLogLevels(config.logLevel),
+    logFormat: config.logFormat,
+    tracing: { name: 'monitor-registry', endpoint: config.otlpEndpoint },
     port: listen ? config.port : undefined,
     metrics: config.metrics,
     responder: new NatsResponder(config.natsUrl, QueueGroups.registry),

@@ -43,7 +43,9 @@ export const RegistryEnvSchema = z.object({
     ),
   MONITOR_TOMBSTONE_DAYS: envFields
     .positiveInt(30, 3650)
-    .describe("how long a deleted monitor's tombstone stays in `MONITOR_EVENTS`"),
+    .describe(
+      "how long a deleted monitor's or maintenance window's tombstone stays in `MONITOR_EVENTS` or `MAINTENANCE_EVENTS`",
+    ),
   ...streamSizeEnv,
 });
 

@@ -1,6 +1,11 @@
 import 'reflect-metadata';
 import { runStandalone } from '@uptime/service-host';
-import { startRegistry } from './bootstrap';
 import { loadRegistryConfig } from './config';
 
-void runStandalone('monitor-registry', () => startRegistry(loadRegistryConfig(process.env)));
+// The configuration is read before the app's modules load (seconds on a busy host): a mistake in
+// it is told at once.
+void runStandalone('monitor-registry', async () => {
+  const config = loadRegistryConfig(process.env);
+  const { startRegistry } = await import('./bootstrap.js');
+  return startRegistry(config);
+});

@@ -11,6 +11,7 @@ import {
   UnitOfWork,
 } from '@uptime/persistence';
 import { ApiKeyNotices } from './api-keys/api-key-notices';
+import { StatusPageNotices } from './status-pages/status-page-notices';
 import { ApiKeyRepository } from './api-keys/api-key.repository';
 import { ApiKeysHandler } from './api-keys/api-keys.handler';
 import { ApiKeysService } from './api-keys/api-keys.service';
@@ -29,10 +30,14 @@ import { MaintenanceEventRelay } from './maintenance-windows/maintenance-event-r
 import { MaintenanceWindowRepository } from './maintenance-windows/maintenance-window.repository';
 import { MaintenanceWindowsHandler } from './maintenance-windows/maintenance-windows.handler';
 import { MaintenanceWindowsService } from './maintenance-windows/maintenance-windows.service';
+import { StatusPageRepository } from './status-pages/status-page.repository';
+import { StatusPagesHandler } from './status-pages/status-pages.handler';
+import { StatusPagesService } from './status-pages/status-pages.service';
 import { MonitorQuota } from './monitors/monitor-quota';
 import { MonitorRepository } from './monitors/monitor.repository';
 import { MonitorsHandler } from './monitors/monitors.handler';
 import { MonitorsService } from './monitors/monitors.service';
+import { TeamMonitors } from './monitors/team-monitors';
 import { AuthHandler } from './sessions/auth.handler';
 import { RefreshTokenRepository } from './sessions/refresh-token.repository';
 import { SessionsService } from './sessions/sessions.service';
@@ -71,6 +76,7 @@ export class RegistryModule {
         ApiKeysHandler,
         InvitationsHandler,
         MaintenanceWindowsHandler,
+        StatusPagesHandler,
       ],
       providers: [
         { provide: REGISTRY_CONFIG, useValue: config },
@@ -83,6 +89,7 @@ export class RegistryModule {
         MonitorEventRelay,
         TombstoneSweeper,
         MonitorQuota,
+        TeamMonitors,
         MonitorRepository,
         MonitorsService,
         ConfigApplyService,
@@ -98,11 +105,14 @@ export class RegistryModule {
         ApiKeyRepository,
         ApiKeysService,
         ApiKeyNotices,
+        StatusPageNotices,
         InvitationRepository,
         InvitationsService,
         MaintenanceWindowRepository,
         MaintenanceWindowsService,
         MaintenanceEventRelay,
+        StatusPageRepository,
+        StatusPagesService,
       ],
     };
   }

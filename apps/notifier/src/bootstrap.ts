@@ -9,6 +9,8 @@ export function startNotifier(config: NotifierConfig, listen = true): Promise<Ru
   return startService({
     module: NotifierModule.forRoot(config),
     logLevels: nestLogLevels(config.logLevel),
+    logFormat: config.logFormat,
+    tracing: { name: 'notifier', endpoint: config.otlpEndpoint },
     port: listen ? config.port : undefined,
     metrics: config.metrics,
     responder: new NatsResponder(config.natsUrl, QueueGroups.notifier),

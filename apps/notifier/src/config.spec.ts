@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '@uptime/config';
-import { loadNotifierConfig } from './config';
+import { DEFAULT_REGION_INCIDENTS, loadNotifierConfig } from './config';
 
 const REQUIRED = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' };
 
@@ -69,10 +69,16 @@ describe('loadNotifierConfig channel APIs', () => {
 });
 
 describe('loadNotifierConfig region incidents', () => {
-  it('should keep region incidents off and no operator channel by default', () => {
+  it('should turn region incidents on with a one-interval window and no operator channel by default', () => {
     const config = loadNotifierConfig(REQUIRED);
-    assert.deepEqual(config.regionIncidents, { windowMs: 0, minMonitors: 3, minOwners: 2 });
+    assert.deepEqual(config.regionIncidents, { windowMs: 60_000, minMonitors: 3, minOwners: 2 });
+    assert.deepEqual(config.regionIncidents, DEFAULT_REGION_INCIDENTS);
     assert.equal(config.operatorChannelId, undefined);
+  });
+
+  it('should turn region incidents off with a window of 0', () => {
+    const config = loadNotifierConfig({ ...REQUIRED, REGION_INCIDENT_WINDOW_MS: '0' });
+    assert.equal(config.regionIncidents?.windowMs, 0);
   });
 
   it('should read the window, the minimums and the operator channel', () => {

@@ -11,6 +11,13 @@ import { type TargetPolicy, targetEnvFields, targetPolicyFromEnv } from '@uptime
 import { z } from 'zod';
 import { type ChannelApiUrls, DEFAULT_CHANNEL_API_URLS } from './channels/url-rules';
 
+/**
+ * Region incidents are on unless turned off (a window of 0): the window covers one default
+ * interval (60 s), so every monitor at the default interval has a slot in it; three monitors of
+ * two teams at least take part before a region can be judged cut off.
+ */
+export const DEFAULT_REGION_INCIDENTS = { windowMs: 60_000, minMonitors: 3, minOwners: 2 } as const;
+
 /** The notifier's environment; also the source of the README's configuration table. */
 export const NotifierEnvSchema = z
   .object({
@@ -52,15 +59,15 @@ export const NotifierEnvSchema = z
       .int('must be a whole number')
       .min(0, 'must be 0 or more')
       .max(600_000, 'must be at most 600000')
-      .default(0)
+      .default(DEFAULT_REGION_INCIDENTS.windowMs)
       .describe(
-        'region incidents: how long after a slot where one region failed alone the notifier looks at the other monitors before that slot may page (such slots wait this long plus the timeout and 10 s); 0 turns region incidents off',
+        'region incidents: how long after a slot where one region failed alone the notifier looks at the other monitors before that slot may page (such slots wait this long plus the timeout and 10 s, only while enough monitors and teams take part to judge); the default covers one default interval; 0 turns region incidents off',
       ),
     REGION_INCIDENT_MIN_MONITORS: envFields
-      .positiveInt(3, 100_000)
+      .positiveInt(DEFAULT_REGION_INCIDENTS.minMonitors, 100_000)
       .describe('monitors answered in a region within the window, at least, to judge it cut off'),
     REGION_INCIDENT_MIN_OWNERS: envFields
-      .positiveInt(2, 100_000)
+      .positiveInt(DEFAULT_REGION_INCIDENTS.minOwners, 100_000)
       .describe(
         'teams that must each (by most of their monitors) see a region fail alone to judge it cut off: one team alone cannot mute a region',
       ),
@@ -69,6 +76,11 @@ export const NotifierEnvSchema = z
       .optional()
       .describe(
         "channel told when a region incident opens and resolves; without it, the notifier's logs and metrics only",
+      ),
+    QUIET_RESULTS_IN_MEMORY: envFields
+      .boolean(true)
+      .describe(
+        "a result that changes no alerting state (a quiet monitor stays up) is kept in memory, not written to PostgreSQL; false writes every result to its monitor's row, as before (for comparison)",
       ),
     ...streamSizeEnv,
     // Webhook and Slack URLs are user input, as monitor URLs are: the same guard, the same names.
@@ -97,9 +109,11 @@ export interface NotifierConfig extends ServiceConfig {
   channelApis?: Partial<ChannelApiUrls>;
   /** The regions a monitor naming none is checked from, as the scheduler has them. */
   defaultRegions: string[];
-  /** `REGION_INCIDENT_*`: absent or a window of 0, region incidents are off. */
+  /** `REGION_INCIDENT_*`; absent, `DEFAULT_REGION_INCIDENTS` (on); a window of 0 turns them off. */
   regionIncidents?: { windowMs: number; minMonitors: number; minOwners: number };
   operatorChannelId?: string;
+  /** `QUIET_RESULTS_IN_MEMORY`; absent, on. */
+  quietResultsInMemory?: boolean;
 }
 
 export function loadNotifierConfig(env: Env): NotifierConfig {
@@ -127,6 +141,7 @@ export function loadNotifierConfig(env: Env): NotifierConfig {
       minOwners: e.REGION_INCIDENT_MIN_OWNERS,
     },
     operatorChannelId: e.OPERATOR_CHANNEL_ID,
+    quietResultsInMemory: e.QUIET_RESULTS_IN_MEMORY,
   };
 }
 

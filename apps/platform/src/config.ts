@@ -1,4 +1,11 @@
-import { ConfigError, documented, type Env, envFields, parseEnv } from '@uptime/config';
+import {
+  ConfigError,
+  documented,
+  type Env,
+  envFields,
+  type LogFormat,
+  parseEnv,
+} from '@uptime/config';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -31,6 +38,8 @@ export const PlatformEnvSchema = z.object({
     default: '`REGIONS`',
   }),
   PROBE_CANARY_URL: ProberEnvSchema.shape.PROBE_CANARY_URL,
+  LOG_FORMAT: envFields.logFormat,
+  OTEL_EXPORTER_OTLP_ENDPOINT: envFields.otlpEndpoint,
   APPS: documented(
     envFields
       .commaList(z.enum(APP_NAMES, { message: `each app must be one of ${APP_NAMES.join(', ')}` }))
@@ -60,6 +69,10 @@ export interface PlatformConfig {
   probeRegions: string[];
   /** What each prober checks to know its own network works; the gateway's health by default. */
   canaryUrl?: string;
+  /** LOG_FORMAT, also for the platform's own lines before and between the apps'. */
+  logFormat: LogFormat;
+  /** Where the process's traces go (one `uptime-platform` service for every app in it). */
+  otlpEndpoint?: string;
 }
 
 export function loadPlatformConfig(env: Env): PlatformConfig {
@@ -90,6 +103,8 @@ export function loadPlatformConfig(env: Env): PlatformConfig {
     regions,
     probeRegions,
     canaryUrl: e.PROBE_CANARY_URL,
+    logFormat: e.LOG_FORMAT,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
   };
 }
 

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { startErrorText } from '@uptime/service-host';
+import { consoleLogger, startErrorText } from '@uptime/service-host';
+import { startTracing } from '@uptime/tracing';
 import { loadPlatformConfig } from './config';
 import { type RunningPlatform, startPlatform } from './platform';
 
@@ -26,11 +27,12 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT received', 0));
   process.on('SIGTERM', () => void stop('SIGTERM received', 0));
   try {
-    platform = await startPlatform(
-      loadPlatformConfig(process.env),
-      process.env,
-      (reason) => void stop(reason, 1),
-    );
+    const config = loadPlatformConfig(process.env);
+    // The platform's own lines (embedded servers starting) in the operator's format too.
+    Logger.overrideLogger(consoleLogger(config.logFormat));
+    // Started first, so the spans of every app in the process are the platform's.
+    startTracing('uptime-platform', config.otlpEndpoint);
+    platform = await startPlatform(config, process.env, (reason) => void stop(reason, 1));
   } catch (err) {
     // URL credentials hidden; a refused secret's value is never in a config error.
     process.stderr.write(`The platform could not start: ${startErrorText(err)}\n`);

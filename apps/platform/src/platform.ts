@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { redact } from '@uptime/config';
 import {
   claimDataDir,
+  type EmbeddedNats,
   type EmbeddedService,
   ensureNats,
   keepPrivate,
@@ -9,7 +10,7 @@ import {
   startEmbeddedPostgres,
 } from '@uptime/embedded';
 import { type ReadinessCheck, ReadinessChecks, TELEMETRY } from '@uptime/health';
-import type { Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { RunningService } from '@uptime/service-host';
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -87,7 +88,8 @@ export async function startPlatform(
   try {
     await keepPrivate(config.dataDir);
     release = await claimDataDir(config.dataDir);
-    const log = (l: string) => logger.log(l);
+    // The nats-server's supervision warns (a restart) also with LOG_LEVEL=warn.
+    const log = (l: string, level?: 'warn') => (level === 'warn' ? logger.warn(l) : logger.log(l));
     const nats = await ensureNats(config.natsUrl, config.dataDir, log, onFailure);
     infra.push(nats);
     const env: Env = {
@@ -110,6 +112,10 @@ export async function startPlatform(
 
     const peers: ReadinessCheck[] = [];
     const registries: Registry[] = [];
+    if (nats.jetstream) {
+      peers.push(jetStreamReadiness(nats.jetstream));
+      registries.push(jetStreamMetrics(nats.jetstream));
+    }
     const started = (name: string, app: RunningService) => {
       apps.push(app);
       peers.push(...prefixed(name, app.app.get(ReadinessChecks, { strict: false }).checks));
@@ -200,6 +206,50 @@ function generatedJwtSecret(dataDir: string): Promise<string> {
   return readOrCreateSecret(join(dataDir, 'jwt-secret'), () =>
     randomBytes(48).toString('base64url'),
   );
+}
+
+/**
+ * The embedded nats-server's JetStream in the gateway's ready answer (`platform.jetstream`): down
+ * while it does not answer (the platform restarts the server meanwhile; nothing can be scheduled,
+ * checked or stored then).
+ */
+function jetStreamReadiness(health: NonNullable<EmbeddedNats['jetstream']>): ReadinessCheck {
+  return async () => {
+    const { available, since, restarts, problem } = health();
+    if (available) return { 'platform.jetstream': { status: 'up' } };
+    const down = Math.round((Date.now() - since) / 1000);
+    return {
+      'platform.jetstream': {
+        status: 'down',
+        message: `the embedded nats-server's JetStream has not answered for ${down} s (${problem ?? 'no answer'}); restarts so far: ${restarts}`,
+      },
+    };
+  };
+}
+
+/** `uptime_platform_jetstream_available` and `uptime_platform_nats_restarts_total`. */
+function jetStreamMetrics(health: NonNullable<EmbeddedNats['jetstream']>): Registry {
+  const registry = new Registry();
+  new Gauge({
+    name: 'uptime_platform_jetstream_available',
+    help: "1 while the embedded nats-server's JetStream answers, 0 while it does not (the platform restarts the server)",
+    registers: [registry],
+    collect() {
+      this.set(health().available ? 1 : 0);
+    },
+  });
+  let counted = 0;
+  new Counter({
+    name: 'uptime_platform_nats_restarts_total',
+    help: 'Restarts of the embedded nats-server because its JetStream stopped answering (a storage write error, such as a full disk, can leave it so until a restart)',
+    registers: [registry],
+    collect() {
+      const { restarts } = health();
+      if (restarts > counted) this.inc(restarts - counted);
+      counted = restarts;
+    },
+  });
+  return registry;
 }
 
 /** Names each app's checks in the gateway's ready answer (`monitor-registry.postgres`). */

@@ -7,6 +7,8 @@ export function startProber(config: ProberConfig, listen = true): Promise<Runnin
   return startService({
     module: ProberModule.forRoot(config),
     logLevels: nestLogLevels(config.logLevel),
+    logFormat: config.logFormat,
+    tracing: { name: 'prober', endpoint: config.otlpEndpoint },
     port: listen ? config.port : undefined,
     metrics: config.metrics,
   });

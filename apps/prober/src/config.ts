@@ -43,8 +43,10 @@ export const ProberEnvSchema = z.object({
     .positiveInt(200, 10_000)
     .describe('checks in flight at once in one prober replica'),
   PROBE_ACK_WAIT_SECONDS: envFields
-    .positiveInt(30, 600)
-    .describe('a job not acknowledged this long after delivery goes to another prober'),
+    .positiveInt(10, 600)
+    .describe(
+      "a job not acknowledged this long after delivery goes to another prober (a dead prober's jobs are run this late); a running check tells JetStream it is alive three times per wait",
+    ),
   ...streamSizeEnv,
 });
 

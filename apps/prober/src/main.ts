@@ -1,6 +1,11 @@
 import 'reflect-metadata';
 import { runStandalone } from '@uptime/service-host';
-import { startProber } from './bootstrap';
 import { loadProberConfig } from './config';
 
-void runStandalone('prober', () => startProber(loadProberConfig(process.env)));
+// The configuration is read before the app's modules load (seconds on a busy host): a mistake in
+// it is told at once.
+void runStandalone('prober', async () => {
+  const config = loadProberConfig(process.env);
+  const { startProber } = await import('./bootstrap.js');
+  return startProber(config);
+});

@@ -7,6 +7,8 @@ export function startScheduler(config: SchedulerConfig, listen = true): Promise<
   return startService({
     module: SchedulerModule.forRoot(config),
     logLevels: nestLogLevels(config.logLevel),
+    logFormat: config.logFormat,
+    tracing: { name: 'scheduler', endpoint: config.otlpEndpoint },
     port: listen ? config.port : undefined,
     metrics: config.metrics,
   });

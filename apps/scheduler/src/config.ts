@@ -8,6 +8,7 @@ import {
   serviceConfigOf,
   serviceEnvFields,
 } from '@uptime/config';
+import { SCHEDULER_ID_PATTERN, SchedulerPartitionBucket } from '@uptime/contracts';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
@@ -18,20 +19,33 @@ export const SchedulerEnvSchema = z.object({
   SCHEDULER_LEASE_SECONDS: envFields
     .positiveInt(6, 60)
     .describe(
-      'a leader that stops renewing loses the lease after this long; the standby then takes over',
+      'a scheduler that stops renewing its partitions loses them after this long; the others then take them over',
     ),
-  SCHEDULER_ID: documented(z.string().min(1).max(128).optional(), {
-    description: 'names this scheduler in the leader lease',
-    default: 'host name, process id and a random suffix',
-  }),
+  SCHEDULER_PARTITIONS: envFields
+    .positiveInt(SchedulerPartitionBucket.defaultPartitions, SchedulerPartitionBucket.maxPartitions)
+    .describe(
+      'monitors are split into this many partitions, leased among the running schedulers; the same for every scheduler of a NATS (one with another count refuses to start)',
+    ),
+  SCHEDULER_ID: documented(
+    z
+      .string()
+      .regex(SCHEDULER_ID_PATTERN, 'must be 1 to 128 letters, digits, _, = or -')
+      .optional(),
+    {
+      description: 'names this scheduler in the partition leases',
+      default: 'host name, process id and a random suffix',
+    },
+  ),
   ...streamSizeEnv,
 });
 
 export interface SchedulerConfig extends ServiceConfig {
   /** Regions a monitor runs from when it names none. */
   defaultRegions: string[];
-  /** A leader that stops renewing loses the lease after this long; the standby then takes over. */
+  /** A scheduler that stops renewing its partitions loses them after this long. */
   leaseSeconds: number;
+  /** Monitors hash into this many partitions, leased among the schedulers. */
+  partitions: number;
   instanceId: string;
   /** Each stream's size in MiB (`*_MAX_MB`); absent, every stream gets its default. */
   streamSizes?: StreamSizes;
@@ -43,10 +57,18 @@ export function loadSchedulerConfig(env: Env): SchedulerConfig {
     ...serviceConfigOf(e),
     defaultRegions: e.REGIONS,
     leaseSeconds: e.SCHEDULER_LEASE_SECONDS,
-    instanceId:
-      e.SCHEDULER_ID ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    partitions: e.SCHEDULER_PARTITIONS,
+    instanceId: e.SCHEDULER_ID ?? defaultInstanceId(),
     streamSizes: streamSizesOf(e),
   };
+}
+
+/** A KV key token: the host name's other characters become `_`. */
+function defaultInstanceId(): string {
+  const host = hostname()
+    .replace(/[^A-Za-z0-9_=-]/g, '_')
+    .slice(0, 100);
+  return `${host}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
 export const SCHEDULER_CONFIG = Symbol('SCHEDULER_CONFIG');

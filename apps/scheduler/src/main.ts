@@ -1,6 +1,11 @@
 import 'reflect-metadata';
 import { runStandalone } from '@uptime/service-host';
-import { startScheduler } from './bootstrap';
 import { loadSchedulerConfig } from './config';
 
-void runStandalone('scheduler', () => startScheduler(loadSchedulerConfig(process.env)));
+// The configuration is read before the app's modules load (seconds on a busy host): a mistake in
+// it is told at once.
+void runStandalone('scheduler', async () => {
+  const config = loadSchedulerConfig(process.env);
+  const { startScheduler } = await import('./bootstrap.js');
+  return startScheduler(config);
+});

@@ -3,8 +3,10 @@ import { BusModule, natsReadiness } from '@uptime/bus';
 import { TelemetryModule, HealthModule, readinessCheck } from '@uptime/health';
 import type { SchedulerConfig } from './config';
 import { DeadlineKeeper } from './heartbeats/deadline-keeper';
+import { JobDispatcher } from './jobs/job-dispatcher';
 import { MaintenanceCalendar } from './maintenance/maintenance-calendar';
 import { MonitorFeed } from './monitors/monitor-feed';
+import { PartitionLease } from './partitions/partition-lease';
 import { RegionCoverage } from './regions/region-coverage';
 import { SchedulingModule } from './scheduling.module';
 
@@ -20,12 +22,21 @@ export class SchedulerModule {
         scheduling,
         HealthModule.forApp(
           natsReadiness({
-            inject: [MonitorFeed, RegionCoverage, DeadlineKeeper, MaintenanceCalendar],
+            inject: [
+              MonitorFeed,
+              RegionCoverage,
+              DeadlineKeeper,
+              MaintenanceCalendar,
+              JobDispatcher,
+              PartitionLease,
+            ],
             checks: (
               feed: MonitorFeed,
               coverage: RegionCoverage,
               deadlines: DeadlineKeeper,
               maintenance: MaintenanceCalendar,
+              dispatcher: JobDispatcher,
+              lease: PartitionLease,
             ) => [
               readinessCheck('schedule', async () => {
                 if (!feed.isLoaded) throw new Error('the registry snapshot is not loaded yet');
@@ -46,6 +57,21 @@ export class SchedulerModule {
                 if (!maintenance.isLoaded)
                   throw new Error('the maintenance windows are not loaded yet');
               }),
+              // Behind schedule: `degraded` with the lag and the misses, yet ready (see FallingBehind).
+              dispatcher.behind.readiness('overload'),
+              // A standby (no partition: more schedulers than partitions, or just joined) is
+              // ready too: it takes partitions over when another scheduler dies.
+              async () => {
+                const owned = lease.owned.length;
+                return {
+                  partitions: {
+                    status: 'up',
+                    role: owned > 0 ? 'active' : 'standby',
+                    owned,
+                    of: lease.partitions,
+                  },
+                };
+              },
             ],
           }),
           [scheduling],

@@ -1,10 +1,14 @@
 import { Logger } from '@nestjs/common';
 import type { StreamDefinition } from '@uptime/contracts';
+import { trace } from '@opentelemetry/api';
+import { inSpan, SpanKind } from '@uptime/tracing';
 import type { Consumer, ConsumerConfig, ConsumerMessages, JsMsg, NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
+import { ConsumerLag } from './consumer-lag';
 import { ContractReader } from './contract-reader';
 import { openDurableConsumer, type StreamSizes } from './jetstream';
+import { traceContextOf } from './trace-headers';
 
 export interface BatchFollowerOptions<T> {
   /** Named in logs. */
@@ -32,7 +36,7 @@ export interface BatchFollowerOptions<T> {
   handleEach?: (item: T) => Promise<void>;
   /** How long a message that was not handled waits before it is redelivered. */
   retryDelayMs?: number;
-  /** Where the count of malformed messages goes (see ContractReader). */
+  /** Where the count of malformed messages and the consumer's lag go (see ContractReader, ConsumerLag). */
   registry?: Registry;
 }
 
@@ -81,6 +85,12 @@ export class BatchFollower<T> {
       options.consumer,
       options.streamSizes,
     );
+    if (options.registry)
+      ConsumerLag.of(options.registry).watch(
+        nc,
+        options.stream.name,
+        options.consumer.durable_name,
+      );
     return new BatchFollower(consumer, options);
   }
 
@@ -147,7 +157,7 @@ export class BatchFollower<T> {
   /** How many of the batch were handled (and acked). */
   private async handleBatch(batch: Received<T>[]): Promise<number> {
     try {
-      await this.options.handle(batch.map((r) => r.item));
+      await this.traced(batch, () => this.options.handle(batch.map((r) => r.item)));
       for (const { m } of batch) m.ack();
       return batch.length;
     } catch (err) {
@@ -164,6 +174,32 @@ export class BatchFollower<T> {
       for (const received of batch) handled += await this.handleAlone(received, each);
       return handled;
     }
+  }
+
+  /**
+   * The batch's span continues the trace of its first message (on a quiet stream, a batch of
+   * one: the whole trace stays one tree); the others' traces are linked to it.
+   */
+  private traced(batch: Received<T>[], work: () => Promise<void>): Promise<void> {
+    const [first, ...rest] = batch.map(({ m }) => traceContextOf(m.headers));
+    const links = rest.flatMap((ctx) => {
+      const spanContext = trace.getSpanContext(ctx);
+      return spanContext ? [{ context: spanContext }] : [];
+    });
+    return inSpan(
+      `${this.options.stream.name} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: first,
+        links,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.consumer.group.name': this.options.consumer.durable_name,
+          'messaging.batch.message_count': batch.length,
+        },
+      },
+      work,
+    );
   }
 
   private async handleAlone(

@@ -1,5 +1,11 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
+import {
+  ClientProxy,
+  ClientProxyFactory,
+  NatsRecordBuilder,
+  Transport,
+} from '@nestjs/microservices';
+import { context, trace } from '@opentelemetry/api';
 import {
   isProblem,
   type Problem,
@@ -9,8 +15,10 @@ import {
   type RequestSubject,
 } from '@uptime/contracts';
 import { RateLimitedLog } from '@uptime/health';
+import { inSpan, SpanKind } from '@uptime/tracing';
 import { ErrorCode, NatsError } from 'nats';
 import { firstValueFrom, timeout } from 'rxjs';
+import { withTraceContext } from './trace-headers';
 
 /** A failure another service answered with, or the bus's own failure, as a problem. */
 export class ProblemError extends Error {
@@ -28,6 +36,10 @@ export class ProblemError extends Error {
 export class BusClient implements OnApplicationShutdown {
   private readonly logger = new Logger(BusClient.name);
   private readonly tooLarge = new RateLimitedLog(this.logger);
+  private readonly afterClose = new RateLimitedLog(this.logger);
+  /** Set by the first request: the transport connects then, not before. */
+  private asked = false;
+  private closed = false;
 
   constructor(
     private readonly proxy: ClientProxy,
@@ -42,15 +54,40 @@ export class BusClient implements OnApplicationShutdown {
     return new BusClient(proxy, defaultTimeoutMs);
   }
 
-  /** Asks `subject`: the payload and the answer are typed by the subject's contract. */
-  async request<S extends RequestSubject>(
+  /**
+   * Asks `subject`: the payload and the answer are typed by the subject's contract. Asked within
+   * a trace (a request the gateway serves), the question is a span of it and carries its context.
+   */
+  request<S extends RequestSubject>(
     subject: S,
     payload: RequestInput<S>,
     timeoutMs = this.defaultTimeoutMs,
   ): Promise<ReplyOf<S>> {
+    if (!trace.getSpan(context.active())) return this.ask(subject, payload, timeoutMs);
+    return inSpan(
+      `${subject} request`,
+      { kind: SpanKind.CLIENT, attributes: { 'messaging.system': 'nats' } },
+      () => this.ask(subject, payload, timeoutMs),
+    );
+  }
+
+  private async ask<S extends RequestSubject>(
+    subject: S,
+    payload: RequestInput<S>,
+    timeoutMs: number,
+  ): Promise<ReplyOf<S>> {
+    // The transport would open a new connection for a request after close(), and nothing
+    // would ever close that one: the process could not exit.
+    if (this.closed) {
+      this.afterClose.log(`${subject}: asked after the bus client closed (shutting down)`);
+      throw new ProblemError(Problems.unavailable('The service is shutting down.'));
+    }
+    this.asked = true;
+    const headers = withTraceContext(undefined);
+    const data = headers ? new NatsRecordBuilder(payload).setHeaders(headers).build() : payload;
     try {
       return await firstValueFrom(
-        this.proxy.send<ReplyOf<S>>(subject, payload).pipe(timeout(timeoutMs)),
+        this.proxy.send<ReplyOf<S>>(subject, data).pipe(timeout(timeoutMs)),
       );
     } catch (err) {
       if (isProblem(err)) throw new ProblemError(err);
@@ -65,8 +102,12 @@ export class BusClient implements OnApplicationShutdown {
     }
   }
 
-  close(): Promise<void> {
-    return this.proxy.close();
+  async close(): Promise<void> {
+    this.closed = true;
+    // A connection the first request is still opening would be stored after the transport's
+    // close() and stay open: wait for it, then close.
+    if (this.asked) await this.proxy.connect().catch(() => undefined);
+    await this.proxy.close();
   }
 
   onApplicationShutdown(): Promise<void> {

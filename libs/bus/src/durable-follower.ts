@@ -1,9 +1,13 @@
 import { Logger } from '@nestjs/common';
 import type { StreamDefinition } from '@uptime/contracts';
+import { inSpan, SpanKind } from '@uptime/tracing';
 import type { ConsumerConfig, ConsumerMessages, NatsConnection } from 'nats';
+import type { Registry } from 'prom-client';
 import type { z } from 'zod';
+import { ConsumerLag } from './consumer-lag';
 import { ContractReader } from './contract-reader';
 import { openDurableConsumer, type StreamSizes } from './jetstream';
+import { traceContextOf } from './trace-headers';
 
 export interface DurableFollowerOptions<T> {
   /** Named in logs. */
@@ -17,6 +21,8 @@ export interface DurableFollowerOptions<T> {
   /** Resolves once the message's effect is committed; then it is acked. A throw redelivers it. */
   handle: (message: T) => Promise<void>;
   retryDelayMs?: number;
+  /** Where the consumer's lag goes (see ConsumerLag). */
+  registry?: Registry;
 }
 
 /**
@@ -40,6 +46,12 @@ export class DurableFollower {
       options.consumer,
       options.streamSizes,
     );
+    if (options.registry)
+      ConsumerLag.of(options.registry).watch(
+        nc,
+        options.stream.name,
+        options.consumer.durable_name,
+      );
     const messages = await consumer.consume();
     const reader = new ContractReader(options.schema, options.name, options.consumer.durable_name);
     return new DurableFollower(messages, follow(messages, options, reader));
@@ -61,7 +73,18 @@ async function follow<T>(
     const message = reader.read(m);
     if (message === undefined) continue;
     try {
-      await options.handle(message);
+      await inSpan(
+        `${options.stream.name} process`,
+        {
+          kind: SpanKind.CONSUMER,
+          parent: traceContextOf(m.headers),
+          attributes: {
+            'messaging.system': 'nats',
+            'messaging.consumer.group.name': options.consumer.durable_name,
+          },
+        },
+        () => options.handle(message),
+      );
       m.ack();
     } catch (err) {
       logger.warn(`message not handled, will be redelivered: ${String(err)}`);

@@ -24,7 +24,7 @@ describe('JetStreamPublisher', () => {
     stream = `PUBTEST_${randomUUID().slice(0, 8)}`;
     subject = `pubtest.${stream}`;
     await (await nc.jetstreamManager()).streams.add({ name: stream, subjects: [subject] });
-    publisher = new JetStreamPublisher(nc, 500);
+    publisher = new JetStreamPublisher(nc, { timeoutMs: 500 });
   });
   afterEach(async () => {
     publisher.close();
@@ -41,10 +41,26 @@ describe('JetStreamPublisher', () => {
     assert.equal(info.state.messages, 500);
   });
 
-  it('should store a message published twice with the same id once', async () => {
+  it('should store a message published twice with the same id once, and answer its stream sequence both times', async () => {
     const id = randomUUID();
-    await publisher.publish(subject, codec.encode({ n: 1 }), id);
-    await publisher.publish(subject, codec.encode({ n: 1 }), id);
+    const first = await publisher.publish(subject, codec.encode({ n: 1 }), id);
+    const again = await publisher.publish(subject, codec.encode({ n: 1 }), id);
+    const info = await (await nc.jetstreamManager()).streams.info(stream);
+    assert.equal(info.state.messages, 1);
+    assert.equal(first, info.state.last_seq);
+    assert.equal(again, first);
+  });
+
+  it('should refuse a publish that expects an empty subject while a message waits there', async () => {
+    await publisher.publish(subject, codec.encode({ n: 1 }), randomUUID(), {
+      expectEmptySubject: true,
+    });
+    await assert.rejects(
+      publisher.publish(subject, codec.encode({ n: 2 }), randomUUID(), {
+        expectEmptySubject: true,
+      }),
+      (err: Error) => err instanceof PublishNotAcknowledged && err.subjectNotEmpty,
+    );
     const info = await (await nc.jetstreamManager()).streams.info(stream);
     assert.equal(info.state.messages, 1);
   });
@@ -73,7 +89,7 @@ describe('JetStreamPublisher', () => {
 
   it('should reject, not throw, when the connection refuses the message', async () => {
     const closed = await connect({ servers: NATS_URL });
-    const own = new JetStreamPublisher(closed, 10_000);
+    const own = new JetStreamPublisher(closed, { timeoutMs: 10_000 });
     await closed.close();
     try {
       await assert.rejects(own.publish(subject, codec.encode({ n: 1 }), randomUUID()), /closed/i);
@@ -83,7 +99,7 @@ describe('JetStreamPublisher', () => {
   });
 
   it('should reject what still waits when closed', async () => {
-    const own = new JetStreamPublisher(nc, 10_000);
+    const own = new JetStreamPublisher(nc, { timeoutMs: 10_000 });
     const silent = `silent.${randomUUID()}`;
     const sub = nc.subscribe(silent, { callback: () => undefined });
     const waiting = own.publish(silent, codec.encode({ n: 1 }), randomUUID());

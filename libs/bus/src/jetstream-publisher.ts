@@ -1,7 +1,17 @@
-import { createInbox, headers, type Msg, type NatsConnection, type Subscription } from 'nats';
+import { type Context, context } from '@opentelemetry/api';
+import {
+  createInbox,
+  Events,
+  headers,
+  type Msg,
+  type NatsConnection,
+  type Subscription,
+} from 'nats';
+import { withTraceContext } from './trace-headers';
 
 interface Pending {
-  resolve(): void;
+  /** With the stream sequence that stored the message (a duplicate's: the first one's). */
+  resolve(seq: number): void;
   reject(err: Error): void;
   at: number;
 }
@@ -12,16 +22,50 @@ interface Outgoing {
   data: Uint8Array;
   msgId: string;
   token: string;
+  /** The publisher's trace context: the message is sent a turn later, outside it. */
+  trace: Context;
+  expectEmptySubject: boolean;
 }
+
+export interface PublisherOptions {
+  /** How long a message may wait for the stream's ack before its publish fails. */
+  timeoutMs?: number;
+  /**
+   * Fail a publish at once while the connection is down, instead of leaving it in the NATS
+   * client's reconnect buffer. That buffer is sent on reconnect, after the publish has already
+   * failed here (no ack within the timeout): right for a message that is safe to store late (a
+   * result, deduplicated by its id), wrong for a probe job, which the scheduler has by then kept
+   * for another try and which would take the place of a newer slot's job in the queue.
+   */
+  refuseWhileDisconnected?: boolean;
+}
+
+export interface PublishOptions {
+  /**
+   * Only if the subject holds no message now (`Nats-Expected-Last-Subject-Sequence: 0`);
+   * otherwise the publish fails with `PublishNotAcknowledged.subjectNotEmpty` set.
+   */
+  expectEmptySubject?: boolean;
+}
+
+/** JetStream's error code for a failed expectation on the subject's last sequence. */
+const WRONG_LAST_SEQUENCE = 10071;
 
 interface PubAck {
   stream?: string;
-  error?: { code?: number; description?: string };
+  seq?: number;
+  error?: { code?: number; err_code?: number; description?: string };
 }
 
 /** The stream did not take the message (no stream, stream full, timeout): publish again later. */
 export class PublishNotAcknowledged extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The subject held a message where the publish expected none (see PublishOptions). */
+    readonly subjectNotEmpty = false,
+    /** JetStream's error code when the stream refused the message (10054: above its max_msg_size). */
+    readonly errCode?: number,
+  ) {
     super(message);
     this.name = 'PublishNotAcknowledged';
   }
@@ -43,27 +87,56 @@ export class JetStreamPublisher {
   private readonly pending = new Map<string, Pending>();
   private readonly subscription: Subscription;
   private readonly sweep: NodeJS.Timeout;
+  private readonly timeoutMs: number;
   private sequence = 0;
   private outgoing: Outgoing[] = [];
   private flushing?: NodeJS.Immediate;
+  /** Only followed with `refuseWhileDisconnected`. */
+  private disconnected = false;
 
   constructor(
     private readonly nc: NatsConnection,
-    private readonly timeoutMs = 5000,
+    { timeoutMs = 5000, refuseWhileDisconnected = false }: PublisherOptions = {},
   ) {
+    this.timeoutMs = timeoutMs;
     this.subscription = nc.subscribe(`${this.prefix}*`, {
       callback: (_err, msg) => this.settle(msg),
     });
     this.sweep = setInterval(() => this.expire(Date.now()), Math.min(1000, timeoutMs));
     this.sweep.unref();
+    if (refuseWhileDisconnected) void this.followConnection();
   }
 
-  /** `msgId` is the dedup key (Nats-Msg-Id): publishing the same message twice stores it once. */
-  publish(subject: string, data: Uint8Array, msgId: string): Promise<void> {
+  /** Ends with the connection. */
+  private async followConnection(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === Events.Disconnect) this.disconnected = true;
+      else if (status.type === Events.Reconnect) this.disconnected = false;
+    }
+  }
+
+  /**
+   * `msgId` is the dedup key (Nats-Msg-Id): publishing the same message twice stores it once.
+   * Resolves with the stream sequence that stored it (a duplicate's: the first one's).
+   */
+  publish(
+    subject: string,
+    data: Uint8Array,
+    msgId: string,
+    options: PublishOptions = {},
+  ): Promise<number> {
     const token = (this.sequence++).toString(36);
-    return new Promise<void>((resolve, reject) => {
+    const expectEmptySubject = options.expectEmptySubject === true;
+    return new Promise<number>((resolve, reject) => {
       this.pending.set(token, { resolve, reject, at: Date.now() });
-      this.outgoing.push({ subject, data, msgId, token });
+      this.outgoing.push({
+        subject,
+        data,
+        msgId,
+        token,
+        trace: context.active(),
+        expectEmptySubject,
+      });
       this.flushing ??= setImmediate(() => this.flush());
     });
   }
@@ -73,9 +146,16 @@ export class JetStreamPublisher {
     this.flushing = undefined;
     const batch = this.outgoing;
     this.outgoing = [];
-    for (const { subject, data, msgId, token } of batch) {
+    if (this.disconnected) {
+      const down = new PublishNotAcknowledged('NATS is disconnected: not buffered for later');
+      for (const { token } of batch) this.fail(token, down);
+      return;
+    }
+    for (const { subject, data, msgId, token, trace, expectEmptySubject } of batch) {
       const h = headers();
       h.set('Nats-Msg-Id', msgId);
+      if (expectEmptySubject) h.set('Nats-Expected-Last-Subject-Sequence', '0');
+      withTraceContext(h, trace);
       try {
         this.nc.publish(subject, data, { reply: `${this.prefix}${token}`, headers: h });
       } catch (err) {
@@ -99,9 +179,12 @@ export class JetStreamPublisher {
     const waiting = this.pending.get(token);
     if (!waiting) return;
     this.pending.delete(token);
-    const problem = ackProblem(msg);
-    if (problem) waiting.reject(new PublishNotAcknowledged(problem));
-    else waiting.resolve();
+    const ack = ackOf(msg);
+    if ('problem' in ack)
+      waiting.reject(
+        new PublishNotAcknowledged(ack.problem, ack.subjectNotEmpty === true, ack.errCode),
+      );
+    else waiting.resolve(ack.seq);
   }
 
   /** Map order is insertion order, so the oldest waits come first. */
@@ -130,15 +213,24 @@ export class JetStreamPublisher {
 /** One decoder for every ack, not one per ack. */
 const utf8 = new TextDecoder();
 
-/** Undefined for a stored (or duplicate) message; otherwise why the stream did not take it. */
-function ackProblem(msg: Msg): string | undefined {
+type Ack = { seq: number } | { problem: string; subjectNotEmpty?: boolean; errCode?: number };
+
+/** The sequence of a stored (or duplicate) message; otherwise why the stream did not take it. */
+function ackOf(msg: Msg): Ack {
   if (msg.headers?.code === 503 || msg.data.length === 0)
-    return 'no stream listens on this subject';
+    return { problem: 'no stream listens on this subject' };
   try {
     const ack = JSON.parse(utf8.decode(msg.data)) as PubAck;
-    if (ack.error) return `stream refused the message: ${ack.error.description ?? ack.error.code}`;
-    return ack.stream ? undefined : 'malformed ack from the stream';
+    if (ack.error)
+      return {
+        problem: `stream refused the message: ${ack.error.description ?? ack.error.code}`,
+        subjectNotEmpty: ack.error.err_code === WRONG_LAST_SEQUENCE,
+        errCode: ack.error.err_code,
+      };
+    return ack.stream && typeof ack.seq === 'number'
+      ? { seq: ack.seq }
+      : { problem: 'malformed ack from the stream' };
   } catch {
-    return 'malformed ack from the stream';
+    return { problem: 'malformed ack from the stream' };
   }
 }

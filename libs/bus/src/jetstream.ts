@@ -3,6 +3,7 @@ import {
   ChannelEventStream,
   CheckResultStream,
   MaintenanceEventStream,
+  MissedSlotStream,
   MonitorEventStream,
   ProbeJobStream,
   type StreamDefinition,
@@ -78,6 +79,7 @@ const STREAMS = [
   CheckResultStream,
   ChannelEventStream,
   MaintenanceEventStream,
+  MissedSlotStream,
 ];
 type StreamName = (typeof STREAMS)[number]['name'];
 
@@ -102,6 +104,7 @@ export const streamSizeEnv = {
   [CheckResultStream.maxBytes.variable]: sizeField(CheckResultStream),
   [ChannelEventStream.maxBytes.variable]: sizeField(ChannelEventStream),
   [MaintenanceEventStream.maxBytes.variable]: sizeField(MaintenanceEventStream),
+  [MissedSlotStream.maxBytes.variable]: sizeField(MissedSlotStream),
 };
 
 /** The size variables as an app's schema parsed them. */

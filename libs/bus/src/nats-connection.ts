@@ -27,8 +27,17 @@ export function connectBus(options: BusOptions): Promise<NatsConnection> {
   return connect(natsConnectionOptions(options));
 }
 
+/**
+ * How long `/health/ready` waits for the NATS round trip; the deployment's readiness probes
+ * (deploy/kubernetes) wait longer, so that a slow answer fails the check, not the probe.
+ */
+export const NATS_READINESS_TIMEOUT_MS = 1000;
+
 /** Ready when the server answers a round trip within the deadline. */
-export async function natsRoundTrip(nc: NatsConnection, timeoutMs = 1000): Promise<void> {
+export async function natsRoundTrip(
+  nc: NatsConnection,
+  timeoutMs = NATS_READINESS_TIMEOUT_MS,
+): Promise<void> {
   if (nc.isClosed()) throw new Error('connection closed');
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {

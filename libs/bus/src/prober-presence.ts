@@ -1,6 +1,7 @@
 import {
   type ProberPresence,
   ProberPresenceBucket,
+  type RegionIncident,
   ProberPresenceSchema,
   type Region,
   regionStates,
@@ -54,10 +55,18 @@ export class ProberPresenceWatch {
     return this.initialised;
   }
 
-  /** Every known region's state: `configured` first, in that order, then the others seen. */
-  regions(configured: readonly string[], nowMs = Date.now()): Region[] {
+  /**
+   * Every known region's state: `configured` first, in that order, then the others seen; with
+   * `incidents` (the open region incidents, by region), each region's own.
+   */
+  regions(
+    configured: readonly string[],
+    nowMs = Date.now(),
+    incidents: ReadonlyMap<string, RegionIncident> = new Map(),
+  ): Region[] {
     this.forgetSilent(nowMs);
-    return regionStates(configured, this.seen.values(), this.lastSeenAtMs, nowMs);
+    const { ttlMs } = ProberPresenceBucket;
+    return regionStates(configured, this.seen.values(), this.lastSeenAtMs, nowMs, ttlMs, incidents);
   }
 
   /** Regions with at least one live prober (degraded ones too: they still run checks). */

@@ -23,10 +23,12 @@ import {
   type RequestSubject,
 } from '@uptime/contracts';
 import { RateLimitedLog } from '@uptime/health';
+import { inSpan, SpanKind } from '@uptime/tracing';
 import type { Msg, MsgHdrs, NatsConnection } from 'nats';
 import { Counter, type Registry } from 'prom-client';
 import type { z } from 'zod';
 import { DEFAULT_MAX_PAYLOAD } from './payload-budget';
+import { traceContextOf } from './trace-headers';
 
 /** Room left in a reply for the headers NATS adds to the message. */
 const HEADER_ROOM_BYTES = 4096;
@@ -80,7 +82,20 @@ export class NatsResponder extends ServerNats {
 
   override async handleMessage(channel: string, msg: Msg): Promise<void> {
     try {
-      await super.handleMessage(channel, msg);
+      // A request asked within a trace is answered within it; others are not traced.
+      if (msg.headers?.has('traceparent')) {
+        await inSpan(
+          `${msg.subject} process`,
+          {
+            kind: SpanKind.SERVER,
+            parent: traceContextOf(msg.headers),
+            attributes: { 'messaging.system': 'nats' },
+          },
+          () => super.handleMessage(channel, msg),
+        );
+      } else {
+        await super.handleMessage(channel, msg);
+      }
     } catch (err) {
       // Only decoding can throw here: Nest answers handler errors itself.
       this.refuse(msg.subject, 'unreadable_request', `unreadable request: ${describe(err)}`);
@@ -140,6 +155,12 @@ export class NatsResponder extends ServerNats {
 /** Replies a problem to the asker (the gateway turns it into problem+json). */
 export function rpcProblem(problem: Problem): RpcException {
   return new RpcException(problem);
+}
+
+/** `found` itself, or the 404 problem reply for `what` ('The status page') when nothing was found. */
+export function orNotFound<T>(found: T | null | undefined, what: string): T {
+  if (found === null || found === undefined) throw rpcProblem(Problems.notFound(what));
+  return found;
 }
 
 /**

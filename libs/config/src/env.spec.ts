@@ -178,3 +178,33 @@ describe('nestLogLevels', () => {
     assert.deepEqual(nestLogLevels('info'), ['fatal', 'error', 'warn', 'log']);
   });
 });
+
+describe('LOG_FORMAT and OTEL_EXPORTER_OTLP_ENDPOINT', () => {
+  const observed = z.object({
+    LOG_FORMAT: envFields.logFormat,
+    OTEL_EXPORTER_OTLP_ENDPOINT: envFields.otlpEndpoint,
+  });
+
+  it('should default to text and no tracing', () => {
+    assert.deepEqual(parseEnv(observed, {}), { LOG_FORMAT: 'text' });
+  });
+
+  it('should take json and an http(s) collector', () => {
+    assert.deepEqual(
+      parseEnv(observed, { LOG_FORMAT: 'json', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318' }),
+      { LOG_FORMAT: 'json', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318' },
+    );
+  });
+
+  it('should name each bad value', () => {
+    assert.throws(
+      () =>
+        parseEnv(observed, { LOG_FORMAT: 'xml', OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://otel:4317' }),
+      (err: ConfigError) =>
+        err.problems.some((p) => p.startsWith('LOG_FORMAT: must be text or json')) &&
+        err.problems.some((p) =>
+          p.startsWith('OTEL_EXPORTER_OTLP_ENDPOINT: must be the http(s) URL'),
+        ),
+    );
+  });
+});

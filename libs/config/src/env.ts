@@ -219,6 +219,24 @@ export const envFields = {
       .default('info'),
     { description: '`error`, `warn`, `info`, `debug`, `verbose`' },
   ),
+  logFormat: documented(
+    z.enum(['text', 'json'], { message: 'must be text or json' }).default('text'),
+    {
+      description:
+        '`text` (lines for a terminal) or `json` (one JSON object per line on stdout, for a log shipper)',
+    },
+  ),
+  /** OpenTelemetry's own variable: traces go there over OTLP/HTTP (JSON) when it is set. */
+  otlpEndpoint: documented(
+    z
+      .url({ protocol: /^https?$/, message: 'must be the http(s) URL of an OTLP/HTTP receiver' })
+      .optional(),
+    {
+      description:
+        'OpenTelemetry traces over OTLP/HTTP (JSON) to this collector, e.g. `http://otel-collector:4318` (spans go to `/v1/traces`); unset: no tracing, no cost',
+      default: '— (off)',
+    },
+  ),
   boolean: (fallback: boolean) => booleanText.default(fallback),
   positiveInt: (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
     z.coerce

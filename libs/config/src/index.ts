@@ -12,4 +12,9 @@ export {
   type MetricsEndpoint,
 } from './env';
 export { nestLogLevels } from './log-levels';
-export { serviceConfigOf, serviceEnvFields, type ServiceConfig } from './service-config';
+export {
+  serviceConfigOf,
+  serviceEnvFields,
+  type LogFormat,
+  type ServiceConfig,
+} from './service-config';

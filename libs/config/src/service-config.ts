@@ -7,6 +7,8 @@ export const serviceEnvFields = {
   PORT: envFields.port(3000),
   ...metricsEnvFields,
   LOG_LEVEL: envFields.logLevel,
+  LOG_FORMAT: envFields.logFormat,
+  OTEL_EXPORTER_OTLP_ENDPOINT: envFields.otlpEndpoint,
 };
 
 type ServiceEnv = {
@@ -15,7 +17,11 @@ type ServiceEnv = {
   METRICS_PORT?: number;
   METRICS_HOST?: string;
   LOG_LEVEL: z.output<typeof envFields.logLevel>;
+  LOG_FORMAT: LogFormat;
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
 };
+
+export type LogFormat = z.output<typeof envFields.logFormat>;
 
 /** The part of every app's config that comes from {@link serviceEnvFields}. */
 export interface ServiceConfig {
@@ -24,6 +30,10 @@ export interface ServiceConfig {
   /** `/metrics` on a port of its own instead of `port`. */
   metrics?: MetricsEndpoint;
   logLevel: z.output<typeof envFields.logLevel>;
+  /** Text when omitted. */
+  logFormat?: LogFormat;
+  /** Where traces go over OTLP/HTTP; undefined: tracing off. */
+  otlpEndpoint?: string;
 }
 
 /** `appHost`: where the app listens, the metrics port's default address. */
@@ -33,5 +43,7 @@ export function serviceConfigOf(e: ServiceEnv, appHost?: string): ServiceConfig 
     port: e.PORT,
     metrics: metricsEndpointOf(e, appHost),
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
   };
 }

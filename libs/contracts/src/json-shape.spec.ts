@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { jsonShapeErrors, MAX_JSON_DEPTH } from './json-shape';
+import { jsonBytesAtMost, jsonShapeErrors, MAX_JSON_DEPTH } from './json-shape';
 
 function nested(levels: number): unknown {
   let value: unknown = 'leaf';
@@ -40,5 +40,32 @@ describe('jsonShapeErrors', () => {
     assert.deepEqual(jsonShapeErrors({ name: '\u0000' }, ['body']), [
       { field: 'body.name', message: 'must not contain NUL or unpaired surrogate characters' },
     ]);
+  });
+});
+
+describe('jsonBytesAtMost', () => {
+  const values: [string, unknown][] = [
+    ['ASCII text', 'plain'],
+    ['control characters, escaped to 6 bytes each', '\u0001\u0002\u001f'],
+    ['quotes and backslashes', '"\\"\\'],
+    ['three-byte characters', '監視監視'],
+    ['an emoji (a surrogate pair)', '🚀🚀'],
+    ['a lone surrogate, escaped', 'x\ud800'],
+    ['numbers at their longest', [-1.2345678901234567e-308, Number.MAX_VALUE, NaN, -0]],
+    ['literals and an undefined item', [true, false, null, undefined]],
+    ['an object with an undefined field', { a: undefined, b: 1 }],
+    ['keys that need escapes', { '\u0001"監': { '': [] } }],
+    ['an empty object and array', [{}, []]],
+  ];
+  for (const [what, value] of values) {
+    it(`should never be below what JSON.stringify writes: ${what}`, () => {
+      const exact = Buffer.byteLength(JSON.stringify(value));
+      assert.ok(jsonBytesAtMost(value) >= exact, `${jsonBytesAtMost(value)} < ${exact}`);
+    });
+  }
+
+  it('should leave what it cannot bound to an exact measure', () => {
+    assert.equal(jsonBytesAtMost({ at: new Date() }), Infinity);
+    assert.equal(jsonBytesAtMost([1n]), Infinity);
   });
 });

@@ -250,6 +250,7 @@ describe('MaintenanceWindowCreateSchema', () => {
     assert.deepEqual(fieldsOf({ ...body, timeZone: '../etc' }), ['timeZone']);
     assert.deepEqual(fieldsOf({ ...body, monitorIds: [MONITOR, 'nope'] }), ['monitorIds.1']);
     assert.deepEqual(fieldsOf({ ...body, monitorIds: [] }), ['monitorIds']);
+    assert.deepEqual(fieldsOf({ ...body, monitorIds: [MONITOR, MONITOR] }), ['monitorIds.1']);
     assert.deepEqual(fieldsOf({ ...body, recurrence: 'FREQ=MINUTELY' }), ['recurrence']);
     assert.deepEqual(fieldsOf({ ...body, startsAt: 'tomorrow' }), ['startsAt']);
     assert.deepEqual(fieldsOf({ ...body, name: ' ' }), ['name']);

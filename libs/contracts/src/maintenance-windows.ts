@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { monitorIdList } from './monitor-ids';
 import { isTimeZone, recurrenceProblem } from './maintenance-calendar';
 import { MonitorReplySchema } from './monitor';
 
@@ -25,11 +26,11 @@ const InstantSchema = z.iso.datetime({
   message: 'must be an ISO 8601 date-time with a time zone',
 });
 
-const MonitorIdsSchema = z
-  .array(z.uuid({ message: 'must be a monitor id (UUID)' }), { message: 'must be an array' })
-  .min(1, 'must name at least one monitor')
-  .max(MAX_MAINTENANCE_MONITORS, `must name at most ${MAX_MAINTENANCE_MONITORS} monitors`)
-  .meta({ description: "The team's monitors the window silences." });
+const MonitorIdsSchema = monitorIdList({
+  atLeastOne: true,
+  max: MAX_MAINTENANCE_MONITORS,
+  description: "The team's monitors the window silences.",
+});
 
 const TimeZoneSchema = z
   .string({ message: 'must be a string' })

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { pageFields } from './monitor-requests';
 import { CHECK_OUTCOMES } from './checks';
 import { IncidentSchema } from './incidents';
+import { CoverageSchema } from './missed-slots';
 
 const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' });
 
@@ -20,6 +21,13 @@ export const ListChecksRequestSchema = ChecksQuerySchema.extend({ monitorId: z.u
 export type ListChecksRequest = z.output<typeof ListChecksRequestSchema>;
 
 export const STATS_WINDOWS = ['1h', '24h', '7d', '30d'] as const;
+/** Each stats window's length. */
+export const STATS_WINDOW_MS: Record<(typeof STATS_WINDOWS)[number], number> = {
+  '1h': 3_600_000,
+  '24h': 24 * 3_600_000,
+  '7d': 7 * 24 * 3_600_000,
+  '30d': 30 * 24 * 3_600_000,
+};
 export type StatsWindow = (typeof STATS_WINDOWS)[number];
 export const StatsQuerySchema = z
   .object({
@@ -65,6 +73,11 @@ export const MonitorStatsSchema = z.object({
   /** The region the figures are limited to (`?region=`), else null: every region. */
   region: z.string().nullable().default(null),
   certificateExpiresAt: certificateExpiry,
+  /**
+   * The window's slots: expected, run, late and missed (by reason), every region. Filled by the
+   * gateway; null when it could not be read. Missed slots count in no uptime or downtime.
+   */
+  coverage: CoverageSchema.nullable().default(null),
 });
 export type MonitorStats = z.output<typeof MonitorStatsSchema>;
 
@@ -97,6 +110,115 @@ export const ResponseTimeSeriesSchema = z.object({
   points: z.array(ResponseTimePointSchema),
 });
 export type ResponseTimeSeries = z.output<typeof ResponseTimeSeriesSchema>;
+export type Bucket = (typeof BUCKETS)[number];
+
+export const BUCKET_MS: Record<Bucket, number> = {
+  '1m': 60_000,
+  '5m': 5 * 60_000,
+  '15m': 15 * 60_000,
+  '1h': 60 * 60_000,
+  '1d': 24 * 60 * 60_000,
+};
+
+/**
+ * Points one response-time answer may hold: more than a chart shows, and at ~100 bytes a point
+ * far within one NATS message (a month of 1-minute points, 43,200, would not be).
+ */
+export const MAX_RESPONSE_TIME_POINTS = 5000;
+
+/** The bucket that gives a chart a few dozen to a few hundred points over the range. */
+export function bucketFor(rangeMs: number): Bucket {
+  if (rangeMs <= 2 * BUCKET_MS['1h']) return '1m';
+  if (rangeMs <= 12 * BUCKET_MS['1h']) return '5m';
+  if (rangeMs <= 2 * BUCKET_MS['1d']) return '15m';
+  if (rangeMs <= 14 * BUCKET_MS['1d']) return '1h';
+  return '1d';
+}
+
+/** The most points a series over the range in these buckets holds (both ends' buckets whole). */
+export function pointsOver(fromMs: number, toMs: number, bucket: Bucket): number {
+  return Math.ceil((toMs - fromMs) / BUCKET_MS[bucket]) + 1;
+}
+
+/**
+ * Monitors one `GET /monitors/response-times` asks about: a screenful of a list (its sparklines);
+ * with the default 15-minute buckets over 24 h the answer stays near 1 MB.
+ */
+export const MAX_RESPONSE_TIME_IDS = 100;
+
+const monitorIdList = z
+  .string({ message: 'must be monitor ids (UUIDs) separated by commas' })
+  .transform((ids) => [
+    ...new Set(
+      ids
+        .split(',')
+        .map((id) => id.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ])
+  .pipe(
+    z
+      .array(z.uuid({ message: 'must be a monitor id (UUID)' }))
+      .min(1, 'must name at least one monitor')
+      .max(
+        MAX_RESPONSE_TIME_IDS,
+        `must name at most ${MAX_RESPONSE_TIME_IDS} monitors: ask again for the rest`,
+      ),
+  );
+
+/** `GET /monitors/response-times` query: several monitors' series over one range. */
+export const ResponseTimesBatchQuerySchema = ResponseTimesQuerySchema.extend({
+  ids: monitorIdList.meta({
+    description: `Monitor ids separated by commas, at most ${MAX_RESPONSE_TIME_IDS}; duplicates count once.`,
+  }),
+}).strict();
+export type ResponseTimesBatchQuery = z.output<typeof ResponseTimesBatchQuerySchema>;
+
+/** One monitor's points in a batch answer. */
+export const MonitorResponseTimesSchema = z.object({
+  monitorId: z.uuid(),
+  points: z.array(ResponseTimePointSchema),
+});
+export type MonitorResponseTimes = z.output<typeof MonitorResponseTimesSchema>;
+
+/** Several monitors' series over one range and bucket, in the order asked. */
+export const ResponseTimesBatchSchema = z.object({
+  bucket: z.enum(BUCKETS),
+  from: z.iso.datetime({ offset: true }),
+  to: z.iso.datetime({ offset: true }),
+  items: z.array(MonitorResponseTimesSchema),
+});
+export type ResponseTimesBatch = z.output<typeof ResponseTimesBatchSchema>;
+
+/**
+ * Points one `GET /monitors/response-times` answer holds at most (ids times points per series):
+ * 100 monitors over 7 days in hours, ~2 MB of JSON.
+ */
+export const MAX_RESPONSE_TIME_BATCH_POINTS = 20_000;
+
+/** `GET /monitors/response-times`: the series of the caller's monitors, and the ids that are not. */
+export const ResponseTimesBatchReplySchema = ResponseTimesBatchSchema.extend({
+  unknownIds: z.array(z.uuid()).meta({
+    description:
+      'Ids asked that name no monitor of the team (deleted, mistyped or of another team): no series.',
+  }),
+});
+export type ResponseTimesBatchReply = z.output<typeof ResponseTimesBatchReplySchema>;
+
+/**
+ * `metrics.response-times.many`: the range resolved by the caller (so that every chunk of a
+ * larger question shares it); the metrics service refuses more than MAX_RESPONSE_TIME_POINTS
+ * points in all (ids times points per series), to keep its answer within one message.
+ */
+export const ResponseTimesBatchRequestSchema = z
+  .object({
+    monitorIds: z.array(z.uuid()).min(1).max(MAX_RESPONSE_TIME_IDS),
+    from: isoTime,
+    to: isoTime,
+    bucket: z.enum(BUCKETS),
+  })
+  .strict();
+export type ResponseTimesBatchRequest = z.output<typeof ResponseTimesBatchRequestSchema>;
 
 /** Ids per `metrics.latest` question: the answer, ~150 bytes a monitor, stays far below one message. */
 export const MAX_LATEST_IDS = 1000;
@@ -112,6 +234,11 @@ export const MonitorLatestSchema = z.object({
   latencyMs: z.number().nullable(),
   uptime24hPercent: z.number().nullable(),
   certificateExpiresAt: certificateExpiry,
+  /**
+   * Slots recorded as not checked in the last 24 h (every reason); never part of the uptime.
+   * Defaults to 0 so that an answer from a metrics service older than the field still reads.
+   */
+  missed24h: z.number().int().default(0),
 });
 export type MonitorLatest = z.output<typeof MonitorLatestSchema>;
 

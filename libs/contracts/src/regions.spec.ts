@@ -7,6 +7,8 @@ import {
   type ProberPresence,
   proberPresenceKey,
   probeUserAgent,
+  RegionIncidentQuerySchema,
+  RegionSchema,
   regionStates,
   type SeenPresence,
 } from './regions';
@@ -52,7 +54,7 @@ describe('proberPresenceKey', () => {
 describe('regionStates', () => {
   it('should list a configured region with no prober as down, with no last heartbeat', () => {
     assert.deepEqual(regionStates(['eu'], [], new Map(), NOW, TTL), [
-      { name: 'eu', probers: 0, lastSeenAt: null, state: 'down' },
+      { name: 'eu', probers: 0, lastSeenAt: null, state: 'down', incident: null },
     ]);
   });
 
@@ -70,6 +72,7 @@ describe('regionStates', () => {
       probers: 2,
       lastSeenAt: new Date(NOW - 1000).toISOString(),
       state: 'healthy',
+      incident: null,
     });
   });
 
@@ -91,6 +94,48 @@ describe('regionStates', () => {
     assert.equal(us!.state, 'down');
     assert.equal(us!.probers, 0);
     assert.equal(us!.lastSeenAt, new Date(NOW - TTL - 1).toISOString());
+  });
+
+  it('should call a live region with an open region incident cut_off and show the incident', () => {
+    const incident = {
+      id: '0b9f5a8e-6c1d-4d47-9f63-2a7d4c1e8b10',
+      region: 'us',
+      state: 'open' as const,
+      openedAt: new Date(NOW - 60_000).toISOString(),
+      resolvedAt: null,
+      monitors: 4,
+      failingMonitors: 3,
+    };
+    const open = new Map([['us', incident]]);
+    const [eu, us] = regionStates(
+      ['eu', 'us'],
+      [seen('eu', 'ok', 0), seen('us', 'failing', 0)],
+      new Map(),
+      NOW,
+      TTL,
+      open,
+    );
+    assert.equal(eu!.state, 'healthy');
+    assert.equal(eu!.incident, null);
+    assert.equal(us!.state, 'cut_off', 'an open incident outweighs a failing canary');
+    assert.deepEqual(us!.incident, incident);
+    assert.ok(RegionSchema.safeParse(us).success);
+    // With no live prober the region is down, its incident still shown until it resolves.
+    const [gone] = regionStates(['us'], [], new Map(), NOW, TTL, open);
+    assert.equal(gone!.state, 'down');
+    assert.deepEqual(gone!.incident, incident);
+  });
+
+  it('should refuse a region incident query with bad dates, a reversed range or a bad limit', () => {
+    const fields = (q: Record<string, string>) => {
+      const parsed = RegionIncidentQuerySchema.safeParse(q);
+      return parsed.success ? [] : parsed.error.issues.map((i) => i.path.join('.')).sort();
+    };
+    assert.deepEqual(fields({}), []);
+    assert.deepEqual(fields({ from: 'yesterday', limit: '0' }), ['from', 'limit']);
+    assert.deepEqual(fields({ from: '2026-12-02T10:00:00Z', to: '2026-12-02T09:00:00Z' }), ['to']);
+    assert.deepEqual(fields({ region: 'us' }), ['']);
+    assert.equal(RegionIncidentQuerySchema.parse({}).limit, 100);
   });
 
   it('should list configured regions first, then live ones nobody configured, by name', () => {

@@ -44,8 +44,60 @@ export const ProberPresenceSchema = z.object({
 });
 export type ProberPresence = z.output<typeof ProberPresenceSchema>;
 
-export const REGION_STATES = ['healthy', 'degraded', 'down'] as const;
+export const REGION_STATES = ['healthy', 'degraded', 'cut_off', 'down'] as const;
 export type RegionState = (typeof REGION_STATES)[number];
+
+export const REGION_INCIDENT_STATES = ['open', 'resolved'] as const;
+
+/**
+ * A region found failing on its own (most monitors checked from it failed while other regions
+ * saw them up): while it is open the region's answers are not judged, and nobody is paged for
+ * the monitors.
+ */
+export const RegionIncidentSchema = z.object({
+  id: z.uuid(),
+  region: z.string(),
+  state: z.enum(REGION_INCIDENT_STATES),
+  /** The first slot judged cut off. */
+  openedAt: z.iso.datetime(),
+  resolvedAt: z.iso.datetime().nullable(),
+  /** Monitors answered in the region when it was judged, and of them those failing only there. */
+  monitors: z.number().int().min(0),
+  failingMonitors: z.number().int().min(0),
+});
+export type RegionIncident = z.output<typeof RegionIncidentSchema>;
+
+/**
+ * The notifier keeps each open region incident in the NATS KV bucket `region_incidents` (key:
+ * the region), rewritten every few seconds and deleted at resolution, for `GET /regions`. The
+ * bucket forgets a key `ttlMs` after its last write, so a stopped notifier leaves nothing stale.
+ */
+export const RegionIncidentBucket = {
+  bucket: 'region_incidents',
+  ttlMs: 60_000,
+} as const;
+
+/** `GET /regions/incidents`: region incidents opened in [from, to], newest first. */
+export const RegionIncidentQuerySchema = z
+  .object({
+    from: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).optional(),
+    to: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).optional(),
+    limit: z.coerce
+      .number({ message: 'must be a number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(500, 'must be at most 500')
+      .default(100),
+  })
+  .strict()
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to), {
+    path: ['to'],
+    message: 'must not be before from',
+  });
+export type RegionIncidentQuery = z.output<typeof RegionIncidentQuerySchema>;
+
+export const RegionIncidentListSchema = z.object({ items: z.array(RegionIncidentSchema) });
+export type RegionIncidentList = z.output<typeof RegionIncidentListSchema>;
 
 /** One region as `GET /regions` answers it. */
 export const RegionSchema = z.object({
@@ -55,6 +107,8 @@ export const RegionSchema = z.object({
   /** The newest announcement of any of its probers, null when none was ever seen. */
   lastSeenAt: z.iso.datetime().nullable(),
   state: z.enum(REGION_STATES),
+  /** The region's open region incident, null when none is open. */
+  incident: RegionIncidentSchema.nullable(),
 });
 export type Region = z.output<typeof RegionSchema>;
 
@@ -69,9 +123,10 @@ export interface SeenPresence {
 
 /**
  * Every region the platform knows (the configured ones, then any other a live prober announces),
- * each `down` with no live prober, `degraded` while any live prober's canary fails (its results
- * are `prober_error` and count for nothing), else `healthy`. `lastSeenAtMs` keeps a region's
- * newest announcement after its probers are gone.
+ * each `down` with no live prober, `cut_off` while a region incident is open (`incidents`, by
+ * region), `degraded` while any live prober's canary fails (its results are `prober_error` and
+ * count for nothing), else `healthy`. `lastSeenAtMs` keeps a region's newest announcement after
+ * its probers are gone.
  */
 export function regionStates(
   configured: readonly string[],
@@ -79,6 +134,7 @@ export function regionStates(
   lastSeenAtMs: ReadonlyMap<string, number>,
   nowMs: number,
   ttlMs: number = ProberPresenceBucket.ttlMs,
+  incidents: ReadonlyMap<string, RegionIncident> = new Map(),
 ): Region[] {
   const live = new Map<string, ProberPresence[]>();
   for (const { presence, seenAtMs } of seen) {
@@ -93,12 +149,14 @@ export function regionStates(
       name,
       probers: probers.length,
       lastSeenAt: last === undefined ? null : new Date(last).toISOString(),
-      state: stateOf(probers),
+      state: stateOf(probers, incidents.has(name)),
+      incident: incidents.get(name) ?? null,
     };
   });
 }
 
-function stateOf(live: readonly ProberPresence[]): RegionState {
+function stateOf(live: readonly ProberPresence[], cutOff: boolean): RegionState {
   if (live.length === 0) return 'down';
+  if (cutOff) return 'cut_off';
   return live.some((p) => p.canary === 'failing') ? 'degraded' : 'healthy';
 }

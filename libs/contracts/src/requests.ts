@@ -49,6 +49,7 @@ import {
   SlotVerdictsReplySchema,
   SlotVerdictsRequestSchema,
 } from './incidents';
+import { RegionIncidentListSchema, RegionIncidentQuerySchema } from './regions';
 import {
   DeleteChecksRequestSchema,
   LatestRequestSchema,
@@ -57,8 +58,11 @@ import {
   MonitorStatsSchema,
   ResponseTimesRequestSchema,
   ResponseTimeSeriesSchema,
+  ResponseTimesBatchRequestSchema,
+  ResponseTimesBatchSchema,
   StatsRequestSchema,
 } from './metrics-queries';
+import { CoverageRequestSchema, CoverageSchema } from './missed-slots';
 import {
   CreateMaintenanceWindowRequestSchema,
   ListMaintenanceWindowsRequestSchema,
@@ -66,6 +70,27 @@ import {
   MaintenanceWindowSchema,
   UpdateMaintenanceWindowRequestSchema,
 } from './maintenance-windows';
+import {
+  CheckTotalsRequestSchema,
+  CheckTotalsSchema,
+  IncidentSummaryRequestSchema,
+  IncidentSummarySchema,
+} from './reports';
+import {
+  CreateStatusPageRequestSchema,
+  DailyUptimeRequestSchema,
+  DailyUptimeSchema,
+  ListStatusPagesRequestSchema,
+  PublicIncidentSchema,
+  PublicMonitorRequestSchema,
+  PublicMonitorSchema,
+  PublishedStatusPageRequestSchema,
+  PublishedStatusPageSchema,
+  RecentIncidentsRequestSchema,
+  StatusPageRequestSchema,
+  StatusPageSchema,
+  UpdateStatusPageRequestSchema,
+} from './status-pages';
 import { MonitorSchema } from './monitor';
 import { PingTargetSchema, ResolvePingTokenRequestSchema } from './heartbeat-monitor';
 import {
@@ -89,6 +114,7 @@ import {
   RegistryApiKeySubjects,
   RegistryInvitationSubjects,
   RegistryMaintenanceSubjects,
+  RegistryStatusPageSubjects,
   RegistrySubjects,
   RegistryTeamSubjects,
   type RequestSubject,
@@ -205,6 +231,28 @@ export const RequestContracts = {
     request: MaintenanceWindowRequestSchema,
     reply: DoneSchema,
   },
+  [RegistryStatusPageSubjects.create]: {
+    request: CreateStatusPageRequestSchema,
+    reply: StatusPageSchema,
+  },
+  [RegistryStatusPageSubjects.list]: {
+    request: ListStatusPagesRequestSchema,
+    reply: z.object({ items: z.array(StatusPageSchema) }),
+  },
+  [RegistryStatusPageSubjects.get]: { request: StatusPageRequestSchema, reply: StatusPageSchema },
+  [RegistryStatusPageSubjects.update]: {
+    request: UpdateStatusPageRequestSchema,
+    reply: StatusPageSchema,
+  },
+  [RegistryStatusPageSubjects.delete]: { request: StatusPageRequestSchema, reply: DoneSchema },
+  [RegistryStatusPageSubjects.published]: {
+    request: PublishedStatusPageRequestSchema,
+    reply: PublishedStatusPageSchema,
+  },
+  [RegistryStatusPageSubjects.publicMonitor]: {
+    request: PublicMonitorRequestSchema,
+    reply: PublicMonitorSchema,
+  },
 
   [RegistryApiKeySubjects.create]: {
     request: CreateApiKeyRequestSchema,
@@ -255,10 +303,17 @@ export const RequestContracts = {
     request: ResponseTimesRequestSchema,
     reply: ResponseTimeSeriesSchema,
   },
+  [MetricsSubjects.responseTimesMany]: {
+    request: ResponseTimesBatchRequestSchema,
+    reply: ResponseTimesBatchSchema,
+  },
   [MetricsSubjects.latest]: {
     request: LatestRequestSchema,
     reply: z.object({ items: z.array(MonitorLatestSchema) }),
   },
+  [MetricsSubjects.checkTotals]: { request: CheckTotalsRequestSchema, reply: CheckTotalsSchema },
+  [MetricsSubjects.dailyUptime]: { request: DailyUptimeRequestSchema, reply: DailyUptimeSchema },
+  [MetricsSubjects.coverage]: { request: CoverageRequestSchema, reply: CoverageSchema },
 
   [NotifierSubjects.listIncidents]: {
     request: ListIncidentsRequestSchema,
@@ -267,6 +322,18 @@ export const RequestContracts = {
   [NotifierSubjects.slotVerdicts]: {
     request: SlotVerdictsRequestSchema,
     reply: SlotVerdictsReplySchema,
+  },
+  [NotifierSubjects.recentIncidents]: {
+    request: RecentIncidentsRequestSchema,
+    reply: z.object({ items: z.array(PublicIncidentSchema) }),
+  },
+  [NotifierSubjects.incidentSummary]: {
+    request: IncidentSummaryRequestSchema,
+    reply: IncidentSummarySchema,
+  },
+  [NotifierSubjects.listRegionIncidents]: {
+    request: RegionIncidentQuerySchema,
+    reply: RegionIncidentListSchema,
   },
   [NotifierChannelSubjects.create]: {
     request: CreateChannelRequestSchema,

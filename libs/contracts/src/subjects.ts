@@ -87,6 +87,23 @@ export const RegistryNotices = {
   teamAccessChanged: 'registry.notices.team-access-changed',
   /** `ApiKeyRevoked`: every gateway forgets the key at once. */
   apiKeyRevoked: 'registry.notices.api-key-revoked',
+  /**
+   * `StatusPageChanged`: a page was created, changed or deleted; every gateway forgets what it
+   * built under its slugs (old and new), so a page made private reads 404 at once everywhere.
+   */
+  statusPageChanged: 'registry.notices.status-page-changed',
+} as const;
+
+export const RegistryStatusPageSubjects = {
+  create: 'registry.status-pages.create',
+  list: 'registry.status-pages.list',
+  get: 'registry.status-pages.get',
+  update: 'registry.status-pages.update',
+  delete: 'registry.status-pages.delete',
+  /** A public page by slug, with its monitors' names (anyone's request: 404 unless public). */
+  published: 'registry.status-pages.published',
+  /** A monitor shown on a public page, for its badges (404 otherwise). */
+  publicMonitor: 'registry.status-pages.public-monitor',
 } as const;
 
 export const MetricsSubjects = {
@@ -94,13 +111,27 @@ export const MetricsSubjects = {
   deleteChecks: 'metrics.checks.delete',
   stats: 'metrics.stats',
   responseTimes: 'metrics.response-times',
+  /** Several monitors' response times over one range (the dashboard's sparklines). */
+  responseTimesMany: 'metrics.response-times.many',
   latest: 'metrics.latest',
+  /** Counted checks of one monitor over a range, from the rollups (SLA reports). */
+  checkTotals: 'metrics.check-totals',
+  /** Checks and failures per UTC day for up to 100 monitors (status pages). */
+  dailyUptime: 'metrics.daily-uptime',
+  /** Slots expected, run and missed of one monitor in a range (`GET /monitors/{id}/coverage`). */
+  coverage: 'metrics.coverage',
 } as const;
 
 export const NotifierSubjects = {
   listIncidents: 'notifier.incidents.list',
   /** The latest slot verdict of monitors with several regions (their `partial` status). */
   slotVerdicts: 'notifier.monitors.verdicts',
+  /** `down` incidents of one monitor over a range: count, downtime, MTTR (SLA reports). */
+  incidentSummary: 'notifier.incidents.summary',
+  /** Recent incidents of a page's monitors, without their cause (public status pages). */
+  recentIncidents: 'notifier.incidents.recent',
+  /** The platform's region incidents (not a team's: the gateway lets only its operators ask). */
+  listRegionIncidents: 'notifier.regions.incidents.list',
 } as const;
 
 export const NotifierChannelSubjects = {
@@ -134,6 +165,7 @@ export type RequestSubject =
   | ValueOf<typeof RegistryApiKeySubjects>
   | ValueOf<typeof RegistryInvitationSubjects>
   | ValueOf<typeof RegistryMaintenanceSubjects>
+  | ValueOf<typeof RegistryStatusPageSubjects>
   | ValueOf<typeof MetricsSubjects>
   | ValueOf<typeof NotifierSubjects>
   | ValueOf<typeof NotifierChannelSubjects>
@@ -224,11 +256,12 @@ export function monitorEventsOf(monitorId: string): string {
 const LONGEST_INTERVAL_NANOS = 24 * 60 * MINUTE_NANOS;
 
 /**
- * Probe jobs: a work queue, one subject per region and monitor, of which only the latest job
- * is kept. A job not taken before the monitor's next slot is replaced by that slot's job: it
- * has expired, its slot passed by a whole interval. So a region no prober serves holds at most
- * one job per monitor (and per monitor's on-demand check), never a day of them; the age limit
- * (the longest interval and a margin) clears what deleted or paused monitors left behind.
+ * Probe jobs: a work queue, one subject per region and monitor, holding one job at a time. The
+ * scheduler publishes a scheduled job only into an empty subject; while the previous one waits,
+ * the new slot is recorded as missed (MissedSlotStream) and the waiting job keeps its place. So
+ * a region no prober serves holds at most one job per monitor (and per monitor's on-demand
+ * check), never a day of them; the age limit (the longest interval and a margin) clears what
+ * deleted or paused monitors left behind.
  */
 export const ProbeJobStream = {
   name: 'PROBE_JOBS',
@@ -327,8 +360,8 @@ export function channelDeletedSubject(channelId: string): string {
  * Maintenance windows, relayed from the registry's outbox: one subject per window
  * (`maintenance.changed.<windowId>`) keeping only its latest state, a compacted log like
  * MONITOR_EVENTS. The scheduler reads it from the start and ends with every window. A deleted
- * window's last message says so (`window: null`) and is kept, so a reader that was following
- * hears of it; each is a few hundred bytes and a team holds at most 100 windows at a time.
+ * window's last message says so (`window: null`) and is kept for `MONITOR_TOMBSTONE_DAYS`, so a
+ * reader that was following hears of it, then the registry's tombstone sweep removes it.
  */
 export const MaintenanceEventStream = {
   name: 'MAINTENANCE_EVENTS',
@@ -350,6 +383,3 @@ export const MaintenanceEventStream = {
 export function maintenanceEventSubject(windowId: string): string {
   return `${MaintenanceEventStream.subjectPrefix}.${windowId}`;
 }
-
-/** The scheduler's leader lease, a NATS KV key that expires unless the leader renews it. */
-export const SchedulerLease = { bucket: 'scheduler_lease', key: 'leader' } as const;

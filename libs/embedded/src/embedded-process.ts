@@ -26,8 +26,14 @@ export interface ProcessSpec {
   readyTimeoutMs: number;
 }
 
+/**
+ * Where an embedded server's lines go; `warn` marks what an operator must see also with
+ * LOG_LEVEL=warn (a server that died or stopped working, and its restart).
+ */
+export type EmbeddedLog = (line: string, level?: 'warn') => void;
+
 export interface Supervision {
-  log: (line: string) => void;
+  log: EmbeddedLog;
   /** Called once when it died and could not be restarted: the platform must stop. */
   onFailure?: (reason: string) => void;
 }
@@ -46,6 +52,8 @@ export class EmbeddedProcess {
   private child?: ChildProcess;
   private stopping = false;
   private restarts: number[] = [];
+  /** The child `restart` ends on purpose: its exit is not a crash. */
+  private replaced?: ChildProcess;
 
   private constructor(
     private readonly spec: ProcessSpec,
@@ -60,6 +68,20 @@ export class EmbeddedProcess {
 
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /**
+   * Ends the running server (cleanly, or by SIGKILL once `timeoutMs` has passed: one that hangs
+   * may not stop) and starts it again on the same data, for a server that runs but no longer
+   * works (JetStream stuck after a storage write error). Not counted as a crash.
+   */
+  async restart(timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
+    if (this.stopping) return;
+    const old = this.child;
+    this.replaced = old;
+    if (old) await endChild(old, this.spec.stopSignal, timeoutMs);
+    if (this.stopping) return;
+    await this.launch('a');
   }
 
   /** Ends it cleanly, or by SIGKILL once `timeoutMs` has passed. */
@@ -96,7 +118,14 @@ export class EmbeddedProcess {
     child.once('exit', (code, signal) => {
       if (serving) void this.exited(child, code, signal);
     });
-    await writeFile(spec.pidFile, `${child.pid}\n`, { mode: 0o600 });
+    // On a full disk the pid cannot be written: the server still starts (the pid file only lets
+    // the next start end a server left behind), so a restart to recover from the full disk works.
+    await writeFile(spec.pidFile, `${child.pid}\n`, { mode: 0o600 }).catch((err: unknown) =>
+      this.supervision.log(
+        `${spec.name} (pid ${child.pid}): its pid could not be recorded in ${spec.pidFile}: ${String(err)}`,
+        'warn',
+      ),
+    );
     await this.waitReady(child);
     serving = true;
   }
@@ -123,7 +152,7 @@ export class EmbeddedProcess {
     code: number | null,
     signal: NodeJS.Signals | null,
   ): Promise<void> {
-    if (this.stopping || child !== this.child) return;
+    if (this.stopping || child !== this.child || child === this.replaced) return;
     const { spec, supervision } = this;
     const how = `${spec.name} (pid ${child.pid}) exited unexpectedly (${code ?? signal})`;
     const now = Date.now();
@@ -134,13 +163,13 @@ export class EmbeddedProcess {
       );
     }
     this.restarts.push(now);
-    supervision.log(`${how}: restarting it`);
+    supervision.log(`${how}: restarting it`, 'warn');
     // Give the old processes (PostgreSQL backends) a moment to let go of ports and memory.
     for (let attempt = 1; attempt <= 5 && !this.stopping; attempt++) {
       await sleep(500 * attempt);
       try {
         await this.launch('a');
-        supervision.log(`${spec.name} restarted (pid ${this.child?.pid})`);
+        supervision.log(`${spec.name} restarted (pid ${this.child?.pid})`, 'warn');
         return;
       } catch (err) {
         if (attempt === 5 && !this.stopping)

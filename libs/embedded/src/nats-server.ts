@@ -4,25 +4,39 @@ import { mkdir, rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { delimiter, join } from 'node:path';
 import type { EmbeddedService } from './embedded-postgres';
-import { EmbeddedProcess, endLeftover } from './embedded-process';
+import { type EmbeddedLog, EmbeddedProcess, endLeftover } from './embedded-process';
+import {
+  type JetStreamHealth,
+  JetStreamWatch,
+  JETSTREAM_WATCH_DEFAULTS,
+  type JetStreamWatchOptions,
+} from './jetstream-watch';
 
 /** Under DATA_DIR: the pid of the nats-server the platform runs. */
 export const NATS_PID_FILE = 'nats-server.pid';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
+/** The NATS the platform uses; `jetstream` only for a nats-server it runs itself (and watches). */
+export interface EmbeddedNats extends EmbeddedService {
+  jetstream?: () => JetStreamHealth;
+}
+
 /**
  * Uses the NATS at `natsUrl` when it answers; otherwise, for a loopback URL, starts
  * `nats-server` from the PATH with JetStream under `<dataDir>/nats`, in its own process group,
  * restarted if it dies. A nats-server an earlier run left behind (the platform was killed) is
  * ended first, found by `<dataDir>/nats-server.pid`, rather than taken for someone else's NATS.
+ * Its JetStream is watched: a server whose JetStream stops answering is restarted (see
+ * JetStreamWatch).
  */
 export async function ensureNats(
   natsUrl: string,
   dataDir: string,
-  log: (line: string) => void,
+  log: EmbeddedLog,
   onFailure?: (reason: string) => void,
-): Promise<EmbeddedService> {
+  watchOptions: JetStreamWatchOptions = JETSTREAM_WATCH_DEFAULTS,
+): Promise<EmbeddedNats> {
   const url = new URL(natsUrl);
   const host = url.hostname;
   const port = Number(url.port || 4222);
@@ -57,7 +71,16 @@ export async function ensureNats(
     { log, onFailure },
   );
   log(`started nats-server (pid ${server.pid}) with JetStream under ${storeDir}`);
-  return { url: natsUrl, stop: (timeoutMs) => server.stop(timeoutMs) };
+  const watch = new JetStreamWatch(natsUrl, storeDir, server, log, watchOptions);
+  watch.start();
+  return {
+    url: natsUrl,
+    jetstream: () => watch.health,
+    stop: async (timeoutMs) => {
+      await watch.stop();
+      await server.stop(timeoutMs);
+    },
+  };
 }
 
 function answers(host: string, port: number): Promise<boolean> {

@@ -2,3 +2,4 @@ export { HealthModule } from './health.module';
 export { ReadinessChecks, readinessCheck, type ReadinessCheck } from './readiness';
 export { MetricsScrape, TELEMETRY, TelemetryModule, type TelemetryOptions } from './telemetry';
 export { RateLimitedLog } from './rate-limited-log';
+export { FallingBehind, type FallingBehindOptions } from './falling-behind';

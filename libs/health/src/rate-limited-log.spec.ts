@@ -15,4 +15,14 @@ describe('RateLimitedLog', () => {
     log.log('refused', 1000);
     assert.deepEqual(lines, ['warn full', 'log refused (10 more like it since the last report)']);
   });
+
+  it('should build a line given as a function only when it is written', () => {
+    const lines: string[] = [];
+    const log = new RateLimitedLog({ log: (m) => lines.push(m), warn: (m) => lines.push(m) }, 1000);
+    let built = 0;
+    const line = () => `behind ${++built}`;
+    for (let t = 0; t < 2000; t += 100) log.warn(line, t);
+    assert.equal(built, 2, 'one line per period, none for the 18 held back');
+    assert.deepEqual(lines, ['behind 1', 'behind 2 (9 more like it since the last report)']);
+  });
 });

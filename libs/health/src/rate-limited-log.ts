@@ -15,17 +15,21 @@ export class RateLimitedLog {
     private readonly periodMs = 10_000,
   ) {}
 
-  log(message: string, now = Date.now()): void {
+  /**
+   * `message` may be a function: it is called only for a line that is written, so a caller on a
+   * hot path (every job while a service falls behind) does not build a line that is held back.
+   */
+  log(message: string | (() => string), now = Date.now()): void {
     const line = this.admit(message, now);
     if (line) this.logger.log(line);
   }
 
-  warn(message: string, now = Date.now()): void {
+  warn(message: string | (() => string), now = Date.now()): void {
     const line = this.admit(message, now);
     if (line) this.logger.warn(line);
   }
 
-  private admit(message: string, now: number): string | undefined {
+  private admit(message: string | (() => string), now: number): string | undefined {
     if (now - this.lastAt < this.periodMs) {
       this.held++;
       return undefined;
@@ -33,6 +37,6 @@ export class RateLimitedLog {
     const suffix = this.held > 0 ? ` (${this.held} more like it since the last report)` : '';
     this.lastAt = now;
     this.held = 0;
-    return `${message}${suffix}`;
+    return `${typeof message === 'function' ? message() : message}${suffix}`;
   }
 }

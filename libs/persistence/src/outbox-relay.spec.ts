@@ -9,7 +9,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
 import { waitFor } from '../../../test/support/wait-for';
 import { schemaOwnerOptions } from './orm-options';
-import { OutboxRelay } from './outbox-relay';
+import { OutboxRelay, PUBLISHED_RETENTION_MS } from './outbox-relay';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const codec = JSONCodec<{ n: number }>();
@@ -54,8 +54,8 @@ describe(OutboxRelay.name, () => {
       droppedMetric: 'dropped',
     };
 
-    protected message(row: TestOutboxRow) {
-      return { subject: `${stream.subjectPrefix}.n`, payload: row.payload };
+    protected subject(): string {
+      return `${stream.subjectPrefix}.n`;
     }
   }
   /** A relay with a metrics registry of its own, as each app has. */
@@ -125,6 +125,26 @@ describe(OutboxRelay.name, () => {
     );
   });
 
+  it('should delete published rows past their retention and never an unpublished one', async () => {
+    const one = relay();
+    await commit(0, 20);
+    await one.start();
+    try {
+      await waitFor('every row published', async () => (await unpublished()) === 0);
+      await commit(20, 5);
+      await one.stop();
+      const rows = () => orm.em.fork().count(TestOutboxRow, {});
+      assert.equal(await one.prune(), 0, 'rows published just now are kept');
+      assert.equal(await rows(), 25);
+      const later = new Date(Date.now() + PUBLISHED_RETENTION_MS + 60_000);
+      assert.equal(await one.prune(later), 20, 'the published rows go once past retention');
+      assert.equal(await rows(), 5);
+      assert.equal(await unpublished(), 5, 'the rows still to publish stay');
+    } finally {
+      await one.stop();
+    }
+  });
+
   it('should let replicas share the table without publishing any row twice', async () => {
     const replicas = [relay(), relay(), relay()];
     const { seen, subscription } = listen();
@@ -164,6 +184,44 @@ describe(OutboxRelay.name, () => {
     } finally {
       await one.stop();
     }
+  });
+
+  it('should mark no row of a page the stream took only part of, and store the page once, in commit order, when it takes all', async () => {
+    const telemetry = new Registry();
+    const one = relay(telemetry);
+    const jsm = await nc.jetstreamManager();
+    await jsm.streams.purge(stream.name);
+    const { config } = await jsm.streams.info(stream.name);
+    // Room for 3 of the page's 6 messages: the 4th publish of the pass is refused.
+    await jsm.streams.update(stream.name, { ...config, max_msgs: 3 });
+    try {
+      await commit(0, 6);
+      await one.start();
+      await waitFor(
+        'the failed pass counted',
+        async () => (await counted(telemetry, 'failures')) >= 1,
+      );
+      assert.equal(
+        await unpublished(),
+        6,
+        'no row is marked while an earlier or later one of its page failed',
+      );
+      assert.equal((await jsm.streams.info(stream.name)).state.messages, 3, 'the stream took part');
+      await jsm.streams.update(stream.name, { ...config, max_msgs: -1 });
+      await waitFor('the sweep to publish them', async () => (await unpublished()) === 0, 5000);
+    } finally {
+      await one.stop();
+      await jsm.streams.update(stream.name, config);
+    }
+    const { state } = await jsm.streams.info(stream.name);
+    const stored: number[] = [];
+    for (let seq = state.first_seq; seq <= state.last_seq; seq++)
+      stored.push((await jsm.streams.getMessage(stream.name, { seq })).json<{ n: number }>().n);
+    assert.deepEqual(
+      stored,
+      [0, 1, 2, 3, 4, 5],
+      'each row once (repeats dropped by event id), in commit order',
+    );
   });
 
   it('should drop, count and get past a row no message can carry', async () => {

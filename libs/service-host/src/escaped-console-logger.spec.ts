@@ -74,6 +74,33 @@ describe(EscapedConsoleLogger.name, () => {
   });
 });
 
+describe(`${EscapedConsoleLogger.name} with json: true (LOG_FORMAT=json)`, () => {
+  const logger = new EscapedConsoleLogger('Test', { json: true });
+  const parsed = (act: () => void) =>
+    printedLines(act).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it('should write one JSON object per message, a forged line and bidi overrides escaped', () => {
+    const lines = parsed(() => logger.warn(`monitor x\r\n${FORGED}\u2028\u202e`));
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0]!.level, 'warn');
+    assert.equal(lines[0]!.context, 'Test');
+    assert.equal(lines[0]!.message, `monitor x\\r\\n${FORGED}\\u2028\\u202e`);
+    assert.equal(typeof lines[0]!.timestamp, 'number');
+  });
+
+  it('should keep an object message as an object (a request log line)', () => {
+    const [line] = parsed(() => logger.log({ method: 'GET', route: '/ping/:token', status: 200 }));
+    assert.deepEqual(line!.message, { method: 'GET', route: '/ping/:token', status: 200 });
+  });
+
+  it('should put an error and its stack in the one object', () => {
+    const lines = parsed(() => logger.error(new Error(`boom ${FORGED}`)));
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0]!.message, `Error: boom ${FORGED}`);
+    assert.match(String(lines[0]!.stack), /at /);
+  });
+});
+
 describe('escapeControlCharacters', () => {
   it('should leave ordinary text, tabs and non-Latin letters alone', () => {
     assert.equal(escapeControlCharacters('Größe\tÜberwachung – 監視'), 'Größe\tÜberwachung – 監視');

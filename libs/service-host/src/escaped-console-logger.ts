@@ -45,6 +45,26 @@ export class EscapedConsoleLogger extends ConsoleLogger {
     return this.colorize(escapeControlCharacters(text), logLevel);
   }
 
+  /**
+   * With `json: true` the line is one JSON object, which JSON already keeps on one line; a string
+   * message is escaped as in text all the same, so the Unicode separators and bidi overrides
+   * JSON leaves raw cannot mislead whoever reads the log in a terminal.
+   */
+  protected override getJsonLogObject(
+    message: unknown,
+    options: {
+      context: string;
+      logLevel: LogLevel;
+      writeStreamType?: 'stdout' | 'stderr';
+      errorStack?: unknown;
+    },
+  ): ReturnType<ConsoleLogger['getJsonLogObject']> {
+    return super.getJsonLogObject(
+      typeof message === 'string' ? escapeControlCharacters(message) : message,
+      { ...options, context: escapeControlCharacters(options.context) },
+    );
+  }
+
   protected override formatContext(context: string): string {
     return super.formatContext(escapeControlCharacters(context));
   }

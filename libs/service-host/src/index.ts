@@ -1,5 +1,6 @@
 export { EscapedConsoleLogger, escapeControlCharacters } from './escaped-console-logger';
 export {
+  consoleLogger,
   runStandalone,
   startErrorText,
   startService,

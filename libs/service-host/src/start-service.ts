@@ -1,9 +1,10 @@
 import { type INestApplication, Logger, type LogLevel, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NatsResponder } from '@uptime/bus';
-import type { MetricsEndpoint } from '@uptime/config';
+import type { LogFormat, MetricsEndpoint } from '@uptime/config';
 import { TELEMETRY } from '@uptime/health';
 import { xContentTypeOptions } from 'helmet';
+import { startTracing } from '@uptime/tracing';
 import type { Registry } from 'prom-client';
 import { EscapedConsoleLogger, escapeControlCharacters } from './escaped-console-logger';
 import { metricsNotHere, serveMetrics } from './metrics-endpoint';
@@ -12,6 +13,13 @@ export interface ServiceOptions {
   /** The app's root module (already configured, e.g. `RegistryModule.forRoot(config)`). */
   module: Type<unknown> | import('@nestjs/common').DynamicModule;
   logLevels: LogLevel[];
+  /** `json`: one JSON object per line (LOG_FORMAT); text lines by default. */
+  logFormat?: LogFormat;
+  /**
+   * The app's name in traces, and where they go (OTEL_EXPORTER_OTLP_ENDPOINT); no endpoint, no
+   * tracing. The first app of a process to start tracing names the process's spans.
+   */
+  tracing?: { name: string; endpoint?: string };
   /** Port for the app's own HTTP (health, API); omitted in single-process mode, where only the gateway listens. */
   port?: number;
   host?: string;
@@ -39,8 +47,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const quiet = options.logLevels.includes('debug')
     ? options.logLevels
     : options.logLevels.filter((l) => l !== 'log');
+  const tracing = startTracing(options.tracing?.name ?? 'uptime', options.tracing?.endpoint);
   const app = await NestFactory.create(options.module, {
-    logger: new EscapedConsoleLogger({ logLevels: quiet }),
+    logger: consoleLogger(options.logFormat, quiet),
     bodyParser: options.bodyParser ?? true,
   });
   // Every app's answers (health, metrics, errors) keep their declared type in a browser.
@@ -71,13 +80,29 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     app,
     url,
     metricsUrl: metricsServer?.url,
-    close: () => (closing ??= closeAll(app, metricsServer)),
+    close: () => (closing ??= closeAll(app, metricsServer, tracing.flush)),
   };
 }
 
-async function closeAll(app: INestApplication, metrics?: { close(): Promise<void> }) {
+const SPAN_FLUSH_MS = 2000;
+
+/** The console logger every app writes through, in the operator's format. */
+export function consoleLogger(format: LogFormat = 'text', logLevels?: LogLevel[]) {
+  return new EscapedConsoleLogger({ logLevels, json: format === 'json' });
+}
+
+async function closeAll(
+  app: INestApplication,
+  metrics: { close(): Promise<void> } | undefined,
+  flushSpans: () => Promise<void>,
+) {
   await metrics?.close();
   await app.close();
+  // The spans of the last requests still go out; a collector that is away holds the stop 2 s at most.
+  let timer: NodeJS.Timeout | undefined;
+  const giveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, SPAN_FLUSH_MS)));
+  await Promise.race([flushSpans().catch(() => undefined), giveUp]);
+  clearTimeout(timer);
 }
 
 /**

@@ -17,6 +17,8 @@ export interface WindowAnalysis {
   rows: number;
   unique: number;
   monitorsWithWrongCount: number;
+  /** Slots of the window recorded as not checked (MISSED_SLOTS) and without a check, by reason. */
+  missed: Record<string, number>;
   lagP50: number | null;
   lagP99: number | null;
   lagMax: number | null;
@@ -67,11 +69,21 @@ async function analyse(client: ClickHouseClient, w: AnalysisWindow): Promise<Win
     `SELECT toString(outcome) AS outcome, count() AS n FROM ${database}.checks WHERE ${where} GROUP BY outcome`,
     params,
   );
+  // A slot recorded missed whose check ran after all counts as checked, once (as coverage does).
+  const missed = await rows<{ reason: string; n: string }>(
+    client,
+    `SELECT reason, uniqExact(check_id) AS n FROM ${database}.missed_slots
+     WHERE ${where.replace(' AND NOT on_demand', '')}
+       AND check_id NOT IN (SELECT check_id FROM ${database}.checks WHERE ${where})
+     GROUP BY reason`,
+    params,
+  );
   const rowCount = Number(summary?.rows ?? 0);
   return {
     rows: rowCount,
     unique: Number(summary?.unique ?? 0),
     monitorsWithWrongCount: Number(wrong?.n ?? 0),
+    missed: Object.fromEntries(missed.map((m) => [m.reason, Number(m.n)])),
     lagP50: rowCount ? (summary?.lag[0] ?? null) : null,
     lagP99: rowCount ? (summary?.lag[1] ?? null) : null,
     lagMax: rowCount ? (summary?.lagMax ?? null) : null,

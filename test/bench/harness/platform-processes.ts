@@ -1,6 +1,7 @@
 import { freePort } from '@uptime/embedded';
 import { randomBytes } from 'node:crypto';
 import { AppProcess } from '../../support/app-process';
+import { started, type Started } from './cleanup';
 import type { BenchInfra } from './infra';
 
 export type PlatformMode = 'single' | 'per-app';
@@ -18,12 +19,23 @@ export class PlatformProcesses {
     private readonly processes: Map<string, AppProcess>,
     /** App name (or `platform`) to its base URL (health, /metrics). */
     readonly urls: Map<string, string>,
+    private readonly registered: Started[],
   ) {}
 
+  /** `dist` runs another build's apps (a comparison), `nodeArgs` go to node (`--cpu-prof`). */
   static async start(
     mode: PlatformMode,
     infra: BenchInfra,
     env: Record<string, string> = {},
+    {
+      dist,
+      nodeArgs = [],
+    }: {
+      /** Another build's `dist` folder, to compare builds in one run. */
+      dist?: string;
+      /** Node options for every app, or per app (or `platform`), e.g. `--cpu-prof`. */
+      nodeArgs?: string[] | ((app: string) => string[]);
+    } = {},
   ): Promise<PlatformProcesses> {
     const common = {
       NATS_URL: infra.natsUrl,
@@ -42,27 +54,32 @@ export class PlatformProcesses {
     };
     const processes = new Map<string, AppProcess>();
     const urls = new Map<string, string>();
+    const registered: Started[] = [];
+    // Registered as soon as it runs, so a failed start or an interrupted run still ends it.
+    const launch = (app: string, port: number) => {
+      const args = typeof nodeArgs === 'function' ? nodeArgs(app) : nodeArgs;
+      const p = AppProcess.start(app, { ...common, PORT: String(port) }, args, { dist });
+      processes.set(app, p);
+      registered.push(started(`${app} (pid ${p.pid})`, () => stopApp(p)));
+      return p;
+    };
     try {
       if (mode === 'single') {
         const port = await freePort();
-        const p = AppProcess.start('platform', { ...common, PORT: String(port) });
-        processes.set('platform', p);
-        await p.waitReady(`http://127.0.0.1:${port}`, 120_000);
+        await launch('platform', port).waitReady(`http://127.0.0.1:${port}`, 120_000);
         urls.set('platform', `http://127.0.0.1:${port}`);
-        return new PlatformProcesses(mode, `http://127.0.0.1:${port}`, processes, urls);
+        return new PlatformProcesses(mode, `http://127.0.0.1:${port}`, processes, urls, registered);
       }
       let gatewayUrl = '';
       for (const app of APPS) {
         const port = await freePort();
-        const p = AppProcess.start(app, { ...common, PORT: String(port) });
-        processes.set(app, p);
-        await p.waitReady(`http://127.0.0.1:${port}`, 120_000);
+        await launch(app, port).waitReady(`http://127.0.0.1:${port}`, 120_000);
         urls.set(app, `http://127.0.0.1:${port}`);
         if (app === 'gateway') gatewayUrl = `http://127.0.0.1:${port}`;
       }
-      return new PlatformProcesses(mode, gatewayUrl, processes, urls);
+      return new PlatformProcesses(mode, gatewayUrl, processes, urls, registered);
     } catch (err) {
-      for (const p of processes.values()) await p.stop('SIGKILL').catch(() => undefined);
+      for (const r of registered.reverse()) await r.stop().catch(() => undefined);
       throw err;
     }
   }
@@ -83,7 +100,10 @@ export class PlatformProcesses {
 
   /** Stops in reverse start order with SIGTERM (drains), SIGKILL if one hangs. */
   async stop(): Promise<void> {
-    for (const p of [...this.processes.values()].reverse())
-      await p.stop('SIGTERM', 60_000).catch(() => p.stop('SIGKILL').catch(() => undefined));
+    for (const r of [...this.registered].reverse()) await r.stop();
   }
+}
+
+async function stopApp(p: AppProcess): Promise<void> {
+  await p.stop('SIGTERM', 60_000).catch(() => p.stop('SIGKILL').catch(() => undefined));
 }

@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort } from '@uptime/embedded';
+import { started, type Started } from './cleanup';
 
 /** Loopback addresses 127.1.x.y: any 127/8 address routes to `lo` on Linux without setup. */
 export function loopbackAddress(i: number): string {
@@ -16,13 +17,21 @@ export class TargetFleet {
     private readonly children: ChildProcess[],
     readonly addresses: string[],
     readonly port: number,
-  ) {}
+  ) {
+    this.registered = started('target fleet', () => this.stopChildren());
+  }
+
+  private readonly registered: Started;
 
   static async start(options: { addresses: number; processes: number }): Promise<TargetFleet> {
     const port = await freePort();
     const addresses = Array.from({ length: options.addresses }, (_, i) => loopbackAddress(i));
     const script = join(__dirname, 'target-fleet-process.js');
     const children: ChildProcess[] = [];
+    // Until the fleet exists, the children started so far are the clean-up's to end.
+    const starting = started('target fleet (starting)', async () => {
+      for (const child of children) child.kill('SIGKILL');
+    });
     for (let p = 0; p < options.processes; p++) {
       const mine = addresses.filter((_, i) => i % options.processes === p);
       const child = fork(script, [String(port), ...mine], {
@@ -34,6 +43,7 @@ export class TargetFleet {
         child.once('exit', (code) => reject(new Error(`target fleet exited ${code}`)));
       });
     }
+    starting.release();
     return new TargetFleet(children, addresses, port);
   }
 
@@ -60,6 +70,10 @@ export class TargetFleet {
   }
 
   async stop(): Promise<void> {
+    await this.registered.stop();
+  }
+
+  private async stopChildren(): Promise<void> {
     await Promise.all(
       this.children.map(
         (child) =>

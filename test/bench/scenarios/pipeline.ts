@@ -15,6 +15,7 @@ import { pidsNamed, sampleProcess, type UsageSample } from '../harness/process-u
 import type { Row, ScenarioReport, TargetCheck } from '../harness/report';
 import { quantile, round, sleep } from '../harness/stats';
 import { TargetFleet } from '../harness/target-fleet';
+import { embeddedScenario } from './embedded';
 import type { BenchOptions, Scenario } from './scenario';
 
 const REGION = 'local';
@@ -52,6 +53,9 @@ export const pipelineScenario: Scenario = {
   description:
     'whole platform under N monitors: checks/s, schedule lag, scheduled→queryable, lost, duplicates, CPU/RSS',
   async run(options: BenchOptions): Promise<ScenarioReport> {
+    // `--mode=embedded`: npm start as shipped, measured from the outside (its own scenario).
+    if ([options.string('mode', ''), options.string('modes', '')].includes('embedded'))
+      return embeddedScenario.run(options);
     const modes = options.string('modes', 'single,per-app').split(',') as PlatformMode[];
     const intervals = options.ints('intervals', [60, 20]);
     const ladder = options.ints('monitors', [1000, 10_000, 50_000, 100_000, 150_000]);
@@ -90,6 +94,28 @@ async function runLadder(settings: LadderSettings, notes: string[]): Promise<Row
   const { mode, intervalSeconds } = settings;
   process.stdout.write(`-- ${mode}, ${intervalSeconds} s interval\n`);
   const infra = await BenchInfra.start();
+  try {
+    const steps = await runSteps(settings, infra, notes);
+    const { analyses, size } = await analyseStoredChecks(
+      join(infra.dataDir, 'clickhouse'),
+      DATABASE,
+      steps.map((s) => s.window),
+    );
+    const bytesPerCheck = size.checksRows ? size.checksBytes / size.checksRows : null;
+    return steps.map((step, i) => rowOf(settings, step, analyses[i]!, bytesPerCheck));
+  } finally {
+    // Also when a step failed: the nats-server, database and folder of the run go with it.
+    await infra.stop();
+  }
+}
+
+/** Climbs the ladder on a platform of its own, stopped (with its targets) however it ends. */
+async function runSteps(
+  settings: LadderSettings,
+  infra: BenchInfra,
+  notes: string[],
+): Promise<Step[]> {
+  const { mode, intervalSeconds } = settings;
   const fleet = await TargetFleet.start({ addresses: 200, processes: 1 });
   let platform: PlatformProcesses | undefined;
   let nc: NatsConnection | undefined;
@@ -141,17 +167,7 @@ async function runLadder(settings: LadderSettings, notes: string[]): Promise<Row
     await nc?.close();
     await fleet.stop();
   }
-  try {
-    const { analyses, size } = await analyseStoredChecks(
-      join(infra.dataDir, 'clickhouse'),
-      DATABASE,
-      steps.map((s) => s.window),
-    );
-    const bytesPerCheck = size.checksRows ? size.checksBytes / size.checksRows : null;
-    return steps.map((step, i) => rowOf(settings, step, analyses[i]!, bytesPerCheck));
-  } finally {
-    await infra.stop();
-  }
+  return steps;
 }
 
 /** The scheduler has every monitor when its gauge says so (it reads the events stream). */

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { connect, JSONCodec, type NatsConnection } from 'nats';
 import { AppProcess } from '../../support/app-process';
 import { monitorFixture, probeJobFixture } from '../../support/factories';
+import { started } from '../harness/cleanup';
 import { BenchInfra } from '../harness/infra';
 import { sampleProcess, usageBetween } from '../harness/process-usage';
 import { runRawUndici } from '../harness/raw-undici';
@@ -62,6 +63,9 @@ export const proberScenario: Scenario = {
       },
       profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     );
+    const proberStarted = started(`prober (pid ${prober.pid})`, () =>
+      prober.stop('SIGTERM').catch(() => prober.stop('SIGKILL')),
+    );
     const rows: Row[] = [];
     try {
       await prober.waitReady(`http://127.0.0.1:${port}`);
@@ -83,7 +87,7 @@ export const proberScenario: Scenario = {
         rows.push(rowOf(`prober (JetStream)`, r, viaProber));
       }
     } finally {
-      await prober.stop('SIGTERM').catch(() => prober.stop('SIGKILL'));
+      await proberStarted.stop();
       await nc.close();
       await fleet.stop();
       await infra.stop();

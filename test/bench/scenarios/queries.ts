@@ -1,5 +1,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { MonitorStats, Page, ResponseTimeSeries, StatsWindow } from '@uptime/contracts';
+import {
+  MAX_RESPONSE_TIME_IDS,
+  type MonitorStats,
+  type Page,
+  type ResponseTimesBatchReply,
+  type ResponseTimeSeries,
+  type StatsWindow,
+} from '@uptime/contracts';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { CheckStore } from '../../../apps/metrics/src/checks/check-store';
@@ -117,7 +124,7 @@ export const queriesScenario: Scenario = {
       const settled = await waitUntilQuiet([...platform.pids.values()]);
       const loadBefore = loadavg()[0]!;
       const gateway = await measure(
-        gatewayProbes(),
+        gatewayProbes(monitorIds),
         { api, token },
         monitorIds,
         params.samples,
@@ -194,7 +201,12 @@ function thirtyDaysAgo(): string {
   return new Date(Date.now() - 30 * DAY_MS).toISOString();
 }
 
-function gatewayProbes(): Probe<Session>[] {
+/** A screenful of the monitors list: the ids one sparkline request carries at most. */
+function listedIds(monitorIds: string[]): string[] {
+  return monitorIds.slice(0, MAX_RESPONSE_TIME_IDS);
+}
+
+function gatewayProbes(monitorIds: string[]): Probe<Session>[] {
   const get = (path: string) => async (s: Session) => {
     const res = await s.api.get(path, s.token);
     if (res.status !== 200)
@@ -221,6 +233,12 @@ function gatewayProbes(): Probe<Session>[] {
       via: `GET ${API}/dashboard`,
       perMonitor: false,
       run: get(`${API}/dashboard`),
+    },
+    {
+      name: `sparklines 24h (${MAX_RESPONSE_TIME_IDS} monitors)`,
+      via: `GET ${API}/monitors/response-times?ids=…`,
+      perMonitor: false,
+      run: get(`${API}/monitors/response-times?ids=${listedIds(monitorIds).join(',')}`),
     },
   ];
 }
@@ -256,6 +274,18 @@ function storeProbes(monitorIds: string[]): Probe<CheckStore>[] {
       via: 'CheckStore.latest',
       perMonitor: false,
       run: (store) => store.latest(monitorIds),
+    },
+    {
+      name: `sparklines 24h (${MAX_RESPONSE_TIME_IDS} monitors)`,
+      via: 'CheckStore.responseTimesOf',
+      perMonitor: false,
+      run: (store) =>
+        store.responseTimesOf(
+          listedIds(monitorIds),
+          new Date(Date.now() - DAY_MS),
+          new Date(),
+          '15m',
+        ),
     },
   ];
 }
@@ -325,6 +355,14 @@ function sanityCheck(gateway: Timed[], params: Params): void {
     throw new Error(`dashboard listed ${dashboard.items.length} of ${params.monitors} monitors`);
   const missing = dashboard.items.filter((i) => i.lastCheckedAt === null).length;
   if (missing > 0) throw new Error(`dashboard: ${missing} monitors without a last check`);
+  const sparklines = gateway.find((t) => t.name.startsWith('sparklines'))
+    ?.last as ResponseTimesBatchReply;
+  const listed = Math.min(params.monitors, MAX_RESPONSE_TIME_IDS);
+  const empty = sparklines.items.filter((i) => i.points.length < 90).length;
+  if (sparklines.items.length !== listed || empty > 0)
+    throw new Error(
+      `sparklines: ${sparklines.items.length} of ${listed} series, ${empty} with under 90 points`,
+    );
   const stats = gateway.find((t) => t.name === 'stats 30d')?.last as MonitorStats;
   const expected = Math.min(params.days, 30) * 1440;
   if (stats.totalChecks < expected * 0.95)
@@ -338,7 +376,12 @@ function sanityNotes(gateway: Timed[]): string[] {
   const history = last<Page<unknown>>('history, first page (50)');
   const series = last<ResponseTimeSeries>('response times 24h (15m buckets)');
   const month = last<ResponseTimeSeries>('response times 30d (1d buckets)');
+  const one = gateway.find((t) => t.name === 'response times 24h (15m buckets)')!;
+  const many = gateway.find((t) => t.name.startsWith('sparklines'))!;
+  const batch = many.last as ResponseTimesBatchReply;
+  const oneP50 = quantile(one.samples, 0.5) ?? 0;
   return [
+    `Sparklines: ${batch.items.length} series of ${batch.items[0]?.points.length ?? 0} points in one request, p50 ${round(quantile(many.samples, 0.5), 1)} ms, where one request per monitor took p50 ${round(oneP50, 1)} ms each (${round(oneP50 * batch.items.length, 0)} ms of requests for the same list).`,
     `Answers (last sample): stats 30d counted ${stats.totalChecks} checks, uptime ${stats.uptimePercent} %, p95 ${stats.p95} ms; stats 24h ${day.totalChecks} checks; history page ${history.items.length} checks; response times ${series.points.length} points (24 h) and ${month.points.length} points (30 d).`,
   ];
 }

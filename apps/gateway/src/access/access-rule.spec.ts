@@ -33,6 +33,12 @@ const PUBLIC_ROUTES = new Set([
   'POST /ping/:token/start',
   'GET /ping/:token/fail',
   'POST /ping/:token/fail',
+  // Public status pages and badges: only what a team made public, read-only.
+  'GET /public/status-pages/:slug',
+  'GET /status/:slug',
+  'GET /badges/:id/status.svg',
+  'GET /badges/:id/uptime.svg',
+  'GET /badges/:id/response-time.svg',
 ]);
 
 /** One route handler of a controller, with what Nest reads from its decorators. */

@@ -1,4 +1,16 @@
-import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Logger,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import { RateLimitedLog } from '@uptime/health';
 import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
@@ -12,6 +24,10 @@ import {
   CheckResultSchema,
   type ChecksQuery,
   ChecksQuerySchema,
+  type Coverage,
+  type CoverageQuery,
+  CoverageQuerySchema,
+  CoverageSchema,
   type Incident,
   MetricsSubjects,
   NotifierSubjects,
@@ -24,6 +40,7 @@ import {
   type ResponseTimeSeries,
   ResponseTimeSeriesSchema,
   ResponseTimesQuerySchema,
+  STATS_WINDOW_MS,
   StatsQuerySchema,
 } from '@uptime/contracts';
 import type { Response } from 'express';
@@ -45,6 +62,8 @@ import { MonitorOwnership } from '../monitors/monitor-ownership';
 @ApiNotFoundResponse({ description: 'No monitor of yours has this id.' })
 @Controller('monitors/:id')
 export class ChecksController {
+  private readonly coverageLog = new RateLimitedLog(new Logger(ChecksController.name));
+
   constructor(
     @Inject(REGISTRY_CLIENT) private readonly registry: RegistryClient,
     @Inject(METRICS_CLIENT) private readonly metrics: MetricsClient,
@@ -125,7 +144,8 @@ export class ChecksController {
     @Query(new ZodPipe(StatsQuerySchema)) query: z.output<typeof StatsQuerySchema>,
   ): Promise<MonitorStats> {
     return this.ownedThen(scope, id, async () => {
-      const [stats, open] = await Promise.all([
+      const now = Date.now();
+      const [stats, open, coverage] = await Promise.all([
         this.metrics.request(MetricsSubjects.stats, { monitorId: id, ...query }),
         this.notifier
           .request(NotifierSubjects.listIncidents, {
@@ -135,8 +155,50 @@ export class ChecksController {
             limit: 1,
           })
           .catch(() => ({ items: [] as Incident[] })),
+        // Shown beside uptime, never part of it; a stats answer does not fail for its lack.
+        this.coverageOf(scope, id, now - STATS_WINDOW_MS[query.window], now).catch(
+          (err: unknown) => {
+            this.coverageLog.warn(`stats of ${id} without coverage: ${String(err)}`);
+            return null;
+          },
+        ),
       ]);
-      return { ...stats, ongoingIncident: open.items[0] ?? null };
+      return { ...stats, ongoingIncident: open.items[0] ?? null, coverage };
+    });
+  }
+
+  @Allow('viewer')
+  @Get('coverage')
+  @ApiOperation({
+    summary: 'Slots expected, run, late and missed (by reason) between from and to',
+    description:
+      "`expected` counts the monitor's slots at its current interval and regions since it exists (up to now); `run` those checked and stored, `late` of them those started over a second after their slot; `missed` those the platform recorded as not checked, by reason (`late`: it fell a whole interval behind, `no_prober`: the same while the region had no live prober, `dropped`: a prober discarded the job as stale, `unpublished`: the work queue did not take its job, NATS being away, before the next slot was due). Missed slots count in no uptime or downtime. At most 31 days per question.",
+  })
+  @ApiQueryFrom(CoverageQuerySchema)
+  @ApiOkResponse({ schema: openApiResponse(CoverageSchema) })
+  async coverage(
+    @CurrentScope() scope: TeamScope,
+    @Param('id', IdParam) id: string,
+    @Query(new ZodPipe(CoverageQuerySchema)) query: CoverageQuery,
+  ): Promise<Coverage> {
+    return this.coverageOf(scope, id, Date.parse(query.from), Date.parse(query.to));
+  }
+
+  /** Needs the monitor itself (interval, regions, creation), so it asks the registry: owned. */
+  private async coverageOf(
+    scope: TeamScope,
+    id: string,
+    fromMs: number,
+    toMs: number,
+  ): Promise<Coverage> {
+    const monitor = await this.owned(scope, id);
+    return this.metrics.request(MetricsSubjects.coverage, {
+      monitorId: monitor.id,
+      from: new Date(fromMs).toISOString(),
+      to: new Date(toMs).toISOString(),
+      intervalSeconds: monitor.intervalSeconds,
+      regions: monitor.regions,
+      since: monitor.createdAt,
     });
   }
 

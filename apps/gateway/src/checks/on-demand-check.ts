@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { NATS_CONNECTION, ProblemError } from '@uptime/bus';
+import { NATS_CONNECTION, ProblemError, withTraceContext } from '@uptime/bus';
 import {
   type CheckResult,
   CheckResultSchema,
@@ -32,20 +32,25 @@ export class OnDemandCheck {
 
   async run(monitor: Monitor): Promise<CheckResult> {
     const region = this.regionFor(monitor);
+    const asked = new Date();
     const job = probeJobFor(monitor, {
       checkId: randomUUID(),
       region,
-      scheduledAt: new Date(),
+      scheduledAt: asked,
       onDemand: true,
     });
-    const subscription = this.nc.subscribe(checkResultSubject(region), {
-      timeout: monitor.timeoutMs + MARGIN_MS,
-    });
+    const subscription = this.nc.subscribe(checkResultSubject(region));
+    // Our own deadline: the subscription's `timeout` stops at its first message, and on a region
+    // with other monitors that is another check's result, so a job that never returns (dropped
+    // as stale, its prober gone) held the request and its subscription open for ever.
+    const deadline = setTimeout(() => subscription.unsubscribe(), monitor.timeoutMs + MARGIN_MS);
     try {
       await this.nc
         .jetstream()
         .publish(probeJobSubject(region, monitor.id, true), jobCodec.encode(job), {
           msgID: job.checkId,
+          // The prober's span continues the caller's request.
+          headers: withTraceContext(undefined),
         })
         .catch(() => {
           throw queueRefused();
@@ -54,12 +59,13 @@ export class OnDemandCheck {
         const result = resultCodec.decode(m.data);
         // Only the awaited result goes through the schema, which fills what an older prober
         // leaves out (its assertions); the others of the region are only looked at.
-        if (result.id === job.checkId) return CheckResultSchema.parse(result);
+        if (answers(result, job.checkId, monitor.id, asked)) return CheckResultSchema.parse(result);
       }
     } catch (err) {
       if (err instanceof ProblemError) throw err;
       throw timedOut(monitor);
     } finally {
+      clearTimeout(deadline);
       subscription.unsubscribe();
     }
     throw timedOut(monitor);
@@ -71,6 +77,20 @@ export class OnDemandCheck {
     const live = new Set(this.directory.liveRegions());
     return regions.find((region) => live.has(region)) ?? regions[0]!;
   }
+}
+
+/**
+ * Our job's result, or another on-demand check of the monitor asked for no earlier than ours. The
+ * queue holds one on-demand job per monitor, so of several callers asking at once only the last
+ * job is run: each of them is answered by that check, made after they asked.
+ */
+function answers(result: CheckResult, checkId: string, monitorId: string, asked: Date): boolean {
+  if (result.id === checkId) return true;
+  return (
+    result.onDemand === true &&
+    result.monitorId === monitorId &&
+    Date.parse(result.scheduledAt) >= asked.getTime()
+  );
 }
 
 /** The work queue did not take the job (full, or JetStream away): say so, not "timed out". */

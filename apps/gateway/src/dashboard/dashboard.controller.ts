@@ -31,6 +31,7 @@ const DashboardEntrySchema = MonitorSummarySchema.extend({
     latencyMs: true,
     uptime24hPercent: true,
     certificateExpiresAt: true,
+    missed24h: true,
   }).shape,
 });
 type DashboardEntry = z.output<typeof DashboardEntrySchema>;
@@ -47,7 +48,11 @@ export class DashboardController {
 
   @Allow('viewer')
   @Get()
-  @ApiOperation({ summary: 'Every monitor of yours with its latest status and 24 h uptime' })
+  @ApiOperation({
+    summary: 'Every monitor of yours with its latest status and 24 h uptime',
+    description:
+      '`missed24h`: slots of the last 24 h the platform recorded as not checked (overload; never part of the uptime); `GET /monitors/{id}/coverage` gives them by reason.',
+  })
   @ApiOkResponse({
     schema: openApiResponse(z.object({ items: z.array(DashboardEntrySchema) })),
   })
@@ -106,5 +111,6 @@ function entryOf(
     latencyMs: latest?.latencyMs ?? null,
     uptime24hPercent: latest?.uptime24hPercent ?? null,
     certificateExpiresAt: latest?.certificateExpiresAt ?? null,
+    missed24h: latest?.missed24h ?? 0,
   };
 }

@@ -9,6 +9,7 @@ import { ProblemError } from '@uptime/bus';
 import { type Problem, Problems } from '@uptime/contracts';
 import type { Request, Response } from 'express';
 import type { Refusals } from './refusals';
+import { routeOf } from './request-observer';
 
 const TITLES: Record<number, string> = {
   400: 'Bad request',
@@ -37,10 +38,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (problem.status >= 500) {
       // A dependency that did not answer is an operational fact, not a bug: no stack trace.
       if (exception instanceof ProblemError)
-        this.logger.warn(`${req.method} ${req.path}: ${problem.detail}`);
-      else this.logger.error(`${req.method} ${req.path}: ${describe(exception)}`);
+        this.logger.warn(`${req.method} ${routeOf(req)}: ${problem.detail}`);
+      else this.logger.error(`${req.method} ${routeOf(req)}: ${describe(exception)}`);
     } else {
-      this.refusals?.record(req.method, req.path, problem);
+      // The route's pattern, not the path: a path can hold a secret (a ping URL's token).
+      this.refusals?.record(req.method, routeOf(req), problem);
     }
     res
       .status(problem.status)

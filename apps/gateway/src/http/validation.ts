@@ -53,3 +53,9 @@ export class ValidatorPipe<T> implements PipeTransform<unknown, T> {
 }
 
 export const IdParam = new ZodPipe(z.uuid({ message: 'must be an id (UUID)' }), ['id']);
+
+/**
+ * For a route that takes no query parameters: one sent anyway (a `window` on a badge that has
+ * none, a `limit` on a list that is never paged) is refused naming it, never silently ignored.
+ */
+export const NoQuery = new ZodPipe(z.object({}).strict());

@@ -1,5 +1,5 @@
 import type { InvitationPreview } from '@uptime/contracts';
-import { createHash } from 'node:crypto';
+import { cspHash } from '../http/csp-hash';
 
 /**
  * The page an invitation's link opens: self-contained (no file to serve, nothing from elsewhere),
@@ -45,10 +45,6 @@ const SCRIPT = `(function () {
       .catch(function () { status.textContent = 'The server could not be reached; try again.'; });
   });
 })();`;
-
-function cspHash(text: string): string {
-  return `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
-}
 
 /** The page's Content-Security-Policy: its own script and style, requests to itself, nothing else. */
 export const INVITATION_PAGE_CSP = {

@@ -4,18 +4,20 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { NATS_CONNECTION, ProberPresenceWatch } from '@uptime/bus';
+import { NATS_CONNECTION, ProberPresenceWatch, RegionIncidentWatch } from '@uptime/bus';
 import type { Region } from '@uptime/contracts';
 import type { NatsConnection } from 'nats';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 
 /**
- * The platform's regions as the probers announce them (`probers` KV bucket): their states for
- * `GET /regions`, and the regions a new monitor runs from when it names none.
+ * The platform's regions as the probers announce them (`probers` KV bucket) with the open region
+ * incidents the notifier publishes (`region_incidents`): their states for `GET /regions`, and
+ * the regions a new monitor runs from when it names none.
  */
 @Injectable()
 export class RegionDirectory implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly watch = new ProberPresenceWatch();
+  private readonly incidents = new RegionIncidentWatch();
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -23,16 +25,16 @@ export class RegionDirectory implements OnApplicationBootstrap, OnApplicationShu
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.watch.start(this.nc);
+    await Promise.all([this.watch.start(this.nc), this.incidents.start(this.nc)]);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.watch.stop();
+    await Promise.all([this.watch.stop(), this.incidents.stop()]);
   }
 
   /** The configured regions (`REGIONS`) first, then any other a live prober announces. */
-  regions(): Region[] {
-    return this.watch.regions(this.config.defaultRegions);
+  regions(nowMs = Date.now()): Region[] {
+    return this.watch.regions(this.config.defaultRegions, nowMs, this.incidents.incidents(nowMs));
   }
 
   /** Regions with at least one live prober now. */

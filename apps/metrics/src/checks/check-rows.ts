@@ -3,6 +3,7 @@ import {
   CheckAssertionSchema,
   type CheckOutcome,
   type CheckResult,
+  type CheckTotals,
   type ErrorKind,
   type MonitorLatest,
   type MonitorStats,
@@ -12,7 +13,7 @@ import {
 /** How a time column or parameter is typed; toClickHouseTime writes its text. */
 export const TIME = "DateTime64(3, 'UTC')";
 
-export type StoredStats = Omit<MonitorStats, 'ongoingIncident'>;
+export type StoredStats = Omit<MonitorStats, 'ongoingIncident' | 'coverage'>;
 
 /** ClickHouse prints UInt64 (every count) as a JSON string. */
 type Count = number | string;
@@ -252,6 +253,25 @@ function summarise(
   };
 }
 
+/** Totals over a report's range, as the contract names them; uptime counts `degraded` as up. */
+export function toCheckTotals(
+  row: (Totals & { degraded: Count }) | undefined,
+  resolution: CheckTotals['resolution'],
+): CheckTotals {
+  const figures = summarise(row);
+  return {
+    checks: figures.totalChecks,
+    downChecks: figures.failedChecks,
+    degradedChecks: Number(row?.degraded ?? 0),
+    uptimePercent: figures.uptimePercent,
+    avgLatencyMs: figures.avgLatencyMs,
+    p50: figures.p50,
+    p95: figures.p95,
+    p99: figures.p99,
+    resolution,
+  };
+}
+
 export function toPoint(row: Totals & { at: string }): ResponseTimePoint {
   const checks = Number(row.checks);
   return {
@@ -272,6 +292,7 @@ export function toLatest(monitorId: string, row: LatestRow | undefined): Monitor
       latencyMs: null,
       uptime24hPercent: null,
       certificateExpiresAt: null,
+      missed24h: 0,
     };
   }
   const checks = Number(row.checks_24h);
@@ -284,6 +305,7 @@ export function toLatest(monitorId: string, row: LatestRow | undefined): Monitor
     latencyMs,
     uptime24hPercent: checks === 0 ? null : round(((checks - down) / checks) * 100, 3),
     certificateExpiresAt: nullableTime(row.last_certificate, fromClickHouseTime),
+    missed24h: 0,
   };
 }
 

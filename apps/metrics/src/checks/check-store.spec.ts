@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { toCheckRow } from './check-rows';
+import { toCheckRow, toClickHouseTime } from './check-rows';
 import { bucketFor, CheckStore, InvalidCursorError } from './check-store';
 import { CheckWriter } from './check-writer';
 import { ChecksDatabase } from './checks-database';
@@ -133,7 +133,7 @@ describe('Checks in embedded ClickHouse', () => {
         },
       );
 
-    it('creates the raw table, both rollups, the latest checks, the views that feed them and the deleted-monitor list', async () => {
+    it('creates the raw table, both rollups, the latest checks, the views that feed them, the deleted-monitor list and the missed slots', async () => {
       const names = (await schemaOf()).map((t) => t.name);
       assert.deepEqual(names, [
         'checks',
@@ -144,6 +144,7 @@ describe('Checks in embedded ClickHouse', () => {
         'checks_latest',
         'checks_latest_mv',
         'deleted_monitors',
+        'missed_slots',
       ]);
     });
 
@@ -650,6 +651,41 @@ describe('Checks in embedded ClickHouse', () => {
     });
   });
 
+  describe('responseTimesOf', () => {
+    it("gives each monitor's series in the asked order, as responseTimes does", async () => {
+      const [a, b, none] = [randomUUID(), randomUUID(), randomUUID()];
+      await writer.insert([
+        check(a, { scheduledAt: ago(50 * MINUTE), latencyMs: 100 }),
+        down(a, { scheduledAt: ago(49.5 * MINUTE), latencyMs: 300 }),
+        check(b, { scheduledAt: ago(20 * MINUTE), latencyMs: 40 }),
+        check(b, { scheduledAt: ago(2 * HOUR), latencyMs: 60 }),
+      ]);
+      const from = new Date(NOW.getTime() - HOUR);
+      for (const bucket of ['1m', '15m', '1h'] as const) {
+        const many = await store.responseTimesOf([b, none, a.toUpperCase()], from, NOW, bucket);
+        assert.deepEqual(
+          many.map((s) => s.monitorId),
+          [b, none, a.toUpperCase()],
+        );
+        const range = { from: from.toISOString(), to: NOW.toISOString(), bucket };
+        for (const [i, id] of [b, none, a].entries())
+          assert.deepEqual(
+            many[i]!.points,
+            (await store.responseTimes(id, range)).points,
+            `${bucket} ${i}`,
+          );
+      }
+      const minutes = await store.responseTimesOf([a, b], from, NOW, '1m');
+      assert.deepEqual(minutes[0]!.points, [
+        { at: ago(50 * MINUTE), checks: 2, failures: 1, avgLatencyMs: 200, p95LatencyMs: 290 },
+      ]);
+      // The check two hours ago is outside the range.
+      assert.deepEqual(minutes[1]!.points, [
+        { at: ago(20 * MINUTE), checks: 1, failures: 0, avgLatencyMs: 40, p95LatencyMs: 40 },
+      ]);
+    });
+  });
+
   describe('latest', () => {
     it('gives each monitor its latest check and 24 h uptime, in the asked order', async () => {
       const [a, b, none] = [randomUUID(), randomUUID(), randomUUID()];
@@ -670,6 +706,7 @@ describe('Checks in embedded ClickHouse', () => {
           latencyMs: 250.5,
           uptime24hPercent: 50,
           certificateExpiresAt: null,
+          missed24h: 0,
         },
         {
           monitorId: none,
@@ -678,6 +715,7 @@ describe('Checks in embedded ClickHouse', () => {
           latencyMs: null,
           uptime24hPercent: null,
           certificateExpiresAt: null,
+          missed24h: 0,
         },
         {
           monitorId: b,
@@ -686,6 +724,7 @@ describe('Checks in embedded ClickHouse', () => {
           latencyMs: 80,
           uptime24hPercent: null,
           certificateExpiresAt: null,
+          missed24h: 0,
         },
       ]);
       assert.deepEqual(await store.latest([]), []);
@@ -783,6 +822,21 @@ describe('Checks in embedded ClickHouse', () => {
         down(gone, { scheduledAt: ago(2 * DAY) }),
         proberError(gone, { scheduledAt: ago(HOUR / 4) }),
       ]);
+      await client.insert({
+        table: `${DATABASE}.missed_slots`,
+        values: [
+          {
+            check_id: randomUUID(),
+            monitor_id: gone,
+            owner_id: '5b0c1a52-7a0e-4f4b-9d55-0f3c3e2b8a11',
+            region: 'local',
+            scheduled_at: toClickHouseTime(ago(HOUR)),
+            reason: 'late',
+            recorded_at: toClickHouseTime(ago(HOUR)),
+          },
+        ],
+        format: 'JSONEachRow',
+      });
       const stored = await rowsOf(gone);
       assert.deepEqual(
         Object.entries(stored).filter(([, n]) => n === 0),

@@ -1,16 +1,19 @@
 import type { ClickHouseSettings } from '@clickhouse/client';
 import { Injectable } from '@nestjs/common';
 import type {
-  BUCKETS,
+  Bucket,
   CheckResult,
   ChecksQuery,
+  CheckTotals,
+  DailyFigures,
   MonitorLatest,
   Page,
+  MonitorResponseTimes,
   ResponseTimeSeries,
   ResponseTimesRequest,
   StatsWindow,
 } from '@uptime/contracts';
-import { decodeKeysetCursor, encodeKeysetCursor } from '@uptime/contracts';
+import { bucketFor, decodeKeysetCursor, encodeKeysetCursor } from '@uptime/contracts';
 import {
   CHECK_COLUMNS,
   type CheckRow,
@@ -22,14 +25,14 @@ import {
   toClickHouseTime,
   toLatest,
   toPoint,
+  toCheckTotals,
   toStats,
   type Totals,
 } from './check-rows';
 import { ChecksDatabase, type QueryParams } from './checks-database';
 
-export { InvalidCursorError } from '@uptime/contracts';
-
-export type Bucket = (typeof BUCKETS)[number];
+export { bucketFor, InvalidCursorError } from '@uptime/contracts';
+export type { Bucket } from '@uptime/contracts';
 export type ResponseTimesRange = Omit<ResponseTimesRequest, 'monitorId'>;
 
 /** Prober errors say nothing about the monitor; maintenance is left out of uptime. */
@@ -210,6 +213,41 @@ export class CheckStore {
   }
 
   /**
+   * Several monitors' series over one range, in the order given (a monitor without checks has
+   * no points), in one query: the dashboard's sparklines, one question instead of one a monitor.
+   */
+  async responseTimesOf(
+    monitorIds: readonly string[],
+    from: Date,
+    to: Date,
+    bucket: Bucket,
+  ): Promise<MonitorResponseTimes[]> {
+    const { table, interval } = BUCKET_SOURCES[bucket];
+    const rows = await this.database.select<Totals & { at: string; monitor_id: string }>(
+      `SELECT monitor_id, toStartOfInterval(bucket, ${interval}) AS at,
+         sum(checks) AS checks, sum(down) AS down, sum(latency_sum) AS latency_sum,
+         quantilesMerge(0.5, 0.95, 0.99)(latency_quantiles) AS q
+       FROM ${this.db}.${table}
+       WHERE monitor_id IN {monitorIds:Array(UUID)}
+         AND bucket >= toStartOfInterval({from:${TIME}}, ${interval}) AND bucket < {to:${TIME}}
+       GROUP BY monitor_id, at
+       ORDER BY monitor_id, at`,
+      { monitorIds: [...monitorIds], from: toClickHouseTime(from), to: toClickHouseTime(to) },
+    );
+    const byMonitor = new Map<string, MonitorResponseTimes['points']>();
+    for (const row of rows) {
+      const id = row.monitor_id.toLowerCase();
+      const points = byMonitor.get(id) ?? [];
+      points.push(toPoint(row));
+      byMonitor.set(id, points);
+    }
+    return monitorIds.map((monitorId) => ({
+      monitorId,
+      points: byMonitor.get(monitorId.toLowerCase()) ?? [],
+    }));
+  }
+
+  /**
    * Newest counted check, newest certificate expiry seen and 24 h uptime of each monitor, in the
    * given order, in one query. The
    * uptime counts whole hours from the hourly rollup (24 to 25 hours): exact minutes would read
@@ -241,7 +279,89 @@ export class CheckStore {
       },
     );
     const byMonitor = new Map(rows.map((row) => [row.monitor_id, row]));
-    return monitorIds.map((id) => toLatest(id, byMonitor.get(id.toLowerCase())));
+    const missed = await this.missedSince(monitorIds, new Date(now.getTime() - DAY_MS), now);
+    return monitorIds.map((id) => ({
+      ...toLatest(id, byMonitor.get(id.toLowerCase())),
+      missed24h: missed.get(id.toLowerCase()) ?? 0,
+    }));
+  }
+
+  /**
+   * Missed slots recorded per monitor in a range, for the dashboard: the records only (a slot
+   * whose check ran after all still counts here; coverage leaves it out, at the cost of reading
+   * the raw checks).
+   */
+  private async missedSince(monitorIds: string[], since: Date, now: Date) {
+    const rows = await this.database.select<{ monitor_id: string; missed: string | number }>(
+      `SELECT monitor_id, uniqExact(check_id) AS missed
+       FROM ${this.db}.missed_slots
+       WHERE monitor_id IN {monitorIds:Array(UUID)}
+         AND scheduled_at >= {since:${TIME}} AND scheduled_at <= {now:${TIME}}
+       GROUP BY monitor_id`,
+      { monitorIds, since: toClickHouseTime(since), now: toClickHouseTime(now) },
+    );
+    return new Map(rows.map((r) => [r.monitor_id.toLowerCase(), Number(r.missed)]));
+  }
+
+  /**
+   * Counted checks of one monitor from `from` (inclusive) to `to` (exclusive), for SLA reports:
+   * the 1-minute rollup for ranges within its year and up to 90 days long, else the hourly one
+   * (kept five years). Whole buckets: the first may hold up to one bucket before `from`.
+   */
+  async totals(monitorId: string, from: Date, to: Date, now = new Date()): Promise<CheckTotals> {
+    const fine =
+      from.getTime() >= now.getTime() - 365 * DAY_MS &&
+      to.getTime() - from.getTime() <= 90 * DAY_MS;
+    const table: Rollup = fine ? 'checks_1m' : 'checks_1h';
+    const [row] = await this.database.select<Totals & { degraded: string }>(
+      `SELECT sum(checks) AS checks, sum(down) AS down, sum(degraded) AS degraded,
+         sum(latency_sum) AS latency_sum,
+         quantilesMerge(0.5, 0.95, 0.99)(latency_quantiles) AS q
+       FROM ${this.db}.${table}
+       WHERE monitor_id = {monitorId:UUID}
+         AND bucket >= ${ROLLUP_START[table]}({from:${TIME}}) AND bucket < {to:${TIME}}`,
+      { monitorId, from: toClickHouseTime(from), to: toClickHouseTime(to) },
+      ONE_MONITOR,
+    );
+    return toCheckTotals(row, fine ? '1m' : '1h');
+  }
+
+  /**
+   * Counted checks and failures per UTC day, the last `days` days up to today, oldest first, for
+   * each monitor (status pages: one query for the whole page, from the hourly rollup). A day
+   * without checks reads zero.
+   */
+  async dailyFigures(
+    monitorIds: readonly string[],
+    days: number,
+    now = new Date(),
+  ): Promise<{ monitorId: string; days: DailyFigures[] }[]> {
+    const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+    const first = today - (days - 1) * DAY_MS;
+    const rows =
+      monitorIds.length === 0
+        ? []
+        : await this.database.select<{
+            monitor_id: string;
+            day: string;
+            checks: string;
+            down: string;
+          }>(
+            `SELECT monitor_id, toString(toDate(bucket)) AS day, sum(checks) AS checks, sum(down) AS down
+             FROM ${this.db}.checks_1h
+             WHERE monitor_id IN {monitorIds:Array(UUID)} AND bucket >= {first:${TIME}}
+             GROUP BY monitor_id, day`,
+            { monitorIds: [...monitorIds], first: toClickHouseTime(new Date(first)) },
+          );
+    const byKey = new Map(rows.map((r) => [`${r.monitor_id}/${r.day}`, r]));
+    return monitorIds.map((monitorId) => ({
+      monitorId,
+      days: Array.from({ length: days }, (_, i) => {
+        const date = new Date(first + i * DAY_MS).toISOString().slice(0, 10);
+        const row = byKey.get(`${monitorId.toLowerCase()}/${date}`);
+        return { date, checks: Number(row?.checks ?? 0), down: Number(row?.down ?? 0) };
+      }),
+    }));
   }
 
   /** Totals over raw checks from `since` to `until` (both inclusive): exact. */
@@ -265,13 +385,4 @@ export class CheckStore {
        WHERE monitor_id = {monitorId:UUID}
          AND bucket >= ${ROLLUP_START[table]}({since:${TIME}}) AND bucket <= {until:${TIME}}`;
   }
-}
-
-/** The bucket that gives a chart a few dozen to a few hundred points over the range. */
-export function bucketFor(rangeMs: number): Bucket {
-  if (rangeMs <= 2 * HOUR_MS) return '1m';
-  if (rangeMs <= 12 * HOUR_MS) return '5m';
-  if (rangeMs <= 2 * DAY_MS) return '15m';
-  if (rangeMs <= 14 * DAY_MS) return '1h';
-  return '1d';
 }

@@ -24,7 +24,12 @@ export const ROLLUPS = [
  * Every table that holds a monitor's rows; the views only feed them. Not `deleted_monitors`: it
  * remembers the monitors that are gone, and is itself forgotten after a week.
  */
-export const MONITOR_TABLES = ['checks', ...ROLLUPS.map((r) => r.table), 'checks_latest'];
+export const MONITOR_TABLES = [
+  'checks',
+  ...ROLLUPS.map((r) => r.table),
+  'checks_latest',
+  'missed_slots',
+];
 
 /**
  * Creates the database, the raw `checks` table, its rollups and the latest check per monitor if
@@ -46,6 +51,7 @@ export async function migrateClickHouse(
   }
   await migrateLatest(client, db);
   await client.command({ query: deletedMonitorsTable(db) });
+  await client.command({ query: missedSlotsTable(db, days) });
   await applyRetention(client, db, days);
   await applyInsertedAtPrecision(client, db);
   await addAssertionsColumn(client, db);
@@ -204,6 +210,31 @@ function deletedMonitorsTable(db: string): string {
     ENGINE = ReplacingMergeTree
     ORDER BY monitor_id
     TTL deleted_at + INTERVAL 7 DAY`;
+}
+
+/**
+ * Slots that were not checked, with their reason: beside the checks, never in them, so a missed
+ * slot counts in no uptime, no downtime, no rollup and no incident. Kept as long as raw checks,
+ * which coverage compares them with; a slot recorded twice (a redelivery, or a job that ran
+ * after all) is counted once by the queries, which also leave out slots that have a check.
+ */
+function missedSlotsTable(db: string, days: number): string {
+  return `
+    CREATE TABLE IF NOT EXISTS ${db}.missed_slots (
+      check_id UUID,
+      monitor_id UUID,
+      owner_id UUID,
+      region LowCardinality(String),
+      scheduled_at DateTime64(3, 'UTC'),
+      reason LowCardinality(String),
+      recorded_at DateTime64(3, 'UTC'),
+      inserted_at DateTime64(3, 'UTC') DEFAULT now64(3)
+    )
+    ENGINE = ReplacingMergeTree
+    PARTITION BY toYYYYMM(scheduled_at)
+    ORDER BY (monitor_id, scheduled_at, check_id)
+    TTL ${rawTtl(days)}
+    SETTINGS index_granularity = ${RAW_GRANULARITY}`;
 }
 
 /** Database names end up in SQL text (identifiers cannot be query parameters), so only plain ones. */

@@ -7,7 +7,6 @@ import {
   Module,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { createChdbConnection } from 'chdb/connection';
 import type { ClickHouseTarget } from '../config';
 
 export const CLICKHOUSE = Symbol('CLICKHOUSE');
@@ -20,9 +19,19 @@ export function connectClickHouse(target: ClickHouseTarget): ClickHouseClient {
   if (target.kind === 'server') {
     return createClient({ url: target.url, clickhouse_settings: { async_insert: 0 } });
   }
+  return createClient({ connection: embeddedConnection(target.path) });
+}
+
+/**
+ * chDB is required here, never imported at the top: images that run against a ClickHouse
+ * server leave the package (and its 500 MB engine) out, and a static import would stop them.
+ */
+function embeddedConnection(path: string) {
   // chdb types its connection against @clickhouse/client-common, which tsconfig.base.json maps to
   // the copy @clickhouse/client bundles, so the two name the same types.
-  return createClient({ connection: createChdbConnection({ path: target.path }) });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const chdb = require('chdb/connection') as typeof import('chdb/connection');
+  return chdb.createChdbConnection({ path });
 }
 
 @Injectable()

@@ -1,3 +1,5 @@
+import { TELEMETRY } from '@uptime/health';
+import type { Registry } from 'prom-client';
 import {
   Inject,
   Injectable,
@@ -22,12 +24,14 @@ export class DeletedMonitorCleaner implements OnApplicationBootstrap, OnApplicat
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(TELEMETRY) private readonly registry: Registry,
     @Inject(METRICS_CONFIG) private readonly config: MetricsConfig,
     private readonly erasure: MonitorErasure,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     this.follower = await DurableFollower.start(this.nc, {
+      registry: this.registry,
       name: DeletedMonitorCleaner.name,
       stream: MonitorEventStream,
       streamSizes: this.config.streamSizes,

@@ -1,34 +1,32 @@
 import { Controller } from '@nestjs/common';
 import { Answers, rpcProblem } from '@uptime/bus';
 import {
-  type BUCKETS,
+  BUCKET_MS,
   type CheckResult,
+  type CheckTotals,
+  type CheckTotalsRequest,
+  type DailyUptime,
+  type Coverage,
+  type CoverageRequest,
   invalidCursorProblem,
+  MAX_RESPONSE_TIME_POINTS,
   type ListChecksRequest,
   MetricsSubjects,
   type MonitorLatest,
   type MonitorStats,
   type Page,
+  pointsOver,
   Problems,
+  type ResponseTimesBatch,
+  type ResponseTimesBatchRequest,
   type ResponseTimeSeries,
   type ResponseTimesRequest,
   type StatsRequest,
 } from '@uptime/contracts';
 import { CheckStore, InvalidCursorError } from '../checks/check-store';
 import { MonitorErasure } from '../checks/monitor-erasure';
+import { SlotCoverage } from '../coverage/slot-coverage';
 
-/**
- * Points one response-time answer may hold: more than a chart shows, and at ~100 bytes a point
- * far within one NATS message (a month of 1-minute points, 43,200, would not be).
- */
-const MAX_POINTS = 5000;
-const BUCKET_MS: Record<(typeof BUCKETS)[number], number> = {
-  '1m': 60_000,
-  '5m': 5 * 60_000,
-  '15m': 15 * 60_000,
-  '1h': 60 * 60_000,
-  '1d': 24 * 60 * 60_000,
-};
 const DAY_MS = BUCKET_MS['1d'];
 
 /** Only a bucket the caller chose can give too many: the default one suits the range. */
@@ -36,7 +34,13 @@ function pointsOf(range: Omit<ResponseTimesRequest, 'monitorId'>, now = Date.now
   if (!range.bucket) return 0;
   const to = range.to ? Date.parse(range.to) : now;
   const from = range.from ? Date.parse(range.from) : to - DAY_MS;
-  return Math.ceil((to - from) / BUCKET_MS[range.bucket]) + 1;
+  return pointsOver(from, to, range.bucket);
+}
+
+function assertFromBeforeTo(from: string | undefined, to: string | undefined): void {
+  if (from && to && Date.parse(from) >= Date.parse(to)) {
+    throw rpcProblem(Problems.validation([{ field: 'from', message: 'must be before to' }]));
+  }
 }
 
 /**
@@ -48,6 +52,7 @@ export class MetricsHandler {
   constructor(
     private readonly store: CheckStore,
     private readonly erasure: MonitorErasure,
+    private readonly coverage: SlotCoverage,
   ) {}
 
   @Answers(MetricsSubjects.listChecks)
@@ -66,26 +71,54 @@ export class MetricsHandler {
   @Answers(MetricsSubjects.stats)
   async stats(req: StatsRequest): Promise<MonitorStats> {
     const stats = await this.store.stats(req.monitorId, req.window, undefined, req.region);
-    return { ...stats, ongoingIncident: null };
+    return { ...stats, ongoingIncident: null, coverage: null };
   }
 
   @Answers(MetricsSubjects.responseTimes)
   responseTimes(req: ResponseTimesRequest): Promise<ResponseTimeSeries> {
     const { monitorId, ...range } = req;
-    if (range.from && range.to && Date.parse(range.from) >= Date.parse(range.to)) {
-      throw rpcProblem(Problems.validation([{ field: 'from', message: 'must be before to' }]));
-    }
+    assertFromBeforeTo(range.from, range.to);
     const points = pointsOf(range);
-    if (points > MAX_POINTS) {
-      const message = `gives up to ${points} points over this range, above ${MAX_POINTS}: choose a larger bucket or a shorter range`;
+    if (points > MAX_RESPONSE_TIME_POINTS) {
+      const message = `gives up to ${points} points over this range, above ${MAX_RESPONSE_TIME_POINTS}: choose a larger bucket or a shorter range`;
       throw rpcProblem(Problems.validation([{ field: 'bucket', message }]));
     }
     return this.store.responseTimes(monitorId, range);
   }
 
+  /** The gateway splits a larger question into chunks that each fit this bound. */
+  @Answers(MetricsSubjects.responseTimesMany)
+  async responseTimesMany(req: ResponseTimesBatchRequest): Promise<ResponseTimesBatch> {
+    assertFromBeforeTo(req.from, req.to);
+    const from = new Date(req.from);
+    const to = new Date(req.to);
+    const points = pointsOver(from.getTime(), to.getTime(), req.bucket) * req.monitorIds.length;
+    if (points > MAX_RESPONSE_TIME_POINTS) {
+      const message = `gives up to ${points} points for ${req.monitorIds.length} monitors, above ${MAX_RESPONSE_TIME_POINTS}: ask for fewer monitors, a larger bucket or a shorter range`;
+      throw rpcProblem(Problems.validation([{ field: 'bucket', message }]));
+    }
+    const items = await this.store.responseTimesOf(req.monitorIds, from, to, req.bucket);
+    return { bucket: req.bucket, from: from.toISOString(), to: to.toISOString(), items };
+  }
+
+  @Answers(MetricsSubjects.coverage)
+  slotCoverage(req: CoverageRequest): Promise<Coverage> {
+    return this.coverage.of(req);
+  }
+
   @Answers(MetricsSubjects.latest)
   async latest(req: { monitorIds: string[] }): Promise<{ items: MonitorLatest[] }> {
     return { items: await this.store.latest(req.monitorIds) };
+  }
+
+  @Answers(MetricsSubjects.checkTotals)
+  checkTotals(req: CheckTotalsRequest): Promise<CheckTotals> {
+    return this.store.totals(req.monitorId, new Date(req.from), new Date(req.to));
+  }
+
+  @Answers(MetricsSubjects.dailyUptime)
+  async dailyUptime(req: { monitorIds: string[]; days: number }): Promise<DailyUptime> {
+    return { items: await this.store.dailyFigures(req.monitorIds, req.days) };
   }
 
   @Answers(MetricsSubjects.deleteChecks)

@@ -1,3 +1,5 @@
+import { TELEMETRY } from '@uptime/health';
+import type { Registry } from 'prom-client';
 import {
   Inject,
   Injectable,
@@ -30,6 +32,7 @@ export class ChannelEventFollower implements OnApplicationBootstrap, OnApplicati
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(TELEMETRY) private readonly registry: Registry,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
     private readonly work: UnitOfWork,
     private readonly monitors: MonitorsService,
@@ -37,6 +40,7 @@ export class ChannelEventFollower implements OnApplicationBootstrap, OnApplicati
 
   async onApplicationBootstrap(): Promise<void> {
     this.follower = await DurableFollower.start(this.nc, {
+      registry: this.registry,
       name: ChannelEventFollower.name,
       stream: ChannelEventStream,
       streamSizes: this.config.streamSizes,

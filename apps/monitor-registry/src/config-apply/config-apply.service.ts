@@ -102,7 +102,7 @@ export class ConfigApplyService {
     // Counted after the deletions above: a pruned monitor makes room for a new one.
     await this.quota.reserve(ownerId, creates.length);
     const entities = creates.map((c) => newMonitor(ownerId, c.spec));
-    await this.monitors.save(...entities);
+    await this.monitors.insertNew(entities);
     await this.events.record('created', entities.map(toMonitor));
     return entities;
   }

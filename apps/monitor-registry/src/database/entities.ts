@@ -2,6 +2,7 @@ import { ApiKeyEntity } from '../api-keys/api-key.entity';
 import { InvitationEntity } from '../invitations/invitation.entity';
 import { MaintenanceEventEntity } from '../maintenance-windows/maintenance-event.entity';
 import { MaintenanceWindowEntity } from '../maintenance-windows/maintenance-window.entity';
+import { StatusPageEntity } from '../status-pages/status-page.entity';
 import { MonitorEventEntity } from '../events/monitor-event.entity';
 import { MonitorEntity } from '../monitors/monitor.entity';
 import { RefreshTokenEntity } from '../sessions/refresh-token.entity';
@@ -20,4 +21,5 @@ export const REGISTRY_ENTITIES = [
   MonitorEventEntity,
   MaintenanceWindowEntity,
   MaintenanceEventEntity,
+  StatusPageEntity,
 ];

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MonitorEventStream, monitorEventsOf, monitorEventSubject } from '@uptime/contracts';
-import { OutboxRelay } from '@uptime/persistence';
+import { type OutboxHeader, OutboxRelay } from '@uptime/persistence';
 import type { JetStreamManager } from 'nats';
 import { MonitorEventEntity } from './monitor-event.entity';
 
@@ -21,11 +21,14 @@ export class MonitorEventRelay extends OutboxRelay<MonitorEventEntity> {
   };
   private jsm?: Promise<JetStreamManager>;
 
-  protected message(event: MonitorEventEntity) {
-    return { subject: monitorEventSubject(event.kind, event.monitorId), payload: event.payload };
+  protected subject(event: OutboxHeader<MonitorEventEntity>): string {
+    return monitorEventSubject(event.kind, event.monitorId);
   }
 
-  protected override async stored(event: MonitorEventEntity, seq: number): Promise<void> {
+  protected override async stored(
+    event: OutboxHeader<MonitorEventEntity>,
+    seq: number,
+  ): Promise<void> {
     if (event.kind !== 'deleted') return;
     this.jsm ??= this.nc.jetstreamManager();
     await (

@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import { insertRows } from '@uptime/persistence';
 import type { Monitor, MonitorEventKind } from '@uptime/contracts';
 import { randomUUID } from 'node:crypto';
 import { MonitorEventEntity } from './monitor-event.entity';
@@ -14,8 +15,12 @@ export class MonitorEventRepository {
    * transaction that makes the change (`UnitOfWork.transaction`), so both commit or neither does.
    */
   async record(kind: MonitorEventKind, monitors: readonly Monitor[]): Promise<void> {
-    for (const monitor of monitors) this.em.persist(monitorEvent(kind, monitor));
-    await this.em.flush();
+    // One statement for all of them: a bulk create records a thousand.
+    await insertRows(
+      this.em,
+      MonitorEventEntity,
+      monitors.map((monitor) => monitorEvent(kind, monitor)),
+    );
   }
 }
 

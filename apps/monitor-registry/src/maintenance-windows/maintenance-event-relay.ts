@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MaintenanceEventStream, maintenanceEventSubject } from '@uptime/contracts';
-import { OutboxRelay } from '@uptime/persistence';
+import { type OutboxHeader, OutboxRelay } from '@uptime/persistence';
 import { MaintenanceEventEntity } from './maintenance-event.entity';
 
 /**
@@ -16,7 +16,7 @@ export class MaintenanceEventRelay extends OutboxRelay<MaintenanceEventEntity> {
     droppedMetric: 'uptime_registry_maintenance_events_dropped_total',
   };
 
-  protected message(event: MaintenanceEventEntity) {
-    return { subject: maintenanceEventSubject(event.windowId), payload: event.payload };
+  protected subject(event: OutboxHeader<MaintenanceEventEntity>): string {
+    return maintenanceEventSubject(event.windowId);
   }
 }

@@ -2,7 +2,6 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import type { MaintenanceWindow } from '@uptime/contracts';
 import { randomUUID } from 'node:crypto';
-import { MonitorEntity } from '../monitors/monitor.entity';
 import { MaintenanceEventEntity } from './maintenance-event.entity';
 import { MaintenanceWindowEntity } from './maintenance-window.entity';
 
@@ -59,17 +58,6 @@ export class MaintenanceWindowRepository {
       ownerId,
     ]);
     return this.em.count(MaintenanceWindowEntity, { ownerId });
-  }
-
-  /** Which of `ids` are monitors of the team. */
-  async monitorsOfTeam(ownerId: string, ids: readonly string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const found = await this.em.find(
-      MonitorEntity,
-      { ownerId, id: { $in: [...ids] } },
-      { fields: ['id'] },
-    );
-    return new Set(found.map((m) => m.id));
   }
 
   async delete(id: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { rpcProblem } from '@uptime/bus';
+import { orNotFound, rpcProblem } from '@uptime/bus';
 import {
   MAX_MAINTENANCE_WINDOWS_PER_TEAM,
   type MaintenanceWindow,
@@ -9,6 +9,7 @@ import {
   Problems,
 } from '@uptime/contracts';
 import { UnitOfWork } from '@uptime/persistence';
+import { TeamMonitors } from '../monitors/team-monitors';
 import { MaintenanceEventRelay } from './maintenance-event-relay';
 import { MaintenanceWindowEntity } from './maintenance-window.entity';
 import { MaintenanceWindowRepository } from './maintenance-window.repository';
@@ -25,20 +26,21 @@ export class MaintenanceWindowsService {
     private readonly work: UnitOfWork,
     private readonly windows: MaintenanceWindowRepository,
     private readonly relay: MaintenanceEventRelay,
+    private readonly monitors: TeamMonitors,
   ) {}
 
   async create(ownerId: string, body: MaintenanceWindowCreateInput): Promise<MaintenanceWindow> {
     const entity = Object.assign(new MaintenanceWindowEntity(), {
       ownerId,
       name: body.name,
-      monitorIds: unique(body.monitorIds),
+      monitorIds: [...body.monitorIds],
       startsAt: new Date(body.startsAt),
       endsAt: new Date(body.endsAt),
       recurrence: body.recurrence,
       timeZone: body.timeZone,
     });
     await this.work.transaction(async () => {
-      await this.assertMonitorsOfTeam(ownerId, body.monitorIds);
+      await this.monitors.assertAllOfTeam(ownerId, body.monitorIds);
       const count = await this.windows.countLocked(ownerId);
       if (count >= MAX_MAINTENANCE_WINDOWS_PER_TEAM) {
         throw rpcProblem(
@@ -72,10 +74,10 @@ export class MaintenanceWindowsService {
       const merged = { ...toMaintenanceWindow(entity), ...patch };
       const problems = maintenanceWindowProblems(merged);
       if (problems.length > 0) throw rpcProblem(Problems.validation(problems));
-      if (patch.monitorIds) await this.assertMonitorsOfTeam(ownerId, patch.monitorIds);
+      if (patch.monitorIds) await this.monitors.assertAllOfTeam(ownerId, patch.monitorIds);
       Object.assign(entity, {
         name: merged.name,
-        monitorIds: unique(merged.monitorIds),
+        monitorIds: [...merged.monitorIds],
         startsAt: new Date(merged.startsAt),
         endsAt: new Date(merged.endsAt),
         recurrence: merged.recurrence,
@@ -113,28 +115,8 @@ export class MaintenanceWindowsService {
   }
 
   private async existing(ownerId: string, windowId: string): Promise<MaintenanceWindowEntity> {
-    const window = await this.windows.findInTeam(ownerId, windowId);
-    if (!window) throw rpcProblem(Problems.notFound('The maintenance window'));
-    return window;
+    return orNotFound(await this.windows.findInTeam(ownerId, windowId), 'The maintenance window');
   }
-
-  /** Another team's monitor is unknown here, exactly like a missing one: a 400 naming it. */
-  private async assertMonitorsOfTeam(
-    ownerId: string,
-    monitorIds: readonly string[],
-  ): Promise<void> {
-    const known = await this.windows.monitorsOfTeam(ownerId, monitorIds);
-    const problems = monitorIds.flatMap((id, i) =>
-      known.has(id)
-        ? []
-        : [{ field: `monitorIds[${i}]`, message: 'is not a monitor of this team' }],
-    );
-    if (problems.length > 0) throw rpcProblem(Problems.validation(problems));
-  }
-}
-
-function unique(ids: readonly string[]): string[] {
-  return [...new Set(ids)];
 }
 
 export function toMaintenanceWindow(window: MaintenanceWindowEntity): MaintenanceWindow {

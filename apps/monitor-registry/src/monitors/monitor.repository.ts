@@ -7,7 +7,7 @@ import {
   type MonitorTargetFields,
   type MonitorSummary,
 } from '@uptime/contracts';
-import { keysetAfter } from '@uptime/persistence';
+import { insertRows, keysetAfter } from '@uptime/persistence';
 import { MonitorEntity } from './monitor.entity';
 
 /** First key of the two-key advisory lock: keeps the quota's locks apart from any other use. */
@@ -25,6 +25,15 @@ export class MonitorRepository {
   async save(...monitors: MonitorEntity[]): Promise<void> {
     this.em.persist(monitors);
     await this.em.flush();
+  }
+
+  /**
+   * Inserts new monitors (`newMonitor`) with one statement, however many: a bulk create of a
+   * thousand through `save` spent about 1 ms of CPU per monitor tracking and diffing entities.
+   * They are not tracked afterwards. A repeated target or key is refused as in `save`.
+   */
+  async insertNew(monitors: readonly MonitorEntity[]): Promise<void> {
+    await insertRows(this.em, MonitorEntity, monitors);
   }
 
   async delete(id: string): Promise<void> {
@@ -49,6 +58,17 @@ export class MonitorRepository {
 
   async deleteAllOwned(ownerId: string): Promise<void> {
     await this.em.nativeDelete(MonitorEntity, { ownerId });
+  }
+
+  /** The team's monitors among `ids`, by id, with their names. */
+  async namesOwned(ownerId: string, ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const found = await this.em.find(
+      MonitorEntity,
+      { ownerId, id: { $in: [...ids] } },
+      { fields: ['id', 'name'] },
+    );
+    return new Map(found.map((m) => [m.id, m.name]));
   }
 
   findOwned(ownerId: string, id: string): Promise<MonitorEntity | null> {
@@ -84,17 +104,6 @@ export class MonitorRepository {
     return this.em.findOne(MonitorEntity, { pingToken });
   }
 
-  /** Which of these keys the owner's monitors already have. */
-  async existingKeys(ownerId: string, keys: string[]): Promise<Set<string>> {
-    if (keys.length === 0) return new Set();
-    const rows = await this.em.find(
-      MonitorEntity,
-      { ownerId, key: { $in: [...new Set(keys)] } },
-      { fields: ['key'] },
-    );
-    return new Set(rows.map((r) => r.key).filter((k): k is string => k !== null));
-  }
-
   /**
    * Every monitor of the owner, for a configuration document applied as a whole. Bounded by the
    * owner's quota (MAX_MONITORS_PER_USER), so it is loaded at once.
@@ -107,14 +116,29 @@ export class MonitorRepository {
     if (ids.length) await this.em.nativeDelete(MonitorEntity, { id: { $in: ids } });
   }
 
-  /** Which of these targets the owner already monitors, as `monitorTarget` keys. */
-  async existingTargets(ownerId: string, targets: MonitorTargetFields[]): Promise<Set<string>> {
-    const rows = await this.em.find(
-      MonitorEntity,
-      { ownerId, url: { $in: [...new Set(targets.map((t) => t.url))] } },
-      { fields: ['method', 'url', 'dns'] },
-    );
-    return new Set(rows.map(monitorTarget));
+  /**
+   * Which of these targets (as `monitorTarget` keys) and which of these keys the owner's monitors
+   * already have, with one query of plain rows: a bulk create checks a thousand at once.
+   */
+  async taken(
+    ownerId: string,
+    specs: readonly (MonitorTargetFields & { key: string | null })[],
+  ): Promise<{ targets: Set<string>; keys: Set<string> }> {
+    const keys = [...new Set(specs.map((s) => s.key).filter((k): k is string => k !== null))];
+    // Method and URL both, so the target index is searched rather than all the owner's rows.
+    const sameTarget = {
+      method: { $in: [...new Set(specs.map((s) => s.method))] },
+      url: { $in: [...new Set(specs.map((s) => s.url))] },
+    };
+    const rows = await this.em
+      .createQueryBuilder(MonitorEntity)
+      .select(['method', 'url', 'dns', 'key'])
+      .where({ ownerId, $or: [sameTarget, ...(keys.length ? [{ key: { $in: keys } }] : [])] })
+      .execute<Pick<MonitorEntity, 'method' | 'url' | 'dns' | 'key'>[]>('all');
+    return {
+      targets: new Set(rows.map(monitorTarget)),
+      keys: new Set(rows.map((r) => r.key).filter((k): k is string => k !== null)),
+    };
   }
 
   /** The owner's monitors that name the channel, as one of theirs or in an escalation step. */

@@ -65,15 +65,13 @@ export class MonitorsService {
    */
   async createMany(ownerId: string, bodies: unknown[]): Promise<CreatedMonitors> {
     const specs = valid(validateMonitorCreateMany({ monitors: bodies }));
-    const existing = await this.monitors.existingTargets(ownerId, specs);
-    const taken = specs
-      .map((spec, i) => (existing.has(monitorTarget(spec)) ? `monitors[${i}]` : null))
+    const taken = await this.monitors.taken(ownerId, specs);
+    const repeated = specs
+      .map((spec, i) => (taken.targets.has(monitorTarget(spec)) ? `monitors[${i}]` : null))
       .filter((at): at is string => at !== null);
-    if (taken.length) throw duplicate(undefined, ` (${taken.join(', ')})`);
-    const keys = specs.map((s) => s.key).filter((k): k is string => k !== null);
-    const keyed = await this.monitors.existingKeys(ownerId, keys);
+    if (repeated.length) throw duplicate(undefined, ` (${repeated.join(', ')})`);
     const keyClashes = specs
-      .map((spec, i) => (spec.key !== null && keyed.has(spec.key) ? i : null))
+      .map((spec, i) => (spec.key !== null && taken.keys.has(spec.key) ? i : null))
       .filter((i): i is number => i !== null);
     if (keyClashes.length) throw keyTaken(keyClashes.map((i) => `monitors[${i}].key`));
     const entities = specs.map((spec) => newMonitor(ownerId, spec));
@@ -85,7 +83,7 @@ export class MonitorsService {
   private insert(ownerId: string, entities: MonitorEntity[]): Promise<void> {
     return this.saving(async () => {
       await this.quota.reserve(ownerId, entities.length);
-      await this.monitors.save(...entities);
+      await this.monitors.insertNew(entities);
       await this.events.record('created', entities.map(toMonitor));
     });
   }

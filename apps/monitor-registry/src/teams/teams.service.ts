@@ -13,6 +13,7 @@ import { UnitOfWork } from '@uptime/persistence';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config';
 import { MaintenanceWindowsService } from '../maintenance-windows/maintenance-windows.service';
 import { MonitorsService } from '../monitors/monitors.service';
+import { StatusPagesService } from '../status-pages/status-pages.service';
 import { TeamAccessNotices } from './team-access-notices';
 import { toMember, toTeam } from './team-mapper';
 import { TeamMemberEntity } from './team-member.entity';
@@ -39,6 +40,7 @@ export class TeamsService {
     private readonly monitors: MonitorsService,
     private readonly notices: TeamAccessNotices,
     private readonly maintenance: MaintenanceWindowsService,
+    private readonly statusPages: StatusPagesService,
   ) {}
 
   /** The account's personal team, shares its id; inside the transaction that makes the account. */
@@ -99,14 +101,18 @@ export class TeamsService {
         Problems.conflict('A personal team cannot be deleted; it lives as long as its account.'),
       );
     }
-    await this.work.transaction(async () => {
+    const pageSlugs = await this.work.transaction(async () => {
+      const slugs = await this.statusPages.slugsWithin(teamId);
       await this.monitors.removeAllWithin(teamId);
       await this.maintenance.removeAllWithin(teamId);
       await this.teams.deleteTeam(teamId);
+      return slugs;
     });
     this.monitors.publishRecorded();
     this.maintenance.publishRecorded();
     await this.notices.changed({ teamId });
+    // Its public pages went with it: no gateway may serve a kept copy of them.
+    await this.statusPages.forget(pageSlugs);
   }
 
   async members(teamId: string): Promise<{ items: Member[] }> {

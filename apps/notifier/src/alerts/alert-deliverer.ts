@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { RateLimitedLog, TELEMETRY } from '@uptime/health';
 import { UnitOfWork } from '@uptime/persistence';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import type { ChannelEntity } from '../channels/channel.entity';
 import { ChannelRepository } from '../channels/channel.repository';
 import { CHANNEL_PROVIDERS } from '../channels/channels.service';
@@ -41,6 +41,7 @@ export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShut
   /** One line per ten seconds at most: a dead receiver fails every alert queued for it. */
   private readonly failures = new RateLimitedLog(this.logger);
   private readonly attemptsTotal: Counter<'type' | 'outcome'>;
+  private readonly attemptSeconds: Histogram<'type' | 'outcome'>;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
@@ -57,6 +58,13 @@ export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShut
       name: 'uptime_notifier_delivery_attempts_total',
       help: 'Alert delivery attempts by channel type and outcome (sent, retry, failed)',
       labelNames: ['type', 'outcome'],
+      registers: [registry],
+    });
+    this.attemptSeconds = new Histogram({
+      name: 'uptime_notifier_delivery_duration_seconds',
+      help: 'How long a delivery attempt took (until the receiver answered or failed), by channel type and outcome',
+      labelNames: ['type', 'outcome'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     });
   }
@@ -129,9 +137,11 @@ export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShut
   /** Sends outside any transaction: a slow receiver must not hold a connection or a lock. */
   private async sendAndRecord(alert: AlertEntity): Promise<void> {
     const channel = await this.channels.findById(alert.channelId);
+    const startedAt = performance.now();
     const error = channel
       ? await this.send(channel, alert)
       : new DeliveryError('the channel was deleted', { retryable: false });
+    const seconds = (performance.now() - startedAt) / 1000;
     const now = new Date();
     alert.attempts += 1;
     alert.attemptLog = [
@@ -145,6 +155,7 @@ export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShut
       alert.lastError = null;
       alert.nextAttemptAt = null;
       this.attemptsTotal.inc({ type, outcome: 'sent' });
+      this.attemptSeconds.observe({ type, outcome: 'sent' }, seconds);
     } else {
       alert.lastError = error.message;
       const giveUp = !error.retryable || alert.attempts >= this.retry.maxAttempts;
@@ -155,6 +166,7 @@ export class AlertDeliverer implements OnApplicationBootstrap, OnApplicationShut
         ? null
         : new Date(now.getTime() + Math.max(backoff, error.retryAfterMs ?? 0));
       this.attemptsTotal.inc({ type, outcome: giveUp ? 'failed' : 'retry' });
+      this.attemptSeconds.observe({ type, outcome: 'failed' }, seconds);
       // The message is the alert's lastError, already free of secrets: safe to log.
       this.failures.warn(
         `${type} delivery of alert ${alert.id} ${giveUp ? 'failed' : 'will be retried'}: ${error.message}`,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { channelDeletedSubject, ChannelEventStream } from '@uptime/contracts';
-import { OutboxRelay } from '@uptime/persistence';
+import { type OutboxHeader, OutboxRelay } from '@uptime/persistence';
 import { ChannelEventEntity } from './channel-event.entity';
 
 /** Relays the channel-event outbox to the CHANNEL_EVENTS stream (see `OutboxRelay`). */
@@ -13,7 +13,7 @@ export class ChannelEventRelay extends OutboxRelay<ChannelEventEntity> {
     droppedMetric: 'uptime_notifier_channel_events_dropped_total',
   };
 
-  protected message(event: ChannelEventEntity) {
-    return { subject: channelDeletedSubject(event.channelId), payload: event.payload };
+  protected subject(event: OutboxHeader<ChannelEventEntity>): string {
+    return channelDeletedSubject(event.channelId);
   }
 }

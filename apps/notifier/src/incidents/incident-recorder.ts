@@ -9,6 +9,11 @@ import { AlertOutbox } from '../alerts/alert-outbox';
 import { describeCause, describeCertificate, formatUtc } from '../channels/alert-message';
 import type { MonitorAlertStateEntity } from '../monitors/monitor-alert-state.entity';
 import { MonitorProjection } from '../monitors/monitor-projection';
+import {
+  MonitorAlertStateRepository,
+  type RevisedRow,
+} from '../monitors/monitor-alert-state.repository';
+import { QuietMonitors, type SeenRow } from './quiet-monitors';
 import { IncidentEntity } from './incident.entity';
 import { IncidentRepository } from './incident.repository';
 import type { CertificateOpenDecision, CertificateResolveDecision } from './certificate-watch';
@@ -26,6 +31,9 @@ import { type RegionPlan, nextSlotDeadline } from './slot-grouping';
 @Injectable()
 export class IncidentRecorder {
   private readonly lateAnswers: Counter;
+  private readonly absorbed: Counter;
+  /** Absent when `QUIET_RESULTS_IN_MEMORY` is off: every result is applied to its row. */
+  private readonly quiet?: QuietMonitors;
 
   constructor(
     private readonly work: UnitOfWork,
@@ -34,6 +42,7 @@ export class IncidentRecorder {
     private readonly outbox: AlertOutbox,
     private readonly deliverer: AlertDeliverer,
     private readonly regionWatch: RegionWatch,
+    private readonly rows: MonitorAlertStateRepository,
     @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
     @Inject(TELEMETRY) registry: Registry,
   ) {
@@ -42,6 +51,12 @@ export class IncidentRecorder {
       help: "Region results that arrived after their slot's verdict was decided (stored, not judged)",
       registers: [registry],
     });
+    this.absorbed = new Counter({
+      name: 'uptime_notifier_quiet_results_total',
+      help: 'Results that changed no alerting state, taken in memory without a database write',
+      registers: [registry],
+    });
+    if (config.quietResultsInMemory !== false) this.quiet = new QuietMonitors();
   }
 
   /**
@@ -49,13 +64,17 @@ export class IncidentRecorder {
    * cut off now (`regionsCut`, else as the region watch last saw them) and the hold of slots
    * that may be a region's fault.
    */
-  planOf(row: MonitorAlertStateEntity, regionsCut?: readonly string[]): RegionPlan {
+  planOf(
+    row: Pick<MonitorAlertStateEntity, 'regions' | 'timeoutMs'>,
+    regionsCut?: readonly string[],
+  ): RegionPlan {
     const regions = row.regions ?? [];
     return {
       regions: regions.length > 0 ? regions : this.config.defaultRegions,
       timeoutMs: row.timeoutMs ?? 0,
       regionsCut: regionsCut ?? this.regionWatch.cutRegions(),
-      regionHoldMs: this.regionWatch.rules?.windowMs ?? 0,
+      regionHoldMs: this.regionWatch.holdMs(),
+      observeRegions: this.regionWatch.rules !== null,
     };
   }
 
@@ -76,13 +95,25 @@ export class IncidentRecorder {
     return this.recordMany([result], now);
   }
 
-  /** Results in stream order; each monitor's are applied in that order. */
+  /**
+   * Results in stream order; each monitor's are applied in that order. Those that leave a quiet
+   * monitor quiet are taken in memory (`QuietMonitors`); the rest are applied to the locked rows,
+   * and acked only once that transaction has committed.
+   */
   async recordMany(results: CheckResult[], now = new Date()): Promise<Decision[]> {
-    const owners = new Map(results.map((r) => [r.monitorId, r.ownerId]));
-    const decisions = await this.work.transaction(async () => {
+    const toApply = await this.absorbQuiet(results, now);
+    if (toApply.length === 0) return [];
+    const owners = new Map(toApply.map((r) => [r.monitorId, r.ownerId]));
+    const { decisions, seen } = await this.work.transaction(async () => {
       const rows = await this.monitors.lockOrFetchMany(owners);
+      const quiet = this.quiet;
+      const lockedAt = quiet ? await this.rows.revisionsOf([...rows.keys()]) : undefined;
+      // What was taken in memory since the row was seen goes first, so the stored window holds it.
+      const replay = quiet
+        ? [...rows.keys()].flatMap((id) => quiet.absorbedSince(id, lockedAt?.get(id)))
+        : [];
       const made: Decision[] = [];
-      for (const result of results) {
+      for (const result of [...replay, ...toApply]) {
         const row = rows.get(result.monitorId);
         if (!row || row.paused) continue;
         const plan = this.planOf(row);
@@ -90,12 +121,70 @@ export class IncidentRecorder {
         if (evaluation.state === row.state) continue;
         made.push(...(await this.store(row, evaluation, now)));
       }
-      return made;
+      // The versions this transaction commits, read under its locks: no other write can slip in.
+      const committed = quiet ? await this.rows.flushedRevisionsOf([...rows.keys()]) : undefined;
+      return { decisions: made, seen: committed && this.seenRows(rows, committed) };
     });
+    // Remembered only once committed: a rolled-back transaction leaves the rows as they were seen.
+    for (const row of seen ?? []) this.quiet?.seen(row);
+    // A monitor without a row any more (deleted) is not kept either.
+    const kept = new Set(seen?.map((r) => r.monitorId));
+    for (const monitorId of owners.keys()) if (!kept.has(monitorId)) this.quiet?.forget(monitorId);
     if (decisions.some((d) => d.type !== 'lateAnswer' && d.type !== 'slotObserved')) {
       this.deliverer.kick();
     }
     return decisions;
+  }
+
+  /**
+   * Takes in memory the results that change nothing for their quiet monitors, after one read of
+   * their rows' versions (and of the rows this replica has not seen at that version); returns the
+   * rest. Once one of a monitor's results must be applied, its later ones in the batch are too,
+   * so the monitor's results stay in order.
+   */
+  private async absorbQuiet(results: CheckResult[], now: Date): Promise<CheckResult[]> {
+    const quiet = this.quiet;
+    if (!quiet) return results;
+    const ids = [...new Set(results.map((r) => r.monitorId))];
+    const revisions = await this.rows.revisionsOf(ids);
+    // Written since this replica saw them (by another, a timer, an event), or never seen here.
+    const unseen = ids.filter((id) => {
+      const revision = revisions.get(id);
+      return revision !== undefined && !quiet.isAt(id, revision);
+    });
+    for (const row of await this.rows.withRevisions(unseen)) {
+      revisions.set(row.monitorId, row.revision);
+      quiet.seen(this.seenRow(row, row.revision));
+    }
+    const applied = new Set<string>();
+    const rest: CheckResult[] = [];
+    for (const result of results) {
+      const { monitorId } = result;
+      if (!applied.has(monitorId) && quiet.absorb(result, revisions.get(monitorId), now)) continue;
+      applied.add(monitorId);
+      rest.push(result);
+    }
+    this.absorbed.inc(results.length - rest.length);
+    return rest;
+  }
+
+  private seenRows(
+    rows: Map<string, MonitorAlertStateEntity>,
+    revisions: Map<string, string>,
+  ): SeenRow[] {
+    const seen: SeenRow[] = [];
+    for (const row of rows.values()) {
+      const revision = revisions.get(row.monitorId);
+      if (revision !== undefined) seen.push(this.seenRow(row, revision));
+    }
+    return seen;
+  }
+
+  private seenRow(row: Omit<RevisedRow, 'revision'>, revision: string): SeenRow {
+    // Only monitors judged per result are kept quiet: slots change their state with every answer.
+    const plan = row.regions === null ? null : this.planOf(row);
+    const { monitorId, state, policy, paused } = row;
+    return { monitorId, revision, state, policy, paused, plan: singleRegion(plan) };
   }
 
   private async applyDecision(monitor: MonitorAlertStateEntity, decision: Decision): Promise<void> {
@@ -194,4 +283,8 @@ export class IncidentRecorder {
     ];
     await this.outbox.queueForIncident(monitor, incident, 'up');
   }
+}
+
+function singleRegion(plan: RegionPlan | null): RegionPlan | null {
+  return plan && plan.regions.length < 2 ? plan : null;
 }

@@ -287,7 +287,7 @@ function observedOf(
   plan: RegionPlan,
   policy: AlertPolicy,
 ): SlotObservedDecision | null {
-  if ((plan.regionHoldMs ?? 0) <= 0) return null;
+  if (!(plan.observeRegions ?? (plan.regionHoldMs ?? 0) > 0)) return null;
   const seen = observationOf(slot, plan, policy, { monitorId: '', ownerId: '' });
   if (!seen) return null;
   const { scheduledAt, answered, failing } = seen;

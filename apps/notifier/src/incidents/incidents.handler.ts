@@ -2,24 +2,46 @@ import { Controller } from '@nestjs/common';
 import { Answers, requestCursor } from '@uptime/bus';
 import {
   type Incident,
+  type IncidentSummary,
+  type IncidentSummaryRequest,
+  type PublicIncident,
+  type RecentIncidentsRequest,
   keysetCursorAfter,
   type ListIncidentsRequest,
   NotifierSubjects,
   type Page,
+  type RegionIncidentList,
+  type RegionIncidentQuery,
   type SlotVerdict,
   type SlotVerdictsRequest,
 } from '@uptime/contracts';
 import { MonitorAlertStateRepository } from '../monitors/monitor-alert-state.repository';
 import type { IncidentEntity } from './incident.entity';
 import { IncidentRepository } from './incident.repository';
+import { toRegionIncident } from './region-incident.entity';
+import { RegionIncidentRepository } from './region-incident.repository';
 
-/** Incidents over NATS request/reply, newest first, always scoped to their owner. */
+/**
+ * Incidents over NATS request/reply, newest first, always scoped to their owner; region incidents
+ * are the platform's (the gateway lets only the operator team ask for them).
+ */
 @Controller()
 export class IncidentsHandler {
   constructor(
     private readonly incidents: IncidentRepository,
     private readonly monitors: MonitorAlertStateRepository,
+    private readonly regionIncidents: RegionIncidentRepository,
   ) {}
+
+  @Answers(NotifierSubjects.listRegionIncidents)
+  async regions(req: RegionIncidentQuery): Promise<RegionIncidentList> {
+    const range = {
+      from: req.from ? new Date(req.from) : undefined,
+      to: req.to ? new Date(req.to) : undefined,
+    };
+    const rows = await this.regionIncidents.listOpenedBetween(range, req.limit);
+    return { items: rows.map(toRegionIncident) };
+  }
 
   /** The latest slot verdict of each named monitor of the owner that is judged per slot. */
   @Answers(NotifierSubjects.slotVerdicts)
@@ -37,6 +59,36 @@ export class IncidentsHandler {
       });
     }
     return { items };
+  }
+
+  @Answers(NotifierSubjects.incidentSummary)
+  summary(req: IncidentSummaryRequest): Promise<IncidentSummary> {
+    return this.incidents.summary(
+      { ownerId: req.ownerId, monitorId: req.monitorId },
+      new Date(req.from),
+      new Date(req.to),
+    );
+  }
+
+  /** What a public status page may show: no cause, no timeline (they may name private details). */
+  @Answers(NotifierSubjects.recentIncidents)
+  async recent(req: RecentIncidentsRequest): Promise<{ items: PublicIncident[] }> {
+    const rows = await this.incidents.recentOf(
+      req.ownerId,
+      req.monitorIds,
+      new Date(req.since),
+      req.limit,
+    );
+    return {
+      items: rows.map((row) => ({
+        id: row.id,
+        monitorId: row.monitorId,
+        kind: row.kind,
+        state: row.state,
+        startedAt: row.startedAt.toISOString(),
+        resolvedAt: row.resolvedAt?.toISOString() ?? null,
+      })),
+    };
   }
 
   @Answers(NotifierSubjects.listIncidents)

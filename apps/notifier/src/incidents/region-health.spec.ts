@@ -94,6 +94,15 @@ describe('judgeRegion', () => {
     assert.equal(judgeRegion('us', observations, FROM, RULES).suspects, 1);
   });
 
+  it('should never judge a region cut with no other region answering: one region cannot compare', () => {
+    const alone = [1, 2, 3, 4].map((n) => ({
+      ...seen(n, n, ['us'], n % 2 ? TEAM_A : TEAM_B),
+      answered: ['us'],
+    }));
+    const judgement = judgeRegion('us', alone, FROM, RULES);
+    assert.deepEqual([judgement.monitors, judgement.suspects, judgement.cut], [4, 0, false]);
+  });
+
   it('should let each owner vote once, so one team cannot mute a region for the others', () => {
     const rules = { ...RULES, minOwners: 2 };
     const oneTeam = [1, 2, 3, 4, 5].map((n) => seen(n, n, ['us'], TEAM_A));

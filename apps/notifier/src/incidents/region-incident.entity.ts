@@ -1,4 +1,5 @@
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
+import type { RegionIncident } from '@uptime/contracts';
 
 /** What one decided multi-region slot saw of its regions: the region judgement's evidence. */
 @Entity({ tableName: 'region_slot_observations' })
@@ -54,4 +55,16 @@ export class RegionIncidentEntity {
 
   @Property({ type: 'integer' })
   suspects!: number;
+}
+
+export function toRegionIncident(row: RegionIncidentEntity): RegionIncident {
+  return {
+    id: row.id,
+    region: row.region,
+    state: row.state,
+    openedAt: row.startedAt.toISOString(),
+    resolvedAt: row.resolvedAt?.toISOString() ?? null,
+    monitors: row.monitors,
+    failingMonitors: row.suspects,
+  };
 }

@@ -38,8 +38,36 @@ export class RegionIncidentRepository {
     }));
   }
 
+  /**
+   * Monitors and owners with a multi-region slot observed since `since`: an upper bound of those
+   * a judgement could count in any region.
+   */
+  async activitySince(since: Date): Promise<{ monitors: number; owners: number }> {
+    const [row] = await this.em.execute<{ monitors: string; owners: string }[]>(
+      `select count(distinct "monitor_id") as "monitors", count(distinct "owner_id") as "owners" from "notifier"."region_slot_observations" where "scheduled_at" >= ?`,
+      [since],
+      'all',
+    );
+    return { monitors: Number(row?.monitors ?? 0), owners: Number(row?.owners ?? 0) };
+  }
+
   async pruneObservations(before: Date): Promise<number> {
     return this.em.nativeDelete(RegionSlotObservationEntity, { scheduledAt: { $lt: before } });
+  }
+
+  /** Incidents opened in [from, to], newest first. */
+  listOpenedBetween(
+    range: { from?: Date; to?: Date },
+    limit: number,
+  ): Promise<RegionIncidentEntity[]> {
+    const startedAt = {
+      ...(range.from ? { $gte: range.from } : {}),
+      ...(range.to ? { $lte: range.to } : {}),
+    };
+    return this.em.find(RegionIncidentEntity, range.from || range.to ? { startedAt } : {}, {
+      orderBy: { startedAt: 'desc', id: 'asc' },
+      limit,
+    });
   }
 
   listOpen(): Promise<RegionIncidentEntity[]> {

@@ -5,20 +5,23 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { NATS_CONNECTION, openRegionIncidents } from '@uptime/bus';
 import { TELEMETRY } from '@uptime/health';
 import { UnitOfWork } from '@uptime/persistence';
+import type { KV, NatsConnection } from 'nats';
 import { Gauge, type Registry } from 'prom-client';
 import { AlertDeliverer } from '../alerts/alert-deliverer';
 import { AlertOutbox } from '../alerts/alert-outbox';
-import { NOTIFIER_CONFIG, type NotifierConfig } from '../config';
+import { DEFAULT_REGION_INCIDENTS, NOTIFIER_CONFIG, type NotifierConfig } from '../config';
 import type { HeldSlot } from './alert-state';
+import { IncidentClock } from './incident-clock';
 import {
   type RegionHealthRules,
   type SlotObservation,
   hasRecovered,
   judgeRegion,
 } from './region-health';
-import type { RegionIncidentEntity } from './region-incident.entity';
+import { type RegionIncidentEntity, toRegionIncident } from './region-incident.entity';
 import { RegionIncidentRepository } from './region-incident.repository';
 import { SLOT_MARGIN_MS } from './slot-grouping';
 
@@ -43,9 +46,13 @@ const SETTLE_MS = 10_000 + SLOT_MARGIN_MS;
 export class RegionWatch implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RegionWatch.name);
   private readonly openGauge: Gauge;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly clock = new IncidentClock('region', TICK_MS, () => this.tick(), this.logger);
   private cut: string[] = [];
+  /** Enough monitors and teams take part for a judgement to cut a region: slots are held. */
+  private judging = false;
+  private bucket?: Promise<KV>;
+  /** Regions whose key the last publication wrote, to delete once their incident resolves. */
+  private published = new Set<string>();
 
   constructor(
     private readonly work: UnitOfWork,
@@ -53,6 +60,7 @@ export class RegionWatch implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly outbox: AlertOutbox,
     private readonly deliverer: AlertDeliverer,
     @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(TELEMETRY) registry: Registry,
   ) {
     this.openGauge = new Gauge({
@@ -65,8 +73,18 @@ export class RegionWatch implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** The judgement's rules, or null when region incidents are off. */
   get rules(): RegionHealthRules | null {
-    const rules = this.config.regionIncidents;
-    return rules && rules.windowMs > 0 ? rules : null;
+    const rules = this.config.regionIncidents ?? DEFAULT_REGION_INCIDENTS;
+    return rules.windowMs > 0 ? rules : null;
+  }
+
+  /**
+   * How long a region-suspect slot that would page is held (the window), or 0: region incidents
+   * off, or too few monitors or teams observed lately for any judgement to cut a region (a small
+   * platform, one team alone) — holding would only delay its alerts.
+   */
+  holdMs(): number {
+    const rules = this.rules;
+    return rules && this.judging ? rules.windowMs : 0;
   }
 
   /** Regions with an open region incident, as of the last pass or judgement. */
@@ -75,17 +93,12 @@ export class RegionWatch implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   onApplicationBootstrap(): void {
-    if (!this.rules) return;
-    this.timer = setInterval(() => {
-      this.running ??= this.tick()
-        .catch((err: unknown) => this.logger.warn(`region pass failed: ${String(err)}`))
-        .finally(() => (this.running = undefined));
-    }, TICK_MS);
+    // At once too: after a restart, slots are held again and the open incidents published.
+    if (this.rules) this.clock.start({ now: true });
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.clock.stop();
   }
 
   /** In the deciding transaction: the slot's evidence, written once. */
@@ -148,15 +161,45 @@ export class RegionWatch implements OnApplicationBootstrap, OnApplicationShutdow
         return 1;
       });
     }
-    const still = await this.work.withOwnIdentityMap(async () => {
+    const { still, activity } = await this.work.withOwnIdentityMap(async () => {
       await this.regions.pruneObservations(new Date(from.getTime() - 3 * rules.windowMs));
-      return this.regions.listOpen();
+      return {
+        still: await this.regions.listOpen(),
+        activity: await this.regions.activitySince(from),
+      };
     });
+    this.judging = activity.monitors >= rules.minMonitors && activity.owners >= rules.minOwners;
     this.cut = still.map((i) => i.region);
     this.openGauge.reset();
     for (const region of this.cut) this.openGauge.set({ region }, 1);
     if (resolved > 0) this.deliverer.kick();
+    await this.publish(still).catch((err: unknown) =>
+      this.logger.warn(`publishing region incidents failed: ${String(err)}`),
+    );
     return resolved;
+  }
+
+  /**
+   * The open incidents into the `region_incidents` KV bucket, for `GET /regions`: every pass
+   * rewrites them (the bucket forgets keys a minute after their last write, so a stopped
+   * notifier leaves nothing stale) and deletes the keys of those resolved. Replicas write the
+   * same values.
+   */
+  private async publish(open: RegionIncidentEntity[]): Promise<void> {
+    this.bucket ??= openRegionIncidents(this.nc);
+    const kv = await this.bucket.catch((err: unknown) => {
+      this.bucket = undefined;
+      throw err;
+    });
+    const keys = new Set<string>();
+    for (const incident of open) {
+      const key = regionKey(incident.region);
+      keys.add(key);
+      await kv.put(key, JSON.stringify(toRegionIncident(incident)));
+    }
+    const gone = new Set([...this.published, ...(await keysOf(kv))]);
+    for (const key of gone) if (!keys.has(key)) await kv.delete(key);
+    this.published = keys;
   }
 
   private async announce(
@@ -176,4 +219,15 @@ export class RegionWatch implements OnApplicationBootstrap, OnApplicationShutdow
     // Delivered after the commit: the slot clock and the pass below kick the deliverer then.
     if (!queued) this.logger.warn(`OPERATOR_CHANNEL_ID ${channelId} names no channel`);
   }
+}
+
+/** KV keys allow `[-/_=.a-zA-Z0-9]`; region names are within them, anything else is cut down. */
+function regionKey(region: string): string {
+  return region.replace(/[^-_=a-zA-Z0-9]/g, '-');
+}
+
+async function keysOf(kv: KV): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const key of await kv.keys()) keys.push(key);
+  return keys;
 }

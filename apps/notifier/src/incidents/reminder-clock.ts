@@ -10,6 +10,7 @@ import { AlertOutbox } from '../alerts/alert-outbox';
 import { MonitorAlertStateRepository } from '../monitors/monitor-alert-state.repository';
 import type { MonitorAlertStateEntity } from '../monitors/monitor-alert-state.entity';
 import { escalatedChannelIds } from './escalation';
+import { IncidentClock } from './incident-clock';
 import type { IncidentEntity } from './incident.entity';
 import { IncidentRepository } from './incident.repository';
 import { type EscalateDecision, IncidentTracker } from './incident-tracker';
@@ -28,9 +29,12 @@ const TICK_MS = 15_000;
  */
 @Injectable()
 export class ReminderClock implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(ReminderClock.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly clock = new IncidentClock(
+    'reminder',
+    TICK_MS,
+    () => this.tick(),
+    new Logger(ReminderClock.name),
+  );
 
   constructor(
     private readonly work: UnitOfWork,
@@ -41,16 +45,11 @@ export class ReminderClock implements OnApplicationBootstrap, OnApplicationShutd
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.tick()
-        .catch((err: unknown) => this.logger.warn(`reminder pass failed: ${String(err)}`))
-        .finally(() => (this.running = undefined));
-    }, TICK_MS);
+    this.clock.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.clock.stop();
   }
 
   /** One pass over the open incidents as of `now`; how many reminders and escalation steps fired. */

@@ -7,6 +7,7 @@ import {
 import { UnitOfWork } from '@uptime/persistence';
 import { AlertDeliverer } from '../alerts/alert-deliverer';
 import { MonitorAlertStateRepository } from '../monitors/monitor-alert-state.repository';
+import { IncidentClock } from './incident-clock';
 import { IncidentRecorder } from './incident-recorder';
 import { IncidentTracker } from './incident-tracker';
 import { RegionWatch } from './region-watch';
@@ -23,9 +24,12 @@ const PAGE = 500;
  */
 @Injectable()
 export class SlotClock implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(SlotClock.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly clock = new IncidentClock(
+    'slot',
+    TICK_MS,
+    () => this.tick(),
+    new Logger(SlotClock.name),
+  );
 
   constructor(
     private readonly work: UnitOfWork,
@@ -36,16 +40,11 @@ export class SlotClock implements OnApplicationBootstrap, OnApplicationShutdown 
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.tick()
-        .catch((err: unknown) => this.logger.warn(`slot pass failed: ${String(err)}`))
-        .finally(() => (this.running = undefined));
-    }, TICK_MS);
+    this.clock.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.clock.stop();
   }
 
   /** Decides every slot past its deadline at `now`; answers how many decisions that made. */

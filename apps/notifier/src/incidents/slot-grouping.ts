@@ -43,6 +43,12 @@ export interface RegionPlan {
    * judgement (the judgement's window); absent or 0: such slots are not held.
    */
   regionHoldMs?: number;
+  /**
+   * Whether decided slots are reported as the region judgement's evidence (`slotObserved`);
+   * absent: only while slots are held. Region incidents observe slots even while too few
+   * monitors or teams take part for a judgement to cut a region, and hold nothing then.
+   */
+  observeRegions?: boolean;
 }
 
 /** A monitor judged per result: one region, or a plan that groups nothing. */

@@ -1,6 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, raw } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import { insertMissingRows } from '@uptime/persistence';
 import { MonitorAlertStateEntity } from './monitor-alert-state.entity';
 
 /** A whole row of the projection, as written when a monitor is first seen. */
@@ -20,6 +21,12 @@ export type MonitorAlertStateRow = Pick<
   | 'timeoutMs'
   | 'slotDeadlineAt'
 >;
+
+/** What deciding on a monitor's results needs of its row, and the row's version (`xmin`). */
+export type RevisedRow = Pick<
+  MonitorAlertStateEntity,
+  'monitorId' | 'state' | 'policy' | 'paused' | 'regions' | 'timeoutMs'
+> & { revision: string };
 
 /**
  * The monitor projection with its alert state. Rows are changed only under their lock, taken
@@ -50,6 +57,48 @@ export class MonitorAlertStateRepository {
     );
   }
 
+  /**
+   * Each stored monitor's row version (PostgreSQL's `xmin`, as text): it changes with every
+   * write to the row, whoever makes it, so an equal one means the row is as it was seen. A plain
+   * read: no lock, nothing written.
+   */
+  async revisionsOf(monitorIds: string[]): Promise<Map<string, string>> {
+    if (monitorIds.length === 0) return new Map();
+    const rows = await this.em
+      .createQueryBuilder(MonitorAlertStateEntity, 's')
+      .select(['s.monitor_id', raw('s.xmin::text as revision')])
+      .where({ monitorId: { $in: monitorIds } })
+      .execute<{ monitorId: string; revision: string }[]>('all');
+    return new Map(rows.map((r) => [r.monitorId, r.revision]));
+  }
+
+  /**
+   * Rows as they are now, each with its version from the same read: a plain read, no lock, so a
+   * replica can tell whether a monitor's results would change anything without writing.
+   */
+  async withRevisions(monitorIds: string[]): Promise<RevisedRow[]> {
+    if (monitorIds.length === 0) return [];
+    return this.em
+      .createQueryBuilder(MonitorAlertStateEntity, 's')
+      .select([
+        's.monitor_id',
+        's.state',
+        's.policy',
+        's.paused',
+        's.regions',
+        's.timeout_ms',
+        raw('s.xmin::text as revision'),
+      ])
+      .where({ monitorId: { $in: monitorIds } })
+      .execute<RevisedRow[]>('all');
+  }
+
+  /** Writes what the caller's transaction changed, then reads the rows' versions as they now are. */
+  async flushedRevisionsOf(monitorIds: string[]): Promise<Map<string, string>> {
+    await this.em.flush();
+    return this.revisionsOf(monitorIds);
+  }
+
   /** The alert states of an owner's monitors, read only. */
   async statesOf(
     ownerId: string,
@@ -73,19 +122,21 @@ export class MonitorAlertStateRepository {
     return rows.map((r) => r.monitorId);
   }
 
-  /** Inserts the rows of monitors not stored yet; an existing row is left as it is. */
-  async insertMissing(rows: MonitorAlertStateRow[]): Promise<void> {
-    await this.em.upsertMany(MonitorAlertStateEntity, rows, {
-      onConflictFields: ['monitorId'],
-      onConflictAction: 'ignore',
-    });
+  /**
+   * Inserts the rows of monitors not stored yet, with one statement; an existing row is left as
+   * it is. Returns the monitors it inserted (a bulk import: all of them, rows nobody need read).
+   */
+  insertMissing(rows: MonitorAlertStateRow[]): Promise<Set<string>> {
+    return insertMissingRows(this.em, MonitorAlertStateEntity, rows, 'monitorId');
   }
 
-  /** Deletes the row unless it already reflects a version at or past `version`. */
-  async deleteBefore(monitorId: string, version: number): Promise<void> {
+  /** Deletes each monitor's row unless it already reflects a version at or past the one given. */
+  async deleteManyBefore(
+    deletions: readonly { monitorId: string; version: number }[],
+  ): Promise<void> {
+    if (deletions.length === 0) return;
     await this.em.nativeDelete(MonitorAlertStateEntity, {
-      monitorId,
-      version: { $lt: version },
+      $or: deletions.map(({ monitorId, version }) => ({ monitorId, version: { $lt: version } })),
     });
   }
 }

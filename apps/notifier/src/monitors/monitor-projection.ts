@@ -25,19 +25,35 @@ export class MonitorProjection {
   ) {}
 
   /**
-   * Applies an event, in the caller's transaction; an event older than the stored version
-   * changes nothing.
+   * Applies a batch of events (in stream order) in the caller's transaction, with a few
+   * statements for the whole batch rather than a few per event. Each event carries the whole
+   * monitor and versions grow with every change, so only each monitor's newest event matters:
+   * applying the older ones first would end in the same row.
    */
-  async applyEvent(event: MonitorChangedEvent): Promise<void> {
+  async applyEvents(events: readonly MonitorChangedEvent[]): Promise<void> {
     const { rows } = this;
-    if (event.kind === 'deleted') {
-      await rows.deleteBefore(event.monitorId, event.version);
-      return;
+    const newest = newestPerMonitor(events);
+    const deleted = newest.filter((e) => e.kind === 'deleted');
+    // Inserted in monitor id order, the order rows are locked in: fewer waits in a cycle.
+    const kept = newest
+      .filter((e) => e.kind !== 'deleted')
+      .sort((a, b) => (a.monitorId < b.monitorId ? -1 : a.monitorId > b.monitorId ? 1 : 0));
+    await rows.deleteManyBefore(
+      deleted.map((e) => ({ monitorId: e.monitorId, version: e.version })),
+    );
+    if (kept.length === 0) return;
+    // A row inserted here is the event's monitor already (and held by this transaction until it
+    // ends): only rows stored before need reading and, if older, changing.
+    const inserted = await rows.insertMissing(kept.map((e) => newRow(e.monitor)));
+    const stored = kept.filter((e) => !inserted.has(e.monitorId));
+    if (stored.length === 0) return;
+    const locked = new Map(
+      (await rows.lockMany(stored.map((e) => e.monitorId))).map((r) => [r.monitorId, r]),
+    );
+    for (const event of stored) {
+      const row = locked.get(event.monitorId);
+      if (row && row.version < event.version) assign(row, event.monitor);
     }
-    await rows.insertMissing([newRow(event.monitor)]);
-    const row = await rows.lock(event.monitorId);
-    if (!row || row.version >= event.version) return;
-    assign(row, event.monitor);
   }
 
   /**
@@ -84,6 +100,16 @@ export class MonitorProjection {
       }),
     );
   }
+}
+
+/** Each monitor's event of the highest version, in the order the monitors first appear. */
+export function newestPerMonitor(events: readonly MonitorChangedEvent[]): MonitorChangedEvent[] {
+  const newest = new Map<string, MonitorChangedEvent>();
+  for (const event of events) {
+    const held = newest.get(event.monitorId);
+    if (!held || held.version < event.version) newest.set(event.monitorId, event);
+  }
+  return [...newest.values()];
 }
 
 function newRow(monitor: Monitor): MonitorAlertStateRow {

@@ -1,4 +1,10 @@
-import { type CheckResult, checkResultSubject, probeJobSubject } from '@uptime/contracts';
+import {
+  type CheckResult,
+  checkResultSubject,
+  type MissedSlot,
+  missedSlotSubject,
+  probeJobSubject,
+} from '@uptime/contracts';
 import { TELEMETRY } from '@uptime/health';
 import type { RunningService } from '@uptime/service-host';
 import { connect, JSONCodec, type NatsConnection } from 'nats';
@@ -41,10 +47,14 @@ describe('ProbeWorker', () => {
     return (await metric!.get()).values[0]?.value ?? 0;
   }
 
-  it('should ack a job whose slot passed more than its interval ago without probing, and count it', async () => {
+  it('should ack a job whose slot passed more than two intervals ago without probing, and record it as missed', async () => {
     const results: CheckResult[] = [];
+    const missed: MissedSlot[] = [];
     nc.subscribe(checkResultSubject(region), {
       callback: (_, m) => results.push(JSONCodec<CheckResult>().decode(m.data)),
+    });
+    nc.subscribe(missedSlotSubject(region), {
+      callback: (_, m) => missed.push(JSONCodec<MissedSlot>().decode(m.data)),
     });
     await nc.flush();
     const js = nc.jetstream();
@@ -52,7 +62,7 @@ describe('ProbeWorker', () => {
     const fresh = monitorAt(target.url('fresh'));
     const now = Date.now();
     for (const [monitor, scheduledAt] of [
-      [stale, now - INTERVAL_SECONDS * 1000 - 5_000],
+      [stale, now - 2 * INTERVAL_SECONDS * 1000 - 5_000],
       [fresh, now],
     ] as const) {
       const job = probeJobFixture(monitor, { region, scheduledAt: new Date(scheduledAt) });
@@ -64,12 +74,22 @@ describe('ProbeWorker', () => {
     assert.equal(target.hits.get('fresh'), 1);
     assert.equal(target.hits.get('stale'), undefined, 'the stale job reached its target');
     assert.equal(results.filter((r) => r.monitorId === stale.id).length, 0);
-    // Acked, so the work queue holds nothing of either job any more.
-    const info = await (
-      await nc.jetstreamManager()
-    ).streams.info('PROBE_JOBS', {
-      subjects_filter: probeJobSubject(region, '*'),
+    await waitFor('the stale slot recorded as missed', () => missed.length === 1);
+    assert.equal(missed[0]!.monitorId, stale.id);
+    assert.equal(missed[0]!.reason, 'dropped');
+    const byReason = await prober.app
+      .get<Registry>(TELEMETRY)
+      .getSingleMetric('uptime_probe_missed_slots_total')!
+      .get();
+    assert.equal(byReason.values.find((v) => v.labels.reason === 'dropped')?.value, 1);
+    // Acked, so the work queue holds nothing of either job any more (the ack is sent after the
+    // result's publish returned, so it can still be on its way here).
+    const jsm = await nc.jetstreamManager();
+    await waitFor('both jobs acked', async () => {
+      const info = await jsm.streams.info('PROBE_JOBS', {
+        subjects_filter: probeJobSubject(region, '*'),
+      });
+      return Object.keys(info.state.subjects ?? {}).length === 0;
     });
-    assert.deepEqual(info.state.subjects ?? {}, {});
   });
 });

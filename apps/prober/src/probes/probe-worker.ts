@@ -6,15 +6,20 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import {
+  ConsumerLag,
   ensureDurableConsumer,
   ensureStream,
   JetStreamPublisher,
   NATS_CONNECTION,
+  traceContextOf,
 } from '@uptime/bus';
 import {
   type CheckResult,
   CheckResultStream,
   checkResultSubject,
+  type MissedSlot,
+  MissedSlotStream,
+  missedSlotSubject,
   type ProbeJob,
   ProbeJobStream,
   proberConsumerName,
@@ -30,15 +35,17 @@ import {
   JSONCodec,
   type NatsConnection,
 } from 'nats';
-import { RateLimitedLog, TELEMETRY } from '@uptime/health';
+import { FallingBehind, RateLimitedLog, TELEMETRY } from '@uptime/health';
 import { type BlockedReason, BlockedTargetLog } from '@uptime/target-guard';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { inSpan, SpanKind } from '@uptime/tracing';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { PROBER_CONFIG, type ProberConfig } from '../config';
 import { ProberCanary } from '../presence/prober-canary';
 import { isStale, runProbeJob } from './run-probe-job';
 
 const jobCodec = JSONCodec<ProbeJob>();
 const resultCodec = JSONCodec<CheckResult>();
+const missedCodec = JSONCodec<MissedSlot>();
 
 export interface ProbeCounters {
   checked: number;
@@ -67,8 +74,13 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
   private heartbeat?: NodeJS.Timeout;
   readonly counters: ProbeCounters = { checked: 0, stale: 0, malformed: 0, inFlight: 0 };
   private readonly checksTotal: Counter<'outcome'>;
+  private readonly checkSeconds: Histogram<'outcome'>;
   private readonly staleTotal: Counter;
   private readonly unfinishedTotal: Counter;
+  private readonly unrecordedTotal: Counter;
+  private readonly unrecordedLog = new RateLimitedLog(this.logger);
+  /** Stale jobs dropped and how long jobs wait for this replica: `degraded` while behind. */
+  readonly behind: FallingBehind;
   private readonly userAgent: string;
   /** Made once: the engine calls it on each refused target, so no closure per check. */
   private readonly onBlocked: (reason: BlockedReason, message: string) => void;
@@ -76,7 +88,7 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(PROBER_CONFIG) private readonly config: ProberConfig,
-    @Inject(TELEMETRY) registry: Registry,
+    @Inject(TELEMETRY) private readonly registry: Registry,
     private readonly canary: ProberCanary,
   ) {
     this.userAgent = probeUserAgent(config.region);
@@ -86,10 +98,31 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
       labelNames: ['outcome'],
       registers: [registry],
     });
+    this.checkSeconds = new Histogram({
+      name: 'uptime_probe_check_duration_seconds',
+      help: 'How long checks took on this prober (the probe itself, publishing aside), by outcome',
+      labelNames: ['outcome'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    });
     this.staleTotal = new Counter({
       name: 'uptime_probe_stale_jobs_total',
       help: 'Jobs dropped because they were older than their interval (on demand: than the caller waits)',
       registers: [registry],
+    });
+    this.unrecordedTotal = new Counter({
+      name: 'uptime_probe_missed_slots_unrecorded_total',
+      help: 'Dropped stale jobs whose missed-slot record MISSED_SLOTS did not take: counted only',
+      registers: [registry],
+    });
+    this.behind = new FallingBehind({
+      metricPrefix: 'uptime_probe',
+      subject: `prober ${config.region}`,
+      reasons: ['dropped'],
+      advice:
+        'jobs wait longer than their interval for this region: add prober replicas or raise PROBE_CONCURRENCY',
+      registry,
+      logger: this.logger,
     });
     this.unfinishedTotal = new Counter({
       name: 'uptime_probe_jobs_unfinished_total',
@@ -117,6 +150,7 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
     const jsm = await this.nc.jetstreamManager();
     await ensureStream(jsm, ProbeJobStream, this.config.streamSizes);
     await ensureStream(jsm, CheckResultStream, this.config.streamSizes);
+    await ensureStream(jsm, MissedSlotStream, this.config.streamSizes);
     const durable = proberConsumerName(this.config.region);
     const settings = {
       durable_name: durable,
@@ -128,11 +162,14 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
       max_deliver: 5,
     };
     await ensureDurableConsumer(jsm, ProbeJobStream.name, settings);
+    ConsumerLag.of(this.registry).watch(this.nc, ProbeJobStream.name, durable);
     this.publisher = new JetStreamPublisher(this.nc);
-    // Long checks tell JetStream they are still being worked on, so they are not redelivered.
+    // Checks (and the job waiting for a free slot) tell JetStream they are still being worked
+    // on, three times per ack wait: the wait can then be short, so a dead prober's jobs are
+    // redelivered while they are still young enough to run, and a live one's are not.
     this.heartbeat = setInterval(
       () => this.checking.forEach((m) => m.working()),
-      (this.config.ackWaitSeconds * 1000) / 2,
+      (this.config.ackWaitSeconds * 1000) / 3,
     );
     const consumer = await this.nc.jetstream().consumers.get(ProbeJobStream.name, durable);
     this.messages = await consumer.consume({ max_messages: this.config.concurrency });
@@ -150,7 +187,9 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async pull(messages: ConsumerMessages): Promise<void> {
     for await (const m of messages) {
+      this.checking.add(m);
       while (this.running.size >= this.config.concurrency) await this.freeSlot();
+      this.checking.delete(m);
       const task = this.handle(m).finally(() => this.release(task));
       this.running.add(task);
     }
@@ -180,29 +219,30 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
       return;
     }
     const job = parsed.data;
-    if (isStale(job, Date.now())) {
+    const now = Date.now();
+    if (isStale(job, now)) {
       this.counters.stale++;
       this.staleTotal.inc();
+      if (!job.onDemand) await this.recordDropped(job, now);
       m.ack();
       return;
     }
+    if (!job.onDemand) this.behind.lag(now - Date.parse(job.scheduledAt), now);
     this.counters.inFlight++;
     this.checking.add(m);
     try {
-      const observed = await runProbeJob(job, {
-        targets: this.config.targets,
-        onBlocked: this.onBlocked,
-        userAgent: this.userAgent,
-      });
-      const result = this.canary.judge(observed);
-      await this.publisher!.publish(
-        checkResultSubject(job.region),
-        resultCodec.encode(result),
-        result.id,
+      await inSpan(
+        `probe ${job.spec.type}`,
+        {
+          kind: SpanKind.CONSUMER,
+          parent: traceContextOf(m.headers),
+          attributes: { 'uptime.monitor.id': job.monitorId, 'uptime.check.id': job.checkId },
+        },
+        async (span) => {
+          const outcome = await this.check(job, m);
+          span.setAttribute('uptime.check.outcome', outcome);
+        },
       );
-      m.ack();
-      this.counters.checked++;
-      this.checksTotal.inc({ outcome: result.outcome });
     } catch (err) {
       this.unfinishedTotal.inc();
       this.unfinishedLog.warn(
@@ -212,6 +252,57 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
     } finally {
       this.checking.delete(m);
       this.counters.inFlight--;
+    }
+  }
+
+  /** Runs the check, publishes its result and acks the job; the outcome for the span. */
+  private async check(job: ProbeJob, m: JsMsg): Promise<string> {
+    const startedAt = performance.now();
+    const observed = await runProbeJob(job, {
+      targets: this.config.targets,
+      onBlocked: this.onBlocked,
+      userAgent: this.userAgent,
+    });
+    const seconds = (performance.now() - startedAt) / 1000;
+    const result = this.canary.judge(observed);
+    await this.publisher!.publish(
+      checkResultSubject(job.region),
+      resultCodec.encode(result),
+      result.id,
+    );
+    m.ack();
+    this.counters.checked++;
+    this.checksTotal.inc({ outcome: result.outcome });
+    this.checkSeconds.observe({ outcome: result.outcome }, seconds);
+    return result.outcome;
+  }
+
+  /**
+   * A scheduled job taken after its interval passed is not run (its successor is due) but
+   * recorded as a `dropped` slot, before the ack: a crash in between redelivers the job, and its
+   * record, with the same id, is stored once.
+   */
+  private async recordDropped(job: ProbeJob, now: number): Promise<void> {
+    const lagMs = now - Date.parse(job.scheduledAt);
+    this.behind.missed('dropped', 1, lagMs, now);
+    const slot: MissedSlot = {
+      checkId: job.checkId,
+      monitorId: job.monitorId,
+      ownerId: job.ownerId,
+      region: job.region,
+      scheduledAt: job.scheduledAt,
+      reason: 'dropped',
+      recordedAt: new Date(now).toISOString(),
+    };
+    try {
+      await this.publisher!.publish(
+        missedSlotSubject(job.region),
+        missedCodec.encode(slot),
+        `missed-${job.checkId}`,
+      );
+    } catch (err) {
+      this.unrecordedTotal.inc();
+      this.unrecordedLog.warn(`dropped job ${job.checkId} could not be recorded: ${String(err)}`);
     }
   }
 }

@@ -50,13 +50,21 @@ async function runCheck(job: ProbeJob, options: ProbeOptions): Promise<HttpCheck
 }
 
 /**
- * A job older than its monitor's interval is dropped, not run late: its slot has passed and the
- * next one is already scheduled; a late check would only skew the time series. An on-demand job
+ * A scheduled job runs late up to this many intervals after its slot. The scheduler queues one
+ * job per monitor at a time and, while it waits, records the monitor's next slots as missed;
+ * the waiting job keeps its place, so under overload every monitor is checked in turn, each
+ * about as late (docs/architecture.md). Later than this it is dropped (and recorded): its
+ * monitor's lateness is past any use.
+ */
+export const STALE_AFTER_INTERVALS = 2;
+
+/**
+ * A scheduled job older than STALE_AFTER_INTERVALS of its interval is dropped. An on-demand job
  * is dropped once its caller has stopped waiting (the timeout and the gateway's margin): run
  * later (say, when a prober of its region comes back hours after), it would answer no one.
  */
 export function isStale(job: ProbeJob, now: number): boolean {
   const age = now - Date.parse(job.scheduledAt);
   if (job.onDemand) return age > job.spec.timeoutMs + ON_DEMAND_MARGIN_MS;
-  return age > job.spec.intervalSeconds * 1000;
+  return age > STALE_AFTER_INTERVALS * job.spec.intervalSeconds * 1000;
 }

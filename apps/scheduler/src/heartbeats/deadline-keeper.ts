@@ -23,21 +23,22 @@ import { JSONCodec, type KV, type NatsConnection, type QueuedIterator, type KvEn
 import { Counter, type Registry } from 'prom-client';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { MaintenanceCalendar } from '../maintenance/maintenance-calendar';
-import { LeaderLease } from '../leadership/leader-lease';
+import { PartitionLease } from '../partitions/partition-lease';
 import { Schedule } from '../schedule/schedule';
 import { deadlineOf, dueMisses, missedCheckId } from './deadlines';
 
 const codec = JSONCodec<unknown>();
-/** Look at least this often, so a new leader reports a deadline within a second. */
+/** Look at least this often, so a partition's new owner reports a deadline within a second. */
 const MAX_SLEEP_MS = 1000;
 
 /**
  * Stores a `down` result (`missed_heartbeat`) for each period a heartbeat monitor went without a
  * ping. Every scheduler instance follows the `heartbeats` KV bucket (the gateway's ping times,
- * the leader's count of periods reported) and keeps it in memory; only the leader publishes.
+ * the owners' count of periods reported) and keeps it in memory; only the scheduler holding the
+ * monitor's partition publishes.
  * Each missed period has a deterministic check id (monitor, base, period number), used as the
  * JetStream message id and stored by metrics and the notifier as the check's id: a period
- * published twice (a leader that died between publishing and recording it, or two leaders during
+ * published twice (an owner that died between publishing and recording it, or two owners during
  * a hand-over) is one result. The count is recorded after the publish, so a period is never lost.
  */
 @Injectable()
@@ -58,7 +59,7 @@ export class DeadlineKeeper implements OnApplicationBootstrap, OnApplicationShut
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly schedule: Schedule,
-    private readonly lease: LeaderLease,
+    private readonly partitions: PartitionLease,
     private readonly maintenance: MaintenanceCalendar,
     @Inject(TELEMETRY) registry: Registry,
   ) {
@@ -104,11 +105,11 @@ export class DeadlineKeeper implements OnApplicationBootstrap, OnApplicationShut
     this.publisher?.close();
   }
 
-  /** The monitor is gone: its keys go too (the leader's job; the bucket's TTL catches the rest). */
+  /** The monitor is gone: its keys go too (its partition owner's job; the bucket's TTL catches the rest). */
   async forget(monitorId: string): Promise<void> {
     this.pings.delete(monitorId);
     this.missed.delete(monitorId);
-    if (!this.lease.isLeader || !this.kv) return;
+    if (!this.partitions.owns(monitorId) || !this.kv) return;
     const kv = this.kv;
     await Promise.all(
       [heartbeatKeys.ping, heartbeatKeys.start, heartbeatKeys.missed].map((key) =>
@@ -158,10 +159,11 @@ export class DeadlineKeeper implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async pass(): Promise<void> {
-    if (!this.lease.isLeader || !this.initialized || this.stopped) return;
+    if (!this.initialized || this.stopped) return;
     const now = Date.now();
     const work: Promise<void>[] = [];
     for (const monitor of this.schedule.heartbeats()) {
+      if (!this.partitions.owns(monitor.id)) continue;
       const due = dueMisses(this.clockOf(monitor), now);
       if (due.periods.length) work.push(this.report(monitor, due));
     }

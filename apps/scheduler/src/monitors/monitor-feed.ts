@@ -22,6 +22,8 @@ export const REGISTRY_CLIENT = Symbol('REGISTRY_CLIENT');
 const codec = JSONCodec<unknown>();
 /** Monitors asked per snapshot page; the registry answers fewer when they would pass its byte budget. */
 const PAGE = 1000;
+/** Events pulled ahead from the stream. */
+const PULL = 1000;
 
 /**
  * Keeps the schedule equal to the registry: follows MONITOR_EVENTS from the moment it starts,
@@ -34,6 +36,7 @@ export class MonitorFeed implements OnApplicationBootstrap, OnApplicationShutdow
   private messages?: ConsumerMessages;
   private loaded = false;
   private stopped = false;
+  private waking?: NodeJS.Immediate;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -58,12 +61,14 @@ export class MonitorFeed implements OnApplicationBootstrap, OnApplicationShutdow
       deliver_policy: DeliverPolicy.StartTime,
       opt_start_time: new Date().toISOString(),
     });
-    this.messages = await consumer.consume();
+    // Pulled a thousand at a time: a bulk import arrives as a burst of events.
+    this.messages = await consumer.consume({ max_messages: PULL });
     void this.loadSnapshot().then(() => this.follow());
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    clearImmediate(this.waking);
     await this.messages?.close();
   }
 
@@ -108,8 +113,20 @@ export class MonitorFeed implements OnApplicationBootstrap, OnApplicationShutdow
         this.schedule.remove(event.monitorId);
         if (event.monitor.type === 'heartbeat') void this.deadlines.forget(event.monitorId);
       } else this.apply(event.monitor);
-      this.dispatcher.wake();
+      this.wakeSoon();
     }
+  }
+
+  /**
+   * Re-plans the dispatcher once after the events already received, not once per event: a bulk
+   * import's burst of thousands of events then costs one re-plan per burst.
+   */
+  private wakeSoon(): void {
+    if (this.waking) return;
+    this.waking = setImmediate(() => {
+      this.waking = undefined;
+      this.dispatcher.wake();
+    });
   }
 
   private apply(monitor: Monitor): void {

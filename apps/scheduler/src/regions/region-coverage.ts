@@ -100,6 +100,15 @@ export class RegionCoverage implements OnApplicationBootstrap, OnApplicationShut
       .sort();
   }
 
+  /**
+   * False only when the region is known to have no live prober; true during the first seconds
+   * after start, while probers started with this process announce.
+   */
+  isServed(region: string, nowMs = Date.now()): boolean {
+    if (nowMs - this.watchingSince < ProberPresenceBucket.refreshMs) return true;
+    return this.watch.liveProbers(region, nowMs) > 0;
+  }
+
   private knownRegions(): string[] {
     return [...new Set([...this.config.defaultRegions, ...this.lastPublishedAt.keys()])];
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { slotsBetween } from '@uptime/contracts';
 import { monitorFixture } from '../../../../test/support/factories';
 import { DueQueue } from './due-queue';
 import { Schedule } from './schedule';
@@ -94,13 +95,46 @@ describe(Schedule.name, () => {
     assert.equal(schedule.nextDueAt(), nextSlot(m.id, 30_000, 5000));
   });
 
-  it('should skip missed slots after a stall instead of bursting', () => {
+  it('should list the slots a stall left a whole interval behind and run the latest one', () => {
     const schedule = new Schedule();
     const m = monitorFixture({ intervalSeconds: 10 });
     schedule.upsert(m, 0);
     const first = schedule.nextDueAt()!;
-    const due = schedule.takeDue(first + 35_000);
-    assert.equal(due.length, 1);
-    assert.ok(schedule.nextDueAt()! > first + 35_000);
+    const [due] = schedule.takeDue(first + 35_000);
+    assert.equal(due!.slotMs, first + 30_000, 'the latest slot still within an interval runs');
+    assert.deepEqual(due!.missedSlots, [first, first + 10_000, first + 20_000]);
+    assert.equal(due!.missedCount, 3);
+    assert.equal(schedule.nextDueAt(), first + 40_000, 'the sequence goes on, no slot skipped');
+  });
+
+  it('should account for every slot of every monitor alike when it runs far behind', () => {
+    const schedule = new Schedule();
+    const monitors = Array.from({ length: 50 }, () => monitorFixture({ intervalSeconds: 10 }));
+    for (const m of monitors) schedule.upsert(m, 0);
+    // A dispatch only every 25 s: each monitor runs once per round and misses the rest.
+    const runs = new Map<string, number>();
+    const missed = new Map<string, number>();
+    for (let now = 25_000; now <= 300_000; now += 25_000) {
+      for (const d of schedule.takeDue(now)) {
+        assert.ok(now - d.slotMs < 10_000, 'what runs is less than an interval late');
+        runs.set(d.monitor.id, (runs.get(d.monitor.id) ?? 0) + 1);
+        missed.set(d.monitor.id, (missed.get(d.monitor.id) ?? 0) + d.missedCount);
+      }
+    }
+    for (const m of monitors) {
+      assert.equal(runs.get(m.id), 12, 'every monitor runs in every round');
+      assert.equal(
+        runs.get(m.id)! + missed.get(m.id)!,
+        slotsBetween(m.id, 10_000, 1, 300_001),
+        'every slot is run or listed as missed',
+      );
+    }
+  });
+
+  it('should not list anything for a monitor taken on time', () => {
+    const schedule = new Schedule();
+    schedule.upsert(monitorFixture({ intervalSeconds: 10 }), 0);
+    const [due] = schedule.takeDue(schedule.nextDueAt()! + 9_999);
+    assert.deepEqual(due!.missedSlots, []);
   });
 });

@@ -6,7 +6,17 @@ import { nextSlot } from './slots';
 export interface DueCheck {
   monitor: Monitor;
   slotMs: number;
+  /**
+   * The monitor's slots before this one that were reached a whole interval or more after they
+   * were due (the scheduler was stalled or starved): not checked, to be recorded as missed.
+   */
+  missedSlots: number[];
+  /** How many slots were missed; more than `missedSlots` lists after a very long stall. */
+  missedCount: number;
 }
+
+/** Missed slots listed per monitor and stall; beyond this only their count is kept. */
+export const MAX_MISSED_LISTED = 100;
 
 /**
  * Which monitor runs when: every active monitor with its next slot, in memory. The registry
@@ -53,18 +63,35 @@ export class Schedule {
     return this.pushed.values();
   }
 
+  /** The probed (not heartbeat) monitors: a partition taken over catches up on their late slots. */
+  *probed(): IterableIterator<Monitor> {
+    for (const monitor of this.monitors.values()) if (!this.pushed.has(monitor.id)) yield monitor;
+  }
+
   nextDueAt(): number | undefined {
     return this.queue.peek();
   }
 
-  /** Takes every check due by `now` and books each monitor's following slot. */
+  /**
+   * Takes every check due by `now` and books each monitor's following slot: always the next of
+   * its sequence, never one after `now`, so a scheduler that falls behind delays every monitor
+   * alike. A slot reached a whole interval late or more is not run (its successor is already
+   * due) but listed as missed; slots come out in due order across monitors, so misses, too, fall
+   * on every monitor alike.
+   */
   takeDue(now: number): DueCheck[] {
     const due: DueCheck[] = [];
     for (const { key, dueAt } of this.queue.popDue(now)) {
       const monitor = this.monitors.get(key);
       if (!monitor) continue;
-      due.push({ monitor, slotMs: dueAt });
-      this.queue.set(key, nextSlot(key, monitor.intervalSeconds * 1000, Math.max(dueAt, now)));
+      const intervalMs = monitor.intervalSeconds * 1000;
+      const skipped = Math.floor((now - dueAt) / intervalMs);
+      const slotMs = dueAt + skipped * intervalMs;
+      const missedSlots: number[] = [];
+      for (let i = Math.max(0, skipped - MAX_MISSED_LISTED); i < skipped; i++)
+        missedSlots.push(dueAt + i * intervalMs);
+      due.push({ monitor, slotMs, missedSlots, missedCount: skipped });
+      this.queue.set(key, slotMs + intervalMs);
     }
     return due;
   }

@@ -1,14 +1,11 @@
 import { createHash } from 'node:crypto';
+import { phaseOf } from '@uptime/contracts';
 
 /**
- * A monitor runs at fixed slots `phase + k × interval` (epoch ms). The phase comes from a hash of
- * the monitor id, so a thousand monitors created at once spread over their interval, and every
- * scheduler instance computes the same slots: a takeover resumes the very next slot.
+ * A monitor runs at fixed slots `phase + k × interval` (epoch ms); `phaseOf` lives in the
+ * contracts, since the metrics service counts the slots a monitor was expected to have.
  */
-export function phaseOf(monitorId: string, intervalMs: number): number {
-  const hash = createHash('sha1').update(monitorId).digest();
-  return hash.readUInt32BE(0) % intervalMs;
-}
+export { phaseOf };
 
 /** The first slot strictly after `afterMs`. */
 export function nextSlot(monitorId: string, intervalMs: number, afterMs: number): number {

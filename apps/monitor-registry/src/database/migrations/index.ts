@@ -9,6 +9,7 @@ import { Migration20261204000000DnsMonitors } from './20261204000000-dns-monitor
 import { Migration20261203002000DnsRecordTypeTarget } from './20261203002000-dns-record-type-target';
 import { Migration20261203001000HeartbeatMonitors } from './20261203001000-heartbeat-monitors';
 import { Migration20261203004000MaintenanceWindows } from './20261203004000-maintenance-windows';
+import { Migration20261205000000StatusPages } from './20261205000000-status-pages';
 
 /** Listed explicitly so the build needs no file-system discovery; append, never edit. */
 export const REGISTRY_MIGRATIONS: MigrationObject[] = [
@@ -32,4 +33,5 @@ export const REGISTRY_MIGRATIONS: MigrationObject[] = [
     name: 'Migration20261203004000MaintenanceWindows',
     class: Migration20261203004000MaintenanceWindows,
   },
+  { name: 'Migration20261205000000StatusPages', class: Migration20261205000000StatusPages },
 ];

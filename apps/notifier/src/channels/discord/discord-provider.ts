@@ -1,4 +1,3 @@
-import { TargetPolicy } from '@uptime/target-guard';
 import { z } from 'zod';
 import {
   type AlertMessage,
@@ -7,8 +6,8 @@ import {
   alertState,
   subjectLine,
 } from '../alert-message';
-import { type ChannelProvider, withoutSecrets } from '../channel-provider';
-import { DEFAULT_POST_TIMEOUT_MS, ReceiverClient, type ReceiverOptions } from '../http-post';
+import { ChannelUrlProvider } from '../http-channel';
+import type { ReceiverOptions } from '../http-post';
 import { LOOPBACK_HOSTS, clip, parsedUrl } from '../url-rules';
 
 const DISCORD_HOSTS = new Set([
@@ -92,38 +91,21 @@ export function discordMessage(message: AlertMessage): DiscordMessage {
  * Posts alerts to a Discord channel webhook. The URL holds the webhook's token: it is the secret.
  * A 429 carries `retry_after`, which the next attempt waits for (see `DeliveryError.retryAfterMs`).
  */
-export class DiscordProvider implements ChannelProvider<DiscordConfig> {
+export class DiscordProvider extends ChannelUrlProvider<DiscordConfig, 'webhookUrl'> {
   readonly type = 'discord';
   readonly configSchema = DiscordConfigSchema;
   readonly secretFields: readonly (keyof DiscordConfig)[] = ['webhookUrl'];
-  private readonly timeoutMs: number;
-  private readonly client: ReceiverClient;
 
   constructor(options: ReceiverOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_POST_TIMEOUT_MS;
-    this.client = new ReceiverClient(options.targets ?? TargetPolicy.PUBLIC_ONLY, options.blocked);
-  }
-
-  redact(config: DiscordConfig): Partial<DiscordConfig> {
-    return withoutSecrets(config, this.secretFields);
-  }
-
-  refusedTarget(config: DiscordConfig): { field: 'webhookUrl'; message: string } | null {
-    const message = this.client.refusedLiteral(config.webhookUrl);
-    return message ? { field: 'webhookUrl', message } : null;
+    super('webhookUrl', options);
   }
 
   async send(config: DiscordConfig, message: AlertMessage): Promise<void> {
     const url = new URL(config.webhookUrl);
-    await this.client.postJson(config.webhookUrl, JSON.stringify(discordMessage(message)), {
+    await this.post(config.webhookUrl, JSON.stringify(discordMessage(message)), {
       receiver: 'Discord',
-      timeoutMs: this.timeoutMs,
       secrets: [config.webhookUrl, url.pathname, url.pathname.split('/').at(-1) ?? ''],
     });
-  }
-
-  close(): Promise<void> {
-    return this.client.close();
   }
 }
 

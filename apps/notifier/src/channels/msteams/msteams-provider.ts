@@ -1,4 +1,3 @@
-import { TargetPolicy } from '@uptime/target-guard';
 import { z } from 'zod';
 import {
   type AlertMessage,
@@ -7,8 +6,8 @@ import {
   alertState,
   subjectLine,
 } from '../alert-message';
-import { type ChannelProvider, withoutSecrets } from '../channel-provider';
-import { DEFAULT_POST_TIMEOUT_MS, ReceiverClient, type ReceiverOptions } from '../http-post';
+import { ChannelUrlProvider } from '../http-channel';
+import type { ReceiverOptions } from '../http-post';
 import { clip, secureWebhookUrl } from '../url-rules';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
@@ -88,39 +87,22 @@ export function msTeamsMessage(message: AlertMessage): MsTeamsMessage {
 }
 
 /** Posts alerts as Adaptive Cards to a Microsoft Teams workflow (Power Automate) webhook. */
-export class MsTeamsProvider implements ChannelProvider<MsTeamsConfig> {
+export class MsTeamsProvider extends ChannelUrlProvider<MsTeamsConfig, 'webhookUrl'> {
   readonly type = 'msteams';
   readonly configSchema = MsTeamsConfigSchema;
   // The workflow URL carries its signature (`sig=`): whoever has it can post to the channel.
   readonly secretFields: readonly (keyof MsTeamsConfig)[] = ['webhookUrl'];
-  private readonly timeoutMs: number;
-  private readonly client: ReceiverClient;
 
   constructor(options: ReceiverOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_POST_TIMEOUT_MS;
-    this.client = new ReceiverClient(options.targets ?? TargetPolicy.PUBLIC_ONLY, options.blocked);
-  }
-
-  redact(config: MsTeamsConfig): Partial<MsTeamsConfig> {
-    return withoutSecrets(config, this.secretFields);
-  }
-
-  refusedTarget(config: MsTeamsConfig): { field: 'webhookUrl'; message: string } | null {
-    const message = this.client.refusedLiteral(config.webhookUrl);
-    return message ? { field: 'webhookUrl', message } : null;
+    super('webhookUrl', options);
   }
 
   async send(config: MsTeamsConfig, message: AlertMessage): Promise<void> {
     const url = new URL(config.webhookUrl);
-    await this.client.postJson(config.webhookUrl, JSON.stringify(msTeamsMessage(message)), {
+    await this.post(config.webhookUrl, JSON.stringify(msTeamsMessage(message)), {
       receiver: 'Microsoft Teams',
-      timeoutMs: this.timeoutMs,
       secrets: [config.webhookUrl, url.pathname, url.search.slice(1)],
     });
-  }
-
-  close(): Promise<void> {
-    return this.client.close();
   }
 }
 

@@ -1,4 +1,3 @@
-import { TargetPolicy } from '@uptime/target-guard';
 import { z } from 'zod';
 import {
   type AlertMessage,
@@ -7,8 +6,8 @@ import {
   alertState,
   subjectLine,
 } from '../alert-message';
-import { type ChannelProvider, withoutSecrets } from '../channel-provider';
-import { DEFAULT_POST_TIMEOUT_MS, ReceiverClient, type ReceiverOptions } from '../http-post';
+import { ChannelUrlProvider } from '../http-channel';
+import type { ReceiverOptions } from '../http-post';
 import {
   clip,
   isHttpUrl,
@@ -101,46 +100,25 @@ export function ntfyPublish(config: NtfyConfig, message: AlertMessage): NtfyPubl
  * is user input and goes through the target guard; the access token, when the topic needs one,
  * is the secret, and changing the server requires giving it again.
  */
-export class NtfyProvider implements ChannelProvider<NtfyConfig> {
+export class NtfyProvider extends ChannelUrlProvider<NtfyConfig, 'serverUrl'> {
   readonly type = 'ntfy';
   readonly configSchema = NtfyConfigSchema;
   readonly secretFields: readonly (keyof NtfyConfig)[] = ['accessToken'];
   readonly secretBoundTo: Partial<Record<keyof NtfyConfig, keyof NtfyConfig>> = {
     accessToken: 'serverUrl',
   };
-  private readonly timeoutMs: number;
-  private readonly client: ReceiverClient;
 
   constructor(options: ReceiverOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_POST_TIMEOUT_MS;
-    this.client = new ReceiverClient(options.targets ?? TargetPolicy.PUBLIC_ONLY, options.blocked);
-  }
-
-  redact(config: NtfyConfig): Partial<NtfyConfig> {
-    return withoutSecrets(config, this.secretFields);
-  }
-
-  refusedTarget(config: NtfyConfig): { field: 'serverUrl'; message: string } | null {
-    const message = this.client.refusedLiteral(config.serverUrl);
-    return message ? { field: 'serverUrl', message } : null;
+    super('serverUrl', options);
   }
 
   async send(config: NtfyConfig, message: AlertMessage): Promise<void> {
     const token = config.accessToken;
-    await this.client.postJson(
-      `${config.serverUrl}/`,
-      JSON.stringify(ntfyPublish(config, message)),
-      {
-        receiver: 'ntfy',
-        timeoutMs: this.timeoutMs,
-        secrets: token ? [token] : [],
-        headers: token ? { authorization: `Bearer ${token}` } : {},
-      },
-    );
-  }
-
-  close(): Promise<void> {
-    return this.client.close();
+    await this.post(`${config.serverUrl}/`, JSON.stringify(ntfyPublish(config, message)), {
+      receiver: 'ntfy',
+      secrets: token ? [token] : [],
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
   }
 }
 

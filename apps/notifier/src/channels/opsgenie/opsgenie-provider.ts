@@ -7,8 +7,7 @@ import {
   isResolution,
   subjectLine,
 } from '../alert-message';
-import { type ChannelProvider, withoutSecrets } from '../channel-provider';
-import { DEFAULT_POST_TIMEOUT_MS, type ReceiverClient } from '../http-post';
+import { HttpChannelProvider } from '../http-channel';
 import {
   DEFAULT_CHANNEL_API_URLS,
   clip,
@@ -127,41 +126,26 @@ export interface OpsgenieOptions {
 }
 
 /** Creates and closes Opsgenie alerts with an API integration's key (`GenieKey`). */
-export class OpsgenieProvider implements ChannelProvider<OpsgenieConfig> {
+export class OpsgenieProvider extends HttpChannelProvider<OpsgenieConfig> {
   readonly type = 'opsgenie';
   readonly configSchema = OpsgenieConfigSchema;
   readonly secretFields: readonly (keyof OpsgenieConfig)[] = ['apiKey'];
-  private readonly timeoutMs: number;
   private readonly apiUrls: Record<OpsgenieConfig['region'], string>;
-  private readonly client: ReceiverClient = operatorApiClient();
 
   constructor(options: OpsgenieOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_POST_TIMEOUT_MS;
+    super(operatorApiClient(), options.timeoutMs);
     this.apiUrls = {
       us: withoutTrailingSlash(options.apiUrl ?? DEFAULT_CHANNEL_API_URLS.opsgenieApiUrl),
       eu: withoutTrailingSlash(options.euApiUrl ?? DEFAULT_CHANNEL_API_URLS.opsgenieEuApiUrl),
     };
   }
 
-  redact(config: OpsgenieConfig): Partial<OpsgenieConfig> {
-    return withoutSecrets(config, this.secretFields);
-  }
-
   async send(config: OpsgenieConfig, message: AlertMessage): Promise<void> {
     const request = opsgenieRequest(config, message);
-    await this.client.postJson(
-      `${this.apiUrls[config.region]}${request.path}`,
-      JSON.stringify(request.body),
-      {
-        receiver: 'Opsgenie',
-        timeoutMs: this.timeoutMs,
-        secrets: [config.apiKey],
-        headers: { authorization: `GenieKey ${config.apiKey}` },
-      },
-    );
-  }
-
-  close(): Promise<void> {
-    return this.client.close();
+    await this.post(`${this.apiUrls[config.region]}${request.path}`, JSON.stringify(request.body), {
+      receiver: 'Opsgenie',
+      secrets: [config.apiKey],
+      headers: { authorization: `GenieKey ${config.apiKey}` },
+    });
   }
 }

@@ -7,8 +7,7 @@ import {
   isResolution,
   subjectLine,
 } from '../alert-message';
-import { type ChannelProvider, withoutSecrets } from '../channel-provider';
-import { DEFAULT_POST_TIMEOUT_MS, type ReceiverClient } from '../http-post';
+import { HttpChannelProvider } from '../http-channel';
 import { DEFAULT_CHANNEL_API_URLS, clip, operatorApiClient } from '../url-rules';
 
 export const PAGERDUTY_SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
@@ -101,32 +100,21 @@ export interface PagerDutyOptions {
 }
 
 /** Triggers and resolves PagerDuty incidents through the Events API v2. The routing key is the secret. */
-export class PagerDutyProvider implements ChannelProvider<PagerDutyConfig> {
+export class PagerDutyProvider extends HttpChannelProvider<PagerDutyConfig> {
   readonly type = 'pagerduty';
   readonly configSchema = PagerDutyConfigSchema;
   readonly secretFields: readonly (keyof PagerDutyConfig)[] = ['routingKey'];
-  private readonly timeoutMs: number;
   private readonly eventsUrl: string;
-  private readonly client: ReceiverClient = operatorApiClient();
 
   constructor(options: PagerDutyOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_POST_TIMEOUT_MS;
+    super(operatorApiClient(), options.timeoutMs);
     this.eventsUrl = options.eventsUrl ?? DEFAULT_CHANNEL_API_URLS.pagerDutyEventsUrl;
   }
 
-  redact(config: PagerDutyConfig): Partial<PagerDutyConfig> {
-    return withoutSecrets(config, this.secretFields);
-  }
-
   async send(config: PagerDutyConfig, message: AlertMessage): Promise<void> {
-    await this.client.postJson(this.eventsUrl, JSON.stringify(pagerDutyEvent(config, message)), {
+    await this.post(this.eventsUrl, JSON.stringify(pagerDutyEvent(config, message)), {
       receiver: 'PagerDuty',
-      timeoutMs: this.timeoutMs,
       secrets: [config.routingKey],
     });
-  }
-
-  close(): Promise<void> {
-    return this.client.close();
   }
 }

@@ -1,4 +1,3 @@
-import { TargetPolicy } from '@uptime/target-guard';
 import { z } from 'zod';
 import {
   type AlertMessage,
@@ -9,8 +8,8 @@ import {
   formatUtc,
   subjectLine,
 } from '../alert-message';
-import { type ChannelProvider, withoutSecrets } from '../channel-provider';
-import { DEFAULT_POST_TIMEOUT_MS, ReceiverClient, type ReceiverOptions } from '../http-post';
+import { ChannelUrlProvider } from '../http-channel';
+import type { ReceiverOptions } from '../http-post';
 
 /** Plain http only reaches a receiver on this machine: a test double, never Slack itself. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -88,37 +87,20 @@ export function slackMessage(message: AlertMessage): SlackMessage {
 }
 
 /** Posts alerts to a Slack incoming webhook. The webhook URL is the credential. */
-export class SlackProvider implements ChannelProvider<SlackConfig> {
+export class SlackProvider extends ChannelUrlProvider<SlackConfig, 'webhookUrl'> {
   readonly type = 'slack';
   readonly configSchema = SlackConfigSchema;
   readonly secretFields: readonly (keyof SlackConfig)[] = ['webhookUrl'];
-  private readonly timeoutMs: number;
-  private readonly client: ReceiverClient;
 
   constructor(options: ReceiverOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_POST_TIMEOUT_MS;
-    this.client = new ReceiverClient(options.targets ?? TargetPolicy.PUBLIC_ONLY, options.blocked);
-  }
-
-  redact(config: SlackConfig): Partial<SlackConfig> {
-    return withoutSecrets(config, this.secretFields);
-  }
-
-  refusedTarget(config: SlackConfig): { field: 'webhookUrl'; message: string } | null {
-    const message = this.client.refusedLiteral(config.webhookUrl);
-    return message ? { field: 'webhookUrl', message } : null;
+    super('webhookUrl', options);
   }
 
   async send(config: SlackConfig, message: AlertMessage): Promise<void> {
-    await this.client.postJson(config.webhookUrl, JSON.stringify(slackMessage(message)), {
+    await this.post(config.webhookUrl, JSON.stringify(slackMessage(message)), {
       receiver: 'Slack',
-      timeoutMs: this.timeoutMs,
       secrets: [config.webhookUrl, new URL(config.webhookUrl).pathname],
     });
-  }
-
-  close(): Promise<void> {
-    return this.client.close();
   }
 }
 

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { type AlertMessage, alertDetails, subjectLine } from '../alert-message';
-import { type ChannelProvider, withoutSecrets } from '../channel-provider';
-import { DEFAULT_POST_TIMEOUT_MS, type ReceiverClient } from '../http-post';
+import { HttpChannelProvider } from '../http-channel';
 import {
   DEFAULT_CHANNEL_API_URLS,
   clip,
@@ -77,37 +76,26 @@ export interface TelegramOptions {
  * Sends alerts through a Telegram bot to a chat. The bot token is in the URL's path, so it is
  * scrubbed from every error (which becomes the alert's `lastError`) and never logged.
  */
-export class TelegramProvider implements ChannelProvider<TelegramConfig> {
+export class TelegramProvider extends HttpChannelProvider<TelegramConfig> {
   readonly type = 'telegram';
   readonly configSchema = TelegramConfigSchema;
   readonly secretFields: readonly (keyof TelegramConfig)[] = ['botToken'];
-  private readonly timeoutMs: number;
   private readonly apiUrl: string;
-  private readonly client: ReceiverClient = operatorApiClient();
 
   constructor(options: TelegramOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_POST_TIMEOUT_MS;
+    super(operatorApiClient(), options.timeoutMs);
     this.apiUrl = withoutTrailingSlash(options.apiUrl ?? DEFAULT_CHANNEL_API_URLS.telegramApiUrl);
   }
 
-  redact(config: TelegramConfig): Partial<TelegramConfig> {
-    return withoutSecrets(config, this.secretFields);
-  }
-
   async send(config: TelegramConfig, message: AlertMessage): Promise<void> {
-    await this.client.postJson(
+    await this.post(
       `${this.apiUrl}/bot${config.botToken}/sendMessage`,
       JSON.stringify(telegramMessage(config, message)),
       {
         receiver: 'Telegram',
-        timeoutMs: this.timeoutMs,
         secrets: [config.botToken, config.botToken.split(':')[1] ?? ''],
       },
     );
-  }
-
-  close(): Promise<void> {
-    return this.client.close();
   }
 }
 

@@ -1,9 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { TargetPolicy } from '@uptime/target-guard';
 import { z } from 'zod';
 import { type AlertCause, type AlertMessage, describeCause } from '../alert-message';
-import { type ChannelProvider, withoutSecrets } from '../channel-provider';
-import { DEFAULT_POST_TIMEOUT_MS, ReceiverClient, type ReceiverOptions } from '../http-post';
+import { ChannelUrlProvider } from '../http-channel';
+import type { ReceiverOptions } from '../http-post';
 
 export const SIGNATURE_HEADER = 'X-Signature-256';
 export const TIMESTAMP_HEADER = 'X-Signature-Timestamp';
@@ -174,43 +173,26 @@ export function verifyWebhookSignature(
 }
 
 /** Posts each alert as signed JSON to the channel's URL. */
-export class WebhookProvider implements ChannelProvider<WebhookConfig> {
+export class WebhookProvider extends ChannelUrlProvider<WebhookConfig, 'url'> {
   readonly type = 'webhook';
   readonly configSchema = WebhookConfigSchema;
   readonly secretFields: readonly (keyof WebhookConfig)[] = ['secret'];
-  private readonly timeoutMs: number;
-  private readonly client: ReceiverClient;
 
   constructor(options: ReceiverOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_POST_TIMEOUT_MS;
-    this.client = new ReceiverClient(options.targets ?? TargetPolicy.PUBLIC_ONLY, options.blocked);
-  }
-
-  redact(config: WebhookConfig): Partial<WebhookConfig> {
-    return withoutSecrets(config, this.secretFields);
-  }
-
-  refusedTarget(config: WebhookConfig): { field: 'url'; message: string } | null {
-    const message = this.client.refusedLiteral(config.url);
-    return message ? { field: 'url', message } : null;
+    super('url', options);
   }
 
   async send(config: WebhookConfig, message: AlertMessage): Promise<void> {
     const body = JSON.stringify(webhookPayload(message));
     const timestamp = unixSeconds();
-    await this.client.postJson(config.url, body, {
+    await this.post(config.url, body, {
       receiver: 'webhook',
-      timeoutMs: this.timeoutMs,
       secrets: [config.secret],
       headers: {
         [TIMESTAMP_HEADER]: String(timestamp),
         [SIGNATURE_HEADER]: signWebhook(config.secret, timestamp, body),
       },
     });
-  }
-
-  close(): Promise<void> {
-    return this.client.close();
   }
 }
 

@@ -1,0 +1,1 @@
+export { inSpan, SpanKind, startTracing, tracer, type SpanOptions, type Tracing } from './tracing';

@@ -1,0 +1,201 @@
+import type { Coverage, MonitorStats } from '@uptime/contracts';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startProber } from '../../apps/prober/src/bootstrap';
+import { startScheduler } from '../../apps/scheduler/src/bootstrap';
+import { OutputCapture } from '../support/output-capture';
+import { Pipeline } from '../support/pipeline';
+import { TargetServer } from '../support/target-server';
+import { waitFor } from '../support/wait-for';
+
+const INTERVAL_S = 10;
+const MONITORS = 4;
+/**
+ * Each check takes this long, and the prober runs one at a time: 0.25 checks/s for 0.4 due. In
+ * turn, each monitor's job waits about 4 × 4 s, within the two intervals a job may run late.
+ */
+const CHECK_MS = 4000;
+
+interface Ready {
+  status: string;
+  info?: Record<string, { status: string; state?: string; message?: string }>;
+}
+
+/**
+ * Overload made real and small: four monitors every 10 s against a target that answers in 4 s,
+ * and one prober that runs one check at a time. The platform cannot keep up; it must say so and
+ * account for every slot it does not check, alike for every monitor, without touching uptime.
+ */
+describe('overload', () => {
+  const pipeline = new Pipeline();
+  const output = new OutputCapture();
+  let target: TargetServer;
+  let token: string;
+  const ids: string[] = [];
+  let createdAt = 0;
+
+  const coverageOf = async (id: string, from: number, to: number) =>
+    pipeline.api.get<Coverage>(
+      `/api/v1/monitors/${id}/coverage?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`,
+      token,
+    );
+  const readyOf = async (url: string): Promise<Ready> =>
+    (await fetch(`${url.replace('[::1]', '127.0.0.1')}/health/ready`)).json() as Promise<Ready>;
+
+  before(async () => {
+    output.start();
+    target = await TargetServer.start();
+    target.slowMs = CHECK_MS;
+    await pipeline.start({ probers: 0, schedulers: 0 });
+    // Both on a port of their own: their /health/ready and /metrics are what is checked.
+    pipeline.probers.push(await startProber(pipeline.proberConfig({ concurrency: 1, port: 0 })));
+    pipeline.schedulers.push(await startScheduler(pipeline.schedulerConfig({ port: 0 })));
+    token = (await pipeline.api.newUser('overload')).accessToken;
+    createdAt = Date.now();
+    for (let i = 0; i < MONITORS; i++) {
+      const res = await pipeline.api.post<{ id: string }>(
+        '/api/v1/monitors',
+        {
+          name: `slow ${i}`,
+          url: target.url(`slow-${i}`),
+          intervalSeconds: INTERVAL_S,
+          timeoutMs: CHECK_MS + 3000,
+        },
+        token,
+      );
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      ids.push(res.body.id);
+    }
+    for (let i = 0; i < MONITORS; i++) target.set(`slow-${i}`, 'slow');
+  });
+  after(async () => {
+    output.stop();
+    await pipeline.stop();
+    await target?.close();
+  });
+
+  it('should record the slots it cannot check, with reasons, for every monitor alike', async () => {
+    // Long enough for every monitor to miss some slots and be checked three times.
+    let last: unknown;
+    const answers = await waitFor(
+      'every monitor checked and missing slots',
+      async () => {
+        const all = await Promise.all(ids.map((id) => coverageOf(id, createdAt, Date.now())));
+        last = all.map((a) => a.body);
+        const ok = all.every((a) => a.status === 200 && a.body.run >= 3 && a.body.missed >= 1);
+        return ok && all.map((a) => a.body);
+      },
+      90_000,
+      2000,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}: ${JSON.stringify(last)}`);
+    });
+    for (const c of answers) {
+      assert.equal(c.stored, c.run + c.missed);
+      assert.equal(
+        c.missed,
+        c.missedByReason.late + c.missedByReason.no_prober + c.missedByReason.dropped,
+      );
+      assert.equal(c.missedByReason.no_prober, 0, 'this region has its prober');
+      assert.ok(c.expected >= c.stored, JSON.stringify(c));
+      // A slot is either checked, missed, or its job is the one waiting (one per monitor) or
+      // running, or its record is on its way (a second's batch).
+      assert.ok(c.expected - c.stored <= 2, `unaccounted slots: ${JSON.stringify(c)}`);
+    }
+    const runs = answers.map((c) => c.run);
+    process.stdout.write(`# overload: runs per monitor ${runs.join(', ')}\n`);
+    // In turn: no monitor is checked twice before every other once. (Replacing a waiting job
+    // with the next slot's sent its monitor to the back of the queue: 8, 5, 5, 1, 1, 0 runs.)
+    assert.ok(Math.max(...runs) - Math.min(...runs) <= 1, `every monitor alike: ${runs}`);
+  });
+
+  it('should leave missed slots out of uptime and show coverage beside it, in stats and the dashboard', async () => {
+    const id = ids[0]!;
+    const res = await pipeline.api.get<MonitorStats>(
+      `/api/v1/monitors/${id}/stats?window=1h`,
+      token,
+    );
+    assert.equal(res.status, 200);
+    const stats = res.body;
+    assert.ok(stats.coverage, 'stats carry the coverage');
+    assert.ok(stats.coverage.missed >= 1);
+    assert.equal(stats.failedChecks, 0, 'no missed slot counts as downtime');
+    assert.equal(stats.uptimePercent, 100);
+    assert.ok(stats.totalChecks <= stats.coverage.run, 'missed slots are not checks');
+
+    const dashboard = await pipeline.api.get<{
+      items: { id: string; missed24h: number; uptime24hPercent: number | null }[];
+    }>('/api/v1/dashboard', token);
+    for (const entry of dashboard.body.items) {
+      assert.ok(entry.missed24h >= 1, `the dashboard shows ${entry.id}'s missed slots`);
+      assert.ok(entry.uptime24hPercent === null || entry.uptime24hPercent === 100);
+    }
+    assert.equal(dashboard.body.items.length, MONITORS);
+  });
+
+  it('should say it falls behind: degraded readiness, a warning at most once a minute, a metric per reason', async () => {
+    const scheduler = await readyOf(pipeline.schedulers[0]!.url!);
+    assert.equal(scheduler.status, 'ok', 'behind, yet ready');
+    assert.equal(scheduler.info?.overload?.state, 'degraded');
+    assert.match(scheduler.info!.overload!.message!, /checks missed in the last minute/);
+    // The prober is behind when a job waited over 10 s in the last minute: in this queue of
+    // four 4 s checks most do, but a minute can pass with none, so it is watched for a while.
+    let proberState: string | undefined;
+    await waitFor(
+      'the prober saying it is behind',
+      async () => {
+        proberState = (await readyOf(pipeline.probers[0]!.url!)).info?.overload?.state;
+        return proberState === 'degraded' || undefined;
+      },
+      60_000,
+      1000,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}: the prober's overload state stayed ${proberState}`);
+    });
+
+    const warnings = output.text
+      .split('\n')
+      .filter((line) => /JobDispatcher/.test(line) && /the scheduler falls behind/.test(line));
+    const minutes = Math.ceil((Date.now() - createdAt) / 60_000);
+    assert.ok(
+      warnings.length >= 1 && warnings.length <= minutes,
+      `at most one warning a minute over ${minutes} minutes: ${warnings.join('\n')}`,
+    );
+    assert.match(warnings[0]!, /lag \d+\.\d s, \d+ checks missed in the last minute \(late \d+\)/);
+
+    const base = pipeline.schedulers[0]!.url!.replace('[::1]', '127.0.0.1');
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(
+      metrics,
+      /^uptime_scheduler_missed_slots_total\{reason="late",app="scheduler"\} [1-9]/m,
+    );
+    assert.match(
+      metrics,
+      /^uptime_scheduler_missed_slots_total\{reason="no_prober",app="scheduler"\} 0$/m,
+    );
+    assert.match(metrics, /^uptime_scheduler_lag_seconds\{app="scheduler"\} /m);
+  });
+
+  it('should refuse a bad range naming the field, and hide another team’s monitor', async () => {
+    const id = ids[0]!;
+    const bad = await pipeline.api.get<{ errors: { field: string }[] }>(
+      `/api/v1/monitors/${id}/coverage?from=yesterday&to=${new Date().toISOString()}`,
+      token,
+    );
+    assert.equal(bad.status, 400);
+    assert.match(bad.headers.get('content-type') ?? '', /application\/problem\+json/);
+    assert.deepEqual(
+      bad.body.errors.map((e) => e.field),
+      ['from'],
+    );
+    const missing = await pipeline.api.get(`/api/v1/monitors/${id}/coverage`, token);
+    assert.equal(missing.status, 400);
+    const other = (await pipeline.api.newUser('other')).accessToken;
+    const now = Date.now();
+    const foreign = await pipeline.api.get(
+      `/api/v1/monitors/${id}/coverage?from=${new Date(now - 60_000).toISOString()}&to=${new Date(now).toISOString()}`,
+      other,
+    );
+    assert.equal(foreign.status, 404);
+  });
+});

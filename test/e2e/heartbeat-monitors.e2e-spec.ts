@@ -448,6 +448,41 @@ describe('heartbeat monitors through the whole pipeline', () => {
     });
   });
 
+  it('leaves no ping key behind from pings racing the deletion', async () => {
+    const monitor = await createHeartbeat('raced');
+    // The first ping makes the gateway remember the token, as a job pinging often does.
+    assert.equal((await ping(monitor)).status, 200);
+    const kv = await nc.jetstream().views.kv(HeartbeatBucket.bucket);
+    const announced = nc.subscribe(monitorEventSubject('deleted', monitor.id), { max: 1 });
+    // Pings every 10 ms around the deletion (within the per-token limit), each one a write that
+    // may land before or after the scheduler purges the keys.
+    const pings = Array.from(
+      { length: PINGS_PER_MINUTE - 2 },
+      (_, i) =>
+        new Promise<number>((resolve, reject) =>
+          setTimeout(() => ping(monitor).then((r) => resolve(r.status), reject), i * 10),
+        ),
+    );
+    assert.equal((await pipeline.api.delete(`/api/v1/monitors/${monitor.id}`, token)).status, 204);
+    const deadline = setTimeout(() => announced.unsubscribe(), 10_000);
+    for await (const _ of announced) break;
+    clearTimeout(deadline);
+    const statuses = await Promise.all(pings);
+    assert.ok(
+      statuses.every((s) => s === 200 || s === 404),
+      `each ping recorded or refused as unknown: ${statuses}`,
+    );
+    assert.equal((await ping(monitor)).status, 404);
+    await waitFor('the keys gone', async () => {
+      const entry = await kv.get(heartbeatKeys.ping(monitor.id));
+      return entry === null || entry.operation !== 'PUT';
+    });
+    // And they stay gone: no write still on its way puts one back.
+    await new Promise((r) => setTimeout(r, 1000));
+    const entry = await kv.get(heartbeatKeys.ping(monitor.id));
+    assert.ok(entry === null || entry.operation !== 'PUT', `ping key left: ${entry?.operation}`);
+  });
+
   it('round-trips a heartbeat monitor through a configuration document, keeping its token', async () => {
     const user = (await pipeline.api.newUser('heartbeat-config')).accessToken;
     const apply = async (document: unknown) => {

@@ -53,6 +53,13 @@ export const PING_TARGET_LIMITS = Symbol('PING_TARGET_LIMITS');
 const DEFAULT_LIMITS: RememberLimits = { ttlMs: 10_000, maxRemembered: 100_000, now: Date.now };
 
 /**
+ * How long a deleted monitor's id is kept, to purge what a ping racing the deletion wrote: far
+ * longer than a remembered token plus a ping's own writes take.
+ */
+const DELETED_KEEP_MS = 60_000;
+const DELETED_MAX = 100_000;
+
+/**
  * What a job's calls to its ping URL do. A ping (or `/fail`) publishes the heartbeat monitor's
  * result to CHECK_RESULTS, where metrics stores it and the notifier evaluates it like any
  * check, and records its time in the `heartbeats` KV bucket, where the scheduler's deadline
@@ -70,6 +77,8 @@ export class HeartbeatPings implements OnModuleInit, OnModuleDestroy {
   private kv?: KV;
   private publisher?: JetStreamPublisher;
   private subscriptions: Subscription[] = [];
+  /** Monitors this gateway heard deleted lately (id → when), for the race described at `record`. */
+  private readonly deleted = new Map<string, number>();
   private stopWatch?: () => void;
 
   constructor(
@@ -107,7 +116,7 @@ export class HeartbeatPings implements OnModuleInit, OnModuleDestroy {
       this.nc.subscribe(monitorEventFilter(kind), {
         callback: (err, msg) => {
           if (err) return this.logger.warn(`monitor events: ${err.message}`);
-          this.forget(msg.subject);
+          this.forget(msg.subject, kind === 'deleted');
         },
       }),
     );
@@ -120,7 +129,13 @@ export class HeartbeatPings implements OnModuleInit, OnModuleDestroy {
     this.publisher?.close();
   }
 
-  /** Records one call of a ping URL, or throws its 404 or 429. */
+  /**
+   * Records one call of a ping URL, or throws its 404 or 429. A ping whose token was resolved
+   * before its monitor's deletion may write its key after the scheduler purged the monitor's
+   * keys; the key would then live on until the bucket's TTL. So a deletion heard here purges the
+   * keys again, and a write that ends after the deletion was heard purges what it wrote: one of
+   * the two runs after the write landed, whichever order they come in.
+   */
   async record(token: string, kind: PingKind, message: string | null): Promise<void> {
     if (!PING_TOKEN_PATTERN.test(token)) throw this.unknown();
     const now = Date.now();
@@ -134,6 +149,7 @@ export class HeartbeatPings implements OnModuleInit, OnModuleDestroy {
     if (!target || target.paused) throw this.unknown();
     const kv = this.kv!;
     const at = Date.now();
+    if (this.deleted.has(target.monitorId)) throw this.unknown();
     if (kind === 'start') {
       await kv.put(heartbeatKeys.start(target.monitorId), codec.encode({ at }));
     } else {
@@ -144,7 +160,22 @@ export class HeartbeatPings implements OnModuleInit, OnModuleDestroy {
         kv.put(heartbeatKeys.ping(target.monitorId), codec.encode({ at })),
       ]);
     }
+    if (this.deleted.has(target.monitorId)) {
+      await this.purgeKeys(target.monitorId);
+      throw this.unknown();
+    }
     this.pings.inc({ kind });
+  }
+
+  private async purgeKeys(monitorId: string): Promise<void> {
+    const kv = this.kv;
+    if (!kv) return;
+    await Promise.all([
+      kv.purge(heartbeatKeys.ping(monitorId)),
+      kv.purge(heartbeatKeys.start(monitorId)),
+    ]).catch((err: unknown) =>
+      this.logger.warn(`could not purge the ping keys of deleted monitor ${monitorId}: ${err}`),
+    );
   }
 
   /** When the run this ping ends began (a `/start` since the last ping), then forgets it. */
@@ -166,9 +197,21 @@ export class HeartbeatPings implements OnModuleInit, OnModuleDestroy {
     );
   }
 
-  private forget(subject: string): void {
+  private forget(subject: string, deleted: boolean): void {
     const monitorId = subject.slice(subject.lastIndexOf('.') + 1);
     this.targets.forget((_token, target) => target?.monitorId === monitorId);
+    if (!deleted) return;
+    this.rememberDeleted(monitorId, Date.now());
+    void this.purgeKeys(monitorId);
+  }
+
+  private rememberDeleted(monitorId: string, now: number): void {
+    // Oldest first (insertion order): drop the expired, and the oldest beyond the bound.
+    for (const [id, at] of this.deleted) {
+      if (at > now - DELETED_KEEP_MS && this.deleted.size < DELETED_MAX) break;
+      this.deleted.delete(id);
+    }
+    this.deleted.set(monitorId, now);
   }
 
   private unknown(): ProblemError {

@@ -146,7 +146,8 @@ export function pointsOver(fromMs: number, toMs: number, bucket: Bucket): number
  */
 export const MAX_RESPONSE_TIME_IDS = 100;
 
-const monitorIdList = z
+/** A query parameter of ids: repeats count once (a GET reads, nothing is stored from it). */
+const monitorIdsParameter = z
   .string({ message: 'must be monitor ids (UUIDs) separated by commas' })
   .transform((ids) => [
     ...new Set(
@@ -168,7 +169,7 @@ const monitorIdList = z
 
 /** `GET /monitors/response-times` query: several monitors' series over one range. */
 export const ResponseTimesBatchQuerySchema = ResponseTimesQuerySchema.extend({
-  ids: monitorIdList.meta({
+  ids: monitorIdsParameter.meta({
     description: `Monitor ids separated by commas, at most ${MAX_RESPONSE_TIME_IDS}; duplicates count once.`,
   }),
 }).strict();

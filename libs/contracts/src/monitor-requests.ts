@@ -54,6 +54,17 @@ export const ListMonitorSummariesRequestSchema = PageQuerySchema.extend({
   limit: z.number().int().min(1).max(5000).default(1000),
 }).strict();
 
+/** Ids a batch read asks about; the answer keeps the owner's among them, in the order asked. */
+export const MAX_OWNED_IDS_ASKED = 100;
+export const OwnedMonitorIdsRequestSchema = z
+  .object({
+    ownerId: z.uuid(),
+    ids: z.array(z.uuid()).max(MAX_OWNED_IDS_ASKED),
+  })
+  .strict();
+export const OwnedMonitorIdsSchema = z.object({ ids: z.array(z.uuid()) });
+export type OwnedMonitorIds = z.output<typeof OwnedMonitorIdsSchema>;
+
 /** What an overview shows of a monitor; a page of 1,000 is ~100 kB where full monitors are ~700 kB. */
 export const MonitorSummarySchema = MonitorSchema.pick({
   id: true,

@@ -100,6 +100,8 @@ import {
   ListActiveMonitorsRequestSchema,
   ListMonitorsRequestSchema,
   ListMonitorSummariesRequestSchema,
+  OwnedMonitorIdsRequestSchema,
+  OwnedMonitorIdsSchema,
   MonitorSummarySchema,
   OwnedMonitorRequestSchema,
   pageSchema,
@@ -170,6 +172,10 @@ export const RequestContracts = {
   [RegistrySubjects.listMonitorSummaries]: {
     request: ListMonitorSummariesRequestSchema,
     reply: pageSchema(MonitorSummarySchema),
+  },
+  [RegistrySubjects.ownedMonitorIds]: {
+    request: OwnedMonitorIdsRequestSchema,
+    reply: OwnedMonitorIdsSchema,
   },
   [RegistrySubjects.getMonitor]: { request: OwnedMonitorRequestSchema, reply: MonitorSchema },
   [RegistrySubjects.updateMonitor]: {

@@ -13,6 +13,8 @@ export const RegistrySubjects = {
   listMonitors: 'registry.monitors.list',
   /** Id, name, URL and paused of an owner's monitors, in big pages: overviews such as the dashboard. */
   listMonitorSummaries: 'registry.monitors.summaries',
+  /** Which of some ids (at most 100) are the owner's monitors: access checks of batch reads. */
+  ownedMonitorIds: 'registry.monitors.owned-among',
   getMonitor: 'registry.monitors.get',
   updateMonitor: 'registry.monitors.update',
   deleteMonitor: 'registry.monitors.delete',

@@ -4,6 +4,7 @@ import {
   BUCKET_MS,
   bucketFor,
   MAX_RESPONSE_TIME_BATCH_POINTS,
+  MAX_OWNED_IDS_ASKED,
   MAX_RESPONSE_TIME_IDS,
   MAX_RESPONSE_TIME_POINTS,
   MetricsSubjects,
@@ -21,9 +22,6 @@ import { ApiQueryFrom, openApiResponse } from '../http/openapi';
 import { invalid, ZodPipe } from '../http/validation';
 import { METRICS_CLIENT, type MetricsClient } from '../metrics-client';
 import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
-
-/** Summaries asked per page while looking for the asked ids among the team's monitors. */
-const SUMMARY_PAGE = 5000;
 
 /**
  * Several monitors' response times in one request: a list's sparklines cost one request per
@@ -90,26 +88,16 @@ export class ResponseTimesController {
     };
   }
 
-  /**
-   * The asked ids that are the team's monitors, from the registry's summaries of them (pages of
-   * thousands: one request for nearly every team), never from what a client claims.
-   */
+  /** The asked ids that are the team's monitors, as the registry says: never what a client claims. */
   private async ownedAmong(teamId: string, ids: readonly string[]): Promise<Set<string>> {
-    const wanted = new Set(ids);
-    const owned = new Set<string>();
-    let cursor: string | undefined;
-    do {
-      const page = await this.registry.request(RegistrySubjects.listMonitorSummaries, {
-        ownerId: teamId,
-        limit: SUMMARY_PAGE,
-        cursor,
-      });
-      for (const m of page.items) {
-        const id = m.id.toLowerCase();
-        if (wanted.has(id)) owned.add(id);
-      }
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor && owned.size < wanted.size);
-    return owned;
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += MAX_OWNED_IDS_ASKED)
+      chunks.push(ids.slice(i, i + MAX_OWNED_IDS_ASKED));
+    const answers = await Promise.all(
+      chunks.map((chunk) =>
+        this.registry.request(RegistrySubjects.ownedMonitorIds, { ownerId: teamId, ids: chunk }),
+      ),
+    );
+    return new Set(answers.flatMap((a) => a.ids).map((id) => id.toLowerCase()));
   }
 }

@@ -3,6 +3,7 @@ import { Answers } from '@uptime/bus';
 import {
   type CreatedMonitors,
   type Monitor,
+  type OwnedMonitorIds,
   type MonitorSummary,
   type OwnedMonitorRequest,
   type Page,
@@ -11,11 +12,15 @@ import {
   type ParsedRequest,
 } from '@uptime/contracts';
 import { MonitorsService } from './monitors.service';
+import { TeamMonitors } from './team-monitors';
 
 /** Monitor commands and queries over NATS request/reply; every one names its owner. */
 @Controller()
 export class MonitorsHandler {
-  constructor(private readonly monitors: MonitorsService) {}
+  constructor(
+    private readonly monitors: MonitorsService,
+    private readonly teamMonitors: TeamMonitors,
+  ) {}
 
   @Answers(RegistrySubjects.createMonitor)
   create(req: ParsedRequest<typeof RegistrySubjects.createMonitor>): Promise<Monitor> {
@@ -39,6 +44,14 @@ export class MonitorsHandler {
     req: ParsedRequest<typeof RegistrySubjects.listMonitorSummaries>,
   ): Promise<Page<MonitorSummary>> {
     return this.monitors.summaries(req.ownerId, req.limit, req.cursor);
+  }
+
+  @Answers(RegistrySubjects.ownedMonitorIds)
+  async ownedAmong(
+    req: ParsedRequest<typeof RegistrySubjects.ownedMonitorIds>,
+  ): Promise<OwnedMonitorIds> {
+    const owned = await this.teamMonitors.names(req.ownerId, req.ids);
+    return { ids: req.ids.filter((id) => owned.has(id.toLowerCase())) };
   }
 
   @Answers(RegistrySubjects.getMonitor)

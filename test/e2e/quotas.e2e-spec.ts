@@ -119,6 +119,47 @@ describe('quotas and rates', () => {
       }
     });
 
+    it('should give back room when monitors are deleted, and count each team apart', async () => {
+      const user = await api.newUser('quota-delete');
+      const bulk = await api.post<{ items: { id: string }[] }>(
+        '/api/v1/monitors/bulk',
+        { monitors: Array.from({ length: QUOTA }, () => monitor()) },
+        user.accessToken,
+      );
+      assert.equal(bulk.status, 201, JSON.stringify(bulk.body));
+      assert.equal((await api.post('/api/v1/monitors', monitor(), user.accessToken)).status, 403);
+      const [first, second] = bulk.body.items;
+      for (const { id } of [first!, second!])
+        assert.equal((await api.delete(`/api/v1/monitors/${id}`, user.accessToken)).status, 204);
+      // Exactly the two freed places: two fit, a third does not.
+      const again = await api.post(
+        '/api/v1/monitors/bulk',
+        { monitors: [monitor(), monitor()] },
+        user.accessToken,
+      );
+      assert.equal(again.status, 201, JSON.stringify(again.body));
+      assert.equal((await api.post('/api/v1/monitors', monitor(), user.accessToken)).status, 403);
+      assert.equal(await countOf(user.accessToken), QUOTA);
+
+      // Each team is counted apart: a new team of the same user starts from none.
+      const team = await api.post<{ id: string }>(
+        '/api/v1/teams',
+        { name: 'Counted' },
+        user.accessToken,
+      );
+      assert.equal(team.status, 201, JSON.stringify(team.body));
+      const inTeam = (body: unknown) =>
+        api.request('POST', '/api/v1/monitors/bulk', {
+          body,
+          token: user.accessToken,
+          headers: { 'x-team-id': team.body.id },
+        });
+      const full = Array.from({ length: QUOTA }, () => monitor());
+      assert.equal((await inTeam({ monitors: full })).status, 201);
+      assert.equal((await inTeam({ monitors: [monitor()] })).status, 403);
+      assert.equal(await countOf(user.accessToken), QUOTA, 'the personal team keeps its own');
+    });
+
     it('should not count another user’s monitors', async () => {
       const user = await api.newUser('quota-other');
       assert.equal((await api.post('/api/v1/monitors', monitor(), user.accessToken)).status, 201);

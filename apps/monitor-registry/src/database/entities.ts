@@ -4,6 +4,7 @@ import { MaintenanceEventEntity } from '../maintenance-windows/maintenance-event
 import { MaintenanceWindowEntity } from '../maintenance-windows/maintenance-window.entity';
 import { StatusPageEntity } from '../status-pages/status-page.entity';
 import { MonitorEventEntity } from '../events/monitor-event.entity';
+import { MonitorCountEntity } from '../monitors/monitor-count.entity';
 import { MonitorEntity } from '../monitors/monitor.entity';
 import { RefreshTokenEntity } from '../sessions/refresh-token.entity';
 import { TeamMemberEntity } from '../teams/team-member.entity';
@@ -18,6 +19,7 @@ export const REGISTRY_ENTITIES = [
   InvitationEntity,
   RefreshTokenEntity,
   MonitorEntity,
+  MonitorCountEntity,
   MonitorEventEntity,
   MaintenanceWindowEntity,
   MaintenanceEventEntity,

@@ -1,4 +1,4 @@
-import { type QBFilterQuery, type QueryOrderMap, raw } from '@mikro-orm/core';
+import { LockMode, type QBFilterQuery, type QueryOrderMap, raw } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import {
@@ -8,10 +8,8 @@ import {
   type MonitorSummary,
 } from '@uptime/contracts';
 import { insertRows, keysetAfter } from '@uptime/persistence';
+import { MonitorCountEntity } from './monitor-count.entity';
 import { MonitorEntity } from './monitor.entity';
-
-/** First key of the two-key advisory lock: keeps the quota's locks apart from any other use. */
-const QUOTA_LOCK_CLASS = 0x6d6f6e; // 'mon'
 
 /** Monitors in PostgreSQL; the only place that knows how lists are keyed and ordered. */
 @Injectable()
@@ -41,15 +39,25 @@ export class MonitorRepository {
   }
 
   /**
-   * How many monitors the owner has, counted under the owner's lock, which is held until the
-   * transaction this runs in ends: two concurrent creations count one after the other.
+   * How many monitors the owner has, read under a lock on the owner's count (its row in
+   * `monitor_counts`), held until the transaction this runs in ends: two concurrent creations
+   * count one after the other, and a deletion's trigger waits for the creation to commit. The
+   * row is created first when the team has none, so that there is a row to lock.
    */
   async countOwnedLocked(ownerId: string): Promise<number> {
-    await this.em.execute('select pg_advisory_xact_lock(?, hashtext(?))', [
-      QUOTA_LOCK_CLASS,
-      ownerId,
-    ]);
-    return this.em.count(MonitorEntity, { ownerId });
+    await this.em
+      .createQueryBuilder(MonitorCountEntity)
+      .insert({ ownerId, owned: 0 })
+      .onConflict('ownerId')
+      .ignore()
+      .execute();
+    const row = await this.em
+      .createQueryBuilder(MonitorCountEntity)
+      .select('owned')
+      .where({ ownerId })
+      .setLockMode(LockMode.PESSIMISTIC_WRITE)
+      .execute<{ owned: number } | undefined>('get');
+    return row?.owned ?? 0;
   }
 
   findAllOwned(ownerId: string): Promise<MonitorEntity[]> {

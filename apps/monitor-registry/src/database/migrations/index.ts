@@ -10,6 +10,7 @@ import { Migration20261203002000DnsRecordTypeTarget } from './20261203002000-dns
 import { Migration20261203001000HeartbeatMonitors } from './20261203001000-heartbeat-monitors';
 import { Migration20261203004000MaintenanceWindows } from './20261203004000-maintenance-windows';
 import { Migration20261205000000StatusPages } from './20261205000000-status-pages';
+import { Migration20261206000000MonitorCounts } from './20261206000000-monitor-counts';
 
 /** Listed explicitly so the build needs no file-system discovery; append, never edit. */
 export const REGISTRY_MIGRATIONS: MigrationObject[] = [
@@ -34,4 +35,5 @@ export const REGISTRY_MIGRATIONS: MigrationObject[] = [
     class: Migration20261203004000MaintenanceWindows,
   },
   { name: 'Migration20261205000000StatusPages', class: Migration20261205000000StatusPages },
+  { name: 'Migration20261206000000MonitorCounts', class: Migration20261206000000MonitorCounts },
 ];

@@ -160,6 +160,37 @@ describe('quotas and rates', () => {
       assert.equal(await countOf(user.accessToken), QUOTA, 'the personal team keeps its own');
     });
 
+    it('should keep the count true under creations and deletions at once', async () => {
+      const user = await api.newUser('quota-churn');
+      const bulkOf = (n: number) =>
+        api.post<{ items: { id: string }[] }>(
+          '/api/v1/monitors/bulk',
+          { monitors: Array.from({ length: n }, () => monitor()) },
+          user.accessToken,
+        );
+      const first = await bulkOf(QUOTA - 1);
+      assert.equal(first.status, 201, JSON.stringify(first.body));
+      const [a, b, c] = first.body.items;
+      const statuses = (
+        await Promise.all([
+          api.delete(`/api/v1/monitors/${a!.id}`, user.accessToken),
+          bulkOf(2),
+          api.delete(`/api/v1/monitors/${b!.id}`, user.accessToken),
+          bulkOf(1),
+          api.delete(`/api/v1/monitors/${c!.id}`, user.accessToken),
+        ])
+      ).map((r) => r.status);
+      assert.ok(
+        statuses.every((s) => s === 201 || s === 204 || s === 403),
+        `no server error: ${statuses}`,
+      );
+      // Whatever the order was, the count is the monitors that exist: fill up to the quota exactly.
+      const room = QUOTA - (await countOf(user.accessToken));
+      if (room > 0) assert.equal((await bulkOf(room)).status, 201);
+      assert.equal((await bulkOf(1)).status, 403);
+      assert.equal(await countOf(user.accessToken), QUOTA);
+    });
+
     it('should not count another user’s monitors', async () => {
       const user = await api.newUser('quota-other');
       assert.equal((await api.post('/api/v1/monitors', monitor(), user.accessToken)).status, 201);

@@ -144,6 +144,43 @@ describe('platform lifecycle', () => {
     }
   });
 
+  it('should run every app on one event loop with APP_THREADS=false, probe there, and stop on SIGTERM', async () => {
+    const dataDir = await privateDataDir();
+    const { platform, port } = await start(dataDir, { APP_THREADS: 'false' });
+    const ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+      (r) => r.json() as Promise<{ status: string; details: object }>,
+    );
+    assert.equal(ready.status, 'ok');
+    for (const key of ['scheduler.schedule', 'prober.overload', 'metrics.clickhouse']) {
+      assert.ok(key in ready.details, `ready covers ${key}`);
+    }
+    const target = await TargetServer.start();
+    try {
+      const result = await checkOnce(port, `${target.baseUrl}/one-thread`);
+      assert.equal(result.outcome, 'up', JSON.stringify(result));
+    } finally {
+      await target.close();
+    }
+    const servers = await serverPids(dataDir);
+    assert.equal(await platform.stop('SIGTERM', 15_000), 0, platform.stderr);
+    assert.deepEqual(servers.filter(isRunning), []);
+  });
+
+  it('should stop with exit 1 naming the setting when one app on its own thread refuses its config, and leave no server behind', async () => {
+    const dataDir = await privateDataDir();
+    const p = AppProcess.start('platform', {
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      NATS_URL: `nats://127.0.0.1:${await freePort()}`,
+      PROBE_CONCURRENCY: 'lots',
+    });
+    assert.equal(await p.exitCode(), 1);
+    assert.match(p.stderr, /The platform could not start: .*PROBE_CONCURRENCY/s);
+    assert.doesNotMatch(p.stderr + p.stdout, /\n\s+at .+:\d+:\d+/, 'no stack trace');
+    assert.match(p.stdout, /embedded PostgreSQL at/, 'the refusal came after the servers started');
+    assert.deepEqual(processesUsing(dataDir), [], 'no server left behind');
+  });
+
   it('should refuse private targets when HOST is not loopback, unless PROBE_ALLOW_PRIVATE is set, and say so', async () => {
     const dataDir = await privateDataDir();
     const { platform, port } = await start(dataDir, { HOST: '0.0.0.0' });

@@ -3,8 +3,12 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { BusClient, BusModule, natsReadiness } from '@uptime/bus';
-import { HealthModule, type ReadinessCheck, TelemetryModule } from '@uptime/health';
-import type { Registry } from 'prom-client';
+import {
+  HealthModule,
+  type MetricsSource,
+  type ReadinessCheck,
+  TelemetryModule,
+} from '@uptime/health';
 import { AccessGuard } from './access/access.guard';
 import { ApiKeys } from './access/api-keys';
 import { ApiKeysController } from './api-keys/api-keys.controller';
@@ -49,8 +53,8 @@ import { TeamsController } from './teams/teams.controller';
 export interface GatewayOptions {
   /** In single-process mode: the other apps' checks, so the gateway's ready covers the process. */
   peerReadiness?: ReadinessCheck[];
-  /** In single-process mode: the other apps' Prometheus registries, merged into `/metrics`. */
-  peerTelemetry?: () => Registry[];
+  /** In single-process mode: the other apps' metrics, merged into `/metrics`. */
+  peerTelemetry?: () => MetricsSource[];
 }
 
 @Module({})

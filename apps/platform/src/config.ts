@@ -40,6 +40,11 @@ export const PlatformEnvSchema = z.object({
   PROBE_CANARY_URL: ProberEnvSchema.shape.PROBE_CANARY_URL,
   LOG_FORMAT: envFields.logFormat,
   OTEL_EXPORTER_OTLP_ENDPOINT: envFields.otlpEndpoint,
+  APP_THREADS: documented(envFields.boolean(true), {
+    description:
+      'each app but the gateway on its own worker thread, so the one process uses every core; `false` runs them all on one event loop (less memory, one core)',
+    default: '`true`',
+  }),
   APPS: documented(
     envFields
       .commaList(z.enum(APP_NAMES, { message: `each app must be one of ${APP_NAMES.join(', ')}` }))
@@ -63,6 +68,8 @@ export interface PlatformConfig {
    */
   probeAllowPrivate: boolean;
   apps: AppName[];
+  /** Each app but the gateway on a worker thread of its own (APP_THREADS). */
+  appThreads: boolean;
   /** Every region: the scheduler's and the gateway's `REGIONS`. */
   regions: string[];
   /** The regions this process runs a prober for, a subset of `regions`. */
@@ -100,6 +107,7 @@ export function loadPlatformConfig(env: Env): PlatformConfig {
     host: e.HOST,
     probeAllowPrivate: env.PROBE_ALLOW_PRIVATE ? e.PROBE_ALLOW_PRIVATE : isLoopback(e.HOST),
     apps: e.APPS ?? [...APP_NAMES],
+    appThreads: e.APP_THREADS,
     regions,
     probeRegions,
     canaryUrl: e.PROBE_CANARY_URL,

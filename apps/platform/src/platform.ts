@@ -9,7 +9,12 @@ import {
   readOrCreateSecret,
   startEmbeddedPostgres,
 } from '@uptime/embedded';
-import { type ReadinessCheck, ReadinessChecks, TELEMETRY } from '@uptime/health';
+import {
+  type MetricsSource,
+  type ReadinessCheck,
+  ReadinessChecks,
+  TELEMETRY,
+} from '@uptime/health';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { RunningService } from '@uptime/service-host';
 import { randomBytes } from 'node:crypto';
@@ -17,30 +22,9 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { startGateway } from '../../gateway/src/bootstrap';
 import { loadGatewayConfig } from '../../gateway/src/config';
-import { startMetrics } from '../../metrics/src/bootstrap';
-import { loadMetricsConfig } from '../../metrics/src/config';
-import { startRegistry } from '../../monitor-registry/src/bootstrap';
-import { loadRegistryConfig } from '../../monitor-registry/src/config';
-import { startNotifier } from '../../notifier/src/bootstrap';
-import { loadNotifierConfig } from '../../notifier/src/config';
-import { startProber } from '../../prober/src/bootstrap';
-import { loadProberConfig } from '../../prober/src/config';
-import { startScheduler } from '../../scheduler/src/bootstrap';
-import { loadSchedulerConfig } from '../../scheduler/src/config';
-import { type AppName, isLoopback, type PlatformConfig } from './config';
-
-type Env = Record<string, string | undefined>;
-
-/** Each app, started inside this process without its own HTTP port. */
-const STARTERS: Record<
-  Exclude<AppName, 'gateway' | 'prober'>,
-  (env: Env) => Promise<RunningService>
-> = {
-  'monitor-registry': (env) => startRegistry(loadRegistryConfig(env), false),
-  scheduler: (env) => startScheduler(loadSchedulerConfig(env), false),
-  metrics: (env) => startMetrics(loadMetricsConfig(env), false),
-  notifier: (env) => startNotifier(loadNotifierConfig(env), false),
-};
+import { isLoopback, type PlatformConfig } from './config';
+import { type Env, type QuietAppName, STARTERS } from './starters';
+import { type PlatformApp, startAppThread } from './threaded-app';
 
 export interface RunningPlatform {
   url?: string;
@@ -68,7 +52,7 @@ export async function startPlatform(
 ): Promise<RunningPlatform> {
   const logger = new Logger('platform');
   const infra: EmbeddedService[] = [];
-  const apps: RunningService[] = [];
+  const apps: PlatformApp[] = [];
   let release: () => Promise<void> = async () => undefined;
   const stop = async () => {
     const appsDeadline = Date.now() + APPS_DRAIN_MS;
@@ -111,41 +95,86 @@ export async function startPlatform(
     if (config.apps.includes('gateway')) env.PUBLIC_URL = loadGatewayConfig(env).publicUrl;
 
     const peers: ReadinessCheck[] = [];
-    const registries: Registry[] = [];
+    const registries: MetricsSource[] = [];
     if (nats.jetstream) {
       peers.push(jetStreamReadiness(nats.jetstream));
       registries.push(jetStreamMetrics(nats.jetstream));
     }
-    const started = (name: string, app: RunningService) => {
-      apps.push(app);
-      peers.push(...prefixed(name, app.app.get(ReadinessChecks, { strict: false }).checks));
-      registries.push(app.app.get<Registry>(TELEMETRY, { strict: false }));
-    };
-    for (const name of config.apps) {
-      if (name === 'gateway') continue;
-      if (name !== 'prober') {
-        started(name, await STARTERS[name](env));
-        continue;
-      }
-      // One prober per region, each with its own REGION and durable consumer `probers-<region>`.
-      const canaryUrl = config.canaryUrl ?? gatewayHealthUrl(config, env);
-      for (const region of config.probeRegions) {
-        const proberEnv = { ...env, REGION: region, PROBE_CANARY_URL: canaryUrl };
-        const name = config.probeRegions.length > 1 ? `prober-${region}` : 'prober';
-        started(name, await startProber(loadProberConfig(proberEnv), false));
-      }
+    const start = (app: QuietAppName, label: string, appEnv: Env) =>
+      config.appThreads
+        ? startAppThread(
+            {
+              app,
+              label,
+              env: appEnv,
+              logFormat: config.logFormat,
+              otlpEndpoint: config.otlpEndpoint,
+            },
+            (reason) => onFailure(reason),
+          )
+        : STARTERS[app](appEnv).then((service) => inThisThread(label, service));
+    // The registry first: it creates the streams and tables the others follow. The rest start
+    // at once when each has a thread of its own, one by one in this thread otherwise.
+    const [first, ...rest] = quietApps(config, env);
+    if (first) apps.push(await start(first.app, first.label, first.env));
+    if (config.appThreads) {
+      const others = await Promise.allSettled(rest.map((u) => start(u.app, u.label, u.env)));
+      for (const o of others) if (o.status === 'fulfilled') apps.push(o.value);
+      const refused = others.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      if (refused) throw refused.reason;
+    } else {
+      for (const u of rest) apps.push(await start(u.app, u.label, u.env));
+    }
+    for (const app of apps) {
+      peers.push(...prefixed(app.label, app.readiness));
+      registries.push(app.telemetry);
     }
     if (!config.apps.includes('gateway')) return { stop };
     const gateway = await startGateway(loadGatewayConfig(env), {
       peerReadiness: peers,
       peerTelemetry: () => registries,
     });
-    apps.push(gateway);
+    apps.push(inThisThread('gateway', gateway));
     return { url: gateway.url, stop };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/**
+ * The apps beside the gateway in start order (the registry first when it runs here), each with
+ * its environment: one prober per region, each with its own REGION and durable consumer
+ * `probers-<region>`.
+ */
+function quietApps(config: PlatformConfig, env: Env) {
+  const units: { app: QuietAppName; label: string; env: Env }[] = [];
+  const ordered = [...config.apps].sort(
+    (a, b) => Number(b === 'monitor-registry') - Number(a === 'monitor-registry'),
+  );
+  for (const app of ordered) {
+    if (app === 'gateway') continue;
+    if (app !== 'prober') {
+      units.push({ app, label: app, env });
+      continue;
+    }
+    const canaryUrl = config.canaryUrl ?? gatewayHealthUrl(config, env);
+    for (const region of config.probeRegions) {
+      const label = config.probeRegions.length > 1 ? `prober-${region}` : 'prober';
+      units.push({ app, label, env: { ...env, REGION: region, PROBE_CANARY_URL: canaryUrl } });
+    }
+  }
+  return units;
+}
+
+/** An app started in the platform's own thread. */
+function inThisThread(label: string, service: RunningService): PlatformApp {
+  return {
+    label,
+    readiness: service.app.get(ReadinessChecks, { strict: false }).checks,
+    telemetry: service.app.get<Registry>(TELEMETRY, { strict: false }),
+    close: () => service.close(),
+  };
 }
 
 /**

@@ -1,5 +1,11 @@
 export { HealthModule } from './health.module';
 export { ReadinessChecks, readinessCheck, type ReadinessCheck } from './readiness';
-export { MetricsScrape, TELEMETRY, TelemetryModule, type TelemetryOptions } from './telemetry';
+export {
+  MetricsScrape,
+  type MetricsSource,
+  TELEMETRY,
+  TelemetryModule,
+  type TelemetryOptions,
+} from './telemetry';
 export { RateLimitedLog } from './rate-limited-log';
 export { FallingBehind, type FallingBehindOptions } from './falling-behind';

@@ -10,26 +10,30 @@ import {
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { AggregatorRegistry, collectDefaultMetrics, Registry } from 'prom-client';
+import { isMainThread } from 'node:worker_threads';
 
 /** The app's own Prometheus registry: one per app, so several apps can share a process. */
 export const TELEMETRY = Symbol('TELEMETRY');
+
+/** What `/metrics` reads of another app: its registry, or a question to the thread it runs in. */
+export type MetricsSource = Pick<Registry, 'getMetricsAsJSON'>;
 
 export interface TelemetryOptions {
   app: string;
   /** More labels on every metric of the app: a prober's `region`, so several share a process. */
   labels?: Record<string, string>;
-  /** In single-process mode: the other apps' registries, merged into this app's `/metrics`. */
-  peers?: () => Registry[];
+  /** In single-process mode: the other apps' metrics, merged into this app's `/metrics`. */
+  peers?: () => MetricsSource[];
 }
 
 const OPTIONS = Symbol('TELEMETRY_OPTIONS');
 
 /**
  * Process metrics (CPU, memory, event loop) describe the process, not an app: the first registry
- * created in a process carries them, so merging the registries of a single-process platform
- * never sees them twice.
+ * created in the process's main thread carries them, so merging the registries of a
+ * single-process platform (apps in worker threads too) never sees them twice.
  */
-let processMetricsTaken = false;
+let processMetricsTaken = !isMainThread;
 
 /** What a Prometheus scrape of this app reads, whichever port serves it. */
 @Injectable()

@@ -119,13 +119,9 @@ async function runLadder(settings: Settings, notes: string[]): Promise<Row[]> {
       dist: build.dist,
       natsPort: settings.natsPort,
       inspectPort: settings.profileWindow ? await freePort() : undefined,
-      nodeArgs: settings.profile
-        ? [
-            '--cpu-prof',
-            `--cpu-prof-dir=${profileDir}`,
-            '--cpu-prof-name=embedded-${pid}.cpuprofile',
-          ]
-        : [],
+      // Node's default name (`CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile`): each app's
+      // worker thread writes a profile of its own.
+      nodeArgs: settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     });
     const api = new ApiClient(platform.url);
     const user = await api.newUser('bench');

@@ -42,7 +42,7 @@ export const PlatformEnvSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: envFields.otlpEndpoint,
   APP_THREADS: documented(envFields.boolean(true), {
     description:
-      'each app but the gateway on its own worker thread, so the one process uses every core; `false` runs them all on one event loop (less memory, one core)',
+      'the registry, scheduler, probers and notifier each on a worker thread of its own, so the one process uses every core; `false` runs every app on one event loop (less memory, one core)',
     default: '`true`',
   }),
   APPS: documented(
@@ -68,7 +68,7 @@ export interface PlatformConfig {
    */
   probeAllowPrivate: boolean;
   apps: AppName[];
-  /** Each app but the gateway on a worker thread of its own (APP_THREADS). */
+  /** The registry, scheduler, probers and notifier on worker threads of their own (APP_THREADS). */
   appThreads: boolean;
   /** Every region: the scheduler's and the gateway's `REGIONS`. */
   regions: string[];

@@ -32,6 +32,13 @@ export interface RunningPlatform {
 }
 
 /**
+ * The app that stays on the main thread with the gateway: the metrics service holds embedded
+ * chDB, whose engine crashes the process (SIGSEGV) when a worker thread that loaded it ends.
+ * Its own share of a check's CPU is small (row encoding; chDB works on its own threads).
+ */
+const ON_MAIN_THREAD: QuietAppName = 'metrics';
+
+/**
  * Shutdown bounds, so that one whose NATS or database no longer answers still ends within 10 s:
  * the apps drain one by one within 5 s (2 s each at most), then the embedded servers get 3 s
  * together to stop cleanly before they are killed.
@@ -101,7 +108,7 @@ export async function startPlatform(
       registries.push(jetStreamMetrics(nats.jetstream));
     }
     const start = (app: QuietAppName, label: string, appEnv: Env) =>
-      config.appThreads
+      config.appThreads && app !== ON_MAIN_THREAD
         ? startAppThread(
             {
               app,

@@ -11,9 +11,10 @@ import {
   RegistrySubjects,
   SchedulerPartitionBucket,
   schedulerPartitionKeys,
+  decodeCheckResults,
 } from '@uptime/contracts';
 import { freePort } from '@uptime/embedded';
-import { connect, DeliverPolicy, JSONCodec, type NatsConnection } from 'nats';
+import { connect, DeliverPolicy, type NatsConnection } from 'nats';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CheckStore } from '../../apps/metrics/src/checks/check-store';
@@ -554,17 +555,14 @@ async function resultsOnStream(
   since: Date,
   monitorId: string,
 ): Promise<Set<string>> {
-  const codec = JSONCodec<CheckResult>();
   const consumer = await nc.jetstream().consumers.get(CheckResultStream.name, {
     deliver_policy: DeliverPolicy.StartTime,
     opt_start_time: since.toISOString(),
   });
   const ids = new Set<string>();
   const messages = await consumer.fetch({ max_messages: 10_000, expires: 2000 });
-  for await (const m of messages) {
-    const r = codec.decode(m.data);
-    if (r.monitorId === monitorId) ids.add(r.id);
-  }
+  for await (const m of messages)
+    for (const r of decodeCheckResults(m.data)) if (r.monitorId === monitorId) ids.add(r.id);
   return ids;
 }
 
@@ -575,7 +573,6 @@ function nextResultOf(
   monitorId: string,
   timeoutMs: number,
 ): Promise<CheckResult> {
-  const codec = JSONCodec<CheckResult>();
   return new Promise((resolve, reject) => {
     const deadline = setTimeout(() => {
       sub.unsubscribe();
@@ -584,8 +581,8 @@ function nextResultOf(
     const sub = nc.subscribe(checkResultSubject(region), {
       callback: (err, m) => {
         if (err) return;
-        const result = codec.decode(m.data);
-        if (result.monitorId !== monitorId) return;
+        const result = decodeCheckResults(m.data).find((r) => r.monitorId === monitorId);
+        if (!result) return;
         clearTimeout(deadline);
         sub.unsubscribe();
         resolve(result);

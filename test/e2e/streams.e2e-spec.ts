@@ -1,7 +1,6 @@
 import { ensureDurableConsumer, ensureStream } from '@uptime/bus';
 import { ConfigError } from '@uptime/config';
 import {
-  type CheckResult,
   CheckResultStream,
   checkResultSubject,
   type Monitor,
@@ -16,6 +15,7 @@ import {
   ProbeJobStream,
   probeJobFilter,
   type StreamDefinition,
+  decodeCheckResults,
 } from '@uptime/contracts';
 import { ensureNats, freePort } from '@uptime/embedded';
 import type { RunningService } from '@uptime/service-host';
@@ -342,7 +342,10 @@ describe('JetStream streams', () => {
             const last = await jsm.streams
               .getMessage(CheckResultStream.name, { last_by_subj: checkResultSubject(region) })
               .catch(() => undefined);
-            return last && JSONCodec<CheckResult>().decode(last.data).monitorId === created.body.id;
+            return (
+              last !== undefined &&
+              decodeCheckResults(last.data).some((r) => r.monitorId === created.body.id)
+            );
           },
           30_000,
         );

@@ -213,6 +213,77 @@ describe('BatchFollower on JetStream', () => {
     assert.match(await registry.metrics(), new RegExp(`^${metric} 2$`, 'm'));
   });
 
+  describe('with messages that carry several payloads (split)', () => {
+    const split = (message: unknown): unknown[] => (Array.isArray(message) ? message : [message]);
+    const many = (...ns: number[]): string => JSON.stringify(items(...ns));
+
+    it('should hand over the payloads in order, count the batch by payloads, and ack each message', async () => {
+      const batches: Item[][] = [];
+      const { durable } = await follow({
+        split,
+        batchSize: 5,
+        handle: async (batch) => {
+          batches.push(batch);
+        },
+      });
+      await publish(many(0, 1, 2), { n: 3 }, many(4, 5, 6, 7), many(8));
+
+      await waitFor('9 payloads handled', () => batches.flat().length === 9);
+      await waitFor('every message acked', () => settled(durable));
+      assert.deepEqual(batches.flat(), items(0, 1, 2, 3, 4, 5, 6, 7, 8));
+      // Full at 5 payloads: a batch ends with the message that reached it, never splits one.
+      for (const batch of batches) assert.ok(batch.length <= 5 + 3, `a batch of ${batch.length}`);
+      assert.ok(batches.length >= 2, `batches of ${batches.map((b) => b.length)}`);
+    });
+
+    it('should leave out and count a malformed payload, keep its companions, and drop a message with none valid', async () => {
+      const registry = new Registry();
+      const handled: Item[] = [];
+      const { follower, durable } = await follow({
+        split,
+        registry,
+        handle: async (batch) => {
+          handled.push(...batch);
+        },
+      });
+      await publish(
+        JSON.stringify([{ n: 1 }, { n: 'two' }, { n: 3 }]),
+        JSON.stringify([{ n: 'x' }, null]),
+        'not json',
+        many(4),
+      );
+
+      await waitFor('every message settled', () => settled(durable));
+      assert.deepEqual(handled, items(1, 3, 4));
+      // One payload left out, and two messages dropped whole (each counts once).
+      assert.equal(follower.dropped, 3);
+      const metric = `uptime_${durable.replace(/-/g, '_')}_malformed_messages_total`;
+      assert.match(await registry.metrics(), new RegExp(`^${metric} 3$`, 'm'));
+    });
+
+    it('should apply a failed batch payload by payload, redelivering a message until all of it is handled', async () => {
+      const each: number[] = [];
+      let failures = 0;
+      const { durable } = await follow({
+        split,
+        maxWaitMs: 300,
+        handle: async () => {
+          throw new Error('the batch fails');
+        },
+        handleEach: async (item) => {
+          if (item.n === 2 && failures++ === 0) throw new Error('bad once');
+          each.push(item.n);
+        },
+      });
+      await publish(many(1, 2, 3), many(4));
+
+      await waitFor('every message acked', () => settled(durable));
+      // The first message stopped at 2 and came back whole; 1 was applied again (consumers of
+      // such streams skip what they already applied), 3 only after 2.
+      assert.deepEqual(each, [1, 4, 1, 2, 3]);
+    });
+  });
+
   it('should stop promptly during a pull, handing over the batch in hand', async () => {
     const handled: Item[] = [];
     const handle = async (batch: Item[]) => {

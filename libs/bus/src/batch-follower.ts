@@ -19,7 +19,13 @@ export interface BatchFollowerOptions<T> {
   /** The app's configured stream sizes; the stream is created (or updated) at its size. */
   streamSizes?: StreamSizes;
   schema: z.ZodType<T>;
-  /** Most messages handed over at once; twice as many are pulled ahead. */
+  /**
+   * For a stream whose messages may carry several payloads (CHECK_RESULTS: a prober's batch):
+   * the payloads of a decoded message, each then checked against `schema`. Without it a message
+   * is one payload.
+   */
+  split?: (message: unknown) => unknown[];
+  /** Most payloads handed over at once; twice as many messages are pulled ahead. */
   batchSize: number;
   /**
    * How long a batch waits for more, from its first message, once nothing else is buffered.
@@ -30,8 +36,9 @@ export interface BatchFollowerOptions<T> {
   /** Resolves once the batch's effect is committed; then its messages are acked. */
   handle: (batch: T[]) => Promise<void>;
   /**
-   * When `handle` threw: each message on its own, so one bad message never holds the others
-   * back. Without it the whole batch is redelivered.
+   * When `handle` threw: each payload on its own, so one bad payload never holds the others
+   * back (a message is acked once all of its payloads were handled). Without it the whole batch
+   * is redelivered.
    */
   handleEach?: (item: T) => Promise<void>;
   /** How long a message that was not handled waits before it is redelivered. */
@@ -40,9 +47,10 @@ export interface BatchFollowerOptions<T> {
   registry?: Registry;
 }
 
+/** A message and its valid payloads (one, unless the stream's messages carry several). */
 interface Received<T> {
   m: JsMsg;
-  item: T;
+  items: T[];
 }
 
 /** After a pull that failed, or a batch none of which could be handled: a dependency is away. */
@@ -137,13 +145,20 @@ export class BatchFollower<T> {
         }
         next = undefined;
         if (got.done) return;
-        const item = this.reader.read(got.value);
-        if (item !== undefined) batch.add({ m: got.value, item });
+        const items = this.itemsOf(got.value);
+        if (items !== undefined) batch.add({ m: got.value, items });
         if (batch.full) await this.handOver(batch.take());
       }
     } finally {
       await this.handOver(batch.take());
     }
+  }
+
+  private itemsOf(m: JsMsg): T[] | undefined {
+    const split = this.options.split;
+    if (split !== undefined) return this.reader.readAll(m, split);
+    const item = this.reader.read(m);
+    return item === undefined ? undefined : [item];
   }
 
   /** Never throws: what is not handled is nak'ed, to come back after `retryDelayMs`. */
@@ -157,7 +172,7 @@ export class BatchFollower<T> {
   /** How many of the batch were handled (and acked). */
   private async handleBatch(batch: Received<T>[]): Promise<number> {
     try {
-      await this.traced(batch, () => this.options.handle(batch.map((r) => r.item)));
+      await this.traced(batch, () => this.options.handle(batch.flatMap((r) => r.items)));
       for (const { m } of batch) m.ack();
       return batch.length;
     } catch (err) {
@@ -203,11 +218,12 @@ export class BatchFollower<T> {
   }
 
   private async handleAlone(
-    { m, item }: Received<T>,
+    { m, items }: Received<T>,
     handle: (item: T) => Promise<void>,
   ): Promise<number> {
     try {
-      await handle(item);
+      // In order: a monitor's results are applied in the order they were published.
+      for (const item of items) await handle(item);
       m.ack();
       return 1;
     } catch (err) {
@@ -222,9 +238,10 @@ export class BatchFollower<T> {
   }
 }
 
-/** The batch being filled: full at `size`, due `maxWaitMs` after its first message. */
+/** The batch being filled: full at `size` payloads, due `maxWaitMs` after its first message. */
 class PendingBatch<T> {
   private items: Received<T>[] = [];
+  private payloads = 0;
   private dueAt = 0;
 
   constructor(
@@ -233,17 +250,19 @@ class PendingBatch<T> {
   ) {}
 
   get full(): boolean {
-    return this.items.length >= this.size;
+    return this.payloads >= this.size;
   }
 
   add(received: Received<T>): void {
     if (this.items.length === 0) this.dueAt = Date.now() + this.maxWaitMs;
     this.items.push(received);
+    this.payloads += received.items.length;
   }
 
   take(): Received<T>[] {
     const taken = this.items;
     this.items = [];
+    this.payloads = 0;
     return taken;
   }
 

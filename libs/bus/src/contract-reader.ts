@@ -28,7 +28,7 @@ export class ContractReader<T> {
     if (registry === undefined) return;
     this.counter = new Counter({
       name: `uptime_${durable.replace(/[^A-Za-z0-9_]/g, '_')}_malformed_messages_total`,
-      help: `Messages of the durable consumer ${durable} dropped as malformed (terminated, never redelivered)`,
+      help: `Messages (or payloads of a message that carries several) of the durable consumer ${durable} dropped as malformed (never redelivered)`,
       registers: [registry],
     });
   }
@@ -37,11 +37,42 @@ export class ContractReader<T> {
   read(m: JsMsg): T | undefined {
     const parsed = this.schema.safeParse(decode(m));
     if (parsed.success) return parsed.data;
-    m.term();
-    this.dropped++;
-    this.counter?.inc();
-    this.log.warn(`dropped a malformed message (seq ${m.seq})`);
+    this.terminate(m);
     return undefined;
+  }
+
+  /**
+   * The valid payloads of a message that carries several (`split` says which). A malformed one
+   * among valid ones is counted and left out, so it never holds its companions back; a message
+   * with none valid is terminated and gives undefined.
+   */
+  readAll(m: JsMsg, split: (message: unknown) => unknown[]): T[] | undefined {
+    const decoded = decode(m);
+    const payloads = decoded === undefined ? [] : split(decoded);
+    const valid: T[] = [];
+    for (const payload of payloads) {
+      const parsed = this.schema.safeParse(payload);
+      if (parsed.success) valid.push(parsed.data);
+    }
+    if (valid.length === 0) {
+      this.terminate(m);
+      return undefined;
+    }
+    const malformed = payloads.length - valid.length;
+    if (malformed > 0)
+      this.count(malformed, `${malformed} malformed of message ${m.seq}, left out`);
+    return valid;
+  }
+
+  private terminate(m: JsMsg): void {
+    m.term();
+    this.count(1, `dropped a malformed message (seq ${m.seq})`);
+  }
+
+  private count(n: number, warning: string): void {
+    this.dropped += n;
+    this.counter?.inc(n);
+    this.log.warn(warning);
   }
 }
 

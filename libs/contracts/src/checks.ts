@@ -235,3 +235,36 @@ export function probeJobFor(
     },
   };
 }
+
+/**
+ * Most results one CHECK_RESULTS message carries. A prober sends the results it finished within
+ * a few milliseconds as one JSON array: each message costs its publish, its stream ack and, in
+ * every consumer, a delivery and an ack, so at thousands of checks a second one message per
+ * result made the bus the largest cost per check (docs/performance.md).
+ */
+export const MAX_RESULTS_PER_MESSAGE = 200;
+
+/**
+ * The payloads of one CHECK_RESULTS message, not yet validated: an array (a prober's batch) or a
+ * single result (a heartbeat, a missed-heartbeat verdict, a prober older than batches). Anything
+ * else is one malformed payload.
+ */
+export function resultPayloadsOf(message: unknown): unknown[] {
+  return Array.isArray(message) ? message : [message];
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * The results of one CHECK_RESULTS message, trusted as they are (no validation): for readers that
+ * only look, such as the gateway waiting for an on-demand result. Not JSON: none.
+ */
+export function decodeCheckResults(data: Uint8Array): CheckResult[] {
+  try {
+    return resultPayloadsOf(JSON.parse(utf8.decode(data))).filter(
+      (r): r is CheckResult => typeof r === 'object' && r !== null,
+    );
+  } catch {
+    return [];
+  }
+}

@@ -3,9 +3,10 @@ import {
   DurableConsumers,
   ProbeJobStream,
   proberConsumerName,
+  decodeCheckResults,
 } from '@uptime/contracts';
 import { join } from 'node:path';
-import { connect, JSONCodec, type NatsConnection } from 'nats';
+import { connect, type NatsConnection } from 'nats';
 import { ApiClient } from '../../support/api-client';
 import { createMonitorsInBulk } from '../harness/bulk-monitors';
 import { analyseStoredChecks, type AnalysisWindow } from '../harness/check-analysis';
@@ -20,7 +21,6 @@ import type { BenchOptions, Scenario } from './scenario';
 
 const REGION = 'local';
 const DATABASE = 'uptime';
-const resultCodec = JSONCodec<{ scheduledAt: string; startedAt: string }>();
 
 interface LadderSettings {
   mode: PlatformMode;
@@ -199,10 +199,11 @@ function followResults(nc: NatsConnection): LiveResults {
   nc.subscribe(`check.result.>`, {
     callback: (_err, msg) => {
       if (!window) return;
-      const result = resultCodec.decode(msg.data);
-      const scheduled = Date.parse(result.scheduledAt);
-      if (scheduled < window.from || scheduled >= window.to) return;
-      window.lags.push(Date.parse(result.startedAt) - scheduled);
+      for (const result of decodeCheckResults(msg.data)) {
+        const scheduled = Date.parse(result.scheduledAt);
+        if (scheduled < window.from || scheduled >= window.to) continue;
+        window.lags.push(Date.parse(result.startedAt) - scheduled);
+      }
     },
   });
   return {

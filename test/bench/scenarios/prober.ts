@@ -6,6 +6,7 @@ import {
   ProbeJobStream,
   probeJobFilter,
   probeJobSubject,
+  decodeCheckResults,
 } from '@uptime/contracts';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -164,7 +165,10 @@ async function measureProber(
   const jsm = await nc.jetstreamManager();
   await ensureStream(jsm, ProbeJobStream);
   let results = 0;
-  const sub = nc.subscribe(checkResultSubject(region), { callback: () => results++ });
+  // A prober's message carries every result it finished within a few milliseconds.
+  const sub = nc.subscribe(checkResultSubject(region), {
+    callback: (_err, m) => (results += decodeCheckResults(m.data).length),
+  });
   const scheduledAt = new Date().toISOString();
   const pending: Promise<unknown>[] = [];
   for (let i = 0; i < backlog; i++) {

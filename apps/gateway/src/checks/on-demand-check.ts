@@ -4,6 +4,7 @@ import {
   type CheckResult,
   CheckResultSchema,
   checkResultSubject,
+  decodeCheckResults,
   type Monitor,
   ON_DEMAND_MARGIN_MS,
   Problems,
@@ -14,7 +15,6 @@ import { JSONCodec, type NatsConnection } from 'nats';
 import { randomUUID } from 'node:crypto';
 import { RegionDirectory } from '../regions/region-directory';
 
-const resultCodec = JSONCodec<CheckResult>();
 const jobCodec = JSONCodec<unknown>();
 const MARGIN_MS = ON_DEMAND_MARGIN_MS;
 
@@ -56,10 +56,13 @@ export class OnDemandCheck {
           throw queueRefused();
         });
       for await (const m of subscription) {
-        const result = resultCodec.decode(m.data);
-        // Only the awaited result goes through the schema, which fills what an older prober
-        // leaves out (its assertions); the others of the region are only looked at.
-        if (answers(result, job.checkId, monitor.id, asked)) return CheckResultSchema.parse(result);
+        // A prober's message carries the results it finished together. Only the awaited one
+        // goes through the schema, which fills what an older prober leaves out (its
+        // assertions); the others of the region are only looked at.
+        const result = decodeCheckResults(m.data).find((r) =>
+          answers(r, job.checkId, monitor.id, asked),
+        );
+        if (result) return CheckResultSchema.parse(result);
       }
     } catch (err) {
       if (err instanceof ProblemError) throw err;

@@ -10,6 +10,7 @@ import {
   CheckResultSchema,
   CheckResultStream,
   DurableConsumers,
+  resultPayloadsOf,
 } from '@uptime/contracts';
 import { TELEMETRY } from '@uptime/health';
 import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
@@ -63,6 +64,8 @@ export class ResultIngestor implements OnApplicationBootstrap, OnApplicationShut
         max_ack_pending: 200_000,
       },
       schema: CheckResultSchema,
+      // A prober's message carries the results it finished together.
+      split: resultPayloadsOf,
       batchSize: this.config.batchSize,
       maxWaitMs: FLUSH_MS,
       handle: (results) => this.insert(results),

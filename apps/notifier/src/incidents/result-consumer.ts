@@ -10,6 +10,7 @@ import {
   CheckResultSchema,
   CheckResultStream,
   DurableConsumers,
+  resultPayloadsOf,
 } from '@uptime/contracts';
 import { TELEMETRY } from '@uptime/health';
 import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
@@ -61,6 +62,8 @@ export class ResultConsumer implements OnApplicationBootstrap, OnApplicationShut
         max_ack_pending: 10_000,
       },
       schema: CheckResultSchema,
+      // A prober's message carries the results it finished together.
+      split: resultPayloadsOf,
       batchSize: BATCH,
       maxWaitMs: BATCH_WAIT_MS,
       handle: async (results) => {

@@ -4,6 +4,7 @@ import {
   type MissedSlot,
   missedSlotSubject,
   probeJobSubject,
+  decodeCheckResults,
 } from '@uptime/contracts';
 import { TELEMETRY } from '@uptime/health';
 import type { RunningService } from '@uptime/service-host';
@@ -47,11 +48,46 @@ describe('ProbeWorker', () => {
     return (await metric!.get()).values[0]?.value ?? 0;
   }
 
+  it('should publish the results of jobs that finish together in fewer messages, each result once, and ack every job', async () => {
+    const carried: CheckResult[][] = [];
+    const sub = nc.subscribe(checkResultSubject(region), {
+      callback: (_, m) => carried.push(decodeCheckResults(m.data)),
+    });
+    await nc.flush();
+    const js = nc.jetstream();
+    const monitors = Array.from({ length: 40 }, (_, i) => monitorAt(target.url(`burst-${i}`)));
+    const scheduledAt = new Date();
+    await Promise.all(
+      monitors.map((monitor) =>
+        js.publish(
+          probeJobSubject(region, monitor.id),
+          JSONCodec().encode(probeJobFixture(monitor, { region, scheduledAt })),
+        ),
+      ),
+    );
+
+    const ids = new Set(monitors.map((m) => m.id));
+    const ours = () => carried.flat().filter((r) => ids.has(r.monitorId));
+    await waitFor('a result of every job', () => ours().length >= monitors.length);
+    sub.unsubscribe();
+    assert.equal(new Set(ours().map((r) => r.monitorId)).size, monitors.length);
+    assert.equal(ours().length, monitors.length, 'a result published twice');
+    const messages = carried.filter((m) => m.some((r) => ids.has(r.monitorId))).length;
+    assert.ok(messages < monitors.length, `${monitors.length} results in ${messages} messages`);
+    const jsm = await nc.jetstreamManager();
+    await waitFor('every job acked', async () => {
+      const info = await jsm.streams.info('PROBE_JOBS', {
+        subjects_filter: probeJobSubject(region, '*'),
+      });
+      return Object.keys(info.state.subjects ?? {}).length === 0;
+    });
+  });
+
   it('should ack a job whose slot passed more than two intervals ago without probing, and record it as missed', async () => {
     const results: CheckResult[] = [];
     const missed: MissedSlot[] = [];
     nc.subscribe(checkResultSubject(region), {
-      callback: (_, m) => results.push(JSONCodec<CheckResult>().decode(m.data)),
+      callback: (_, m) => results.push(...decodeCheckResults(m.data)),
     });
     nc.subscribe(missedSlotSubject(region), {
       callback: (_, m) => missed.push(JSONCodec<MissedSlot>().decode(m.data)),

@@ -11,12 +11,12 @@ import {
   ensureStream,
   JetStreamPublisher,
   NATS_CONNECTION,
+  PayloadBudget,
   traceContextOf,
 } from '@uptime/bus';
 import {
-  type CheckResult,
   CheckResultStream,
-  checkResultSubject,
+  MAX_RESULTS_PER_MESSAGE,
   type MissedSlot,
   MissedSlotStream,
   missedSlotSubject,
@@ -41,10 +41,10 @@ import { inSpan, SpanKind } from '@uptime/tracing';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { PROBER_CONFIG, type ProberConfig } from '../config';
 import { ProberCanary } from '../presence/prober-canary';
+import { ResultBatches, RESULT_WINDOW_MS } from './result-batches';
 import { isStale, runProbeJob } from './run-probe-job';
 
 const jobCodec = JSONCodec<ProbeJob>();
-const resultCodec = JSONCodec<CheckResult>();
 const missedCodec = JSONCodec<MissedSlot>();
 
 export interface ProbeCounters {
@@ -56,7 +56,8 @@ export interface ProbeCounters {
 
 /**
  * Pulls probe jobs of this prober's region from the one durable consumer every replica shares,
- * runs up to `concurrency` at once, publishes each result and only then acks the job. A replica
+ * runs up to `concurrency` at once, publishes each result (in one message with the results
+ * finished alongside it, see ResultBatches) and only then acks the job. A replica
  * that dies before the ack leaves the job to be redelivered to another.
  */
 @Injectable()
@@ -69,6 +70,7 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
   /** Wakes the pull loop when a check ends and frees a slot; set only while the loop waits. */
   private slotFreed?: () => void;
   private publisher?: JetStreamPublisher;
+  private results?: ResultBatches;
   /** Jobs being checked now; one timer tells JetStream about all of them, not one per check. */
   private readonly checking = new Set<JsMsg>();
   private heartbeat?: NodeJS.Timeout;
@@ -164,6 +166,12 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
     await ensureDurableConsumer(jsm, ProbeJobStream.name, settings);
     ConsumerLag.of(this.registry).watch(this.nc, ProbeJobStream.name, durable);
     this.publisher = new JetStreamPublisher(this.nc);
+    const budget = new PayloadBudget(this.nc);
+    this.results = new ResultBatches(this.publisher, {
+      windowMs: RESULT_WINDOW_MS,
+      maxResults: MAX_RESULTS_PER_MESSAGE,
+      maxBytes: () => budget.pageBytes,
+    });
     // Checks (and the job waiting for a free slot) tell JetStream they are still being worked
     // on, three times per ack wait: the wait can then be short, so a dead prober's jobs are
     // redelivered while they are still young enough to run, and a live one's are not.
@@ -180,6 +188,7 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
     // Stop pulling, let the checks in flight finish and publish; unacked ones are redelivered.
     await this.messages?.close();
     await this.loop;
+    this.results?.flush();
     await Promise.allSettled([...this.running]);
     clearInterval(this.heartbeat);
     this.publisher?.close();
@@ -265,11 +274,7 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
     });
     const seconds = (performance.now() - startedAt) / 1000;
     const result = this.canary.judge(observed);
-    await this.publisher!.publish(
-      checkResultSubject(job.region),
-      resultCodec.encode(result),
-      result.id,
-    );
+    await this.results!.publish(result);
     m.ack();
     this.counters.checked++;
     this.checksTotal.inc({ outcome: result.outcome });

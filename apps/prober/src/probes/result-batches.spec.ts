@@ -110,6 +110,23 @@ describe('ResultBatches on JetStream', () => {
     );
   });
 
+  it('should send an on-demand result at once, alone, while scheduled ones wait for the window', async () => {
+    const batches = new ResultBatches(publisher, options({ windowMs: 60_000 }));
+    const before = messages.length;
+    const scheduled = results(2);
+    const waiting = scheduled.map((r) => batches.publish(r));
+    const asked = checkResultFixture({ region, onDemand: true });
+    await batches.publish(asked);
+
+    await waitFor('the on-demand result seen', () => messages.length > before);
+    assert.deepEqual(
+      messages.slice(before).map((m) => m.map((r) => r.id)),
+      [[asked.id]],
+    );
+    batches.flush();
+    await Promise.all(waiting);
+  });
+
   it('should fail every result of a message the bus did not take', async () => {
     const gone = await connect({ servers: NATS_URL });
     const goneCarrier = new JetStreamPublisher(gone);

@@ -50,6 +50,7 @@ export class ResultBatches {
 
   /** Resolves once the stream stored the message holding the result; rejects if it did not. */
   publish(result: CheckResult): Promise<void> {
+    if (result.onDemand) return this.publishAlone(result);
     const subject = checkResultSubject(result.region);
     const json = JSON.stringify(result);
     const bytes = Buffer.byteLength(json) + 1;
@@ -61,6 +62,17 @@ export class ResultBatches {
     const stored = new Promise<void>((resolve, reject) => batch.waiting.push({ resolve, reject }));
     if (batch.json.length >= this.options.maxResults) this.send(batch);
     return stored;
+  }
+
+  /**
+   * Someone waits for an on-demand result (the gateway's request), and its message carries that
+   * request's trace: it goes at once, in a message of its own.
+   */
+  private publishAlone(result: CheckResult): Promise<void> {
+    const data = utf8.encode(`[${JSON.stringify(result)}]`);
+    return this.publisher
+      .publish(checkResultSubject(result.region), data, result.id)
+      .then(() => undefined);
   }
 
   /** Sends what waits now (at shutdown, so no result waits for a timer). */

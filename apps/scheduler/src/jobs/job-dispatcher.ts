@@ -39,7 +39,15 @@ import { MaintenanceCalendar } from '../maintenance/maintenance-calendar';
 const codec = JSONCodec<ProbeJob>();
 const missedCodec = JSONCodec<MissedSlot>();
 /** Wake at least this often, so a partition's new owner starts publishing within a second. */
-const MAX_SLEEP_MS = 1000;
+export const MAX_SLEEP_MS = 1000;
+
+/**
+ * Passes are at least this far apart. Slots are spread over each interval, so with thousands of
+ * monitors the next one is always about a millisecond away: a pass per slot woke the thread and
+ * wrote to NATS's socket a thousand times a second for one job each. 20 ms adds at most that to a
+ * check's start and sends a few dozen jobs per write at a few thousand checks a second.
+ */
+export const DISPATCH_TICK_MS = 20;
 /**
  * Missed-slot records kept in memory for another try while MISSED_SLOTS does not take them (NATS
  * away): ~400 bytes each, so 100,000 (a 1,000-monitor platform's 15 minutes at 10 s) hold ~40 MB.
@@ -181,9 +189,7 @@ export class JobDispatcher
   wake(): void {
     if (this.stopped) return;
     clearTimeout(this.timer);
-    const next = this.schedule.nextDueAt();
-    const sleep =
-      next === undefined ? MAX_SLEEP_MS : Math.min(MAX_SLEEP_MS, Math.max(0, next - Date.now()));
+    const sleep = nextPassDelay(this.schedule.nextDueAt(), this.takenThrough, Date.now());
     this.timer = setTimeout(() => this.dispatch(), sleep);
   }
 
@@ -476,4 +482,18 @@ function missedSlotOf(
     reason,
     recordedAt: new Date(now).toISOString(),
   };
+}
+
+/**
+ * How long the dispatcher sleeps: until the next slot is due, but at least DISPATCH_TICK_MS after
+ * its last pass, and at most MAX_SLEEP_MS.
+ */
+export function nextPassDelay(
+  nextDueAt: number | undefined,
+  lastPassAt: number,
+  now: number,
+): number {
+  if (nextDueAt === undefined) return MAX_SLEEP_MS;
+  const tick = lastPassAt + DISPATCH_TICK_MS - now;
+  return Math.min(MAX_SLEEP_MS, Math.max(0, nextDueAt - now, tick));
 }

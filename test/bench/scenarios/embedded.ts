@@ -142,10 +142,14 @@ async function runLadder(settings: Settings, notes: string[]): Promise<Row[]> {
         concurrency: settings.createConcurrency,
         monitorOf: (i) => ({ name: `bench ${i}`, url: fleet.url(i), intervalSeconds }),
       });
-      ids.push(...created);
+      // A loop, not a spread: 150,000 arguments overflow the stack.
+      for (const id of created) ids.push(id);
       // A retried request that had created its monitors leaves gaps: take the ids from the list.
-      if (ids.some((id) => id === undefined))
-        ids.splice(0, ids.length, ...(await listIds(api, user.accessToken)));
+      if (ids.some((id) => id === undefined)) {
+        const listed = await listIds(api, user.accessToken);
+        ids.length = 0;
+        for (const id of listed) ids.push(id);
+      }
       const createSeconds = (performance.now() - began) / 1000;
       const scheduledIn = await waitForSchedule(platform, monitors);
       // One interval for every monitor's first slot to come round, then whole intervals.

@@ -102,7 +102,7 @@ export class BatchFollower<T> {
     return new BatchFollower(consumer, options);
   }
 
-  /** Messages dropped as malformed since start. */
+  /** Messages dropped as malformed since start, and malformed payloads left out of valid ones. */
   get dropped(): number {
     return this.reader.dropped;
   }

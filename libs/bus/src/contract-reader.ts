@@ -12,7 +12,7 @@ const codec = JSONCodec<unknown>();
  * counted and logged at most every 10 s, so a flood of them stays visible without drowning the log.
  */
 export class ContractReader<T> {
-  /** Messages terminated as malformed since start. */
+  /** Messages terminated as malformed since start, and malformed payloads left out of valid messages. */
   dropped = 0;
   private readonly log: RateLimitedLog;
   private readonly counter?: Counter;

@@ -227,6 +227,31 @@ describe('job dispatch retries', () => {
       sub.unsubscribe();
     }
   });
+
+  // With many monitors a slot is due every few milliseconds; waking for each would publish (and
+  // make NATS and the probers wake) a thousand times a second. Passes go a tick apart instead, so
+  // a job waits for the next pass: up to DISPATCH_TICK_MS (see nextPassDelay).
+  it('should publish slots a few milliseconds apart in passes a tick apart, not one by one', async () => {
+    const monitors = Array.from({ length: 100 }, () => monitorDueSoon(region, 1500, 1800));
+    const waited: number[] = [];
+    const ours = new Set(monitors.map((m) => m.id));
+    const sub = nc.subscribe(probeJobFilter(region), {
+      callback: (_, m) => {
+        const job = JSONCodec<ProbeJob>().decode(m.data);
+        if (ours.has(job.monitorId)) waited.push(Date.now() - Date.parse(job.scheduledAt));
+      },
+    });
+    try {
+      await Promise.all(monitors.map((m) => announce(m)));
+      await waitFor('a job of each monitor', () => waited.length >= 100, 10_000);
+      const median = [...waited].sort((a, b) => a - b)[50]!;
+      // One by one, a job goes within a millisecond or two of its slot; in passes 20 ms apart
+      // the slots of a pass waited 0 to 20 ms, 10 ms in the middle.
+      assert.ok(median >= 5, `jobs waited ${median} ms (median) after their slots`);
+    } finally {
+      sub.unsubscribe();
+    }
+  });
 });
 
 /**

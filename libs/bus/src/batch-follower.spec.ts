@@ -282,6 +282,45 @@ describe('BatchFollower on JetStream', () => {
       // such streams skip what they already applied), 3 only after 2.
       assert.deepEqual(each, [1, 4, 1, 2, 3]);
     });
+
+    it('should pull ahead by bytes, not by messages, so large messages are not hoarded', async () => {
+      // 30 messages of 20 payloads and ~300 KB each. Pulled ahead by messages (20 at a batch
+      // size of 10) the follower would hold 20 of them while its handler is busy; by bytes
+      // (twice the server's 1 MB max_payload) it holds about 7.
+      const pad = 'x'.repeat(15_000);
+      const messages = Array.from({ length: 30 }, (_, m) =>
+        JSON.stringify(Array.from({ length: 20 }, (_, i) => ({ n: m * 20 + i, pad }))),
+      );
+      let release!: () => void;
+      const busy = new Promise<void>((resolve) => (release = resolve));
+      const handled: Item[] = [];
+      const { durable } = await follow({
+        split,
+        batchSize: 10,
+        handle: async (batch) => {
+          await busy;
+          handled.push(...batch);
+        },
+      });
+      const jsm = await nc.jetstreamManager();
+      for (const m of messages) await publish(m);
+
+      await waitFor('the pull has taken what it will', async () => {
+        const info = await jsm.consumers.info(name, durable);
+        return info.num_ack_pending > 0 && info.num_pending + info.num_ack_pending === 30;
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      const held = (await jsm.consumers.info(name, durable)).num_ack_pending;
+      assert.ok(held <= 9, `${held} messages of ~300 KB pulled ahead`);
+
+      release();
+      await waitFor('every payload handled', () => handled.length === 600);
+      await waitFor('every message acked', () => settled(durable));
+      assert.deepEqual(
+        handled.map((i) => i.n),
+        Array.from({ length: 600 }, (_, n) => n),
+      );
+    });
   });
 
   it('should stop promptly during a pull, handing over the batch in hand', async () => {

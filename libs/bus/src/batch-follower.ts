@@ -2,12 +2,20 @@ import { Logger } from '@nestjs/common';
 import type { StreamDefinition } from '@uptime/contracts';
 import { trace } from '@opentelemetry/api';
 import { inSpan, SpanKind } from '@uptime/tracing';
-import type { Consumer, ConsumerConfig, ConsumerMessages, JsMsg, NatsConnection } from 'nats';
+import type {
+  ConsumeOptions,
+  Consumer,
+  ConsumerConfig,
+  ConsumerMessages,
+  JsMsg,
+  NatsConnection,
+} from 'nats';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 import { ConsumerLag } from './consumer-lag';
 import { ContractReader } from './contract-reader';
 import { openDurableConsumer, type StreamSizes } from './jetstream';
+import { DEFAULT_MAX_PAYLOAD } from './payload-budget';
 import { traceContextOf } from './trace-headers';
 
 export interface BatchFollowerOptions<T> {
@@ -25,7 +33,10 @@ export interface BatchFollowerOptions<T> {
    * is one payload.
    */
   split?: (message: unknown) => unknown[];
-  /** Most payloads handed over at once; twice as many messages are pulled ahead. */
+  /**
+   * Most payloads handed over at once. Twice as many messages are pulled ahead or, with `split`,
+   * about twice as many payloads' worth of bytes.
+   */
   batchSize: number;
   /**
    * How long a batch waits for more, from its first message, once nothing else is buffered.
@@ -54,7 +65,11 @@ interface Received<T> {
 }
 
 /** After a pull that failed, or a batch none of which could be handled: a dependency is away. */
+
 const PAUSE_MS = 500;
+
+/** More than one check result takes (about 600 bytes): what a pull by bytes allows per payload. */
+const PULL_BYTES_PER_PAYLOAD = 1024;
 
 /**
  * Batches from a durable consumer, in stream order: validate each message on receipt, hand the
@@ -72,6 +87,7 @@ export class BatchFollower<T> {
   private constructor(
     private readonly consumer: Consumer,
     private readonly options: BatchFollowerOptions<T>,
+    private readonly maxPayload: number,
   ) {
     this.logger = new Logger(options.name);
     this.reader = new ContractReader(
@@ -99,7 +115,7 @@ export class BatchFollower<T> {
         options.stream.name,
         options.consumer.durable_name,
       );
-    return new BatchFollower(consumer, options);
+    return new BatchFollower(consumer, options, nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD);
   }
 
   /** Messages dropped as malformed since start, and malformed payloads left out of valid ones. */
@@ -117,7 +133,7 @@ export class BatchFollower<T> {
   private async follow(): Promise<void> {
     while (!this.stopped) {
       try {
-        this.messages = await this.consumer.consume({ max_messages: this.options.batchSize * 2 });
+        this.messages = await this.consumer.consume(this.pullAhead());
         // close() may have come while the pull was being set up.
         if (this.stopped) await this.messages.close();
         await this.drain(this.messages);
@@ -127,6 +143,18 @@ export class BatchFollower<T> {
         await sleep(PAUSE_MS);
       }
     }
+  }
+
+  /**
+   * A message of several payloads may carry hundreds (a prober's batch of results): pulled ahead
+   * by messages, a consumer catching up would buffer hundreds of thousands of payloads, whose
+   * messages outlive their ack wait before they are handled. Bytes bound them, never below two of
+   * the largest messages: a pull allowed fewer bytes than a message holds never receives it.
+   */
+  private pullAhead(): ConsumeOptions {
+    const { split, batchSize } = this.options;
+    if (split === undefined) return { max_messages: batchSize * 2 };
+    return { max_bytes: Math.max(batchSize * 2 * PULL_BYTES_PER_PAYLOAD, this.maxPayload * 2) };
   }
 
   /** Hands over batches of what arrives until the pull ends; the batch in hand goes last. */

@@ -1,6 +1,6 @@
 import { type Context, context } from '@opentelemetry/api';
 import type { JetStreamPublisher } from '@uptime/bus';
-import { type CheckResult, checkResultSubject, MAX_RESULTS_PER_MESSAGE } from '@uptime/contracts';
+import { type CheckResult, checkResultSubject } from '@uptime/contracts';
 import { randomUUID } from 'node:crypto';
 
 export interface ResultBatchOptions {
@@ -41,11 +41,7 @@ export class ResultBatches {
 
   constructor(
     private readonly publisher: JetStreamPublisher,
-    private readonly options: ResultBatchOptions = {
-      windowMs: RESULT_WINDOW_MS,
-      maxResults: MAX_RESULTS_PER_MESSAGE,
-      maxBytes: () => 768 * 1024,
-    },
+    private readonly options: ResultBatchOptions,
   ) {}
 
   /** Resolves once the stream stored the message holding the result; rejects if it did not. */

@@ -79,6 +79,17 @@ export class MonitorRepository {
     return new Map(found.map((m) => [m.id, m.name]));
   }
 
+  /** The owner's monitors among `ids`: their ids only, as plain rows (no entity is loaded). */
+  async idsOwned(ownerId: string, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.em
+      .createQueryBuilder(MonitorEntity)
+      .select(['id'])
+      .where({ ownerId, id: { $in: [...ids] } })
+      .execute<Pick<MonitorEntity, 'id'>[]>('all');
+    return new Set(rows.map((r) => r.id));
+  }
+
   findOwned(ownerId: string, id: string): Promise<MonitorEntity | null> {
     return this.em.findOne(MonitorEntity, { id, ownerId });
   }

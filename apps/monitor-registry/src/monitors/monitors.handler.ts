@@ -50,7 +50,7 @@ export class MonitorsHandler {
   async ownedAmong(
     req: ParsedRequest<typeof RegistrySubjects.ownedMonitorIds>,
   ): Promise<OwnedMonitorIds> {
-    const owned = await this.teamMonitors.names(req.ownerId, req.ids);
+    const owned = await this.teamMonitors.ids(req.ownerId, req.ids);
     return { ids: req.ids.filter((id) => owned.has(id.toLowerCase())) };
   }
 

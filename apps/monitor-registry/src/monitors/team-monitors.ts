@@ -17,9 +17,14 @@ export class TeamMonitors {
     return this.monitors.namesOwned(ownerId, ids);
   }
 
+  /** The team's monitors among `ids`, by id alone. */
+  ids(ownerId: string, ids: readonly string[]): Promise<Set<string>> {
+    return this.monitors.idsOwned(ownerId, ids);
+  }
+
   /** Refuses with a 400 naming `monitorIds[i]` for each id that is no monitor of the team. */
   async assertAllOfTeam(ownerId: string, monitorIds: readonly string[]): Promise<void> {
-    const known = await this.names(ownerId, monitorIds);
+    const known = await this.ids(ownerId, monitorIds);
     const problems = monitorIds.flatMap((id, i) =>
       known.has(id)
         ? []

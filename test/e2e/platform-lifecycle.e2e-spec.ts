@@ -187,8 +187,20 @@ describe('platform lifecycle', () => {
     assert.match(platform.stdout + platform.stderr, /HOST=0\.0\.0\.0: the API is reachable/);
     const target = await TargetServer.start();
     try {
-      const result = await checkOnce(port, `${target.baseUrl}/exposed`);
-      assert.notEqual(result.outcome, 'up');
+      // An address is refused when the monitor is saved; a name, when the check dials it.
+      const api = new ApiClient(`http://127.0.0.1:${port}`);
+      const user = await api.newUser('exposure');
+      const literal = await api.post<{ errors?: { field: string; message: string }[] }>(
+        '/api/v1/monitors',
+        { name: 'Private', url: `${target.baseUrl}/exposed` },
+        user.accessToken,
+      );
+      assert.equal(literal.status, 400, JSON.stringify(literal.body));
+      assert.equal(literal.body.errors?.[0]?.field, 'url');
+      assert.match(literal.body.errors?.[0]?.message ?? '', /loopback address/);
+      const named = `${target.baseUrl.replace('127.0.0.1', 'localhost')}/exposed`;
+      const result = await checkOnce(port, named);
+      assert.equal(result.errorKind, 'blocked_target', JSON.stringify(result));
       assert.equal(target.hits.get('exposed') ?? 0, 0, 'the private target is never contacted');
     } finally {
       await target.close();

@@ -222,9 +222,10 @@ function withHost(url: URL, host: string): string {
  * never to make the deployment files look right:
  * - `PORT`: every container listens on 3000 in its own network namespace; here the processes
  *   share one, so each gets a free port.
- * - `PROBE_ALLOWED_CIDRS=127.0.0.1/32` for the prober and the notifier: the test's target and
- *   webhook receiver are on loopback, which the deployment (rightly) refuses to reach; the
- *   deployment's own PROBE_ALLOW_PRIVATE stays as it is.
+ * - `PROBE_ALLOWED_CIDRS=127.0.0.1/32` for the prober, the notifier and the registry (which
+ *   refuses a monitor of an address the probers may not reach): the test's target and webhook
+ *   receiver are on loopback, which the deployment (rightly) refuses to reach; the deployment's
+ *   own PROBE_ALLOW_PRIVATE stays as it is.
  * - `DATA_DIR` for metrics: the embedded chDB's folder (see {@link LocalNetwork}).
  */
 export interface TestOverrides {
@@ -234,7 +235,8 @@ export interface TestOverrides {
 
 export function testOverrides(app: App, o: TestOverrides): Record<string, string> {
   const env: Record<string, string> = { PORT: String(o.port) };
-  if (app === 'prober' || app === 'notifier') env.PROBE_ALLOWED_CIDRS = '127.0.0.1/32';
+  if (app === 'prober' || app === 'notifier' || app === 'monitor-registry')
+    env.PROBE_ALLOWED_CIDRS = '127.0.0.1/32';
   if (app === 'metrics') env.DATA_DIR = o.dataDir;
   return env;
 }

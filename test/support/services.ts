@@ -30,6 +30,8 @@ export function registryConfig(
     maxApiKeysPerTeam: 100,
     registration: 'open',
     monitorTombstoneDays: 30,
+    // The tests' targets are on loopback; cloud metadata stays refused.
+    targets: new TargetPolicy({ allowPrivate: true }),
     ...overrides,
   };
 }

@@ -7,6 +7,7 @@ import {
   serviceConfigOf,
   serviceEnvFields,
 } from '@uptime/config';
+import { type TargetPolicy, targetEnvFields, targetPolicyFromEnv } from '@uptime/target-guard';
 import { z } from 'zod';
 
 export const REGISTRY_CONFIG = Symbol('REGISTRY_CONFIG');
@@ -46,6 +47,8 @@ export const RegistryEnvSchema = z.object({
     .describe(
       "how long a deleted monitor's or maintenance window's tombstone stays in `MONITOR_EVENTS` or `MAINTENANCE_EVENTS`",
     ),
+  // The probers' rules, so a monitor of an address they would refuse is refused when saved.
+  ...targetEnvFields,
   ...streamSizeEnv,
 });
 
@@ -64,6 +67,11 @@ export interface RegistryConfig extends ServiceConfig {
   monitorTombstoneDays: number;
   /** Each stream's size in MiB (`*_MAX_MB`); absent, every stream gets its default. */
   streamSizes?: StreamSizes;
+  /**
+   * The addresses probes may reach (PROBE_ALLOW_PRIVATE, PROBE_ALLOWED_CIDRS, read as the probers
+   * read them): a monitor whose target is an IP address outside them is refused when saved.
+   */
+  targets: TargetPolicy;
 }
 
 export function loadRegistryConfig(env: Env): RegistryConfig {
@@ -78,5 +86,6 @@ export function loadRegistryConfig(env: Env): RegistryConfig {
     maxApiKeysPerTeam: e.MAX_API_KEYS_PER_TEAM,
     registration: e.REGISTRATION,
     streamSizes: streamSizesOf(e),
+    targets: targetPolicyFromEnv(e),
   };
 }

@@ -37,6 +37,7 @@ import { MonitorQuota } from './monitors/monitor-quota';
 import { MonitorRepository } from './monitors/monitor.repository';
 import { MonitorsHandler } from './monitors/monitors.handler';
 import { MonitorsService } from './monitors/monitors.service';
+import { MonitorTargets } from './monitors/monitor-targets';
 import { TeamMonitors } from './monitors/team-monitors';
 import { AuthHandler } from './sessions/auth.handler';
 import { RefreshTokenRepository } from './sessions/refresh-token.repository';
@@ -91,6 +92,7 @@ export class RegistryModule {
         MonitorQuota,
         TeamMonitors,
         MonitorRepository,
+        MonitorTargets,
         MonitorsService,
         ConfigApplyService,
         ChannelEventFollower,

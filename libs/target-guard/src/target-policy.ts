@@ -1,5 +1,5 @@
 import { type LookupAddress, lookup as dnsLookup } from 'node:dns';
-import type { LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import {
   type BlockedReason,
@@ -72,6 +72,16 @@ export class TargetPolicy {
     if (this.verdicts.size >= MAX_REMEMBERED_VERDICTS) this.verdicts.clear();
     this.verdicts.set(address, verdict);
     return verdict;
+  }
+
+  /**
+   * The refusal of a URL's hostname when it is an IP literal (`[::1]` with or without brackets),
+   * or null: a name is judged only when it is dialled, as DNS answers then (see `lookup`).
+   */
+  refusedLiteral(hostname: string): BlockedTargetError | null {
+    const host = hostname.replace(/^\[|\]$/g, '');
+    const reason = isIP(host) ? this.refusal(host) : null;
+    return reason ? new BlockedTargetError(host, host, reason) : null;
   }
 
   private judge(address: string): BlockedReason | null {

@@ -14,6 +14,7 @@ import { assignSpec, newMonitor, specOf, toMonitor } from '../monitors/monitor-m
 import type { MonitorEntity } from '../monitors/monitor.entity';
 import { MonitorQuota } from '../monitors/monitor-quota';
 import { MonitorRepository } from '../monitors/monitor.repository';
+import { MonitorTargets } from '../monitors/monitor-targets';
 import { conflictOf } from '../monitors/monitors.service';
 import { type ConfigPlanDraft, type OwnedMonitor, planConfig } from './config-plan';
 
@@ -44,11 +45,13 @@ export class ConfigApplyService {
     private readonly relay: MonitorEventRelay,
     private readonly quota: MonitorQuota,
     private readonly budget: PayloadBudget,
+    private readonly targets: MonitorTargets,
   ) {}
 
   async apply(request: ApplyConfig): Promise<ConfigPlan> {
     const validated = validateKeyedMonitors(request.monitors);
     if (!validated.ok) throw rpcProblem(Problems.validation(validated.errors));
+    this.targets.assertAllReachable(validated.value, (i) => `monitors[${i}].`);
     let plan: ConfigPlan;
     try {
       plan = await this.work.transaction(() => this.planAndWrite(request, validated.value));

@@ -33,6 +33,7 @@ import {
 import { type MonitorEntity, MONITOR_KEY_UNIQUE } from './monitor.entity';
 import { MonitorQuota } from './monitor-quota';
 import { MonitorRepository } from './monitor.repository';
+import { MonitorTargets } from './monitor-targets';
 import { pageOf } from './page-cursor';
 
 /** The rules of a monitor's life: validation, ownership, uniqueness, and an event per change. */
@@ -45,10 +46,12 @@ export class MonitorsService {
     private readonly relay: MonitorEventRelay,
     private readonly quota: MonitorQuota,
     private readonly budget: PayloadBudget,
+    private readonly targets: MonitorTargets,
   ) {}
 
   async create(ownerId: string, body: unknown): Promise<Monitor> {
     const spec = valid(validateMonitorCreate(body));
+    this.targets.assertReachable(spec);
     if (await this.monitors.findByTarget(ownerId, spec)) throw duplicate(spec);
     if (spec.key !== null && (await this.monitors.findByKey(ownerId, spec.key))) {
       throw keyTaken();
@@ -65,6 +68,7 @@ export class MonitorsService {
    */
   async createMany(ownerId: string, bodies: unknown[]): Promise<CreatedMonitors> {
     const specs = valid(validateMonitorCreateMany({ monitors: bodies }));
+    this.targets.assertAllReachable(specs, (i) => `monitors[${i}].`);
     const taken = await this.monitors.taken(ownerId, specs);
     const repeated = specs
       .map((spec, i) => (taken.targets.has(monitorTarget(spec)) ? `monitors[${i}]` : null))
@@ -123,6 +127,7 @@ export class MonitorsService {
     const errors = [...typeChangeErrors(current, next), ...crossFieldErrors(next)];
     if (errors.length) throw rpcProblem(Problems.validation(errors));
     if (sameSpec(current, next)) return toMonitor(entity);
+    this.targets.assertChangeReachable(current, next);
     if (
       monitorTarget(next) !== monitorTarget(current) &&
       (await this.monitors.findByTarget(ownerId, next, entity.id))

@@ -1,5 +1,4 @@
 import { STATUS_CODES } from 'node:http';
-import { isIP } from 'node:net';
 import { BlockedTargetError, type BlockedTargetLog, type TargetPolicy } from '@uptime/target-guard';
 import { Agent, buildConnector, request } from 'undici';
 import { DeliveryError, scrubSecrets } from './channel-provider';
@@ -50,7 +49,7 @@ export class ReceiverClient {
     this.agent = new Agent({
       connect: (options, callback) => {
         // Node never calls `lookup` for an IP literal; judge it here, before any socket exists.
-        const refused = literalRefusal(targets, options.hostname);
+        const refused = targets.refusedLiteral(options.hostname);
         if (refused) return callback(refused, null);
         return connect(options, callback);
       },
@@ -62,7 +61,7 @@ export class ReceiverClient {
    * for anything else, names included: they are judged on each connection, after DNS.
    */
   refusedLiteral(url: string): string | null {
-    return literalRefusal(this.targets, new URL(url).hostname)?.message ?? null;
+    return this.targets.refusedLiteral(new URL(url).hostname)?.message ?? null;
   }
 
   /** Resolves on a 2xx answer; anything else rejects with a DeliveryError. */
@@ -106,13 +105,6 @@ export class ReceiverClient {
   close(): Promise<void> {
     return this.agent.close();
   }
-}
-
-/** The guard's refusal of a host that is an IP literal; a name is judged after DNS, on connect. */
-function literalRefusal(targets: TargetPolicy, hostname: string): BlockedTargetError | null {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  const reason = isIP(host) ? targets.refusal(host) : null;
-  return reason ? new BlockedTargetError(host, host, reason) : null;
 }
 
 /** A receiver that asks for more than this is retried after this anyway. */

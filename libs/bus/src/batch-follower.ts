@@ -15,7 +15,7 @@ import type { z } from 'zod';
 import { ConsumerLag } from './consumer-lag';
 import { ContractReader } from './contract-reader';
 import { openDurableConsumer, type StreamSizes } from './jetstream';
-import { DEFAULT_MAX_PAYLOAD } from './payload-budget';
+import { PayloadBudget } from './payload-budget';
 import { traceContextOf } from './trace-headers';
 
 export interface BatchFollowerOptions<T> {
@@ -65,7 +65,6 @@ interface Received<T> {
 }
 
 /** After a pull that failed, or a batch none of which could be handled: a dependency is away. */
-
 const PAUSE_MS = 500;
 
 /** More than one check result takes (about 600 bytes): what a pull by bytes allows per payload. */
@@ -115,7 +114,7 @@ export class BatchFollower<T> {
         options.stream.name,
         options.consumer.durable_name,
       );
-    return new BatchFollower(consumer, options, nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD);
+    return new BatchFollower(consumer, options, new PayloadBudget(nc).maxPayload);
   }
 
   /** Messages dropped as malformed since start, and malformed payloads left out of valid ones. */

@@ -7,7 +7,13 @@ import {
 } from '@nestjs/common';
 import { isNotFound, NATS_CONNECTION } from '@uptime/bus';
 import { MaintenanceEventStream, MonitorEventStream, monitorEventFilter } from '@uptime/contracts';
-import type { JsMsg, NatsConnection } from 'nats';
+import {
+  type JetStreamManager,
+  type MsgRequest,
+  type NatsConnection,
+  NatsError,
+  type StoredMsg,
+} from 'nats';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config';
 
 const DAY_MS = 86_400_000;
@@ -64,26 +70,22 @@ export class TombstoneSweeper implements OnApplicationBootstrap, OnApplicationSh
 /** A compacted stream whose deleted entities leave a last message behind. */
 export interface TombstoneLog {
   stream: string;
-  /** One filter: the machine's nats-server may predate several (2.10). */
-  filterSubjects: string;
-  /** Whether the subject and time tell a tombstone, or its payload must be read. */
-  headersOnly: boolean;
-  isTombstone(message: JsMsg): boolean;
+  /** One subject filter, wildcards allowed, that holds every tombstone of the log. */
+  filterSubject: string;
+  isTombstone(message: StoredMsg): boolean;
 }
 
 /** MONITOR_EVENTS: every `monitor.changed.deleted.*` message is a tombstone. */
 export const MONITOR_TOMBSTONES: TombstoneLog = {
   stream: MonitorEventStream.name,
-  filterSubjects: monitorEventFilter('deleted'),
-  headersOnly: true,
+  filterSubject: monitorEventFilter('deleted'),
   isTombstone: () => true,
 };
 
 /** MAINTENANCE_EVENTS: a window's last message is a tombstone when it says `window: null`. */
 export const MAINTENANCE_TOMBSTONES: TombstoneLog = {
   stream: MaintenanceEventStream.name,
-  filterSubjects: MaintenanceEventStream.subjects[0],
-  headersOnly: false,
+  filterSubject: MaintenanceEventStream.subjects[0],
   isTombstone: (message) => {
     try {
       return message.json<{ window?: unknown }>().window === null;
@@ -95,8 +97,14 @@ export const MAINTENANCE_TOMBSTONES: TombstoneLog = {
 
 /**
  * Purges every tombstone of `log` stored before `cutoff`, oldest first, and stops at the first
- * message younger than it (the stream is in time order). Each tombstone is alone on its subject,
- * so purging the subject removes exactly it. Returns how many went.
+ * message younger than it (the stream is in time order) or at the log's end. Each tombstone is
+ * alone on its subject, so purging the subject removes exactly it. Returns how many went.
+ *
+ * It walks the stream with "next message at or after this sequence on this subject" reads,
+ * not a consumer: a consumer's fetch may come back empty on a busy server while messages
+ * remain, and its `pending` count is not kept exact across the purges the sweep itself makes
+ * (nats-server 2.9), so a consumer could end a sweep early. A read by sequence answers "none
+ * left" only when none is left.
  */
 export async function sweepTombstones(
   nc: NatsConnection,
@@ -104,45 +112,38 @@ export async function sweepTombstones(
   log: TombstoneLog = MONITOR_TOMBSTONES,
 ): Promise<number> {
   const jsm = await nc.jetstreamManager();
-  // On a first start the relay may not have created the stream yet: nothing to sweep then.
-  const exists = await jsm.streams.info(log.stream).then(
-    () => true,
-    (err: unknown) => {
-      if (isNotFound(err)) return false;
-      throw err;
-    },
-  );
-  if (!exists) return 0;
-  const consumer = await nc.jetstream().consumers.get(log.stream, {
-    filterSubjects: log.filterSubjects,
-    headers_only: log.headersOnly,
-  });
-  const cutoffNanos = cutoff.getTime() * 1_000_000;
   let removed = 0;
-  // A fetch can come back empty on a busy server while messages remain: only the last message's
-  // own `pending` of 0 says the log was read to its end; empty fetches end it after a few tries.
-  for (let emptyFetches = 0; emptyFetches < SWEEP_EMPTY_FETCHES;) {
-    let seen = 0;
-    const batch = await consumer.fetch({ max_messages: 500, expires: 1000 });
-    for await (const m of batch) {
-      seen++;
-      if (m.info.timestampNanos >= cutoffNanos) {
-        await batch.close();
-        return removed;
-      }
-      if (log.isTombstone(m)) {
-        await jsm.streams.purge(log.stream, { filter: m.subject });
-        removed++;
-      }
-      if (m.info.pending === 0) {
-        await batch.close();
-        return removed;
-      }
+  for (let seq = 1; ;) {
+    const message = await nextMessage(jsm, log, seq);
+    if (!message || message.time.getTime() >= cutoff.getTime()) return removed;
+    if (log.isTombstone(message)) {
+      await jsm.streams.purge(log.stream, { filter: message.subject });
+      removed++;
     }
-    emptyFetches = seen === 0 ? emptyFetches + 1 : 0;
+    seq = message.seq + 1;
   }
-  return removed;
 }
 
-/** Empty fetches in a row after which a sweep ends without having seen the log's end. */
-const SWEEP_EMPTY_FETCHES = 3;
+/** The log's first message at or after `seq`, or none (also when the stream does not exist yet). */
+async function nextMessage(
+  jsm: JetStreamManager,
+  log: TombstoneLog,
+  seq: number,
+): Promise<StoredMsg | undefined> {
+  try {
+    const next = { seq, next_by_subj: log.filterSubject };
+    // nats.js types this query for direct gets alone; STREAM.MSG.GET has taken it since 2.9.
+    return await jsm.streams.getMessage(log.stream, next as unknown as MsgRequest);
+  } catch (err) {
+    // On a first start the relay may not have created the stream yet: nothing to sweep then.
+    if (isNoMessage(err) || isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+function isNoMessage(err: unknown): boolean {
+  return err instanceof NatsError && err.api_error?.err_code === NO_MESSAGE_FOUND;
+}
+
+/** JetStream's error code for a read past the last matching message. */
+const NO_MESSAGE_FOUND = 10037;

@@ -41,7 +41,9 @@ export const ProberEnvSchema = z.object({
   ...targetEnvFields,
   PROBE_CONCURRENCY: envFields
     .positiveInt(200, 10_000)
-    .describe('checks in flight at once in one prober replica'),
+    .describe(
+      'probes running at once in one prober replica (a finished probe whose result waits for its message holds none)',
+    ),
   PROBE_ACK_WAIT_SECONDS: envFields
     .positiveInt(10, 600)
     .describe(

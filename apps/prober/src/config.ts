@@ -41,9 +41,7 @@ export const ProberEnvSchema = z.object({
   ...targetEnvFields,
   PROBE_CONCURRENCY: envFields
     .positiveInt(200, 10_000)
-    .describe(
-      'probes running at once in one prober replica (a finished probe whose result waits for its message holds none)',
-    ),
+    .describe('checks in flight at once in one prober replica'),
   PROBE_ACK_WAIT_SECONDS: envFields
     .positiveInt(10, 600)
     .describe(

@@ -51,26 +51,14 @@ export interface ProbeCounters {
   checked: number;
   stale: number;
   malformed: number;
-  /** Probes running now: what PROBE_CONCURRENCY bounds. */
   inFlight: number;
 }
 
 /**
- * Jobs taken but not acked yet (probing, or their result waiting for its message and JetStream's
- * answer) are bounded at this many times PROBE_CONCURRENCY: while results cannot be published
- * (CHECK_RESULTS full, NATS away) the prober stops taking jobs instead of running them all.
- */
-const UNFINISHED_PER_PROBE_SLOT = 4;
-
-/**
  * Pulls probe jobs of this prober's region from the one durable consumer every replica shares,
- * runs up to `concurrency` probes at once, publishes each result (in one message with the
- * results finished alongside it, see ResultBatches) and only then acks the job. A replica
+ * runs up to `concurrency` at once, publishes each result (in one message with the results
+ * finished alongside it, see ResultBatches) and only then acks the job. A replica
  * that dies before the ack leaves the job to be redelivered to another.
- *
- * A probe's slot is free as soon as its probe ends, not when its result's message is acked: the
- * result window and JetStream's answer add tens of milliseconds under load, which made a
- * 200-slot prober top out near 2,500 checks/s of 25 ms targets with most slots only waiting.
  */
 @Injectable()
 export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -78,9 +66,8 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly unfinishedLog = new RateLimitedLog(this.logger);
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
-  /** Jobs taken and not finished (probing or publishing): awaited at shutdown. */
   private readonly running = new Set<Promise<void>>();
-  /** Wakes the pull loop when a probe or a job ends; set only while the loop waits. */
+  /** Wakes the pull loop when a check ends and frees a slot; set only while the loop waits. */
   private slotFreed?: () => void;
   private publisher?: JetStreamPublisher;
   private results?: ResultBatches;
@@ -153,7 +140,7 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
     const counters = this.counters;
     new Gauge({
       name: 'uptime_probe_in_flight',
-      help: 'Probes running now (PROBE_CONCURRENCY at most); results waiting for their message are not counted',
+      help: 'Checks running now',
       registers: [registry],
       collect() {
         this.set(counters.inFlight);
@@ -208,11 +195,9 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async pull(messages: ConsumerMessages): Promise<void> {
-    const unfinished = this.config.concurrency * UNFINISHED_PER_PROBE_SLOT;
     for await (const m of messages) {
       this.checking.add(m);
-      while (this.counters.inFlight >= this.config.concurrency || this.running.size >= unfinished)
-        await this.freeSlot();
+      while (this.running.size >= this.config.concurrency) await this.freeSlot();
       this.checking.delete(m);
       const task = this.handle(m).finally(() => this.release(task));
       this.running.add(task);
@@ -220,35 +205,18 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /**
-   * Waits for a probe or a job to end. Not `Promise.race(running)`: that attaches a reaction to
-   * every check in flight on every job pulled, i.e. `concurrency` allocations and wake-ups per
-   * check.
+   * Waits for one check to end. Not `Promise.race(running)`: that attaches a reaction to every
+   * check in flight on every job pulled, i.e. `concurrency` allocations and wake-ups per check.
    */
   private freeSlot(): Promise<void> {
     return new Promise((resolve) => (this.slotFreed = resolve));
   }
 
-  private wakePull(): void {
+  private release(task: Promise<void>): void {
+    this.running.delete(task);
     const wake = this.slotFreed;
     this.slotFreed = undefined;
     wake?.();
-  }
-
-  private release(task: Promise<void>): void {
-    this.running.delete(task);
-    this.wakePull();
-  }
-
-  /** Takes a probe slot; the function it answers gives it back, once however often it is called. */
-  private takeProbeSlot(): () => void {
-    this.counters.inFlight++;
-    let held = true;
-    return () => {
-      if (!held) return;
-      held = false;
-      this.counters.inFlight--;
-      this.wakePull();
-    };
   }
 
   private async handle(m: JsMsg): Promise<void> {
@@ -269,7 +237,7 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
       return;
     }
     if (!job.onDemand) this.behind.lag(now - Date.parse(job.scheduledAt), now);
-    const probed = this.takeProbeSlot();
+    this.counters.inFlight++;
     this.checking.add(m);
     try {
       await inSpan(
@@ -280,7 +248,7 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
           attributes: { 'uptime.monitor.id': job.monitorId, 'uptime.check.id': job.checkId },
         },
         async (span) => {
-          const outcome = await this.check(job, m, probed);
+          const outcome = await this.check(job, m);
           span.setAttribute('uptime.check.outcome', outcome);
         },
       );
@@ -292,21 +260,18 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
       m.nak(1000);
     } finally {
       this.checking.delete(m);
-      probed();
+      this.counters.inFlight--;
     }
   }
 
-  /**
-   * Runs the check, gives its probe slot back, publishes its result and acks the job; the
-   * outcome for the span.
-   */
-  private async check(job: ProbeJob, m: JsMsg, probed: () => void): Promise<string> {
+  /** Runs the check, publishes its result and acks the job; the outcome for the span. */
+  private async check(job: ProbeJob, m: JsMsg): Promise<string> {
     const startedAt = performance.now();
     const observed = await runProbeJob(job, {
       targets: this.config.targets,
       onBlocked: this.onBlocked,
       userAgent: this.userAgent,
-    }).finally(probed);
+    });
     const seconds = (performance.now() - startedAt) / 1000;
     const result = this.canary.judge(observed);
     await this.results!.publish(result);

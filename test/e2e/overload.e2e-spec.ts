@@ -1,9 +1,18 @@
-import type { Coverage, MonitorStats } from '@uptime/contracts';
+import {
+  type Coverage,
+  type MissedReason,
+  type MissedSlot,
+  missedSlotSubject,
+  type MonitorStats,
+} from '@uptime/contracts';
+import { connect, JSONCodec } from 'nats';
+import { randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startProber } from '../../apps/prober/src/bootstrap';
 import { startScheduler } from '../../apps/scheduler/src/bootstrap';
 import { OutputCapture } from '../support/output-capture';
+import { NATS_URL } from '../support/services';
 import { Pipeline } from '../support/pipeline';
 import { TargetServer } from '../support/target-server';
 import { waitFor } from '../support/wait-for';
@@ -197,5 +206,41 @@ describe('overload', () => {
       other,
     );
     assert.equal(foreign.status, 404);
+  });
+
+  it('should store missed-slot records sent in a batch or alone, leaving out only a malformed one', async () => {
+    const id = ids[0]!;
+    const owner = (await pipeline.api.get<{ ownerId: string }>(`/api/v1/monitors/${id}`, token))
+      .body.ownerId;
+    // An hour before the monitor existed: nothing the scheduler records lands there.
+    const from = createdAt - 2 * 3_600_000;
+    const record = (minute: number, reason: MissedReason): MissedSlot => ({
+      checkId: randomUUID(),
+      monitorId: id,
+      ownerId: owner,
+      region: pipeline.region,
+      scheduledAt: new Date(from + minute * 60_000).toISOString(),
+      reason,
+      recordedAt: new Date().toISOString(),
+    });
+    const late = record(1, 'late');
+    const batch = [late, { ...late }, record(2, 'dropped'), { checkId: 'not-a-uuid' }];
+    const alone = record(3, 'unpublished');
+    const nc = await connect({ servers: NATS_URL });
+    try {
+      const js = nc.jetstream();
+      const subject = missedSlotSubject(pipeline.region);
+      await js.publish(subject, JSONCodec().encode(batch));
+      // A publisher older than batches sends a record alone.
+      await js.publish(subject, JSONCodec().encode(alone));
+    } finally {
+      await nc.close();
+    }
+    const range = () => coverageOf(id, from, from + 3_600_000);
+    await waitFor('the records stored', async () => (await range()).body.missed >= 3);
+    const c = (await range()).body;
+    assert.equal(c.missed, 3, 'the duplicate counts once, the malformed one not at all');
+    assert.deepEqual(c.missedByReason, { late: 1, no_prober: 0, dropped: 1, unpublished: 1 });
+    assert.equal(c.expected, 0, 'before the monitor existed');
   });
 });

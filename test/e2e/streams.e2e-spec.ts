@@ -6,6 +6,7 @@ import {
   type Monitor,
   type MonitorChangedEvent,
   MaintenanceEventStream,
+  decodeMissedSlots,
   type MissedSlot,
   missedSlotSubject,
   MonitorEventStream,
@@ -271,8 +272,8 @@ describe('JetStream streams', () => {
         const refused: MissedSlot[] = [];
         const sub = nc.subscribe(missedSlotSubject(region), {
           callback: (_, m) => {
-            const slot = JSONCodec<MissedSlot>().decode(m.data);
-            if (slot.reason === 'unpublished') refused.push(slot);
+            for (const slot of decodeMissedSlots(m.data))
+              if (slot.reason === 'unpublished') refused.push(slot);
           },
         });
         try {

@@ -39,3 +39,4 @@ export {
 } from './jetstream-publisher';
 export { traceContextOf, withTraceContext } from './trace-headers';
 export { ConsumerLag } from './consumer-lag';
+export { MessageBatches, type MessageBatchOptions } from './message-batches';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decodeBatch, payloadsOf } from './batches';
 import type { Monitor, MonitorSpec } from './monitor';
 
 export const CHECK_OUTCOMES = ['up', 'degraded', 'down'] as const;
@@ -250,21 +251,13 @@ export const MAX_RESULTS_PER_MESSAGE = 200;
  * else is one malformed payload.
  */
 export function resultPayloadsOf(message: unknown): unknown[] {
-  return Array.isArray(message) ? message : [message];
+  return payloadsOf(message);
 }
-
-const utf8 = new TextDecoder();
 
 /**
  * The results of one CHECK_RESULTS message, trusted as they are (no validation): for readers that
  * only look, such as the gateway waiting for an on-demand result. Not JSON: none.
  */
 export function decodeCheckResults(data: Uint8Array): CheckResult[] {
-  try {
-    return resultPayloadsOf(JSON.parse(utf8.decode(data))).filter(
-      (r): r is CheckResult => typeof r === 'object' && r !== null,
-    );
-  } catch {
-    return [];
-  }
+  return decodeBatch<CheckResult>(data);
 }

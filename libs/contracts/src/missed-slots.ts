@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { decodeBatch, payloadsOf } from './batches';
 import { type StreamDefinition } from './subjects';
 
 const MINUTE_NANOS = 60 * 1_000_000_000;
@@ -33,8 +34,9 @@ export const MissedSlotSchema = z.object({
 export type MissedSlot = z.output<typeof MissedSlotSchema>;
 
 /**
- * Missed slots on their way to the metrics service, from the scheduler and the probers. A record
- * is ~250 bytes; 256 MiB holds a million of them for a metrics service that is away.
+ * Missed slots on their way to the metrics service, from the scheduler and the probers, up to
+ * MAX_MISSED_PER_MESSAGE in a message. A record is ~250 bytes; 256 MiB holds a million of them
+ * for a metrics service that is away.
  */
 export const MissedSlotStream = {
   name: 'MISSED_SLOTS',
@@ -55,6 +57,26 @@ export const MissedSlotStream = {
 
 export function missedSlotSubject(region: string): string {
   return `${MissedSlotStream.subjectPrefix}.${region}`;
+}
+
+/**
+ * Most records one MISSED_SLOTS message carries. A platform that falls behind misses slots by
+ * the thousand each second: one message per record (a publish, a stream ack, a delivery, a
+ * validation and an ack each) added work exactly where it was short (docs/performance.md).
+ */
+export const MAX_MISSED_PER_MESSAGE = 500;
+
+/**
+ * The records of one MISSED_SLOTS message, not yet validated: an array (the scheduler's and the
+ * probers' batches) or a single record (a publisher older than batches).
+ */
+export function missedSlotPayloadsOf(message: unknown): unknown[] {
+  return payloadsOf(message);
+}
+
+/** The records of one MISSED_SLOTS message, trusted as they are: for readers that only look. */
+export function decodeMissedSlots(data: Uint8Array): MissedSlot[] {
+  return decodeBatch<MissedSlot>(data);
 }
 
 /** The metrics service's durable cursor on MISSED_SLOTS. */

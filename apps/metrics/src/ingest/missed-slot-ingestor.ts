@@ -9,6 +9,7 @@ import {
   MISSED_SLOTS_CONSUMER,
   type MissedSlot,
   MissedSlotSchema,
+  missedSlotPayloadsOf,
   MissedSlotStream,
 } from '@uptime/contracts';
 import { TELEMETRY } from '@uptime/health';
@@ -21,8 +22,10 @@ import { METRICS_CONFIG, type MetricsConfig } from '../config';
 const FLUSH_MS = 1000;
 
 /**
- * The metrics service's durable cursor on MISSED_SLOTS (records from the scheduler and the
- * probers): batched into `missed_slots`, acked after the insert returned.
+ * The metrics service's durable cursor on MISSED_SLOTS (batches of records from the scheduler
+ * and the probers): inserted into `missed_slots` a second's worth at a time, each message acked
+ * after the insert holding its records returned. A malformed record is counted and skipped, not
+ * the rest of its message.
  */
 @Injectable()
 export class MissedSlotIngestor implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -56,6 +59,8 @@ export class MissedSlotIngestor implements OnApplicationBootstrap, OnApplication
         max_ack_pending: 100_000,
       },
       schema: MissedSlotSchema,
+      // A message carries a batch of records (or one, from a publisher older than batches).
+      split: missedSlotPayloadsOf,
       batchSize: this.config.batchSize,
       maxWaitMs: FLUSH_MS,
       handle: (slots) => this.insert(slots),

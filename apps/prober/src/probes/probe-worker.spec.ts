@@ -1,6 +1,7 @@
 import {
   type CheckResult,
   checkResultSubject,
+  decodeMissedSlots,
   type MissedSlot,
   missedSlotSubject,
   probeJobSubject,
@@ -48,15 +49,10 @@ describe('ProbeWorker', () => {
     return (await metric!.get()).values[0]?.value ?? 0;
   }
 
-  it('should publish the results of jobs that finish together in fewer messages, each result once, and ack every job', async () => {
-    const carried: CheckResult[][] = [];
-    const sub = nc.subscribe(checkResultSubject(region), {
-      callback: (_, m) => carried.push(decodeCheckResults(m.data)),
-    });
-    await nc.flush();
+  /** Jobs of `count` new monitors at once, all of one slot; their monitors' ids. */
+  async function publishJobs(name: string, count: number, scheduledAt: Date): Promise<Set<string>> {
     const js = nc.jetstream();
-    const monitors = Array.from({ length: 40 }, (_, i) => monitorAt(target.url(`burst-${i}`)));
-    const scheduledAt = new Date();
+    const monitors = Array.from({ length: count }, (_, i) => monitorAt(target.url(`${name}-${i}`)));
     await Promise.all(
       monitors.map((monitor) =>
         js.publish(
@@ -65,15 +61,31 @@ describe('ProbeWorker', () => {
         ),
       ),
     );
+    return new Set(monitors.map((m) => m.id));
+  }
 
-    const ids = new Set(monitors.map((m) => m.id));
-    const ours = () => carried.flat().filter((r) => ids.has(r.monitorId));
-    await waitFor('a result of every job', () => ours().length >= monitors.length);
+  /**
+   * What `subject` carried of the monitors `publish` sent jobs of, once one item of each is in:
+   * the items, and in how many messages.
+   */
+  async function carriedOf<T extends { monitorId: string }>(
+    subject: string,
+    decode: (data: Uint8Array) => T[],
+    publish: () => Promise<Set<string>>,
+  ): Promise<{ items: T[]; messages: number; monitors: number }> {
+    const carried: T[][] = [];
+    const sub = nc.subscribe(subject, { callback: (_, m) => carried.push(decode(m.data)) });
+    await nc.flush();
+    const ids = await publish();
+    const ours = () => carried.flat().filter((item) => ids.has(item.monitorId));
+    await waitFor(`an item of every job on ${subject}`, () => ours().length >= ids.size);
     sub.unsubscribe();
-    assert.equal(new Set(ours().map((r) => r.monitorId)).size, monitors.length);
-    assert.equal(ours().length, monitors.length, 'a result published twice');
-    const messages = carried.filter((m) => m.some((r) => ids.has(r.monitorId))).length;
-    assert.ok(messages < monitors.length, `${monitors.length} results in ${messages} messages`);
+    assert.equal(new Set(ours().map((item) => item.monitorId)).size, ids.size);
+    const messages = carried.filter((m) => m.some((item) => ids.has(item.monitorId))).length;
+    return { items: ours(), messages, monitors: ids.size };
+  }
+
+  async function everyJobAcked(): Promise<void> {
     const jsm = await nc.jetstreamManager();
     await waitFor('every job acked', async () => {
       const info = await jsm.streams.info('PROBE_JOBS', {
@@ -81,6 +93,17 @@ describe('ProbeWorker', () => {
       });
       return Object.keys(info.state.subjects ?? {}).length === 0;
     });
+  }
+
+  it('should publish the results of jobs that finish together in fewer messages, each result once, and ack every job', async () => {
+    const { items, messages, monitors } = await carriedOf(
+      checkResultSubject(region),
+      decodeCheckResults,
+      () => publishJobs('burst', 40, new Date()),
+    );
+    assert.equal(items.length, monitors, 'a result published twice');
+    assert.ok(messages < monitors, `${monitors} results in ${messages} messages`);
+    await everyJobAcked();
   });
 
   it('should ack a job whose slot passed more than two intervals ago without probing, and record it as missed', async () => {
@@ -90,7 +113,7 @@ describe('ProbeWorker', () => {
       callback: (_, m) => results.push(...decodeCheckResults(m.data)),
     });
     nc.subscribe(missedSlotSubject(region), {
-      callback: (_, m) => missed.push(JSONCodec<MissedSlot>().decode(m.data)),
+      callback: (_, m) => missed.push(...decodeMissedSlots(m.data)),
     });
     await nc.flush();
     const js = nc.jetstream();
@@ -120,12 +143,19 @@ describe('ProbeWorker', () => {
     assert.equal(byReason.values.find((v) => v.labels.reason === 'dropped')?.value, 1);
     // Acked, so the work queue holds nothing of either job any more (the ack is sent after the
     // result's publish returned, so it can still be on its way here).
-    const jsm = await nc.jetstreamManager();
-    await waitFor('both jobs acked', async () => {
-      const info = await jsm.streams.info('PROBE_JOBS', {
-        subjects_filter: probeJobSubject(region, '*'),
-      });
-      return Object.keys(info.state.subjects ?? {}).length === 0;
-    });
+    await everyJobAcked();
+  });
+
+  it('should record the slots of stale jobs taken together in fewer messages, each once, and ack every job', async () => {
+    const { items, messages, monitors } = await carriedOf(
+      missedSlotSubject(region),
+      decodeMissedSlots,
+      () => publishJobs('late', 60, new Date(Date.now() - 3 * INTERVAL_SECONDS * 1000)),
+    );
+    assert.equal(items.length, monitors, 'a slot recorded twice');
+    assert.ok(items.every((slot) => slot.reason === 'dropped'));
+    assert.ok(messages < monitors / 4, `${monitors} records in ${messages} messages`);
+    assert.equal([...target.hits.keys()].filter((k) => k.startsWith('late-')).length, 0);
+    await everyJobAcked();
   });
 });

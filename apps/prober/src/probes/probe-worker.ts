@@ -10,12 +10,16 @@ import {
   ensureDurableConsumer,
   ensureStream,
   JetStreamPublisher,
+  MessageBatches,
   NATS_CONNECTION,
   PayloadBudget,
   traceContextOf,
 } from '@uptime/bus';
 import {
+  type CheckResult,
+  checkResultSubject,
   CheckResultStream,
+  MAX_MISSED_PER_MESSAGE,
   MAX_RESULTS_PER_MESSAGE,
   type MissedSlot,
   MissedSlotStream,
@@ -41,11 +45,16 @@ import { inSpan, SpanKind } from '@uptime/tracing';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { PROBER_CONFIG, type ProberConfig } from '../config';
 import { ProberCanary } from '../presence/prober-canary';
-import { ResultBatches, RESULT_WINDOW_MS } from './result-batches';
 import { isStale, runProbeJob } from './run-probe-job';
 
 const jobCodec = JSONCodec<ProbeJob>();
-const missedCodec = JSONCodec<MissedSlot>();
+
+/**
+ * How long a finished check's result (or a dropped job's record) waits for company in one
+ * message: a few milliseconds, nothing an alert notices, and a full message at a few thousand
+ * checks a second.
+ */
+export const RESULT_WINDOW_MS = 20;
 
 export interface ProbeCounters {
   checked: number;
@@ -57,7 +66,7 @@ export interface ProbeCounters {
 /**
  * Pulls probe jobs of this prober's region from the one durable consumer every replica shares,
  * runs up to `concurrency` at once, publishes each result (in one message with the results
- * finished alongside it, see ResultBatches) and only then acks the job. A replica
+ * finished alongside it, see MessageBatches) and only then acks the job. A replica
  * that dies before the ack leaves the job to be redelivered to another.
  */
 @Injectable()
@@ -70,7 +79,8 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
   /** Wakes the pull loop when a check ends and frees a slot; set only while the loop waits. */
   private slotFreed?: () => void;
   private publisher?: JetStreamPublisher;
-  private results?: ResultBatches;
+  private results?: MessageBatches<CheckResult>;
+  private missed?: MessageBatches<MissedSlot>;
   /** Jobs being checked now; one timer tells JetStream about all of them, not one per check. */
   private readonly checking = new Set<JsMsg>();
   private heartbeat?: NodeJS.Timeout;
@@ -167,9 +177,18 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
     ConsumerLag.of(this.registry).watch(this.nc, ProbeJobStream.name, durable);
     this.publisher = new JetStreamPublisher(this.nc);
     const budget = new PayloadBudget(this.nc);
-    this.results = new ResultBatches(this.publisher, {
+    this.results = new MessageBatches<CheckResult>(this.publisher, {
+      subjectOf: (result) => checkResultSubject(result.region),
+      // Someone waits for an on-demand result (the gateway's request): it goes at once.
+      aloneId: (result) => (result.onDemand ? result.id : undefined),
       windowMs: RESULT_WINDOW_MS,
-      maxResults: MAX_RESULTS_PER_MESSAGE,
+      maxItems: MAX_RESULTS_PER_MESSAGE,
+      maxBytes: () => budget.pageBytes,
+    });
+    this.missed = new MessageBatches<MissedSlot>(this.publisher, {
+      subjectOf: (slot) => missedSlotSubject(slot.region),
+      windowMs: RESULT_WINDOW_MS,
+      maxItems: MAX_MISSED_PER_MESSAGE,
       maxBytes: () => budget.pageBytes,
     });
     // Checks (and the job waiting for a free slot) tell JetStream they are still being worked
@@ -189,6 +208,7 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
     await this.messages?.close();
     await this.loop;
     this.results?.flush();
+    this.missed?.flush();
     await Promise.allSettled([...this.running]);
     clearInterval(this.heartbeat);
     this.publisher?.close();
@@ -285,7 +305,7 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
   /**
    * A scheduled job taken after its interval passed is not run (its successor is due) but
    * recorded as a `dropped` slot, before the ack: a crash in between redelivers the job, and its
-   * record, with the same id, is stored once.
+   * record, with the same check id, counts once (coverage counts distinct slots).
    */
   private async recordDropped(job: ProbeJob, now: number): Promise<void> {
     const lagMs = now - Date.parse(job.scheduledAt);
@@ -300,11 +320,7 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
       recordedAt: new Date(now).toISOString(),
     };
     try {
-      await this.publisher!.publish(
-        missedSlotSubject(job.region),
-        missedCodec.encode(slot),
-        `missed-${job.checkId}`,
-      );
+      await this.missed!.publish(slot);
     } catch (err) {
       this.unrecordedTotal.inc();
       this.unrecordedLog.warn(`dropped job ${job.checkId} could not be recorded: ${String(err)}`);

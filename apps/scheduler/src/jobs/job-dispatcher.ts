@@ -8,10 +8,13 @@ import {
 import {
   ensureStream,
   JetStreamPublisher,
+  MessageBatches,
   NATS_CONNECTION,
+  PayloadBudget,
   PublishNotAcknowledged,
 } from '@uptime/bus';
 import {
+  MAX_MISSED_PER_MESSAGE,
   type Monitor,
   type MissedReason,
   type MissedSlot,
@@ -37,7 +40,6 @@ import { checkIdOf } from '../schedule/slots';
 import { MaintenanceCalendar } from '../maintenance/maintenance-calendar';
 
 const codec = JSONCodec<ProbeJob>();
-const missedCodec = JSONCodec<MissedSlot>();
 /** Wake at least this often, so a partition's new owner starts publishing within a second. */
 export const MAX_SLEEP_MS = 1000;
 
@@ -103,6 +105,8 @@ export class JobDispatcher
   private stopped = false;
   private publishing = Promise.resolve();
   private publisher?: JetStreamPublisher;
+  /** A pass's missed-slot records, MAX_MISSED_PER_MESSAGE to a message per region. */
+  private missedRecords?: MessageBatches<MissedSlot>;
   published = 0;
   readonly behind: FallingBehind;
   takenThrough = 0;
@@ -175,6 +179,14 @@ export class JobDispatcher
     await ensureStream(jsm, MissedSlotStream, this.config.streamSizes);
     // A job NATS did not take is kept here and retried: the client must not also send it later.
     this.publisher = new JetStreamPublisher(this.nc, { refuseWhileDisconnected: true });
+    const budget = new PayloadBudget(this.nc);
+    this.missedRecords = new MessageBatches<MissedSlot>(this.publisher, {
+      subjectOf: (slot) => missedSlotSubject(slot.region),
+      // Each pass sends its records at once (flush); the window only bounds a forgotten flush.
+      windowMs: DISPATCH_TICK_MS,
+      maxItems: MAX_MISSED_PER_MESSAGE,
+      maxBytes: () => budget.pageBytes,
+    });
     this.wake();
   }
 
@@ -275,18 +287,17 @@ export class JobDispatcher
     await this.store(missed);
   }
 
-  /** Publishes missed-slot records; those not taken are kept for the next pass (bounded). */
+  /**
+   * Publishes missed-slot records, several to a message; those not taken are kept for the next
+   * pass (bounded). One sent twice (stored, but its ack lost) counts once: coverage counts
+   * distinct slots.
+   */
   private async store(missed: MissedSlot[]): Promise<void> {
     if (missed.length === 0) return;
-    const results = await Promise.allSettled(
-      missed.map((slot) =>
-        this.publisher!.publish(
-          missedSlotSubject(slot.region),
-          missedCodec.encode(slot),
-          `missed-${slot.checkId}`,
-        ),
-      ),
-    );
+    const batches = this.missedRecords!;
+    const stored = missed.map((slot) => batches.publish(slot));
+    batches.flush();
+    const results = await Promise.allSettled(stored);
     const failed = missed.filter((_, i) => results[i]!.status === 'rejected');
     if (failed.length === 0) return;
     const room = Math.max(0, MAX_UNRECORDED - this.unrecorded.length);

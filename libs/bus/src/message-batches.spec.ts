@@ -1,4 +1,3 @@
-import { ensureStream, JetStreamPublisher } from '@uptime/bus';
 import {
   type CheckResult,
   CheckResultStream,
@@ -8,21 +7,27 @@ import {
 import { connect, type NatsConnection } from 'nats';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { checkResultFixture } from '../../../../test/support/factories';
-import { NATS_URL } from '../../../../test/support/services';
-import { waitFor } from '../../../../test/support/wait-for';
-import { ResultBatches, type ResultBatchOptions } from './result-batches';
+import { checkResultFixture } from '../../../test/support/factories';
+import { NATS_URL } from '../../../test/support/services';
+import { waitFor } from '../../../test/support/wait-for';
+import { ensureStream } from './jetstream';
+import { JetStreamPublisher } from './jetstream-publisher';
+import { MessageBatches, type MessageBatchOptions } from './message-batches';
 
-describe('ResultBatches on JetStream', () => {
+describe('MessageBatches of check results on JetStream', () => {
   const region = `rb${Math.random().toString(36).slice(2, 8)}`;
   let nc: NatsConnection;
   let publisher: JetStreamPublisher;
   /** Each message published on the region's results subject, as the results it carried. */
   const messages: CheckResult[][] = [];
 
-  const options = (overrides: Partial<ResultBatchOptions> = {}): ResultBatchOptions => ({
+  const options = (
+    overrides: Partial<MessageBatchOptions<CheckResult>> = {},
+  ): MessageBatchOptions<CheckResult> => ({
+    subjectOf: (r) => checkResultSubject(r.region),
+    aloneId: (r) => (r.onDemand ? r.id : undefined),
     windowMs: 50,
-    maxResults: 200,
+    maxItems: 200,
     maxBytes: () => 768 * 1024,
     ...overrides,
   });
@@ -49,7 +54,10 @@ describe('ResultBatches on JetStream', () => {
   });
 
   /** Publishes every result at once; the messages that carried them, once all were stored. */
-  async function publishAll(batches: ResultBatches, sent: CheckResult[]): Promise<CheckResult[][]> {
+  async function publishAll(
+    batches: MessageBatches<CheckResult>,
+    sent: CheckResult[],
+  ): Promise<CheckResult[][]> {
     const before = messages.length;
     await Promise.all(sent.map((r) => batches.publish(r)));
     await waitFor(
@@ -61,7 +69,7 @@ describe('ResultBatches on JetStream', () => {
 
   it('should send the results finished within the window as one message, in order, each stored once it resolves', async () => {
     const sent = results(5);
-    const carried = await publishAll(new ResultBatches(publisher, options()), sent);
+    const carried = await publishAll(new MessageBatches(publisher, options()), sent);
 
     assert.equal(carried.length, 1, `messages of ${carried.map((m) => m.length)}`);
     assert.deepEqual(
@@ -77,10 +85,7 @@ describe('ResultBatches on JetStream', () => {
 
   it('should close a message at maxResults and send the rest after the window', async () => {
     const sent = results(7);
-    const carried = await publishAll(
-      new ResultBatches(publisher, options({ maxResults: 3 })),
-      sent,
-    );
+    const carried = await publishAll(new MessageBatches(publisher, options({ maxItems: 3 })), sent);
 
     assert.deepEqual(
       carried.map((m) => m.length),
@@ -100,7 +105,7 @@ describe('ResultBatches on JetStream', () => {
     const maxBytes = 2 * (oneSize + 1) + 2 + 10;
     const sent = [small[0]!, small[1]!, large, small[2]!, small[3]!];
     const carried = await publishAll(
-      new ResultBatches(publisher, options({ maxBytes: () => maxBytes })),
+      new MessageBatches(publisher, options({ maxBytes: () => maxBytes })),
       sent,
     );
 
@@ -111,7 +116,7 @@ describe('ResultBatches on JetStream', () => {
   });
 
   it('should send an on-demand result at once, alone, while scheduled ones wait for the window', async () => {
-    const batches = new ResultBatches(publisher, options({ windowMs: 60_000 }));
+    const batches = new MessageBatches(publisher, options({ windowMs: 60_000 }));
     const before = messages.length;
     const scheduled = results(2);
     const waiting = scheduled.map((r) => batches.publish(r));
@@ -130,7 +135,7 @@ describe('ResultBatches on JetStream', () => {
   it('should fail every result of a message the bus did not take', async () => {
     const gone = await connect({ servers: NATS_URL });
     const goneCarrier = new JetStreamPublisher(gone);
-    const batches = new ResultBatches(goneCarrier, options({ windowMs: 100 }));
+    const batches = new MessageBatches(goneCarrier, options({ windowMs: 100 }));
     const sent = results(3).map((r) => batches.publish(r));
     await gone.close();
 
@@ -143,7 +148,7 @@ describe('ResultBatches on JetStream', () => {
   });
 
   it('should send what waits at once on flush', async () => {
-    const batches = new ResultBatches(publisher, options({ windowMs: 60_000 }));
+    const batches = new MessageBatches(publisher, options({ windowMs: 60_000 }));
     const sent = results(2);
     const stored = Promise.all(sent.map((r) => batches.publish(r)));
     batches.flush();

@@ -400,7 +400,9 @@ export class JobDispatcher
         this.refusals.delete(key);
       } else {
         const reason = this.coverage.isServed(pending.job.region, now) ? 'late' : 'no_prober';
-        missed.push(missedSlotOf(pending.monitor, pending.job.region, pending.slotMs, reason, now));
+        // The job's own check id: no second hash per refused job.
+        const { monitor, job, slotMs } = pending;
+        missed.push(missedSlotOf(monitor, job.region, slotMs, reason, now, job.checkId));
         const refused = (this.refusals.get(key) ?? 0) + 1;
         this.refusals.set(key, refused);
         if (refused % STUCK_AFTER_REFUSALS === 0) stuck.push(pending);
@@ -483,9 +485,10 @@ function missedSlotOf(
   slotMs: number,
   reason: MissedReason,
   now: number,
+  checkId = checkIdOf(monitor.id, region, slotMs),
 ): MissedSlot {
   return {
-    checkId: checkIdOf(monitor.id, region, slotMs),
+    checkId,
     monitorId: monitor.id,
     ownerId: monitor.ownerId,
     region,

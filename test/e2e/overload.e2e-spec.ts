@@ -4,6 +4,7 @@ import {
   type MissedSlot,
   missedSlotSubject,
   type MonitorStats,
+  type Region,
 } from '@uptime/contracts';
 import { connect, JSONCodec } from 'nats';
 import { randomUUID } from 'node:crypto';
@@ -185,6 +186,42 @@ describe('overload', () => {
     assert.match(metrics, /^uptime_scheduler_lag_seconds\{app="scheduler"\} /m);
   });
 
+  it('should defer a bulk import while its prober is behind (503, Retry-After, nothing created) and show the lag in GET /regions', async () => {
+    const regionLag = async () => {
+      const res = await pipeline.api.get<{ items: Region[] }>('/api/v1/regions', token);
+      return res.body.items.find((r) => r.name === pipeline.region)?.lagMs ?? null;
+    };
+    // Its jobs wait about 16 s in turn; the prober says so in its next announcement (5 s).
+    const lagMs = await waitFor(
+      'the prober announcing its lag',
+      async () => {
+        const lag = await regionLag();
+        return lag !== null && lag > 2000 && lag;
+      },
+      30_000,
+      500,
+    );
+    const bulk = await pipeline.api.post<{ type: string; detail: string }>(
+      '/api/v1/monitors/bulk',
+      { monitors: [0, 1].map((i) => ({ name: `import ${i}`, url: target.url(`import-${i}`) })) },
+      token,
+    );
+    assert.equal(bulk.status, 503, JSON.stringify(bulk.body));
+    assert.match(bulk.headers.get('content-type') ?? '', /application\/problem\+json/);
+    assert.equal(bulk.body.type, '/problems/probers-behind');
+    assert.equal(bulk.headers.get('retry-after'), '5');
+    assert.match(
+      bulk.body.detail,
+      /checks \d+\.\d s late .*BULK_CREATE_MAX_PROBE_LAG_SECONDS, 2 s/,
+    );
+    const listed = await pipeline.api.get<{ items: unknown[] }>('/api/v1/monitors', token);
+    assert.equal(listed.body.items.length, MONITORS, 'nothing of the import was created');
+    const base = pipeline.gateway!.url!.replace('[::1]', '127.0.0.1');
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /^uptime_gateway_bulk_creates_deferred_total\{[^}]*\} [1-9]/m);
+    process.stdout.write(`# overload: bulk import deferred at a prober lag of ${lagMs} ms\n`);
+  });
+
   it('should refuse a bad range naming the field, and hide another team’s monitor', async () => {
     const id = ids[0]!;
     const bad = await pipeline.api.get<{ errors: { field: string }[] }>(
@@ -242,5 +279,38 @@ describe('overload', () => {
     assert.equal(c.missed, 3, 'the duplicate counts once, the malformed one not at all');
     assert.deepEqual(c.missedByReason, { late: 1, no_prober: 0, dropped: 1, unpublished: 1 });
     assert.equal(c.expected, 0, 'before the monitor existed');
+  });
+
+  it('should take the bulk import once the prober keeps up again', async () => {
+    for (const id of ids) {
+      const paused = await pipeline.api.post(`/api/v1/monitors/${id}/pause`, {}, token);
+      assert.equal(paused.status, 200, JSON.stringify(paused.body));
+    }
+    // The queue of waiting jobs drains (4 s each), then the next announcement says 0.
+    const monitors = [0, 1].map((i) => ({ name: `import ${i}`, url: target.url(`import-${i}`) }));
+    const created = await waitFor(
+      'the import taken',
+      async () => {
+        const res = await pipeline.api.post<{ items: { id: string }[]; type?: string }>(
+          '/api/v1/monitors/bulk',
+          { monitors },
+          token,
+        );
+        if (res.status === 503 && res.body.type === '/problems/probers-behind') return undefined;
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+        return res.body.items;
+      },
+      60_000,
+      2000,
+    );
+    assert.equal(created.length, 2);
+    // Each deferral is counted; the log says it at most once a minute, never as a fault.
+    const lines = output.text.split('\n');
+    const said = lines.filter((line) => /bulk monitor creation deferred/.test(line));
+    const minutes = Math.ceil((Date.now() - createdAt) / 60_000);
+    assert.ok(said.length >= 1 && said.length <= minutes, said.join('\n'));
+    assert.match(said[0]!, /WARN.*ImportDeferral.*probers start checks \d+\.\d s late/);
+    const warned = lines.filter((line) => /WARN/.test(line) && /monitors\/bulk.*503/.test(line));
+    assert.deepEqual(warned, [], 'a deferral is no fault');
   });
 });

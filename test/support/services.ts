@@ -83,6 +83,7 @@ export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayCo
     onDemandChecksPerMinutePerUser: 30,
     onDemandChecksPerMinutePerMonitor: 6,
     pingsPerMinutePerToken: 60,
+    bulkCreateMaxProbeLagSeconds: 2,
     ...overrides,
   };
 }

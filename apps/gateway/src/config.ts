@@ -45,6 +45,11 @@ export const GatewayEnvSchema = z.object({
     .describe(
       'heartbeat pings per ping URL per minute, per gateway replica (429 with `Retry-After` past it)',
     ),
+  BULK_CREATE_MAX_PROBE_LAG_SECONDS: envFields
+    .positiveInt(2, 86_400)
+    .describe(
+      '`POST /monitors/bulk` answers 503 with `Retry-After` (nothing created) while a live prober starts scheduled checks later than this: imports wait for checks to catch up',
+    ),
   OPERATOR_TEAM_ID: z
     .uuid({ message: 'must be a team id (a UUID)' })
     .optional()
@@ -71,6 +76,8 @@ export interface GatewayConfig extends ServiceConfig {
   onDemandChecksPerMinutePerMonitor: number;
   /** Calls of one ping URL (`/ping/{token}`, start and fail included) per minute, on this replica. */
   pingsPerMinutePerToken: number;
+  /** Bulk creations are deferred while a live prober starts checks later than this. */
+  bulkCreateMaxProbeLagSeconds: number;
   /** The team whose admins operate the platform (`GET /regions/incidents`); absent: nobody. */
   operatorTeamId?: string;
 }
@@ -89,6 +96,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     onDemandChecksPerMinutePerUser: e.ON_DEMAND_CHECKS_PER_MINUTE_PER_USER,
     onDemandChecksPerMinutePerMonitor: e.ON_DEMAND_CHECKS_PER_MINUTE_PER_MONITOR,
     pingsPerMinutePerToken: e.PINGS_PER_MINUTE_PER_TOKEN,
+    bulkCreateMaxProbeLagSeconds: e.BULK_CREATE_MAX_PROBE_LAG_SECONDS,
     operatorTeamId: e.OPERATOR_TEAM_ID?.toLowerCase(),
   };
 }

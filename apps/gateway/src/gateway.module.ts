@@ -44,6 +44,7 @@ import { OnDemandCheckLimit } from './checks/on-demand-limit';
 import { MonitorOwnership } from './monitors/monitor-ownership';
 import { MonitorStatus } from './monitors/monitor-status';
 import { NOTIFIER_CLIENT } from './notifier-client';
+import { ImportDeferral } from './monitors/import-deferral';
 import { MonitorsController } from './monitors/monitors.controller';
 import { REGISTRY_CLIENT } from './registry-client';
 import { RegionDirectory } from './regions/region-directory';
@@ -118,6 +119,7 @@ export class GatewayModule {
         RegionCheck,
         RegionDirectory,
         OnDemandCheckLimit,
+        ImportDeferral,
         ConfigDocumentsService,
         AccessTokens,
         JwtStrategy,

@@ -16,7 +16,12 @@ import {
 const NOW = Date.parse('2026-12-03T10:00:00Z');
 const TTL = 15_000;
 
-function seen(region: string, canary: ProberPresence['canary'], ageMs: number): SeenPresence {
+function seen(
+  region: string,
+  canary: ProberPresence['canary'],
+  ageMs: number,
+  lagMs?: number,
+): SeenPresence {
   const at = new Date(NOW - ageMs).toISOString();
   return {
     presence: {
@@ -26,6 +31,7 @@ function seen(region: string, canary: ProberPresence['canary'], ageMs: number): 
       startedAt: at,
       canary,
       lastSeenAt: at,
+      ...(lagMs === undefined ? {} : { lagMs }),
     },
     seenAtMs: NOW - ageMs,
   };
@@ -54,7 +60,7 @@ describe('proberPresenceKey', () => {
 describe('regionStates', () => {
   it('should list a configured region with no prober as down, with no last heartbeat', () => {
     assert.deepEqual(regionStates(['eu'], [], new Map(), NOW, TTL), [
-      { name: 'eu', probers: 0, lastSeenAt: null, state: 'down', incident: null },
+      { name: 'eu', probers: 0, lastSeenAt: null, state: 'down', incident: null, lagMs: null },
     ]);
   });
 
@@ -73,7 +79,28 @@ describe('regionStates', () => {
       lastSeenAt: new Date(NOW - 1000).toISOString(),
       state: 'healthy',
       incident: null,
+      lagMs: null,
     });
+  });
+
+  it('should show the worst lag its live probers announce, leaving out silent ones and those that do not say', () => {
+    const [eu, us] = regionStates(
+      ['eu', 'us'],
+      [
+        seen('eu', 'ok', 0, 120),
+        seen('eu', 'ok', 1000, 4200),
+        seen('eu', 'ok', 2000),
+        seen('eu', 'ok', TTL + 1, 99_000),
+        seen('us', 'ok', 0),
+      ],
+      new Map(),
+      NOW,
+      TTL,
+    );
+    assert.equal(eu!.lagMs, 4200);
+    assert.equal(eu!.probers, 3);
+    assert.equal(us!.lagMs, null, 'an older prober that does not announce its lag');
+    assert.ok(RegionSchema.safeParse(eu).success);
   });
 
   it('should call a region degraded while any live prober fails its canary', () => {

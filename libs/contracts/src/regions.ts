@@ -41,6 +41,12 @@ export const ProberPresenceSchema = z.object({
   canary: z.enum(CANARY_STATES),
   /** The prober's own clock; liveness is judged by the KV entry's (the server's) time instead. */
   lastSeenAt: z.iso.datetime(),
+  /**
+   * How late it started scheduled checks lately: the worst start lag (start − slot) since its
+   * previous announcement. Absent from probers older than it; the gateway defers bulk imports
+   * while any live prober is behind.
+   */
+  lagMs: z.number().int().min(0).optional(),
 });
 export type ProberPresence = z.output<typeof ProberPresenceSchema>;
 
@@ -109,6 +115,11 @@ export const RegionSchema = z.object({
   state: z.enum(REGION_STATES),
   /** The region's open region incident, null when none is open. */
   incident: RegionIncidentSchema.nullable(),
+  /**
+   * How late its live probers start scheduled checks (the worst one's latest announcement), null
+   * when none of them says.
+   */
+  lagMs: z.number().int().min(0).nullable(),
 });
 export type Region = z.output<typeof RegionSchema>;
 
@@ -151,8 +162,14 @@ export function regionStates(
       lastSeenAt: last === undefined ? null : new Date(last).toISOString(),
       state: stateOf(probers, incidents.has(name)),
       incident: incidents.get(name) ?? null,
+      lagMs: worstLagOf(probers),
     };
   });
+}
+
+function worstLagOf(live: readonly ProberPresence[]): number | null {
+  const lags = live.flatMap((p) => (p.lagMs === undefined ? [] : [p.lagMs]));
+  return lags.length > 0 ? Math.max(...lags) : null;
 }
 
 function stateOf(live: readonly ProberPresence[], cutOff: boolean): RegionState {

@@ -1,4 +1,4 @@
-import type { ApiClient } from '../../support/api-client';
+import type { ApiClient, ApiResponse } from '../../support/api-client';
 
 /** Monitors per `POST /monitors/bulk`, well under its 1,000 limit and 1 MB body. */
 const PER_REQUEST = 500;
@@ -27,6 +27,12 @@ export async function createMonitorsInBulk(
      */
     retries?: number;
     onRetry?: () => void;
+    /**
+     * Told of each request the gateway deferred (503 `/problems/probers-behind`: probers were
+     * behind, nothing created): it is sent again after its `Retry-After`, as often as it takes
+     * within 10 minutes, not counted as a retry.
+     */
+    onDeferred?: (waitMs: number) => void;
   },
 ): Promise<string[]> {
   const ids = new Array<string>(plan.to - plan.from);
@@ -37,19 +43,16 @@ export async function createMonitorsInBulk(
       const first = next;
       const last = Math.min(plan.to, first + (plan.perRequest ?? PER_REQUEST));
       next = last;
-      const monitors = [];
+      const monitors: Record<string, unknown>[] = [];
       for (let i = first; i < last; i++) monitors.push(plan.monitorOf(i));
-      let res = await api.post<{ items: { id: string }[] }>(
-        '/api/v1/monitors/bulk',
-        { monitors },
-        token,
-      );
+      const send = () => sendDeferrable(api, token, monitors, plan.onDeferred);
+      let res = await send();
       let retried = false;
       for (let attempt = 0; res.status === 503 && attempt < (plan.retries ?? 0); attempt++) {
         plan.onRetry?.();
         retried = true;
         await new Promise((resolve) => setTimeout(resolve, 5000));
-        res = await api.post('/api/v1/monitors/bulk', { monitors }, token);
+        res = await send();
       }
       // The request that timed out did create them: their ids are read back by the caller.
       if (retried && res.status === 409) continue;
@@ -64,4 +67,26 @@ export async function createMonitorsInBulk(
   };
   await Promise.all(Array.from({ length: plan.concurrency }, worker));
   return ids;
+}
+
+const DEFERRED_FOR_AT_MOST_MS = 10 * 60_000;
+
+type BulkAnswer = ApiResponse<{ items: { id: string }[]; type?: string }>;
+
+/** One bulk request, sent again after each deferral (probers behind) for up to 10 minutes. */
+async function sendDeferrable(
+  api: ApiClient,
+  token: string,
+  monitors: Record<string, unknown>[],
+  onDeferred?: (waitMs: number) => void,
+): Promise<BulkAnswer> {
+  const giveUpAt = Date.now() + DEFERRED_FOR_AT_MOST_MS;
+  for (;;) {
+    const res: BulkAnswer = await api.post('/api/v1/monitors/bulk', { monitors }, token);
+    const deferred = res.status === 503 && res.body?.type === '/problems/probers-behind';
+    if (!deferred || Date.now() > giveUpAt) return res;
+    const waitMs = Number(res.headers.get('retry-after') ?? 5) * 1000;
+    onDeferred?.(waitMs);
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+  }
 }

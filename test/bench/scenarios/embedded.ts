@@ -13,8 +13,8 @@ import { TargetFleet } from '../harness/target-fleet';
 import type { BenchOptions, Scenario } from './scenario';
 
 interface Settings {
-  /** dist/ folder of the build under test and its label in the table. */
-  build: { label: string; dist?: string };
+  /** dist/ folder of the build under test, its label in the table, and settings of its own. */
+  build: Build;
   intervalSeconds: number;
   rates: number[];
   measureSeconds: number;
@@ -65,14 +65,7 @@ export const embeddedScenario: Scenario = {
     const rates = options.ints('rates', [50, 200, 500, 1000, 2500]);
     const measure = options.int('measure', 120);
     const measureSeconds = Math.max(1, Math.round(measure / intervalSeconds)) * intervalSeconds;
-    // `--builds=label=path/to/dist,...` compares builds side by side in one run.
-    const builds = options
-      .string('builds', 'this')
-      .split(',')
-      .map((b) => {
-        const [label, dist] = b.includes('=') ? b.split('=') : [b, undefined];
-        return { label: label!, dist: dist ? resolve(dist) : undefined };
-      });
+    const builds = options.string('builds', 'this').split(',').map(buildOf);
     const rows: Row[] = [];
     const notes: string[] = [];
     for (const [i, build] of runOrder(builds, options.int('rounds', 1)).entries()) {
@@ -101,12 +94,32 @@ export const embeddedScenario: Scenario = {
         'expected/stored/missing/dup: over a sample of monitors spread evenly over all of them, read back through GET /monitors/{id}/checks?from&to (by scheduledAt) 15 s after the window; missing % applies to every monitor.',
         'lag = startedAt − scheduledAt of the stored sampled checks; trend = lag p99 of the first minute of the window → last minute (halves for windows under 2 min). The backlog grows when the last p99 exceeds the first by more than max(250 ms, the first).',
         'CPU: the platform process and every process below it (its PostgreSQL, nats-server), from /proc, over the window; ms/check = CPU ms ÷ checks stored (sample ratio × expected); cores = CPU s ÷ wall s.',
+        'create deferred: bulk requests the gateway answered 503 /problems/probers-behind (a prober started checks later than BULK_CREATE_MAX_PROBE_LAG_SECONDS), each sent again after its Retry-After; created/s includes those waits.',
         'held = 0 missing, 0 duplicated and no growing backlog. A ladder stops at its first row that does not hold.',
         ...notes,
       ],
     };
   },
 };
+
+interface Build {
+  label: string;
+  dist?: string;
+  env?: Record<string, string>;
+}
+
+/**
+ * `--builds=label=path/to/dist,...` compares builds side by side in one run; a build may carry
+ * settings of its own, `label=dist?PROBE_CONCURRENCY=400&...`, to compare a setting on one build.
+ */
+function buildOf(spec: string): Build {
+  const [label, rest] = spec.includes('=')
+    ? [spec.slice(0, spec.indexOf('=')), spec.slice(spec.indexOf('=') + 1)]
+    : [spec, ''];
+  const [dist, query] = rest.split('?');
+  const env = query ? Object.fromEntries(new URLSearchParams(query)) : undefined;
+  return { label, dist: dist ? resolve(dist) : undefined, env };
+}
 
 /** Between two platforms of one run: Linux keeps a closed connection in TIME_WAIT for 60 s. */
 const SETTLE_BETWEEN_PLATFORMS_MS = 60_000;
@@ -137,6 +150,7 @@ async function runLadder(settings: Settings, notes: string[]): Promise<Row[]> {
   try {
     platform = await EmbeddedPlatform.start({
       dist: build.dist,
+      env: build.env,
       natsPort: settings.natsPort,
       inspectPort: settings.profileWindow ? await freePort() : undefined,
       // Node's default name (`CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile`): each app's
@@ -154,9 +168,11 @@ async function runLadder(settings: Settings, notes: string[]): Promise<Row[]> {
       const monitors = rate * intervalSeconds;
       const began = performance.now();
       let retried = 0;
+      let deferred = 0;
       const created = await createMonitorsInBulk(api, user.accessToken, {
         retries: 5,
         onRetry: () => retried++,
+        onDeferred: () => deferred++,
         from: ids.length,
         to: monitors,
         concurrency: settings.createConcurrency,
@@ -178,6 +194,7 @@ async function runLadder(settings: Settings, notes: string[]): Promise<Row[]> {
       row['created/s'] = round(created.length / createSeconds, 0);
       row['scheduled after s'] = round(scheduledIn, 1);
       row['create retries'] = retried;
+      row['create deferred'] = deferred;
       rows.push(row);
       process.stdout.write(`   ${JSON.stringify(row)}\n`);
       if (typeof row.profile === 'string' && row.profile.endsWith('.cpuprofile'))

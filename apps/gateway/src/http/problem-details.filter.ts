@@ -35,7 +35,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
     const problem = this.toProblem(exception);
-    if (problem.status >= 500) {
+    // A 503 that says when to come back (`Retry-After`: an import deferred) is a refusal by
+    // design, counted and logged once a minute like a 4xx, not a fault logged per request.
+    if (problem.status >= 500 && !res.hasHeader('retry-after')) {
       // A dependency that did not answer is an operational fact, not a bug: no stack trace.
       if (exception instanceof ProblemError)
         this.logger.warn(`${req.method} ${routeOf(req)}: ${problem.detail}`);

@@ -7,7 +7,8 @@ import { Counter, type Registry } from 'prom-client';
 const LOG_EVERY_MS = 60_000;
 
 /**
- * The requests the gateway refuses (every 4xx problem it answers), counted by status and problem
+ * The requests the gateway refuses (every 4xx problem it answers, and each 503 that carries
+ * `Retry-After`), counted by status and problem
  * type in `gateway_refused_requests_total`, and logged at most once a minute per type with how
  * many went unlogged.
  */
@@ -19,7 +20,7 @@ export class Refusals {
   constructor(registry: Registry) {
     this.counter = new Counter({
       name: 'gateway_refused_requests_total',
-      help: 'Requests the gateway refused with a 4xx problem, by status and problem type.',
+      help: 'Requests the gateway refused with a 4xx problem (or a 503 with Retry-After), by status and problem type.',
       labelNames: ['status', 'type'],
       registers: [registry],
     });

@@ -68,21 +68,26 @@ export class RequestObserver {
     const finish = () => {
       if (done) return;
       done = true;
-      this.record(span, {
-        method: req.method,
-        route: routeOf(req),
-        // A response cut short (the client went away) never got a status of its own.
-        status: res.writableFinished ? res.statusCode : 499,
-        durationMs: Math.round((performance.now() - startedAt) * 10) / 10,
-        requestId,
-      });
+      this.record(
+        span,
+        {
+          method: req.method,
+          route: routeOf(req),
+          // A response cut short (the client went away) never got a status of its own.
+          status: res.writableFinished ? res.statusCode : 499,
+          durationMs: Math.round((performance.now() - startedAt) * 10) / 10,
+          requestId,
+        },
+        res.hasHeader('retry-after'),
+      );
     };
     res.once('finish', finish);
     res.once('close', finish);
     context.with(trace.setSpan(parent, span), next);
   };
 
-  private record(span: Span, entry: RequestLogEntry): void {
+  /** `toldWhenToRetry`: a refusal by design (503 with `Retry-After`), no fault: not a warning. */
+  private record(span: Span, entry: RequestLogEntry, toldWhenToRetry: boolean): void {
     const labels = { method: entry.method, route: entry.route, status: String(entry.status) };
     this.requests.inc(labels);
     this.seconds.observe(labels, entry.durationMs / 1000);
@@ -90,7 +95,7 @@ export class RequestObserver {
     span.setAttributes({ 'http.route': entry.route, 'http.response.status_code': entry.status });
     span.end();
     if (QUIET_ROUTES.has(entry.route)) this.logger.debug(entry);
-    else if (entry.status >= 500) this.logger.warn(entry);
+    else if (entry.status >= 500 && !toldWhenToRetry) this.logger.warn(entry);
     else this.logger.log(entry);
   }
 }

@@ -20,6 +20,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import {
@@ -56,6 +57,7 @@ import { IdParam, invalid, ValidatorPipe, ZodPipe } from '../http/validation';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { REGISTRY_CLIENT, type RegistryClient } from '../registry-client';
 import { ChannelCheck } from './channel-check';
+import { ImportDeferral, ImportDeferred } from './import-deferral';
 import { MonitorOwnership } from './monitor-ownership';
 import { MonitorStatus } from './monitor-status';
 import { RegionDirectory } from '../regions/region-directory';
@@ -80,6 +82,7 @@ export class MonitorsController {
     private readonly ownership: MonitorOwnership,
     private readonly regions: RegionCheck,
     private readonly directory: RegionDirectory,
+    private readonly deferral: ImportDeferral,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
@@ -122,9 +125,14 @@ export class MonitorsController {
     description:
       'Quota exceeded (`/problems/quota-exceeded`): you would own more than MAX_MONITORS_PER_USER monitors; nothing was created.',
   })
+  @ApiServiceUnavailableResponse({
+    description:
+      'Deferred (`/problems/probers-behind`): a prober starts checks later than BULK_CREATE_MAX_PROBE_LAG_SECONDS; nothing was created, send the request again after `Retry-After` seconds.',
+  })
   async createMany(
     @CurrentScope() scope: TeamScope,
     @Body(new ValidatorPipe(validateMonitorCreateMany)) specs: MonitorSpec[],
+    @Res({ passthrough: true }) res: Response,
   ): Promise<{ items: MonitorReply[] }> {
     // NATS carries at most 1 MB per message; monitors with large bodies must come in fewer.
     const bytes = Buffer.byteLength(JSON.stringify(specs));
@@ -135,6 +143,13 @@ export class MonitorsController {
     this.regions.assertKnownByEach(specs.map((s) => s.regions));
     await this.channels.assertOwnedByEach(scope.teamId, specs);
     const bodies = specs.map((spec) => this.withDefaultRegions(spec));
+    try {
+      this.deferral.assertProbersKeepUp(new Set(bodies.flatMap((body) => body.regions)));
+    } catch (err) {
+      if (err instanceof ImportDeferred)
+        res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      throw err;
+    }
     const created = await this.registry.request(RegistrySubjects.createMonitors, {
       ownerId: scope.teamId,
       bodies,

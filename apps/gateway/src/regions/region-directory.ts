@@ -37,6 +37,13 @@ export class RegionDirectory implements OnApplicationBootstrap, OnApplicationShu
     return this.watch.regions(this.config.defaultRegions, nowMs, this.incidents.incidents(nowMs));
   }
 
+  /** How late the furthest-behind live prober of these regions starts checks (0: none says). */
+  worstProbeLagMs(regions: ReadonlySet<string>, nowMs = Date.now()): number {
+    return this.regions(nowMs)
+      .filter((region) => regions.has(region.name))
+      .reduce((worst, region) => Math.max(worst, region.lagMs ?? 0), 0);
+  }
+
   /** Regions with at least one live prober now. */
   liveRegions(): string[] {
     return this.watch.liveRegions();

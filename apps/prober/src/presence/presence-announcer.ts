@@ -16,12 +16,15 @@ import { RateLimitedLog } from '@uptime/health';
 import type { KV, NatsConnection } from 'nats';
 import { hostname } from 'node:os';
 import { PROBER_CONFIG, type ProberConfig } from '../config';
+import { ProbeWorker } from '../probes/probe-worker';
 import { ProberCanary } from './prober-canary';
 
 /**
  * Tells the platform this prober is alive: its key in the `probers` bucket, rewritten every
- * few seconds and whenever its canary changes state, deleted when it stops. The gateway
- * (`GET /regions`, default regions) and the scheduler (regions without probers) read it.
+ * few seconds and whenever its canary changes state, deleted when it stops, with how late it
+ * started scheduled checks since the previous announcement. The gateway (`GET /regions`,
+ * default regions, bulk imports deferred while a prober is behind) and the scheduler (regions
+ * without probers) read it.
  */
 @Injectable()
 export class PresenceAnnouncer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -37,6 +40,7 @@ export class PresenceAnnouncer implements OnApplicationBootstrap, OnApplicationS
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(PROBER_CONFIG) private readonly config: ProberConfig,
     private readonly canary: ProberCanary,
+    private readonly worker: ProbeWorker,
   ) {
     this.key = proberPresenceKey(config.region, this.instanceId);
   }
@@ -64,6 +68,7 @@ export class PresenceAnnouncer implements OnApplicationBootstrap, OnApplicationS
       startedAt: this.startedAt,
       canary: this.canary.state,
       lastSeenAt: new Date().toISOString(),
+      lagMs: this.worker.takeRecentLagMs(),
     };
     try {
       await this.kv.put(this.key, JSON.stringify(presence));

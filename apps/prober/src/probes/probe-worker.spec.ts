@@ -6,6 +6,8 @@ import {
   missedSlotSubject,
   probeJobSubject,
   decodeCheckResults,
+  type ProberPresence,
+  ProberPresenceBucket,
 } from '@uptime/contracts';
 import { TELEMETRY } from '@uptime/health';
 import type { RunningService } from '@uptime/service-host';
@@ -156,6 +158,41 @@ describe('ProbeWorker', () => {
     assert.ok(items.every((slot) => slot.reason === 'dropped'));
     assert.ok(messages < monitors / 4, `${monitors} records in ${messages} messages`);
     assert.equal([...target.hits.keys()].filter((k) => k.startsWith('late-')).length, 0);
+    await everyJobAcked();
+  });
+
+  it('should announce how late it started scheduled jobs since its last announcement, then 0 once idle', async () => {
+    const kv = await nc.jetstream().views.kv(ProberPresenceBucket.bucket);
+    const announced: ProberPresence[] = [];
+    const testStart = Date.now();
+    const watch = await kv.watch({ key: `${region}.>` });
+    void (async () => {
+      // Not the announcement already stored: it may precede the earlier tests' stale jobs.
+      for await (const entry of watch)
+        if (entry.operation === 'PUT' && entry.created.getTime() >= testStart)
+          announced.push(entry.json<ProberPresence>());
+    })();
+    const idleAfter = (from: number) =>
+      waitFor(
+        'an announcement of 0 once nothing waits',
+        () => announced.slice(from).some((p) => p.lagMs === 0),
+        2 * ProberPresenceBucket.refreshMs + 2000,
+        100,
+      );
+    // The earlier tests' stale jobs may be announced first: from a quiet announcement on.
+    await idleAfter(0);
+    const quiet = announced.length;
+    const lagMs = 7000;
+    await publishJobs('lagging', 3, new Date(Date.now() - lagMs));
+    const behind = await waitFor(
+      'an announcement with the lag',
+      () => announced.slice(quiet).find((p) => (p.lagMs ?? 0) >= lagMs),
+      2 * ProberPresenceBucket.refreshMs + 2000,
+      100,
+    );
+    assert.ok(behind.lagMs! < lagMs + 5000, `announced ${behind.lagMs} ms`);
+    await idleAfter(announced.indexOf(behind) + 1);
+    watch.stop();
     await everyJobAcked();
   });
 });

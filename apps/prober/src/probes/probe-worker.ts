@@ -94,6 +94,9 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
   /** Stale jobs dropped and how long jobs wait for this replica: `degraded` while behind. */
   readonly behind: FallingBehind;
   private readonly userAgent: string;
+  /** The worst start lag of a scheduled job since `takeRecentLagMs` last asked; none: undefined. */
+  private recentLagMs?: number;
+  private announcedLagMs = 0;
   /** Made once: the engine calls it on each refused target, so no closure per check. */
   private readonly onBlocked: (reason: BlockedReason, message: string) => void;
 
@@ -214,6 +217,24 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
     this.publisher?.close();
   }
 
+  /**
+   * How late this replica started scheduled jobs since the previous call (the worst, whole ms),
+   * for its presence: the gateway defers bulk imports while a prober is behind. Every slot taken
+   * and no job started since: at least as late as last said.
+   */
+  takeRecentLagMs(): number {
+    const busy = this.running.size >= this.config.concurrency;
+    const lag = this.recentLagMs ?? (busy ? this.announcedLagMs : 0);
+    this.recentLagMs = undefined;
+    this.announcedLagMs = lag;
+    return lag;
+  }
+
+  private noteLag(lagMs: number): void {
+    const whole = Math.max(0, Math.round(lagMs));
+    if (this.recentLagMs === undefined || whole > this.recentLagMs) this.recentLagMs = whole;
+  }
+
   private async pull(messages: ConsumerMessages): Promise<void> {
     for await (const m of messages) {
       this.checking.add(m);
@@ -249,6 +270,7 @@ export class ProbeWorker implements OnApplicationBootstrap, OnApplicationShutdow
     }
     const job = parsed.data;
     const now = Date.now();
+    if (!job.onDemand) this.noteLag(now - Date.parse(job.scheduledAt));
     if (isStale(job, now)) {
       this.counters.stale++;
       this.staleTotal.inc();

@@ -114,7 +114,8 @@ export class MonitorsController {
   @Allow('editor')
   @Post('bulk')
   @ApiOperation({
-    summary: 'Create up to 1,000 monitors at once, all or none (imports, monitors as code)',
+    summary:
+      'Create up to 1,000 monitors at once, all or none (imports, monitors as code); 503 with `Retry-After` while probers are behind',
   })
   @ApiBody({ schema: openApiSchema(MonitorBulkCreateSchema) })
   @ApiCreatedResponse({
